@@ -1,0 +1,550 @@
+"""Frozen configuration objects.
+
+One :class:`Settings` object describes one analysis run: the inputs, the
+modes, thresholds per category and mode, routing options and the age shares
+used to estimate children.  It is immutable and hashable in content
+(:meth:`Settings.cache_key`), so a Streamlit server that runs many sessions in
+one process can pass it around and key caches on it without shared mutable
+state.
+
+Region files (``region.toml``) are parsed by :func:`Settings.from_toml`; every
+unknown key is an error that suggests the nearest valid key, every value is
+type- and range-checked, and relative paths are resolved against the region
+file's folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import json
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal, cast
+
+from erreichbarkeit.errors import ConfigError
+
+__all__ = [
+    "AGE_GROUPS",
+    "METRIC_CRS",
+    "WGS84",
+    "ProgressCallback",
+    "DEFAULT_AGE_SHARES",
+    "MODES",
+    "MODE_LABELS",
+    "Category",
+    "Mode",
+    "RoutingOptions",
+    "Settings",
+    "age_column",
+    "load_categories",
+]
+
+#: CRS of every point/polygon table handed between modules (lon/lat).
+WGS84 = "EPSG:4326"
+#: CRS for metric operations in Germany (ETRS89 / UTM zone 32N, as VG250 uses).
+METRIC_CRS = "EPSG:25832"
+
+#: Progress callback of long steps: ``(step, done, total)``; the CLI shows a
+#: progress line and the dashboard an ``st.progress`` from the same calls.
+ProgressCallback = Callable[[str, int, int], None]
+
+Mode = Literal["car", "bike", "walk"]
+MODES: tuple[Mode, ...] = ("car", "bike", "walk")
+MODE_LABELS: Mapping[str, str] = MappingProxyType(
+    {"car": "Auto", "bike": "Fahrrad", "walk": "zu Fuß"}
+)
+
+AGE_GROUPS: tuple[str, ...] = ("0-3", "3-6", "6-10", "10-18", "18-27")
+
+#: Share of the total population in each age group (``"0-3"`` = ages 0, 1, 2).
+#: Rounded national shares of Germany from the Destatis population update
+#: (Bevölkerungsfortschreibung, 31.12.2022: under 3 ≈ 2.8 %, 3–5 ≈ 2.9 %,
+#: 6–9 ≈ 3.7 %, 10–17 ≈ 7.4 %, 18–26 ≈ 9.4 %).  Rural counties differ; replace
+#: them with the county's own shares (Regionalstatistik table 12411-02-03-5)
+#: in the region file's ``[age_shares]`` table.
+DEFAULT_AGE_SHARES: Mapping[str, float] = MappingProxyType(
+    {"0-3": 0.028, "3-6": 0.029, "6-10": 0.037, "10-18": 0.074, "18-27": 0.094}
+)
+
+_MAX_THRESHOLD_MIN = 240.0
+
+
+def age_column(group: str) -> str:
+    """Return the column name holding the children of an age group.
+
+    Examples
+    --------
+    >>> age_column("0-3")
+    'children_0_3'
+    """
+    if group not in AGE_GROUPS:
+        msg = f"unknown age group {group!r}"
+        raise ConfigError(msg, expected=", ".join(AGE_GROUPS))
+    return "children_" + group.replace("-", "_")
+
+
+@dataclass(frozen=True)
+class Category:
+    """One offer category from ``categories.toml``.
+
+    Attributes
+    ----------
+    key
+        Machine key (``kita``), used in tables.
+    label
+        German label (``Kita``).
+    thresholds
+        Default threshold minutes per mode.
+    age_groups
+        Age groups the offers serve.
+    osm
+        Tag rules; a rule matches when every tag matches (``"*"`` = any value).
+    """
+
+    key: str
+    label: str
+    thresholds: Mapping[str, float]
+    age_groups: tuple[str, ...]
+    icon: str
+    color: str
+    aliases: tuple[str, ...]
+    osm: tuple[Mapping[str, str], ...]
+    order: int
+
+
+def _parse_categories(raw: Mapping[str, Any], source: str) -> dict[str, Category]:
+    cats: dict[str, Category] = {}
+    for key, spec in raw.items():
+        try:
+            thresholds = {m: float(spec["thresholds"][m]) for m in MODES}
+            cats[key] = Category(
+                key=key,
+                label=str(spec["label"]),
+                thresholds=MappingProxyType(thresholds),
+                age_groups=tuple(str(a) for a in spec["age_groups"]),
+                icon=str(spec.get("icon", "info-sign")),
+                color=str(spec.get("color", "#555555")),
+                aliases=tuple(str(a) for a in spec.get("aliases", [])),
+                osm=tuple(MappingProxyType(dict(r)) for r in spec.get("osm", [])),
+                order=int(spec.get("order", 100)),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            msg = f"category {key!r} is incomplete or has a wrong type: {exc}"
+            raise ConfigError(
+                msg,
+                file=source,
+                expected="label, thresholds.{car,bike,walk}, age_groups",
+                message_de=f"Kategorie „{key}“ ist unvollständig oder fehlerhaft: {exc}",
+            ) from exc
+        for group in cats[key].age_groups:
+            age_column(group)
+    return cats
+
+
+@cache
+def _builtin_categories() -> Mapping[str, Category]:
+    text = resources.files("erreichbarkeit").joinpath("categories.toml").read_text("utf-8")
+    return MappingProxyType(_parse_categories(tomllib.loads(text), "categories.toml"))
+
+
+def load_categories(path: str | Path | None = None) -> Mapping[str, Category]:
+    """Load the category table.
+
+    Parameters
+    ----------
+    path
+        A TOML file of the same shape as the built-in ``categories.toml``;
+        ``None`` loads the built-in table.
+
+    Returns
+    -------
+    Mapping[str, Category]
+        Categories by key, read-only.
+
+    Raises
+    ------
+    ConfigError
+        If the file is not valid TOML or a category is incomplete.
+    """
+    if path is None:
+        return _builtin_categories()
+    p = Path(path)
+    try:
+        raw = tomllib.loads(p.read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        msg = f"cannot read category table: {exc}"
+        raise ConfigError(msg, file=p, message_de=f"Kategorientabelle unlesbar: {exc}") from exc
+    return MappingProxyType(_parse_categories(raw, str(p)))
+
+
+@dataclass(frozen=True)
+class RoutingOptions:
+    """Options of the OSRM routing step.
+
+    Attributes
+    ----------
+    algorithm
+        ``"CH"`` or ``"MLD"`` per mode.  CH answers table queries about 3×
+        faster but its contraction is slow on large foot graphs; MLD
+        preprocesses in seconds (see ``benchmarks/README.md``).
+    speeds
+        Per mode, a mapping OSM ``highway`` value → km/h that overrides the
+        OSRM profile's default (written into a generated profile wrapper).
+    maxspeed
+        Per mode (only ``car`` uses it), a mapping of implicit ``maxspeed``
+        values such as ``"de:rural"`` → km/h.
+    max_snap_m
+        Points further than this from the routable network are flagged and
+        left out of the routing (not silently moved).
+    cutoff_minutes
+        Pairs slower than this are dropped from the long table.
+    """
+
+    algorithm: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType({"car": "CH", "bike": "MLD", "walk": "MLD"})
+    )
+    speeds: Mapping[str, Mapping[str, float]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    maxspeed: Mapping[str, Mapping[str, float]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    max_snap_m: float = 500.0
+    cutoff_minutes: float = 90.0
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in sorted(value.items())}
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything one analysis run needs.
+
+    Attributes
+    ----------
+    name
+        Region name shown in titles and exports.
+    network
+        Road network: an OSM file (``.osm.pbf``, ``.osm``, ``.osm.bz2``, ``.osm.gz``)
+        or a GIS line layer (``.gpkg``, ``.geojson``, ``.shp``).
+    roads_layer, places_layer, pois_layer
+        Layer names inside a GeoPackage network (auto-detected when ``None``).
+    road_class_column
+        Column of the GIS road layer with the road class (``highway`` or
+        OpenMapTiles ``class``); auto-detected when ``None``.
+    boundaries
+        Gemeinde polygons with AGS and name; ``None`` uses the OSM file's
+        ``admin_level=8`` relations.
+    villages
+        Own origin points/polygons; ``None`` uses OSM ``place=*`` objects.
+    population
+        Population per Gemeinde (CSV with AGS/ARS) when the boundaries lack it.
+    offers
+        Offer sources: paths of CSV/XLSX files and/or the word ``"osm"``.
+    modes
+        Modes to compute.
+    thresholds
+        Overrides of the category default thresholds: ``{category: {mode: minutes}}``.
+    age_shares
+        Share of the population per age group, used where no counts are given.
+    categories_file
+        Own category table (``None`` = built-in).
+    routing
+        :class:`RoutingOptions`.
+    cache_dir
+        Where prepared OSRM networks are cached.
+    out_dir
+        Where exports are written.
+    """
+
+    name: str = "Region"
+    network: Path | None = None
+    roads_layer: str | None = None
+    places_layer: str | None = None
+    pois_layer: str | None = None
+    road_class_column: str | None = None
+    boundaries: Path | None = None
+    boundaries_layer: str | None = None
+    villages: Path | None = None
+    population: Path | None = None
+    offers: tuple[str, ...] = ("osm",)
+    modes: tuple[str, ...] = MODES
+    thresholds: Mapping[str, Mapping[str, float]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    age_shares: Mapping[str, float] = field(default_factory=lambda: DEFAULT_AGE_SHARES)
+    categories_file: Path | None = None
+    routing: RoutingOptions = field(default_factory=RoutingOptions)
+    cache_dir: Path = field(default_factory=lambda: Path("data/cache"))
+    out_dir: Path = field(default_factory=lambda: Path("out"))
+    geocode_accept_street: bool = False
+    region_clip_kreis: str | None = None
+
+    def __post_init__(self) -> None:
+        for mode in self.modes:
+            if mode not in MODES:
+                msg = f"unknown mode {mode!r}"
+                raise ConfigError(
+                    msg,
+                    column="modes",
+                    expected=", ".join(MODES),
+                    message_de=f"Unbekannter Verkehrsmodus „{mode}“ (erlaubt: car, bike, walk)",
+                )
+        if not self.modes:
+            msg = "no mode selected"
+            raise ConfigError(msg, column="modes", expected=", ".join(MODES))
+        cats = self.categories()
+        for cat, per_mode in self.thresholds.items():
+            if cat not in cats:
+                raise _unknown_key_error("thresholds", cat, cats.keys())
+            for mode, minutes in per_mode.items():
+                if mode not in MODES:
+                    raise _unknown_key_error(f"thresholds.{cat}", mode, MODES)
+                _check_range(f"thresholds.{cat}.{mode}", minutes, 0.5, _MAX_THRESHOLD_MIN)
+        for group, share in self.age_shares.items():
+            age_column(group)
+            _check_range(f"age_shares.{group}", share, 0.0, 1.0)
+        _check_range("routing.max_snap_m", self.routing.max_snap_m, 1.0, 50_000.0)
+        _check_range("routing.cutoff_minutes", self.routing.cutoff_minutes, 1.0, 1440.0)
+        for mode, algo in self.routing.algorithm.items():
+            if algo not in ("CH", "MLD"):
+                msg = f"unknown routing algorithm {algo!r} for {mode}"
+                raise ConfigError(msg, column="routing.algorithm", expected="CH or MLD")
+
+    # -- derived values -------------------------------------------------
+    def categories(self) -> Mapping[str, Category]:
+        """The category table in force (built-in or :attr:`categories_file`)."""
+        return load_categories(self.categories_file)
+
+    def threshold(self, category: str, mode: str) -> float:
+        """Threshold minutes for a category and mode (override or default)."""
+        override = self.thresholds.get(category, {}).get(mode)
+        if override is not None:
+            return float(override)
+        return float(self.categories()[category].thresholds[mode])
+
+    def replace(self, **changes: Any) -> Settings:
+        """Return a copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def cache_key(self) -> str:
+        """A stable hex digest of all settings (for caches keyed on content)."""
+        blob = json.dumps(_jsonable(self), sort_keys=True, ensure_ascii=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-friendly dict of the settings (for the Methodik sheet)."""
+        return cast(dict[str, Any], _jsonable(self))
+
+    # -- construction -------------------------------------------------------
+    @classmethod
+    def from_toml(cls, path: str | Path, **overrides: Any) -> Settings:
+        """Read a region file.
+
+        Parameters
+        ----------
+        path
+            The ``region.toml``.  Relative paths inside it are resolved
+            against its folder.
+        **overrides
+            Field values that win over the file (e.g. ``out_dir`` from the CLI).
+
+        Raises
+        ------
+        ConfigError
+            On a TOML syntax error, an unknown key (with a suggestion), a wrong
+            type or an absurd value.
+        """
+        p = Path(path)
+        try:
+            raw = tomllib.loads(p.read_text("utf-8"))
+        except FileNotFoundError as exc:
+            msg = "region file not found"
+            raise ConfigError(msg, file=p, message_de="Regionsdatei nicht gefunden") from exc
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            msg = f"not valid TOML: {exc}"
+            raise ConfigError(
+                msg, file=p, expected="TOML syntax", message_de=f"Kein gültiges TOML: {exc}"
+            ) from exc
+        try:
+            return cls.from_dict(raw, base_dir=p.parent, **overrides)
+        except ConfigError as exc:
+            if exc.file is None:
+                exc.file = str(p)
+                exc.args = (exc._format(exc.message, exc.expected, "expected"),)
+            raise
+
+    @classmethod
+    def from_dict(
+        cls, raw: Mapping[str, Any], *, base_dir: Path | None = None, **overrides: Any
+    ) -> Settings:
+        """Build settings from a plain dict (the parsed region file).
+
+        See :meth:`from_toml` for the accepted keys; unknown keys raise
+        :class:`ConfigError`.
+        """
+        base = base_dir or Path.cwd()
+        known_top = {f.name for f in dataclasses.fields(cls)} | {"inputs", "region"}
+        for key in raw:
+            if key not in known_top:
+                raise _unknown_key_error("", key, known_top)
+        kwargs: dict[str, Any] = {}
+        # [region] and [inputs] are sections for readability; flatten them.
+        flat: dict[str, Any] = {}
+        for section in ("region", "inputs"):
+            sec = raw.get(section, {})
+            if not isinstance(sec, Mapping):
+                raise _type_error(section, "a table", sec)
+            flat.update(sec)
+        flat.update({k: v for k, v in raw.items() if k not in ("region", "inputs")})
+
+        path_fields = {"network", "boundaries", "villages", "population", "categories_file",
+                       "cache_dir", "out_dir"}
+        str_fields = {"name", "roads_layer", "places_layer", "pois_layer", "road_class_column",
+                      "boundaries_layer", "region_clip_kreis"}
+        fields = {f.name for f in dataclasses.fields(cls)}
+        for key, value in flat.items():
+            if key not in fields:
+                raise _unknown_key_error("", key, fields)
+            if key in path_fields:
+                if not isinstance(value, str):
+                    raise _type_error(key, "a path string", value)
+                kwargs[key] = _resolve(base, value)
+            elif key in str_fields:
+                if not isinstance(value, str):
+                    raise _type_error(key, "a string", value)
+                kwargs[key] = value
+            elif key == "offers":
+                values = [value] if isinstance(value, str) else value
+                if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                    raise _type_error(key, '"osm" or a list of paths / "osm"', value)
+                kwargs[key] = tuple(v if v == "osm" else str(_resolve(base, v)) for v in values)
+            elif key == "modes":
+                values = [value] if isinstance(value, str) else value
+                if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                    raise _type_error(key, 'a list like ["car", "bike", "walk"]', value)
+                kwargs[key] = tuple(values)
+            elif key == "thresholds":
+                kwargs[key] = _freeze(_numbers_table(key, value, depth=2))
+            elif key == "age_shares":
+                merged = dict(DEFAULT_AGE_SHARES)
+                merged.update(_numbers_table(key, value, depth=1))
+                kwargs[key] = MappingProxyType(merged)
+            elif key == "routing":
+                kwargs[key] = _routing_from_dict(value)
+            elif key == "geocode_accept_street":
+                if not isinstance(value, bool):
+                    raise _type_error(key, "true or false", value)
+                kwargs[key] = value
+        kwargs.update(overrides)
+        return cls(**kwargs)
+
+
+def _resolve(base: Path, value: str) -> Path:
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else (base / p)
+
+
+def _unknown_key_error(prefix: str, key: str, known: Iterable[str]) -> ConfigError:
+    known_list = sorted(known)
+    close = difflib.get_close_matches(key, known_list, n=1)
+    hint = f" — did you mean {close[0]!r}?" if close else ""
+    hint_de = f" – meinten Sie „{close[0]}“?" if close else ""
+    where = f"{prefix}.{key}" if prefix else key
+    msg = f"unknown key {where!r}{hint}"
+    return ConfigError(
+        msg,
+        column=where,
+        expected=", ".join(known_list),
+        message_de=f"Unbekannter Eintrag „{where}“{hint_de}",
+    )
+
+
+def _type_error(key: str, expected: str, value: Any) -> ConfigError:
+    msg = f"{key} has the wrong type ({type(value).__name__}: {value!r})"
+    return ConfigError(
+        msg, column=key, expected=expected,
+        message_de=f"„{key}“ hat den falschen Typ ({value!r}), erwartet: {expected}",
+    )
+
+
+def _check_range(key: str, value: Any, lo: float, hi: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _type_error(key, f"a number between {lo:g} and {hi:g}", value)
+    if not (lo <= float(value) <= hi):
+        msg = f"{key} = {value!r} is out of range"
+        raise ConfigError(
+            msg, column=key, expected=f"{lo:g} … {hi:g}",
+            message_de=f"„{key}“ = {value!r} liegt außerhalb von {lo:g} … {hi:g}",
+        )
+
+
+def _numbers_table(key: str, value: Any, *, depth: int) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise _type_error(key, "a table", value)
+    out: dict[str, Any] = {}
+    for k, v in value.items():
+        if depth > 1:
+            out[k] = _numbers_table(f"{key}.{k}", v, depth=depth - 1)
+        else:
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                raise _type_error(f"{key}.{k}", "a number", v)
+            out[k] = float(v)
+    return out
+
+
+def _routing_from_dict(value: Any) -> RoutingOptions:
+    if not isinstance(value, Mapping):
+        raise _type_error("routing", "a table", value)
+    known = {f.name for f in dataclasses.fields(RoutingOptions)}
+    kwargs: dict[str, Any] = {}
+    for key, v in value.items():
+        if key not in known:
+            raise _unknown_key_error("routing", key, known)
+        if key == "algorithm":
+            if not isinstance(v, Mapping):
+                raise _type_error("routing.algorithm", 'a table like {car = "CH"}', v)
+            merged = dict(RoutingOptions().algorithm)
+            for mode, algo in v.items():
+                if mode not in MODES:
+                    raise _unknown_key_error("routing.algorithm", mode, MODES)
+                merged[mode] = str(algo).upper()
+            kwargs[key] = MappingProxyType(merged)
+        elif key in ("speeds", "maxspeed"):
+            table = _numbers_table(f"routing.{key}", v, depth=2)
+            for mode in table:
+                if mode not in MODES:
+                    raise _unknown_key_error(f"routing.{key}", mode, MODES)
+            for mode, per in table.items():
+                for tag, kmh in per.items():
+                    _check_range(f"routing.{key}.{mode}.{tag}", kmh, 1.0, 200.0)
+            kwargs[key] = _freeze(table)
+        else:
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                raise _type_error(f"routing.{key}", "a number", v)
+            kwargs[key] = float(v)
+    return RoutingOptions(**kwargs)
