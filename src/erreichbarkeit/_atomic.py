@@ -38,7 +38,8 @@ def atomic_path(target: str | Path, *, suffix: str | None = None) -> Iterator[Pa
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=suffix if suffix is not None else "".join(target.suffixes),
+        prefix=f".{target.name}.",
+        suffix=suffix if suffix is not None else "".join(target.suffixes),
         dir=target.parent,
     )
     os.close(fd)
@@ -46,9 +47,9 @@ def atomic_path(target: str | Path, *, suffix: str | None = None) -> Iterator[Pa
     tmp_path.unlink()  # writers such as GDAL refuse to write onto an existing file
     try:
         yield tmp_path
-        with open(tmp_path, "rb") as fh:  # flush to disk before the rename
+        with tmp_path.open("rb") as fh:  # flush to disk before the rename
             os.fsync(fh.fileno())
-        os.replace(tmp_path, target)
+        tmp_path.replace(target)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
@@ -69,11 +70,11 @@ def atomic_dir(target: str | Path) -> Iterator[Path]:
             old = target.with_name(f".{target.name}.old")
             if old.exists():
                 shutil.rmtree(old)
-            os.replace(target, old)
-            os.replace(tmp, target)
+            target.replace(old)
+            tmp.replace(target)
             shutil.rmtree(old, ignore_errors=True)
         else:
-            os.replace(tmp, target)
+            tmp.replace(target)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

@@ -32,14 +32,15 @@ from erreichbarkeit.errors import ConfigError
 
 __all__ = [
     "AGE_GROUPS",
-    "METRIC_CRS",
-    "WGS84",
-    "ProgressCallback",
     "DEFAULT_AGE_SHARES",
+    "METRIC_CRS",
     "MODES",
     "MODE_LABELS",
+    "WGS84",
     "Category",
     "Mode",
+    "ProgressCallback",
+    "RegionSource",
     "RoutingOptions",
     "Settings",
     "age_column",
@@ -123,7 +124,7 @@ def _parse_categories(raw: Mapping[str, Any], source: str) -> dict[str, Category
     cats: dict[str, Category] = {}
     for key, spec in raw.items():
         try:
-            thresholds = {m: float(spec["thresholds"][m]) for m in MODES}
+            thresholds: dict[str, float] = {m: float(spec["thresholds"][m]) for m in MODES}
             cats[key] = Category(
                 key=key,
                 label=str(spec["label"]),
@@ -210,14 +211,34 @@ class RoutingOptions:
     algorithm: Mapping[str, str] = field(
         default_factory=lambda: MappingProxyType({"car": "CH", "bike": "MLD", "walk": "MLD"})
     )
-    speeds: Mapping[str, Mapping[str, float]] = field(
-        default_factory=lambda: MappingProxyType({})
-    )
+    speeds: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: MappingProxyType({}))
     maxspeed: Mapping[str, Mapping[str, float]] = field(
         default_factory=lambda: MappingProxyType({})
     )
     max_snap_m: float = 500.0
     cutoff_minutes: float = 90.0
+
+
+@dataclass(frozen=True)
+class RegionSource:
+    """Where ``erreichbarkeit prepare`` gets a real region's data.
+
+    Attributes
+    ----------
+    kreis
+        5-digit Kreis key (e.g. ``"05958"`` Hochsauerlandkreis).
+    extract_url
+        URL of the OSM extract (a Geofabrik ``.osm.pbf``) that covers the Kreis.
+    boundaries_url
+        URL of a Gemeinde boundary file (BKG VG250) or ``None``.
+    buffer_km
+        Buffer around the Kreis when clipping: families cross the border.
+    """
+
+    kreis: str
+    extract_url: str
+    boundaries_url: str | None = None
+    buffer_km: float = 10.0
 
 
 def _freeze(value: Any) -> Any:
@@ -302,7 +323,7 @@ class Settings:
     cache_dir: Path = field(default_factory=lambda: Path("data/cache"))
     out_dir: Path = field(default_factory=lambda: Path("out"))
     geocode_accept_street: bool = False
-    region_clip_kreis: str | None = None
+    source: RegionSource | None = None
 
     def __post_init__(self) -> None:
         for mode in self.modes:
@@ -409,6 +430,14 @@ class Settings:
         """
         base = base_dir or Path.cwd()
         known_top = {f.name for f in dataclasses.fields(cls)} | {"inputs", "region"}
+        # [region] may carry a `kreis` key that belongs to [source]
+        raw = dict(raw)
+        region_sec = dict(raw.get("region", {})) if isinstance(raw.get("region"), Mapping) else {}
+        if "kreis" in region_sec:
+            src = dict(raw.get("source", {}))
+            src.setdefault("kreis", region_sec.pop("kreis"))
+            raw["source"] = src
+            raw["region"] = region_sec
         for key in raw:
             if key not in known_top:
                 raise _unknown_key_error("", key, known_top)
@@ -422,10 +451,23 @@ class Settings:
             flat.update(sec)
         flat.update({k: v for k, v in raw.items() if k not in ("region", "inputs")})
 
-        path_fields = {"network", "boundaries", "villages", "population", "categories_file",
-                       "cache_dir", "out_dir"}
-        str_fields = {"name", "roads_layer", "places_layer", "pois_layer", "road_class_column",
-                      "boundaries_layer", "region_clip_kreis"}
+        path_fields = {
+            "network",
+            "boundaries",
+            "villages",
+            "population",
+            "categories_file",
+            "cache_dir",
+            "out_dir",
+        }
+        str_fields = {
+            "name",
+            "roads_layer",
+            "places_layer",
+            "pois_layer",
+            "road_class_column",
+            "boundaries_layer",
+        }
         fields = {f.name for f in dataclasses.fields(cls)}
         for key, value in flat.items():
             if key not in fields:
@@ -456,6 +498,8 @@ class Settings:
                 kwargs[key] = MappingProxyType(merged)
             elif key == "routing":
                 kwargs[key] = _routing_from_dict(value)
+            elif key == "source":
+                kwargs[key] = _source_from_dict(value)
             elif key == "geocode_accept_street":
                 if not isinstance(value, bool):
                     raise _type_error(key, "true or false", value)
@@ -487,7 +531,9 @@ def _unknown_key_error(prefix: str, key: str, known: Iterable[str]) -> ConfigErr
 def _type_error(key: str, expected: str, value: Any) -> ConfigError:
     msg = f"{key} has the wrong type ({type(value).__name__}: {value!r})"
     return ConfigError(
-        msg, column=key, expected=expected,
+        msg,
+        column=key,
+        expected=expected,
         message_de=f"„{key}“ hat den falschen Typ ({value!r}), erwartet: {expected}",
     )
 
@@ -498,7 +544,9 @@ def _check_range(key: str, value: Any, lo: float, hi: float) -> None:
     if not (lo <= float(value) <= hi):
         msg = f"{key} = {value!r} is out of range"
         raise ConfigError(
-            msg, column=key, expected=f"{lo:g} … {hi:g}",
+            msg,
+            column=key,
+            expected=f"{lo:g} … {hi:g}",
             message_de=f"„{key}“ = {value!r} liegt außerhalb von {lo:g} … {hi:g}",
         )
 
@@ -515,6 +563,29 @@ def _numbers_table(key: str, value: Any, *, depth: int) -> dict[str, Any]:
                 raise _type_error(f"{key}.{k}", "a number", v)
             out[k] = float(v)
     return out
+
+
+def _source_from_dict(value: Any) -> RegionSource:
+    if not isinstance(value, Mapping):
+        raise _type_error("source", "a table", value)
+    known = {f.name for f in dataclasses.fields(RegionSource)}
+    for key in value:
+        if key not in known:
+            raise _unknown_key_error("source", key, known)
+    kreis = value.get("kreis")
+    if not isinstance(kreis, str) or not (kreis.isdigit() and len(kreis) == 5):
+        raise _type_error("source.kreis", 'a 5-digit Kreis key string like "05958"', kreis)
+    url = value.get("extract_url")
+    if not isinstance(url, str) or not url:
+        raise _type_error("source.extract_url", "a URL or file path string", url)
+    b_url = value.get("boundaries_url")
+    if b_url is not None and not isinstance(b_url, str):
+        raise _type_error("source.boundaries_url", "a URL or file path string", b_url)
+    buffer_km = value.get("buffer_km", 10.0)
+    _check_range("source.buffer_km", buffer_km, 0.0, 100.0)
+    return RegionSource(
+        kreis=kreis, extract_url=url, boundaries_url=b_url, buffer_km=float(buffer_km)
+    )
 
 
 def _routing_from_dict(value: Any) -> RoutingOptions:

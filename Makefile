@@ -1,0 +1,31 @@
+# Two commands on a fresh machine (see README):
+#   make demo   – install into .venv and run the whole analysis on the fictional Beispielkreis
+#   make test   – install into .venv (with test extras) and run the test suite
+PYTHON ?= python3.12
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+
+.PHONY: demo test lint install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(BIN)/erreichbarkeit demo --out out/beispielkreis
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) out data/cache

@@ -1,0 +1,7 @@
+"""``python -m erreichbarkeit``."""
+
+import sys
+
+from erreichbarkeit.cli import main
+
+sys.exit(main())

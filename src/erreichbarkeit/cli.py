@@ -1,0 +1,394 @@
+"""Command line: ``erreichbarkeit analyse | demo | prepare | regions``.
+
+Exit codes: 0 success; 2 bad input or configuration (one line on stderr
+naming file, row, column and what was expected); 1 an unexpected internal
+error (with ``--verbose`` the traceback is shown).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from erreichbarkeit import __version__
+from erreichbarkeit.config import MODES, RoutingOptions, Settings
+from erreichbarkeit.errors import ErreichbarkeitError
+
+__all__ = ["main"]
+
+logger = logging.getLogger("erreichbarkeit")
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_BAD_INPUT = 2
+
+
+class _Progress:
+    """Progress line on stderr: rewritten in place on a terminal, one line per step otherwise."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.last_step = ""
+        self.started = time.perf_counter()
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        elapsed = time.perf_counter() - self.started
+        if self.tty:
+            pct = f"{100 * done / total:3.0f} %" if total else ""
+            self.stream.write(f"\r\x1b[K[{elapsed:6.1f} s] {step} {pct}")
+            if total and done >= total:
+                self.stream.write("\n")
+            self.stream.flush()
+        elif step != self.last_step:
+            self.stream.write(f"[{elapsed:6.1f} s] {step} …\n")
+            self.stream.flush()
+        self.last_step = step
+
+
+def _csv_list(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="more log output (-v info, -vv debug); shows tracebacks of internal errors",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(
+        prog="erreichbarkeit",
+        description=(
+            "Which villages reach which offers for families, children and young people, "
+            "by car, bike and on foot (OSRM travel times on OpenStreetMap roads)."
+        ),
+        epilog="Exit codes: 0 ok, 2 bad input or configuration, 1 internal error.",
+    )
+    parser.add_argument("--version", action="version", version=f"erreichbarkeit {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    a = sub.add_parser(
+        "analyse",
+        help="compute travel times, village and Gemeinde tables, and export them",
+        description=(
+            "Compute village × offer travel times per mode and write erreichbarkeit.xlsx, "
+            "German CSVs, reisezeiten.parquet and erreichbarkeit.gpkg to --out. Give either a "
+            "region file (--config) or the inputs as flags; flags override the region file."
+        ),
+    )
+    a.add_argument(
+        "--config",
+        type=Path,
+        metavar="REGION.toml",
+        help="region file naming all inputs, thresholds and options (see README)",
+    )
+    a.add_argument(
+        "--network",
+        type=Path,
+        metavar="FILE",
+        help="road network: OSM file (.osm.pbf/.osm/.osm.bz2/.osm.gz) or GIS line layer "
+        "(.gpkg/.geojson/.shp) with a highway or OpenMapTiles class column",
+    )
+    a.add_argument(
+        "--roads-layer", metavar="NAME", help="layer of the roads in a GeoPackage network"
+    )
+    a.add_argument(
+        "--places-layer", metavar="NAME", help="layer of the places in a GeoPackage network"
+    )
+    a.add_argument("--pois-layer", metavar="NAME", help="layer of the POIs in a GeoPackage network")
+    a.add_argument(
+        "--boundaries",
+        type=Path,
+        metavar="FILE",
+        help="Gemeinde polygons with AGS and name (default: OSM admin_level=8 relations)",
+    )
+    a.add_argument(
+        "--villages",
+        type=Path,
+        metavar="FILE",
+        help="own villages (points or polygons; default: OSM place=* objects)",
+    )
+    a.add_argument(
+        "--population",
+        type=Path,
+        metavar="FILE",
+        help="population per Gemeinde (CSV with AGS or 12-digit ARS, e.g. Zensus 2022)",
+    )
+    a.add_argument(
+        "--offers",
+        action="append",
+        metavar="FILE|osm",
+        help="offers: a CSV/XLSX list, or 'osm' for OSM POIs; repeat or comma-separate "
+        "(default: osm)",
+    )
+    a.add_argument(
+        "--modes",
+        type=_csv_list,
+        metavar="car,bike,walk",
+        help=f"modes to compute (default: {','.join(MODES)})",
+    )
+    a.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: out)")
+    a.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="cache of prepared networks (default: data/cache)",
+    )
+    a.add_argument(
+        "--max-snap-m",
+        type=float,
+        metavar="M",
+        help="flag villages/offers further than this from the network (default 500)",
+    )
+    a.add_argument(
+        "--cutoff",
+        type=float,
+        metavar="MIN",
+        help="leave pairs slower than this out of the long table (default 90)",
+    )
+    a.add_argument("--name", help="region name for titles and exports")
+    _add_common(a)
+
+    d = sub.add_parser(
+        "demo",
+        help="generate the fictional Beispielkreis and analyse it",
+        description=(
+            "Write the fictional Beispielkreis (OSM roads, Gemeinden, offers list, population; "
+            "all invented) to DIR/beispielkreis and run the whole analysis on it, exports in DIR."
+        ),
+    )
+    d.add_argument(
+        "--out",
+        type=Path,
+        default=Path("out/beispielkreis"),
+        metavar="DIR",
+        help="output folder (default: out/beispielkreis)",
+    )
+    d.add_argument("--seed", type=int, default=2026, help="generator seed (default 2026)")
+    d.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="cache of prepared networks (default: data/cache)",
+    )
+    _add_common(d)
+
+    p = sub.add_parser(
+        "prepare",
+        help="download and clip the OSM extract and boundaries of a region",
+        description=(
+            "Download (or take local files), clip the OSM extract to the Kreis plus a buffer, "
+            "and write a ready region.toml to DATA_DIR/<region>/. REGION is a built-in name "
+            "(see 'erreichbarkeit regions'), a Kreis key such as 05958, or a region file."
+        ),
+    )
+    p.add_argument("region", metavar="REGION")
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path("data/regions"),
+        metavar="DIR",
+        help="where downloads and prepared regions go (default: data/regions)",
+    )
+    p.add_argument("--extract", type=Path, metavar="FILE", help="use this local OSM extract")
+    p.add_argument(
+        "--boundaries",
+        type=Path,
+        metavar="FILE",
+        help="use this local boundary file (VG250 GeoPackage or similar)",
+    )
+    p.add_argument("--offline", action="store_true", help="never download; local files only")
+    _add_common(p)
+
+    r = sub.add_parser(
+        "regions",
+        help="list the built-in region files",
+        description="List the built-in region files for 'prepare'.",
+    )
+    _add_common(r)
+    return parser
+
+
+def _setup_logging(verbose: int) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+
+
+def _settings_from_args(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    for field in (
+        "network",
+        "boundaries",
+        "villages",
+        "population",
+        "roads_layer",
+        "places_layer",
+        "pois_layer",
+        "name",
+    ):
+        value = getattr(args, field)
+        if value is not None:
+            overrides[field] = value
+    if args.offers:
+        overrides["offers"] = tuple(v for item in args.offers for v in _csv_list(item))
+    if args.modes:
+        overrides["modes"] = tuple(args.modes)
+    if args.out:
+        overrides["out_dir"] = args.out
+    if args.cache_dir:
+        overrides["cache_dir"] = args.cache_dir
+    if args.config:
+        settings = Settings.from_toml(args.config, **overrides)
+    else:
+        if args.network is None:
+            msg = "give --config REGION.toml or at least --network FILE"
+            raise ErreichbarkeitError(msg, message_de="Regionsdatei oder Straßennetz angeben")
+        settings = Settings(**overrides)
+    routing_changes: dict[str, Any] = {}
+    if args.max_snap_m is not None:
+        routing_changes["max_snap_m"] = args.max_snap_m
+    if args.cutoff is not None:
+        routing_changes["cutoff_minutes"] = args.cutoff
+    if routing_changes:
+        r = settings.routing
+        settings = settings.replace(
+            routing=RoutingOptions(
+                algorithm=r.algorithm,
+                speeds=r.speeds,
+                maxspeed=r.maxspeed,
+                max_snap_m=routing_changes.get("max_snap_m", r.max_snap_m),
+                cutoff_minutes=routing_changes.get("cutoff_minutes", r.cutoff_minutes),
+            )
+        )
+    return settings
+
+
+def _analyse(settings: Settings, *, quiet: bool) -> int:
+    from erreichbarkeit import pipeline  # noqa: PLC0415
+
+    progress = None if quiet else _Progress(sys.stderr)
+    results = pipeline.run(settings, progress=progress)
+    started = time.perf_counter()
+    paths = pipeline.export_results(results, settings.out_dir)
+    export_s = time.perf_counter() - started
+    _print_summary(results, paths, export_s)
+    return EXIT_OK
+
+
+def _print_summary(results: Any, paths: dict[str, Path], export_s: float) -> None:
+    v = results.villages
+    out = sys.stdout
+    out.write(
+        f"{results.settings.name}: {len(v)} Orte, {len(results.offers)} Angebote, "
+        f"{len(results.travel_times)} Verbindungen\n"
+    )
+    n_far = int((~v["snap_ok"]).sum()) if "snap_ok" in v else 0
+    if n_far:
+        out.write(
+            f"  {n_far} Orte weiter als {results.settings.routing.max_snap_m:g} m vom Straßennetz "
+            "(ohne Ergebnis, siehe Spalte 'reason')\n"
+        )
+    problems = results.inputs.problems
+    if problems:
+        out.write(
+            f"  {len(problems)} Hinweise zu Angebotslisten, z. B.: {problems[0].message_de}\n"
+        )
+    if len(results.inputs.unmatched):
+        out.write(f"  {len(results.inputs.unmatched)} Angebote ohne Lage (nicht gefunden)\n")
+    for cat in results.categories:
+        for mode in results.settings.modes:
+            col = f"{cat}_{mode}_min"
+            if col in v:
+                med = v[col].median()
+                out.write(f"  {cat:16s} {mode:5s} Median {med:5.1f} min bis zum nächsten Angebot\n")
+    steps = ", ".join(f"{k} {t:.1f} s" for k, t in results.timings.items())
+    out.write(f"Zeiten: {steps}, Export {export_s:.1f} s\n")
+    for kind, path in paths.items():
+        out.write(f"  {kind}: {path}\n")
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from erreichbarkeit import demo  # noqa: PLC0415
+
+    files = demo.generate_demo(args.out / "beispielkreis-daten", seed=args.seed)
+    overrides: dict[str, Any] = {"out_dir": args.out}
+    if args.cache_dir:
+        overrides["cache_dir"] = args.cache_dir
+    settings = Settings.from_toml(files.region, **overrides)
+    return _analyse(settings, quiet=args.quiet)
+
+
+def _prepare(args: argparse.Namespace) -> int:
+    from erreichbarkeit import prepare  # noqa: PLC0415
+
+    progress = None if args.quiet else _Progress(sys.stderr)
+    prepared = prepare.prepare_region(
+        args.region,
+        data_dir=args.data_dir,
+        extract=args.extract,
+        boundaries=args.boundaries,
+        offline=args.offline,
+        progress=progress,
+    )
+    sys.stdout.write(
+        f"Region vorbereitet: {prepared.folder}\n"
+        f"  weiter mit: erreichbarkeit analyse --config {prepared.region_file}\n"
+    )
+    return EXIT_OK
+
+
+def _regions() -> int:
+    from erreichbarkeit import prepare  # noqa: PLC0415
+
+    for name, path in sorted(prepare.region_files().items()):
+        settings = Settings.from_toml(path)
+        kreis = settings.source.kreis if settings.source else ""
+        sys.stdout.write(f"{name:20s} {kreis:6s} {settings.name}\n")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose)
+    try:
+        if args.command == "analyse":
+            return _analyse(_settings_from_args(args), quiet=args.quiet)
+        if args.command == "demo":
+            return _demo(args)
+        if args.command == "prepare":
+            return _prepare(args)
+        return _regions()
+    except ErreichbarkeitError as exc:
+        sys.stderr.write(f"erreichbarkeit: error: {exc}\n")
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        sys.stderr.write("erreichbarkeit: interrupted\n")
+        return 130
+    except Exception as exc:
+        if args.verbose:
+            raise
+        sys.stderr.write(
+            f"erreichbarkeit: internal error: {type(exc).__name__}: {exc} "
+            "(run with -v for details)\n"
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

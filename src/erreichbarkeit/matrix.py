@@ -1,0 +1,186 @@
+"""The tidy long travel-time table: origins × destinations per mode.
+
+The table has the columns ``origin_id, destination_id, mode, minutes, km``
+(the shape r5py and pysal/access use) and holds only pairs with a route no
+slower than the cutoff: an unreachable pair is absent, never 0.  Alongside it
+comes the snapping report: how far each point had to be moved to reach the
+routable network.  Points further than ``max_snap_m`` are flagged and not
+routed, instead of being silently moved to a road kilometres away.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from erreichbarkeit.config import WGS84, ProgressCallback
+from erreichbarkeit.errors import CRSError, InputDataError
+from erreichbarkeit.routing import Router
+
+__all__ = ["MatrixResult", "check_points", "travel_times"]
+
+logger = logging.getLogger(__name__)
+
+LONG_COLUMNS = ["origin_id", "destination_id", "mode", "minutes", "km"]
+
+
+@dataclass(frozen=True)
+class MatrixResult:
+    """Long travel-time table and snapping report.
+
+    Attributes
+    ----------
+    travel_times
+        ``origin_id, destination_id, mode, minutes, km``.
+    snapping
+        ``id, role, mode, snap_m, snap_ok``.
+    """
+
+    travel_times: pd.DataFrame
+    snapping: pd.DataFrame
+
+
+def check_points(points: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
+    """Validate a point table against the contract and return it in EPSG:4326.
+
+    Parameters
+    ----------
+    points
+        Must have a unique string ``id``, a CRS and Point geometries.
+    what
+        Name for messages (``"villages"``, ``"offers"``).
+
+    Raises
+    ------
+    InputDataError
+        Missing or duplicate ids, empty or non-point geometries.
+    CRSError
+        No CRS.
+    """
+    if "id" not in points.columns:
+        msg = f"{what}: no 'id' column"
+        raise InputDataError(msg, column="id", message_de=f"{what}: Spalte „id“ fehlt")
+    if points.crs is None:
+        msg = f"{what}: no CRS"
+        raise CRSError(
+            msg,
+            expected="a CRS such as EPSG:4326",
+            message_de=f"{what}: kein Koordinatenbezugssystem",
+        )
+    dup = points["id"].duplicated(keep=False)
+    if dup.any():
+        ids = ", ".join(map(str, points.loc[dup, "id"].unique()[:5]))
+        msg = f"{what}: duplicate ids {ids}"
+        raise InputDataError(
+            msg, column="id", expected="unique ids", message_de=f"{what}: doppelte IDs {ids}"
+        )
+    geoms = points.geometry
+    bad = geoms.isna() | geoms.is_empty | (geoms.geom_type != "Point")
+    if bad.any():
+        ids = ", ".join(map(str, points.loc[bad, "id"].head(5)))
+        msg = f"{what}: missing or non-point geometry for {ids}"
+        raise InputDataError(
+            msg,
+            column="geometry",
+            expected="points",
+            message_de=f"{what}: fehlende oder keine Punktgeometrie bei {ids}",
+        )
+    return points.to_crs(WGS84) if points.crs != WGS84 else points
+
+
+def _lonlat(points: gpd.GeoDataFrame) -> np.ndarray:
+    return np.column_stack([points.geometry.x.to_numpy(), points.geometry.y.to_numpy()])
+
+
+def travel_times(
+    routers: Mapping[str, Router],
+    origins: gpd.GeoDataFrame,
+    destinations: gpd.GeoDataFrame,
+    *,
+    cutoff_minutes: float,
+    max_snap_m: float,
+    modes: Sequence[str] | None = None,
+    progress: ProgressCallback | None = None,
+) -> MatrixResult:
+    """Compute the long travel-time table for all modes.
+
+    Parameters
+    ----------
+    routers
+        One :class:`~erreichbarkeit.routing.Router` per mode.
+    origins, destinations
+        Point tables with unique ``id`` (the villages and offers contracts).
+    cutoff_minutes
+        Pairs slower than this are left out of the table.
+    max_snap_m
+        Points further than this from the mode's network are not routed
+        (``snap_ok`` False in the report).
+    modes
+        Modes to compute (default: all keys of ``routers``).
+    progress
+        ``progress("Reisezeiten", done, total)`` per mode.
+
+    Returns
+    -------
+    MatrixResult
+    """
+    origins = check_points(origins, "villages")
+    destinations = check_points(destinations, "offers")
+    modes = list(modes or routers.keys())
+    o_ids = origins["id"].astype(str).to_numpy()
+    d_ids = destinations["id"].astype(str).to_numpy()
+    o_xy, d_xy = _lonlat(origins), _lonlat(destinations)
+    frames: list[pd.DataFrame] = []
+    snaps: list[pd.DataFrame] = []
+    for i, mode in enumerate(modes):
+        if progress:
+            progress("Reisezeiten berechnen", i, len(modes))
+        result = routers[mode].table(o_xy, d_xy)
+        o_ok = result.source_snap_m <= max_snap_m
+        d_ok = result.destination_snap_m <= max_snap_m
+        minutes = result.seconds / 60.0
+        km = result.metres / 1000.0
+        keep = np.isfinite(minutes) & (minutes <= cutoff_minutes)
+        keep &= o_ok[:, None] & d_ok[None, :]
+        rows, cols = np.nonzero(keep)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "origin_id": o_ids[rows],
+                    "destination_id": d_ids[cols],
+                    "mode": mode,
+                    "minutes": minutes[rows, cols],
+                    "km": km[rows, cols],
+                }
+            )
+        )
+        snaps.append(
+            pd.DataFrame(
+                {
+                    "id": np.concatenate([o_ids, d_ids]),
+                    "role": ["origin"] * len(o_ids) + ["destination"] * len(d_ids),
+                    "mode": mode,
+                    "snap_m": np.concatenate([result.source_snap_m, result.destination_snap_m]),
+                    "snap_ok": np.concatenate([o_ok, d_ok]),
+                }
+            )
+        )
+        n_far = int((~o_ok).sum() + (~d_ok).sum())
+        if n_far:
+            logger.warning(
+                "%s: %d points further than %.0f m from the network", mode, n_far, max_snap_m
+            )
+    if progress:
+        progress("Reisezeiten berechnen", len(modes), len(modes))
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=LONG_COLUMNS)
+    snapping = (
+        pd.concat(snaps, ignore_index=True)
+        if snaps
+        else pd.DataFrame(columns=["id", "role", "mode", "snap_m", "snap_ok"])
+    )
+    return MatrixResult(table, snapping)

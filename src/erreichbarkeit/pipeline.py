@@ -1,0 +1,513 @@
+"""The one entry point both front-ends use: ``run(settings) -> Results``.
+
+Steps (each timed, each reporting progress):
+
+1. read the network file: an OSM file directly, or a GIS line layer
+   converted to OSM XML (cached by content hash);
+2. read villages (OSM places or the user's file), offers (OSM POIs and/or
+   the planners' lists, geocoded offline), Gemeinde boundaries, population;
+3. prepare the OSRM network per mode (cached) and compute the long table;
+4. indicators per village, per Gemeinde and for the whole region.
+
+Exports are a separate call (:func:`export_results`) so that the dashboard
+can compute once and export on demand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from erreichbarkeit import __version__
+from erreichbarkeit.config import WGS84, ProgressCallback, Settings, age_column
+from erreichbarkeit.errors import ConfigError, InputDataError, NetworkError
+from erreichbarkeit.matrix import travel_times
+from erreichbarkeit.routing import PROFILE_SUMMARY, Router, prepare_network
+from erreichbarkeit.villages import assign_gemeinden, estimate_population
+
+__all__ = ["VILLAGE_PLACES", "Inputs", "Results", "export_results", "load_inputs", "run"]
+
+logger = logging.getLogger(__name__)
+
+#: OSM place types used as villages (origins) by default.
+VILLAGE_PLACES = ("city", "town", "village", "suburb", "hamlet", "isolated_dwelling")
+
+_GIS_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Validated inputs of one run (all EPSG:4326)."""
+
+    network_osm: Path
+    villages: gpd.GeoDataFrame
+    offers: gpd.GeoDataFrame
+    boundaries: gpd.GeoDataFrame
+    addresses: pd.DataFrame
+    problems: tuple[Any, ...] = ()
+    unmatched: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sources: tuple[Mapping[str, str], ...] = ()
+    estimates: tuple[str, ...] = ()
+    network_report: Any = None
+
+
+@dataclass(frozen=True)
+class Results:
+    """Everything one run produced.
+
+    Attributes
+    ----------
+    villages
+        One row per village: Gemeinde, population, children, snap distance
+        per mode, and per category × mode nearest offer, minutes, km, second
+        nearest minutes, offers within the threshold.
+    gemeinden
+        Per Gemeinde × category × mode: weighted mean/median minutes,
+        children beyond the threshold, underserved villages (long form).
+    kreis
+        The same indicators over the whole region.
+    offers, boundaries
+        The offers and Gemeinde polygons used.
+    travel_times
+        The long table ``origin_id, destination_id, mode, minutes, km``.
+    snapping
+        ``id, role, mode, snap_m, snap_ok``.
+    timings
+        Seconds per step.
+    """
+
+    settings: Settings
+    inputs: Inputs
+    villages: gpd.GeoDataFrame
+    gemeinden: pd.DataFrame
+    kreis: pd.DataFrame
+    travel_times: pd.DataFrame
+    snapping: pd.DataFrame
+    categories: tuple[str, ...]
+    timings: Mapping[str, float]
+
+    @property
+    def offers(self) -> gpd.GeoDataFrame:
+        """Offers used in the run."""
+        return self.inputs.offers
+
+    @property
+    def boundaries(self) -> gpd.GeoDataFrame:
+        """Gemeinde polygons used in the run."""
+        return self.inputs.boundaries
+
+
+@contextmanager
+def _timed(timings: dict[str, float], step: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[step] = round(time.perf_counter() - started, 3)
+        logger.info("%s: %.2f s", step, timings[step])
+
+
+def _content_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:16]
+
+
+def _is_gis_layer(path: Path) -> bool:
+    return path.suffix.lower() in _GIS_SUFFIXES or path.name.lower().endswith(".shp.zip")
+
+
+def _network_features(
+    settings: Settings, progress: ProgressCallback | None
+) -> tuple[Path, gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame, gpd.GeoDataFrame, Any, str]:
+    """Return (osm path, places, pois, addresses, osm boundaries, conversion report, licence)."""
+    from erreichbarkeit import gislayer, osm  # noqa: PLC0415  (heavy imports)
+
+    if settings.network is None:
+        msg = "no road network given"
+        raise ConfigError(
+            msg,
+            column="network",
+            expected="an OSM file or a GIS line layer",
+            message_de="Kein Straßennetz angegeben (OSM-Datei oder GIS-Linienlayer)",
+        )
+    path = Path(settings.network)
+    if not path.exists():
+        msg = "network file not found"
+        raise NetworkError(msg, file=path, message_de="Straßennetz-Datei nicht gefunden")
+    categories = settings.categories()
+    if _is_gis_layer(path):
+        digest = _content_digest(path)
+        converted = Path(settings.cache_dir) / "converted" / f"{path.stem}-{digest}.osm"
+        report = None
+        if not converted.exists():
+            report = gislayer.lines_to_osm(
+                path,
+                converted,
+                layer=settings.roads_layer,
+                class_column=settings.road_class_column,
+                progress=progress,
+            )
+        places, pois = gislayer.read_gis_features(
+            path, categories, places_layer=settings.places_layer, pois_layer=settings.pois_layer
+        )
+        empty_addr = pd.DataFrame(
+            columns=["street", "housenumber", "postcode", "city", "lon", "lat"]
+        )
+        empty_bnd = gpd.GeoDataFrame(
+            {"ags": [], "gemeinde": [], "population": []}, geometry=[], crs=WGS84
+        )
+        return converted, places, pois, empty_addr, empty_bnd, report, "GIS-Layer"
+    osm.validate_osm_file(path)
+    feats = osm.read_osm_features(path, categories)
+    return path, feats.places, feats.pois, feats.addresses, feats.boundaries, None, "OSM"
+
+
+def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None) -> Inputs:
+    """Read and validate every input named by the settings.
+
+    Raises
+    ------
+    ErreichbarkeitError
+        (or a subclass) naming the file, row and column of the first fatal
+        problem.  Row-level problems of offers files do not raise; they are
+        returned in :attr:`Inputs.problems`.
+    """
+    from erreichbarkeit import inputs as inp  # noqa: PLC0415
+
+    if progress:
+        progress("Eingabedaten lesen", 0, 4)
+    osm_path, places, pois, addresses, osm_boundaries, report, kind = _network_features(
+        settings, progress
+    )
+    sources: list[dict[str, str]] = [
+        {
+            "Daten": "Straßennetz, Orte" + (", Angebote (OSM)" if "osm" in settings.offers else ""),
+            "Datei": Path(settings.network or "").name,
+            "Quelle": "© OpenStreetMap-Mitwirkende"
+            + (" / © OpenMapTiles" if kind == "GIS-Layer" else ""),
+            "Lizenz": "ODbL 1.0",
+            "Stand": _file_date(Path(settings.network or "")),
+        }
+    ]
+    if progress:
+        progress("Eingabedaten lesen", 1, 4)
+
+    # villages
+    if settings.villages is not None:
+        villages = inp.read_villages(Path(settings.villages))
+        sources.append(
+            {
+                "Daten": "Orte (eigene Datei)",
+                "Datei": Path(settings.villages).name,
+                "Quelle": "Angabe der Nutzer",
+                "Lizenz": "",
+                "Stand": _file_date(Path(settings.villages)),
+            }
+        )
+    else:
+        villages = places[places["place"].isin(VILLAGE_PLACES)].copy()
+    if villages.empty:
+        msg = "no villages found (no OSM place=city/town/village/suburb/hamlet/isolated_dwelling)"
+        raise InputDataError(
+            msg,
+            file=settings.villages or settings.network,
+            expected="places or an own village file",
+            message_de="Keine Orte gefunden (OSM place=* oder eigene Ortsdatei)",
+        )
+
+    # boundaries
+    region_shape = _region_shape(villages, places)
+    if settings.boundaries is not None:
+        boundaries = inp.read_boundaries(
+            Path(settings.boundaries), layer=settings.boundaries_layer, clip_to=region_shape
+        )
+        sources.append(
+            {
+                "Daten": "Gemeindegrenzen",
+                "Datei": Path(settings.boundaries).name,
+                "Quelle": "© GeoBasis-DE / BKG (VG250) oder Angabe",
+                "Lizenz": "dl-de/by-2-0",
+                "Stand": _file_date(Path(settings.boundaries)),
+            }
+        )
+    else:
+        boundaries = osm_boundaries
+        if boundaries.empty:
+            logger.warning("no Gemeinde boundaries: neither a file nor OSM admin_level=8 relations")
+    if progress:
+        progress("Eingabedaten lesen", 2, 4)
+
+    # population per Gemeinde
+    gpop = pd.Series(dtype=float)
+    pop_label = "Gemeinde-Einwohnerzahl"
+    if "population" in boundaries.columns:
+        gpop = pd.to_numeric(boundaries.set_index("ags")["population"], errors="coerce").dropna()
+    if settings.population is not None:
+        table = inp.read_population(Path(settings.population))
+        gpop = table.set_index("ags")["population"].astype(float).combine_first(gpop)
+        pop_label = f"Einwohnerzahl aus {Path(settings.population).name}"
+        sources.append(
+            {
+                "Daten": "Einwohner je Gemeinde",
+                "Datei": Path(settings.population).name,
+                "Quelle": "Zensus 2022 / Statistische Ämter (oder Angabe)",
+                "Lizenz": "dl-de/by-2-0",
+                "Stand": _file_date(Path(settings.population)),
+            }
+        )
+    if "population" in boundaries.columns:
+        boundaries = boundaries.assign(population=boundaries["ags"].map(gpop))
+    villages = assign_gemeinden(villages, boundaries)
+    villages = estimate_population(villages, gpop, settings.age_shares, population_source=pop_label)
+
+    # offers
+    frames: list[gpd.GeoDataFrame] = []
+    problems: list[Any] = []
+    unmatched: list[pd.DataFrame] = []
+    bounds = tuple(villages.total_bounds)
+    for source in settings.offers:
+        if source == "osm":
+            frames.append(pois)
+            continue
+        res = inp.read_offers(
+            Path(source),
+            settings.categories(),
+            addresses=addresses,
+            accept_street_match=settings.geocode_accept_street,
+            region_bounds=bounds,
+        )
+        frames.append(res.offers)
+        problems.extend(res.problems)
+        if len(res.unmatched):
+            unmatched.append(res.unmatched)
+        sources.append(
+            {
+                "Daten": "Angebote (Liste)",
+                "Datei": Path(source).name,
+                "Quelle": "Angabe der Nutzer",
+                "Lizenz": "",
+                "Stand": _file_date(Path(source)),
+            }
+        )
+    offers = _combine_offers(frames)
+    if progress:
+        progress("Eingabedaten lesen", 4, 4)
+    estimates = (
+        "Einwohner je Ort: " + "; ".join(sorted(villages["population_source"].unique())),
+        "Kinder je Altersgruppe: " + "; ".join(sorted(villages["children_source"].unique())),
+    )
+    return Inputs(
+        network_osm=osm_path,
+        villages=villages,
+        offers=offers,
+        boundaries=boundaries,
+        addresses=addresses,
+        problems=tuple(problems),
+        unmatched=pd.concat(unmatched, ignore_index=True) if unmatched else pd.DataFrame(),
+        sources=tuple(sources),
+        estimates=estimates,
+        network_report=report,
+    )
+
+
+def _file_date(path: Path) -> str:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime).strftime("%d.%m.%Y")
+    except OSError:
+        return ""
+
+
+def _region_shape(villages: gpd.GeoDataFrame, places: gpd.GeoDataFrame) -> Any:
+    from shapely.geometry import box  # noqa: PLC0415
+
+    pts = pd.concat([villages.geometry, places.geometry]) if len(places) else villages.geometry
+    minx, miny, maxx, maxy = gpd.GeoSeries(pts, crs=WGS84).total_bounds
+    return box(minx, miny, maxx, maxy)
+
+
+def _combine_offers(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        msg = "no offers: neither OSM POIs of a known category nor rows in the offers files"
+        raise InputDataError(
+            msg,
+            expected="at least one offer",
+            message_de=(
+                "Keine Angebote gefunden (weder OSM-Einrichtungen noch Zeilen der Angebotsliste)"
+            ),
+        )
+    offers = pd.concat([f.to_crs(WGS84) for f in frames], ignore_index=True)
+    dup = offers["id"].duplicated(keep=False)
+    if dup.any():  # the same id in two sources: make them unique by source
+        offers.loc[dup, "id"] = (
+            offers.loc[dup, "source"].astype(str) + ":" + offers.loc[dup, "id"].astype(str)
+        )
+    return gpd.GeoDataFrame(offers, geometry="geometry", crs=WGS84)
+
+
+def run(settings: Settings, *, progress: ProgressCallback | None = None) -> Results:
+    """Run the whole analysis.
+
+    Parameters
+    ----------
+    settings
+        The frozen run configuration.
+    progress
+        ``progress(step, done, total)`` for the CLI's progress line or the
+        dashboard's progress bar.
+
+    Returns
+    -------
+    Results
+    """
+    from erreichbarkeit import indicators  # noqa: PLC0415
+
+    timings: dict[str, float] = {}
+    with _timed(timings, "Eingabedaten lesen"):
+        data = load_inputs(settings, progress=progress)
+    routers: dict[str, Router] = {}
+    for mode in settings.modes:
+        with _timed(timings, f"Netz vorbereiten ({mode})"):
+            net = prepare_network(
+                data.network_osm,
+                mode,
+                cache_dir=Path(settings.cache_dir) / "osrm",
+                algorithm=settings.routing.algorithm.get(mode, "MLD"),
+                speeds=settings.routing.speeds.get(mode),
+                maxspeed=settings.routing.maxspeed.get(mode),
+                progress=progress,
+            )
+            routers[mode] = Router(net)
+    with _timed(timings, "Reisezeiten berechnen"):
+        matrix = travel_times(
+            routers,
+            data.villages,
+            data.offers,
+            cutoff_minutes=settings.routing.cutoff_minutes,
+            max_snap_m=settings.routing.max_snap_m,
+            modes=settings.modes,
+            progress=progress,
+        )
+    order = list(settings.categories())
+    present = set(data.offers["category"])
+    categories = tuple(c for c in order if c in present)
+    with _timed(timings, "Kennzahlen"):
+        snap = matrix.snapping[matrix.snapping["role"] == "origin"].pivot_table(
+            index="id", columns="mode", values="snap_m", aggfunc="first"
+        )
+        villages = data.villages.copy()
+        for mode in settings.modes:
+            villages[f"snap_m_{mode}"] = villages["id"].map(snap[mode]).round(1)
+        villages["snap_m"] = villages[[f"snap_m_{m}" for m in settings.modes]].max(axis=1)
+        villages["snap_ok"] = villages["snap_m"] <= settings.routing.max_snap_m
+        vt = indicators.village_table(
+            villages,
+            matrix.travel_times,
+            data.offers,
+            categories=categories,
+            modes=settings.modes,
+            threshold=settings.threshold,
+            labels={k: c.label for k, c in settings.categories().items()},
+        )
+        age_groups = {c: settings.categories()[c].age_groups for c in categories}
+        gem = indicators.gemeinde_long(
+            vt,
+            categories=categories,
+            modes=settings.modes,
+            threshold=settings.threshold,
+            age_groups=age_groups,
+        )
+        kreis = indicators.kreis_summary(
+            vt,
+            categories=categories,
+            modes=settings.modes,
+            threshold=settings.threshold,
+            age_groups=age_groups,
+        )
+    vt = gpd.GeoDataFrame(vt, geometry="geometry", crs=WGS84) if "geometry" in vt else vt
+    if progress:
+        progress("fertig", 1, 1)
+    return Results(
+        settings=settings,
+        inputs=data,
+        villages=vt,
+        gemeinden=gem,
+        kreis=kreis,
+        travel_times=matrix.travel_times,
+        snapping=matrix.snapping,
+        categories=categories,
+        timings=timings,
+    )
+
+
+def methodik(results: Results) -> list[tuple[str, str]]:
+    """The Methodik rows (German) for the workbook."""
+    from erreichbarkeit import export  # noqa: PLC0415
+
+    s = results.settings
+    speeds = {m: PROFILE_SUMMARY[m] for m in s.modes}
+    extra: list[tuple[str, str]] = []
+    for mode in s.modes:
+        if s.routing.speeds.get(mode) or s.routing.maxspeed.get(mode):
+            over = dict(s.routing.speeds.get(mode, {})) | dict(s.routing.maxspeed.get(mode, {}))
+            extra.append(
+                (
+                    f"Geschwindigkeiten angepasst ({mode})",
+                    ", ".join(f"{k} = {v:g} km/h" for k, v in over.items()),
+                )
+            )
+    n_far = int((~results.villages["snap_ok"]).sum()) if "snap_ok" in results.villages else 0
+    extra.append(
+        (
+            "Orte ohne Ergebnis",
+            f"{n_far} Orte liegen weiter als {s.routing.max_snap_m:g} m vom Straßennetz entfernt "
+            "und wurden nicht berechnet (Spalte 'reason').",
+        )
+    )
+    extra.append(("Rechenzeiten", ", ".join(f"{k}: {v:.1f} s" for k, v in results.timings.items())))
+    return export.methodik_rows(
+        s,
+        sources=results.inputs.sources,
+        speeds=speeds,
+        estimates=results.inputs.estimates,
+        version=__version__,
+        created=datetime.now(),
+        extra=extra,
+    )
+
+
+def export_results(results: Results, out_dir: str | Path) -> dict[str, Path]:
+    """Write the Excel workbook, German CSVs, parquet and GeoPackage.
+
+    Returns
+    -------
+    dict[str, Path]
+        Written files by kind.
+    """
+    from erreichbarkeit import export  # noqa: PLC0415
+
+    villages = results.villages
+    children_cols = [age_column(g) for g in ("0-3", "3-6", "6-10", "10-18", "18-27")]
+    logger.debug("exporting %d villages with %s", len(villages), children_cols)
+    return export.export_all(
+        Path(out_dir),
+        villages=villages,
+        gemeinden=results.gemeinden,
+        offers=results.offers,
+        travel_times=results.travel_times,
+        boundaries=results.boundaries,
+        methodik=methodik(results),
+    )

@@ -1,0 +1,488 @@
+"""OSRM preprocessing (cached on disk) and table queries.
+
+This is the only module that imports :mod:`osrm` (PyPI ``osrm-bindings``).
+We do not write a shortest-path engine: OSRM's contraction hierarchies (CH)
+and multi-level Dijkstra (MLD) answer a 1000 × 1000 table in well under a
+second on a county network, and OSRM with the standard OSM profiles is what
+the Thünen accessibility model uses, so our minutes are comparable with the
+published ones.
+
+Preprocessing (``osrm-extract`` then ``osrm-contract`` for CH or
+``osrm-partition`` + ``osrm-customize`` for MLD) runs in a subprocess through
+the executables the wheel ships (``python -m osrm …``).  Its result is cached
+in ``cache_dir/<network>-<mode>-<algorithm>-<key>/``, where ``key`` is a
+SHA-256 digest of the input file's bytes, the profile text (with speed
+overrides), the algorithm and the OSRM version; the folder is built beside
+its final name and renamed when complete, and a manifest of file sizes lets a
+truncated or damaged cache entry be detected and rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from erreichbarkeit._atomic import atomic_dir
+from erreichbarkeit.config import MODES, ProgressCallback
+from erreichbarkeit.errors import NetworkError, RoutingError
+
+__all__ = [
+    "PROFILE_FILES",
+    "PROFILE_SUMMARY",
+    "PreparedNetwork",
+    "Router",
+    "TableResult",
+    "network_key",
+    "prepare_network",
+    "profile_text",
+    "profiles_dir",
+]
+
+logger = logging.getLogger(__name__)
+
+#: OSRM's standard profile per mode.
+PROFILE_FILES: Mapping[str, str] = {"car": "car.lua", "bike": "bicycle.lua", "walk": "foot.lua"}
+
+#: The Lua table of each profile that maps ``highway`` values to km/h.
+_SPEED_TABLE: Mapping[str, str] = {
+    "car": "profile.speeds.highway",
+    "bike": "profile.bicycle_speeds",
+    "walk": "profile.speeds.highway",
+}
+
+#: What the standard OSRM profiles (osrm-bindings 26.x) assume, in German, for
+#: the Methodik sheet and the README.  ``tests/test_routing.py`` checks these
+#: numbers against the shipped Lua files, so a profile change cannot go unnoticed.
+PROFILE_SUMMARY: Mapping[str, str] = {
+    "car": (
+        "OSRM car.lua: ohne maxspeed-Angabe Autobahn 90, Kraftfahrstraße (trunk) 85, "
+        "Bundesstraße (primary) 65, Landesstraße (secondary) 55, Kreisstraße (tertiary) 40, "
+        "Gemeinde-/Wohnstraße (unclassified/residential) 25, Erschließungsweg (service) 15, "
+        "verkehrsberuhigt 10 km/h; eine maxspeed-Angabe wird mit 0,8 multipliziert "
+        "(DE:urban = 50 → 40 km/h, DE:rural = 100 → 80 km/h); Abbiegezuschlag bis 7,5 s, "
+        "Wenden 20 s; Wirtschaftswege (track) und Fußwege sind für Autos gesperrt."
+    ),
+    "bike": (
+        "OSRM bicycle.lua: 15 km/h auf Straßen und Radwegen, Wirtschaftsweg (track) 12, "
+        "Pfad 13 km/h, Schieben (Fußweg, Einbahnstraße gegen die Richtung) 4 km/h, Treppen 2 km/h; "
+        "Oberflächen (Schotter, Gras …) verlangsamen; Abbiegezuschlag bis 6 s; "
+        "Autobahnen und Kraftfahrstraßen gesperrt."
+    ),
+    "walk": (
+        "OSRM foot.lua: 5 km/h auf allen begehbaren Wegen, Einbahnstraßen gelten nicht; "
+        "Autobahnen und Kraftfahrstraßen gesperrt."
+    ),
+}
+
+_OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz")
+_MANIFEST = "manifest.json"
+_CACHE_LAYOUT_VERSION = "1"
+
+
+def profiles_dir() -> Path:
+    """Folder of the OSRM profiles shipped in the ``osrm-bindings`` wheel."""
+    import osrm  # noqa: PLC0415  (the import is slow; only load it when routing)
+
+    path = Path(osrm.__file__).parent / "share" / "profiles"
+    if not path.is_dir():
+        msg = f"OSRM profiles not found at {path}; reinstall osrm-bindings"
+        raise RoutingError(
+            msg, message_de="OSRM-Profile nicht gefunden; bitte osrm-bindings neu installieren"
+        )
+    return path
+
+
+def _osrm_version() -> str:
+    try:
+        return importlib.metadata.version("osrm-bindings")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - dev build
+        return "unknown"
+
+
+def _lua_string(value: str) -> str:
+    return json.dumps(value)  # a JSON string literal is a valid Lua string literal here
+
+
+def profile_text(
+    mode: str,
+    *,
+    speeds: Mapping[str, float] | None = None,
+    maxspeed: Mapping[str, float] | None = None,
+) -> str:
+    """Return the Lua profile for a mode, wrapping OSRM's standard profile.
+
+    Without overrides this is a short wrapper that loads OSRM's profile.
+    Overrides replace entries of the profile's speed table (km/h per OSM
+    ``highway`` value: ``speeds.highway`` for car and foot,
+    ``bicycle_speeds`` for the bicycle) and of ``maxspeed_table`` (implicit limits such
+    as ``"de:rural"``) after the profile's own ``setup()`` ran, which is the
+    extension point OSRM's profiles offer.
+
+    Parameters
+    ----------
+    mode
+        ``car``, ``bike`` or ``walk``.
+    speeds
+        ``{"residential": 30, ...}``.
+    maxspeed
+        ``{"de:rural": 90, ...}`` (meaningful for ``car``).
+    """
+    if mode not in PROFILE_FILES:
+        msg = f"unknown mode {mode!r}"
+        raise RoutingError(msg, expected=", ".join(MODES))
+    pdir = profiles_dir()
+    base = pdir / PROFILE_FILES[mode]
+    lines = [
+        f"-- erreichbarkeit: {mode} profile = OSRM {PROFILE_FILES[mode]} + overrides",
+        f"package.path = {_lua_string(str(pdir) + '/?.lua;')} .. package.path",
+        f"local base = dofile({_lua_string(str(base))})",
+        "local base_setup = base.setup",
+        "base.setup = function()",
+        "  local profile = base_setup()",
+    ]
+    for tag, kmh in sorted((speeds or {}).items()):
+        lines.append(f"  {_SPEED_TABLE[mode]}[{_lua_string(tag)}] = {float(kmh)!r}")
+    for tag, kmh in sorted((maxspeed or {}).items()):
+        lines.append(
+            "  if profile.maxspeed_table then "
+            f"profile.maxspeed_table[{_lua_string(tag.lower())}] = {float(kmh)!r} end"
+        )
+    lines += ["  return profile", "end", "return base", ""]
+    return "\n".join(lines)
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def network_key(osm_path: Path, mode: str, algorithm: str, profile: str) -> str:
+    """Digest of everything a prepared network depends on.
+
+    The input file's bytes, the full profile text (including speed
+    overrides), the algorithm, the OSRM version and the cache layout version.
+    """
+    h = hashlib.sha256()
+    for part in (
+        _CACHE_LAYOUT_VERSION,
+        _osrm_version(),
+        mode,
+        algorithm,
+        profile,
+        _file_digest(osm_path),
+    ):
+        h.update(part.encode())
+        h.update(b"\0")
+    return h.hexdigest()[:20]
+
+
+def _osm_suffix(path: Path) -> str:
+    name = path.name.lower()
+    for suffix in _OSM_SUFFIXES:
+        if name.endswith(suffix):
+            return ".osm.pbf" if suffix == ".pbf" else suffix
+    msg = "not an OSM file name"
+    raise NetworkError(
+        msg,
+        file=path,
+        expected=", ".join(_OSM_SUFFIXES),
+        message_de="Keine OSM-Datei (erwartet: .osm.pbf, .osm, .osm.bz2, .osm.gz)",
+    )
+
+
+@dataclass(frozen=True)
+class PreparedNetwork:
+    """A network preprocessed by OSRM for one mode.
+
+    Attributes
+    ----------
+    mode
+        ``car``, ``bike`` or ``walk``.
+    algorithm
+        ``CH`` or ``MLD``.
+    base
+        The ``.osrm`` base path given to the engine.
+    key
+        Cache key (see :func:`network_key`).
+    from_cache
+        Whether the network was loaded from the cache.
+    seconds
+        Preprocessing time (0 when cached).
+    """
+
+    mode: str
+    algorithm: str
+    base: Path
+    key: str
+    from_cache: bool
+    seconds: float
+
+
+def _run_osrm(args: list[str], log_path: Path, what: str, source: Path) -> None:
+    cmd = [sys.executable, "-m", "osrm", *args]
+    logger.debug("running %s", " ".join(cmd))
+    with log_path.open("ab") as log:
+        proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, check=False)
+    if proc.returncode != 0:
+        tail = log_path.read_text("utf-8", errors="replace").strip().splitlines()[-8:]
+        errors = [line for line in tail if "[error]" in line] or tail[-3:]
+        detail = " | ".join(errors)
+        msg = f"OSRM {what} failed (exit {proc.returncode}): {detail}"
+        raise NetworkError(
+            msg,
+            file=source,
+            expected="a readable OSM file with a road network",
+            message_de=f"OSRM-Vorverarbeitung ({what}) fehlgeschlagen: {detail}",
+        )
+
+
+def _manifest_ok(folder: Path) -> bool:
+    manifest = folder / _MANIFEST
+    try:
+        data = json.loads(manifest.read_text("utf-8"))
+        files: dict[str, int] = data["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    for name, size in files.items():
+        path = folder / name
+        if not path.is_file() or path.stat().st_size != size:
+            logger.warning("cache entry %s is damaged (%s); rebuilding", folder.name, name)
+            return False
+    return True
+
+
+def prepare_network(
+    osm_path: str | Path,
+    mode: str,
+    *,
+    cache_dir: str | Path,
+    algorithm: str = "MLD",
+    speeds: Mapping[str, float] | None = None,
+    maxspeed: Mapping[str, float] | None = None,
+    threads: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> PreparedNetwork:
+    """Preprocess an OSM file for one mode, or load it from the cache.
+
+    Parameters
+    ----------
+    osm_path
+        ``.osm.pbf``, ``.osm``, ``.osm.bz2`` or ``.osm.gz``.
+    mode
+        ``car``, ``bike`` or ``walk``.
+    cache_dir
+        Cache root.  Entries are folders named after the network, mode,
+        algorithm and key.
+    algorithm
+        ``CH`` (contract) or ``MLD`` (partition + customize).
+    speeds, maxspeed
+        Profile overrides, see :func:`profile_text`.
+    threads
+        Threads for the OSRM tools (default: all cores).
+    progress
+        Called as ``progress("Straßennetz vorbereiten (car)", done, total)``.
+
+    Returns
+    -------
+    PreparedNetwork
+
+    Raises
+    ------
+    NetworkError
+        If the file is missing, not an OSM file, or OSRM cannot extract a
+        routable network from it.
+    RoutingError
+        On an unknown mode or algorithm.
+    """
+    source = Path(osm_path)
+    if algorithm not in ("CH", "MLD"):
+        msg = f"unknown algorithm {algorithm!r}"
+        raise RoutingError(msg, expected="CH or MLD")
+    if not source.is_file():
+        msg = "network file not found"
+        raise NetworkError(msg, file=source, message_de="Straßennetz-Datei nicht gefunden")
+    if source.stat().st_size == 0:
+        msg = "network file is empty"
+        raise NetworkError(msg, file=source, message_de="Straßennetz-Datei ist leer")
+    suffix = _osm_suffix(source)
+    profile = profile_text(mode, speeds=speeds, maxspeed=maxspeed)
+    key = network_key(source, mode, algorithm, profile)
+    stem = source.name[: -len(suffix)] if source.name.lower().endswith(suffix) else source.stem
+    folder = Path(cache_dir) / f"{stem}-{mode}-{algorithm.lower()}-{key}"
+    base = folder / "network.osrm"
+    step = f"Straßennetz vorbereiten ({mode})"
+    if folder.is_dir() and _manifest_ok(folder):
+        logger.info("using cached %s network %s", mode, folder)
+        if progress:
+            progress(step, 1, 1)
+        return PreparedNetwork(mode, algorithm, base, key, from_cache=True, seconds=0.0)
+    if folder.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+
+    started = time.perf_counter()
+    n_threads = str(threads or os.cpu_count() or 1)
+    stages = ["extract", *(("contract",) if algorithm == "CH" else ("partition", "customize"))]
+    logger.info("preparing %s network from %s (%s)", mode, source.name, algorithm)
+    with atomic_dir(folder) as tmp:
+        link = tmp / f"network{suffix}"
+        try:
+            link.symlink_to(source.resolve())
+        except OSError:  # file systems without symlinks
+            shutil.copyfile(source, link)
+        (tmp / "profile.lua").write_text(profile, "utf-8")
+        log_path = tmp / "osrm.log"
+        for i, stage in enumerate(stages):
+            if progress:
+                progress(step, i, len(stages))
+            if stage == "extract":
+                args = ["extract", "-p", str(tmp / "profile.lua"), "-t", n_threads, str(link)]
+            else:
+                args = [stage, "-t", n_threads, str(tmp / "network.osrm")]
+            _run_osrm(args, log_path, stage, source)
+        link.unlink()
+        if (
+            not (tmp / "network.osrm.ebg").exists()
+            and not (tmp / "network.osrm.fileIndex").exists()
+        ):
+            msg = "OSRM produced no routable graph (no usable roads for this mode?)"
+            raise NetworkError(msg, file=source, message_de="Kein befahrbares Straßennetz gefunden")
+        files = {
+            p.name: p.stat().st_size for p in sorted(tmp.iterdir()) if p.name.startswith("network.")
+        }
+        meta: dict[str, Any] = {
+            "source": str(source.resolve()),
+            "mode": mode,
+            "algorithm": algorithm,
+            "osrm_version": _osrm_version(),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "files": files,
+        }
+        (tmp / _MANIFEST).write_text(json.dumps(meta, indent=1), "utf-8")
+    seconds = time.perf_counter() - started
+    logger.info("prepared %s network in %.1f s", mode, seconds)
+    if progress:
+        progress(step, len(stages), len(stages))
+    return PreparedNetwork(mode, algorithm, base, key, from_cache=False, seconds=seconds)
+
+
+@dataclass(frozen=True)
+class TableResult:
+    """One OSRM table answer as arrays.
+
+    Attributes
+    ----------
+    seconds
+        ``(n_sources, n_destinations)`` travel times in seconds; NaN = no route.
+    metres
+        Same shape, route lengths in metres; NaN = no route.
+    source_snap_m, destination_snap_m
+        Distance from each input point to where OSRM snapped it, in metres.
+    """
+
+    seconds: npt.NDArray[np.float64]
+    metres: npt.NDArray[np.float64]
+    source_snap_m: npt.NDArray[np.float64]
+    destination_snap_m: npt.NDArray[np.float64]
+
+
+class Router:
+    """Query an OSRM network prepared by :func:`prepare_network`.
+
+    The engine memory-maps the prepared files; one instance serves many
+    queries (and threads: OSRM's engine is thread-safe for queries).
+
+    Parameters
+    ----------
+    network
+        The prepared network.
+    """
+
+    def __init__(self, network: PreparedNetwork) -> None:
+        import osrm  # noqa: PLC0415
+
+        self.network = network
+        self._osrm = osrm
+        try:
+            self._engine = osrm.OSRM(
+                storage_config=str(network.base),
+                algorithm=network.algorithm,
+                use_shared_memory=False,
+            )
+        except RuntimeError as exc:
+            msg = f"cannot load prepared network {network.base}: {exc}"
+            raise RoutingError(msg, message_de=f"Vorbereitetes Netz nicht ladbar: {exc}") from exc
+
+    def table(
+        self,
+        sources: npt.ArrayLike,
+        destinations: npt.ArrayLike,
+        *,
+        max_sources_per_query: int = 1000,
+    ) -> TableResult:
+        """Travel times and distances from every source to every destination.
+
+        Parameters
+        ----------
+        sources, destinations
+            Arrays of shape ``(n, 2)`` with longitude, latitude (EPSG:4326).
+        max_sources_per_query
+            Sources are sent in chunks of this size (memory of the answer).
+
+        Returns
+        -------
+        TableResult
+        """
+        src = np.asarray(sources, dtype=float).reshape(-1, 2)
+        dst = np.asarray(destinations, dtype=float).reshape(-1, 2)
+        n, m = len(src), len(dst)
+        seconds = np.full((n, m), np.nan)
+        metres = np.full((n, m), np.nan)
+        src_snap = np.full(n, np.nan)
+        dst_snap = np.full(m, np.nan)
+        if n == 0 or m == 0:
+            return TableResult(seconds, metres, src_snap, dst_snap)
+        dst_coords = [(float(x), float(y)) for x, y in dst]
+        for start in range(0, n, max_sources_per_query):
+            chunk = src[start : start + max_sources_per_query]
+            coords = [(float(x), float(y)) for x, y in chunk] + dst_coords
+            k = len(chunk)
+            params = self._osrm.TableParameters(
+                coordinates=coords,
+                sources=list(range(k)),
+                destinations=list(range(k, k + m)),
+                annotations=["duration", "distance"],
+            )
+            try:
+                answer = self._engine.Table(params)
+            except RuntimeError as exc:
+                msg = f"OSRM table query failed: {exc}"
+                raise RoutingError(
+                    msg, message_de=f"Routenberechnung fehlgeschlagen: {exc}"
+                ) from exc
+            if answer["code"] != "Ok":  # pragma: no cover - OSRM raises instead
+                msg = f"OSRM table query answered {answer['code']}"
+                raise RoutingError(msg)
+            # OSRM answers null for pairs without a route; float() turns them into NaN.
+            seconds[start : start + k] = np.array(answer["durations"], dtype=float)
+            metres[start : start + k] = np.array(answer["distances"], dtype=float)
+            src_snap[start : start + k] = [w["distance"] for w in answer["sources"]]
+            if start == 0:
+                dst_snap[:] = [w["distance"] for w in answer["destinations"]]
+        return TableResult(seconds, metres, src_snap, dst_snap)

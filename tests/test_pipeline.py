@@ -1,0 +1,129 @@
+"""The whole pipeline on real data (../shared/data) and on the Beispielkreis.
+
+Each data set runs once per test session (module fixtures); the assertions
+check what a planner would check first: every village has a result or a
+stated reason, the numbers are plausible, and slower modes are slower.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from erreichbarkeit.config import Settings
+from erreichbarkeit.pipeline import Results, export_results, run
+
+from .conftest import need_shared
+
+pytestmark = pytest.mark.slow
+
+
+def _check_every_village_has_result_or_reason(results: Results) -> None:
+    v = results.villages
+    mins = [c for c in v.columns if c.endswith("_min") and not c.endswith("second_min")]
+    has_any = v[mins].notna().any(axis=1)
+    reason = v["reason"].fillna("").astype(str).str.len() > 0
+    assert (has_any | reason).all(), v.loc[~(has_any | reason), ["id", "name"]]
+
+
+def _check_modes_ordered(results: Results, category: str) -> None:
+    """On trips of more than 3 km: walk slower than bike slower than car."""
+    tt = results.travel_times
+    wide = tt.pivot_table(index=["origin_id", "destination_id"], columns="mode", values="minutes")
+    km = tt[tt["mode"] == "car"].set_index(["origin_id", "destination_id"])["km"]
+    wide = wide.join(km.rename("car_km")).dropna()
+    long_trips = wide[wide["car_km"] > 3]
+    assert len(long_trips) > 10
+    assert (long_trips["walk"] > long_trips["bike"]).mean() > 0.98
+    assert (long_trips["bike"] > long_trips["car"]).mean() > 0.98
+    del category
+
+
+@pytest.fixture(scope="module")
+def goettingen(tmp_path_factory: pytest.TempPathFactory) -> Results:
+    gpkg = need_shared("osm-goettingen-omt/goettingen_omt_z16_derived.gpkg")
+    gemeinden = need_shared("gemeinden-de/gemeinden_de_zensus2022_simplified.gpkg")
+    tmp = tmp_path_factory.mktemp("goe")
+    settings = Settings(
+        name="Göttingen (Test)",
+        network=gpkg,
+        boundaries=gemeinden,
+        offers=("osm",),
+        cache_dir=tmp / "cache",
+        out_dir=tmp / "out",
+    )
+    return run(settings)
+
+
+def test_goettingen_kita_car_median_under_10_min(goettingen: Results) -> None:
+    v = goettingen.villages
+    assert len(v) >= 40
+    assert "kita" in goettingen.categories
+    median = v["kita_car_min"].median()
+    assert 0 < median < 10
+    _check_every_village_has_result_or_reason(goettingen)
+    _check_modes_ordered(goettingen, "kita")
+
+
+def test_goettingen_gemeinden_and_population(goettingen: Results) -> None:
+    v = goettingen.villages
+    assert v["ags"].dropna().str.startswith("03159").all()
+    assert v["population"].gt(0).all()
+    gem = goettingen.gemeinden
+    assert {"ags", "gemeinde", "category", "mode"} <= set(gem.columns)
+    share = gem["share_children_beyond"].dropna()
+    assert share.between(0, 1).all()
+
+
+def test_goettingen_exports(goettingen: Results, tmp_path: Path) -> None:
+    import pyogrio
+    from openpyxl import load_workbook
+
+    paths = export_results(goettingen, tmp_path)
+    wb = load_workbook(paths["xlsx"], read_only=True)
+    assert "Methodik" in wb.sheetnames
+    assert {"orte", "angebote", "gemeinden"} <= {
+        name for name, _ in pyogrio.list_layers(paths["gpkg"])
+    }
+    csv = pd.read_csv(paths["orte_csv"], sep=";", decimal=",", encoding="utf-8-sig")
+    assert len(csv) == len(goettingen.villages)
+
+
+@pytest.fixture(scope="module")
+def bayreuth(tmp_path_factory: pytest.TempPathFactory) -> Results:
+    osm = need_shared("osm-north-bayreuth/north-bayreuth.osm.bz2")
+    gemeinden = need_shared("gemeinden-de/gemeinden_de_zensus2022_simplified.gpkg")
+    tmp = tmp_path_factory.mktemp("nb")
+    settings = Settings(
+        name="Nord-Bayreuth (Test)",
+        network=osm,
+        boundaries=gemeinden,
+        offers=("osm",),
+        cache_dir=tmp / "cache",
+        out_dir=tmp / "out",
+    )
+    return run(settings)
+
+
+def test_bayreuth_every_village_result_or_reason(bayreuth: Results) -> None:
+    v = bayreuth.villages
+    assert len(v) >= 60  # 22 villages + 48 hamlets + 1 isolated dwelling in the extract
+    _check_every_village_has_result_or_reason(bayreuth)
+    _check_modes_ordered(bayreuth, "kita")
+    # unreachable pairs are absent, never 0 minutes between different places
+    tt = bayreuth.travel_times
+    assert not tt["minutes"].isna().any()
+    assert (tt.loc[tt["km"] > 0.1, "minutes"] > 0).all()
+
+
+def test_bayreuth_walk_times_plausible(bayreuth: Results) -> None:
+    tt = bayreuth.travel_times
+    walk = tt[tt["mode"] == "walk"]
+    speed = walk["km"] / (walk["minutes"] / 60)
+    long_walks = speed[walk["km"] > 1]
+    # foot.lua walks at 5 km/h; surfaces and turn costs only slow it down
+    assert np.all(long_walks <= 5.05)
+    assert long_walks.median() > 4.0

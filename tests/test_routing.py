@@ -1,0 +1,249 @@
+"""OSRM preprocessing and queries on tiny hand-computable networks.
+
+The toy network (north is up; all roads on the meridian 9.0 E, so lengths are
+exact multiples of OSRM's earth radius R = 6 372 797.56 m):
+
+    A ──primary, maxspeed=50, 1000 m── B ──residential, oneway=yes (B→C), 500 m── C
+
+    D ──residential, 300 m── E        (a separate piece 5 km east: an island)
+
+Expected car times (OSRM car.lua):
+- a ``maxspeed`` tag is multiplied by ``speed_reduction`` 0.8 → 40 km/h,
+  so A→B = 1000 m / (40/3.6 m/s) = 90.0 s = 1.5 min;
+- ``residential`` without maxspeed runs at the profile's 25 km/h,
+  so B→C = 500 m / (25/3.6) = 72.0 s = 1.2 min;
+- B has only two roads, so no turn penalty: A→C = 162 s = 2.7 min;
+- C→A is against the oneway: no car route (NaN, never 0);
+- anything to D/E: different component, no route.
+Walking (foot.lua, 5 km/h, oneway ignored): C→A = 1500 m / (5/3.6) = 1080 s = 18 min.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import Point
+
+from erreichbarkeit.errors import NetworkError
+from erreichbarkeit.matrix import travel_times
+from erreichbarkeit.routing import Router, prepare_network, profile_text
+
+R = 6_372_797.560856  # OSRM's earth radius (util/coordinate_calculation.hpp)
+
+
+def lat_after(lat: float, metres: float) -> float:
+    """Latitude ``metres`` north of ``lat`` on a meridian, in OSRM's sphere."""
+    return lat + math.degrees(metres / R)
+
+
+LAT_A = 51.0
+LAT_B = lat_after(LAT_A, 1000)
+LAT_C = lat_after(LAT_B, 500)
+LON = 9.0
+LON_ISLAND = 9.07  # ~4.9 km east
+
+
+def write_osm(
+    path: Path, nodes: dict[int, tuple[float, float]], ways: list[tuple[list[int], dict[str, str]]]
+) -> Path:
+    """Write a minimal OSM XML file (nodes: id → (lon, lat))."""
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
+    for nid, (lon, lat) in nodes.items():
+        lines.append(f'  <node id="{nid}" version="1" lat="{lat:.9f}" lon="{lon:.9f}"/>')
+    for wid, (refs, tags) in enumerate(ways, start=1):
+        lines.append(f'  <way id="{wid}" version="1">')
+        lines += [f'    <nd ref="{r}"/>' for r in refs]
+        lines += [f'    <tag k="{k}" v="{v}"/>' for k, v in tags.items()]
+        lines.append("  </way>")
+    lines.append("</osm>")
+    path.write_text("\n".join(lines), "utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def toy_osm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("toy")
+    nodes = {
+        1: (LON, LAT_A),
+        2: (LON, LAT_B),
+        3: (LON, LAT_C),
+        4: (LON_ISLAND, LAT_A),
+        5: (LON_ISLAND, lat_after(LAT_A, 300)),
+    }
+    ways = [
+        ([1, 2], {"highway": "primary", "maxspeed": "50"}),
+        ([2, 3], {"highway": "residential", "oneway": "yes"}),
+        ([4, 5], {"highway": "residential"}),
+    ]
+    return write_osm(folder / "toy.osm", nodes, ways)
+
+
+def points(rows: list[tuple[str, float, float]]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"id": [r[0] for r in rows]},
+        geometry=[Point(r[1], r[2]) for r in rows],
+        crs="EPSG:4326",
+    )
+
+
+@pytest.fixture(scope="module")
+def routers(toy_osm: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Router]:
+    cache = tmp_path_factory.mktemp("cache")
+    return {
+        "car": Router(prepare_network(toy_osm, "car", cache_dir=cache, algorithm="CH")),
+        "walk": Router(prepare_network(toy_osm, "walk", cache_dir=cache, algorithm="MLD")),
+    }
+
+
+def test_car_minutes_match_hand_computation(routers: dict[str, Router]) -> None:
+    a, b, c = (LON, LAT_A), (LON, LAT_B), (LON, LAT_C)
+    res = routers["car"].table([a, b, c], [a, b, c])
+    expected = np.array(
+        [
+            [0.0, 90.0, 162.0],
+            [np.nan, 0.0, 72.0],  # B→A: primary is two-way, so 90 s ... see below
+            [np.nan, np.nan, 0.0],
+        ]
+    )
+    expected[1, 0] = 90.0  # B→A along the two-way primary
+    # C→A and C→B are against the oneway: no route, NaN (never 0)
+    np.testing.assert_allclose(res.seconds, expected, atol=0.2, equal_nan=True)
+    np.testing.assert_allclose(res.metres[0], [0.0, 1000.0, 1500.0], rtol=2e-3, atol=0.5)
+
+
+def test_walking_ignores_oneway(routers: dict[str, Router]) -> None:
+    res = routers["walk"].table([(LON, LAT_C)], [(LON, LAT_A)])
+    # 1500 m at 5 km/h = 1080 s
+    assert res.seconds[0, 0] == pytest.approx(1080.0, abs=1.0)
+
+
+def test_island_is_unreachable_not_zero(routers: dict[str, Router]) -> None:
+    res = routers["car"].table([(LON, LAT_A)], [(LON_ISLAND, LAT_A)])
+    assert np.isnan(res.seconds[0, 0])
+    assert np.isnan(res.metres[0, 0])
+
+
+def test_long_table_snapping_and_cutoff(routers: dict[str, Router]) -> None:
+    # village v1 lies 20 m west of A; v_far 3 km west of anything
+    v1_lon = LON - math.degrees(20 / (R * math.cos(math.radians(LAT_A))))
+    far_lon = LON - math.degrees(3000 / (R * math.cos(math.radians(LAT_A))))
+    villages = points([("v1", v1_lon, LAT_A), ("far", far_lon, LAT_B)])
+    offers = points([("o_b", LON, LAT_B), ("o_c", LON, LAT_C), ("o_island", LON_ISLAND, LAT_A)])
+    res = travel_times(routers, villages, offers, cutoff_minutes=60, max_snap_m=500)
+    tt = res.travel_times
+    car = tt[tt["mode"] == "car"].set_index(["origin_id", "destination_id"])
+    assert set(car.index) == {("v1", "o_b"), ("v1", "o_c")}  # island absent, far not routed
+    assert car.loc[("v1", "o_b"), "minutes"] == pytest.approx(1.5, abs=0.01)
+    assert car.loc[("v1", "o_c"), "minutes"] == pytest.approx(2.7, abs=0.01)
+    assert car.loc[("v1", "o_c"), "km"] == pytest.approx(1.5, rel=2e-3)
+    assert (tt["minutes"] > 0).all()
+    snap = res.snapping.set_index(["id", "mode"])
+    assert snap.loc[("v1", "car"), "snap_m"] == pytest.approx(20, abs=0.5)
+    assert bool(snap.loc[("v1", "car"), "snap_ok"])
+    assert snap.loc[("far", "car"), "snap_m"] > 2900
+    assert not bool(snap.loc[("far", "car"), "snap_ok"])
+    # a cutoff below 2.7 min drops v1→o_c but keeps v1→o_b
+    res2 = travel_times(
+        routers, villages, offers, cutoff_minutes=2.0, max_snap_m=500, modes=["car"]
+    )
+    assert set(zip(res2.travel_times.origin_id, res2.travel_times.destination_id, strict=True)) == {
+        ("v1", "o_b")
+    }
+
+
+def test_cache_is_reused_and_keyed_on_content(toy_osm: Path, tmp_path: Path) -> None:
+    first = prepare_network(toy_osm, "car", cache_dir=tmp_path, algorithm="MLD")
+    again = prepare_network(toy_osm, "car", cache_dir=tmp_path, algorithm="MLD")
+    assert not first.from_cache
+    assert again.from_cache
+    assert again.key == first.key
+    other = prepare_network(
+        toy_osm, "car", cache_dir=tmp_path, algorithm="MLD", speeds={"residential": 10}
+    )
+    assert other.key != first.key
+    assert not other.from_cache
+
+
+def test_damaged_cache_entry_is_rebuilt(toy_osm: Path, tmp_path: Path) -> None:
+    first = prepare_network(toy_osm, "car", cache_dir=tmp_path, algorithm="MLD")
+    victim = first.base.parent / "network.osrm.ebg_nodes"
+    victim.write_bytes(victim.read_bytes()[:-4])  # truncate
+    again = prepare_network(toy_osm, "car", cache_dir=tmp_path, algorithm="MLD")
+    assert not again.from_cache
+    res = Router(again).table([(LON, LAT_A)], [(LON, LAT_B)])
+    assert res.seconds[0, 0] == pytest.approx(90.0, abs=0.2)
+
+
+def test_speed_override_changes_minutes(toy_osm: Path, tmp_path: Path) -> None:
+    # residential at 10 km/h: B→C = 500 m / (10/3.6) = 180 s
+    net = prepare_network(
+        toy_osm, "car", cache_dir=tmp_path, algorithm="CH", speeds={"residential": 10}
+    )
+    res = Router(net).table([(LON, LAT_B)], [(LON, LAT_C)])
+    assert res.seconds[0, 0] == pytest.approx(180.0, abs=0.2)
+
+
+def test_profile_text_overrides() -> None:
+    text = profile_text("car", speeds={"track": 12}, maxspeed={"DE:rural": 90})
+    assert 'profile.speeds.highway["track"] = 12.0' in text
+    assert 'profile.maxspeed_table["de:rural"] = 90.0' in text
+
+
+@pytest.mark.parametrize(
+    ("content", "name"),
+    [
+        (b"", "empty.osm.pbf"),
+        (b"this is not osm", "text.osm.pbf"),
+        (b"<html>404</html>", "page.osm"),
+    ],
+)
+def test_bad_network_files_raise_named_errors(tmp_path: Path, content: bytes, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(NetworkError) as info:
+        prepare_network(path, "car", cache_dir=tmp_path / "cache")
+    assert name in str(info.value)
+    assert info.value.message_de
+
+
+def test_wrong_extension_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "roads.csv"
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(NetworkError, match=r"roads\.csv"):
+        prepare_network(path, "car", cache_dir=tmp_path / "cache")
+
+
+def test_profile_summary_matches_shipped_profiles() -> None:
+    """The documented speeds are the ones in OSRM's Lua files."""
+    from erreichbarkeit.routing import profiles_dir
+
+    car = (profiles_dir() / "car.lua").read_text()
+    for line in (
+        "motorway        = 90",
+        "primary         = 65",
+        "secondary       = 55",
+        "tertiary        = 40",
+        "residential     = 25",
+        "speed_reduction           = 0.8",
+        '["de:rural"] = 100',
+        "turn_penalty              = 7.5",
+    ):
+        assert line in car, line
+    bike = (profiles_dir() / "bicycle.lua").read_text()
+    for line in ("local default_speed = 15", "local walking_speed = 4", "track = 12", "path = 13"):
+        assert line in bike, line
+    foot = (profiles_dir() / "foot.lua").read_text()
+    assert "local walking_speed = 5" in foot
+
+
+def test_bike_speed_override_uses_bicycle_table(toy_osm: Path, tmp_path: Path) -> None:
+    # bicycle: residential 15 km/h by default; override to 10 km/h → B→C 500 m = 180 s
+    net = prepare_network(
+        toy_osm, "bike", cache_dir=tmp_path, algorithm="MLD", speeds={"residential": 10}
+    )
+    res = Router(net).table([(LON, LAT_B)], [(LON, LAT_C)])
+    assert res.seconds[0, 0] == pytest.approx(180.0, abs=0.5)
