@@ -11,6 +11,7 @@ import osmium
 import pytest
 from shapely.geometry import LineString, MultiLineString, Point, Polygon
 
+from erreichbarkeit._schema import OFFER_COLUMNS, VILLAGE_COLUMNS
 from erreichbarkeit.config import load_categories
 from erreichbarkeit.errors import CRSError, MissingColumnError, NetworkError
 from erreichbarkeit.gislayer import (
@@ -20,7 +21,6 @@ from erreichbarkeit.gislayer import (
     list_layers,
     read_gis_features,
 )
-from erreichbarkeit.osm import OFFER_COLUMNS, VILLAGE_COLUMNS
 
 from .conftest import need_shared
 

@@ -14,10 +14,10 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import Point, Polygon, box
 
+from erreichbarkeit._schema import OFFER_COLUMNS
 from erreichbarkeit.config import load_categories
 from erreichbarkeit.errors import CRSError, InputDataError, MissingColumnError
 from erreichbarkeit.inputs import (
-    OFFER_COLUMNS,
     _parse_number,
     read_boundaries,
     read_offers,

@@ -10,13 +10,15 @@ import osmium
 import pytest
 from osmium.osm.mutable import Node, Way
 
-from erreichbarkeit.config import load_categories
-from erreichbarkeit.errors import NetworkError
-from erreichbarkeit.osm import (
+from erreichbarkeit._schema import (
     ADDRESS_COLUMNS,
     BOUNDARY_COLUMNS,
     OFFER_COLUMNS,
     VILLAGE_COLUMNS,
+)
+from erreichbarkeit.config import load_categories
+from erreichbarkeit.errors import NetworkError
+from erreichbarkeit.osm import (
     format_address,
     match_category,
     parse_population,

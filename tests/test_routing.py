@@ -247,3 +247,13 @@ def test_bike_speed_override_uses_bicycle_table(toy_osm: Path, tmp_path: Path) -
     )
     res = Router(net).table([(LON, LAT_B)], [(LON, LAT_C)])
     assert res.seconds[0, 0] == pytest.approx(180.0, abs=0.5)
+
+
+def test_gzipped_osm_is_routable(toy_osm: Path, tmp_path: Path) -> None:
+    import gzip
+
+    gz = tmp_path / "toy.osm.gz"
+    gz.write_bytes(gzip.compress(toy_osm.read_bytes()))
+    net = prepare_network(gz, "car", cache_dir=tmp_path / "cache", algorithm="MLD")
+    res = Router(net).table([(LON, LAT_A)], [(LON, LAT_B)])
+    assert res.seconds[0, 0] == pytest.approx(90.0, abs=0.2)

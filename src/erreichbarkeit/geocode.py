@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from erreichbarkeit._schema import ADDRESS_COLUMNS
 from erreichbarkeit.errors import MissingColumnError
 
 __all__ = [
@@ -67,7 +68,6 @@ AMBIGUOUS_STREET_M = 3000.0
 
 Quality = Literal["Hausnummer", "Straße", "nicht gefunden"]
 
-_ADDRESS_COLUMNS = ("street", "housenumber", "postcode", "city", "lon", "lat")
 _GENERIC_ENDINGS = (
     "strasse",
     "weg",
@@ -276,15 +276,15 @@ class AddressIndex:
     """
 
     def __init__(self, addresses: pd.DataFrame) -> None:
-        missing = [c for c in _ADDRESS_COLUMNS if c not in addresses.columns]
+        missing = [c for c in ADDRESS_COLUMNS if c not in addresses.columns]
         if missing:
             msg = f"address table lacks columns {missing}"
             raise MissingColumnError(
                 msg,
-                expected=", ".join(_ADDRESS_COLUMNS),
+                expected=", ".join(ADDRESS_COLUMNS),
                 message_de=f"Der Adresstabelle fehlen die Spalten {', '.join(missing)}",
             )
-        df = addresses.loc[:, list(_ADDRESS_COLUMNS)].copy()
+        df = addresses.loc[:, list(ADDRESS_COLUMNS)].copy()
         df["lon"] = pd.to_numeric(df["lon"], errors="coerce")
         df["lat"] = pd.to_numeric(df["lat"], errors="coerce")
         df = df[df["street"].notna() & df["lon"].notna() & df["lat"].notna()]

@@ -79,15 +79,10 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from erreichbarkeit._atomic import atomic_path
+from erreichbarkeit._schema import OFFER_COLUMNS, PLACE_TYPES, VILLAGE_COLUMNS
 from erreichbarkeit.config import METRIC_CRS, WGS84, Category, ProgressCallback
 from erreichbarkeit.errors import CRSError, InputDataError, MissingColumnError, NetworkError
-from erreichbarkeit.osm import (
-    OFFER_COLUMNS,
-    PLACE_TYPES,
-    VILLAGE_COLUMNS,
-    match_category,
-    parse_population,
-)
+from erreichbarkeit.osm import match_category, parse_population
 
 __all__ = [
     "ConversionReport",
@@ -901,7 +896,7 @@ def read_gis_features(
     """Read places (origins) and POIs (offers) from GIS layers.
 
     Places: the ``place`` (or OpenMapTiles ``class``) column holds the OSM
-    place value; only :data:`erreichbarkeit.osm.PLACE_TYPES` with a name are
+    place value; only :data:`erreichbarkeit._schema.PLACE_TYPES` with a name are
     kept; id ``gis:<layer>/<osm_fid or row>``.  POIs: columns named like OSM
     keys (``amenity`` …) are matched with
     :func:`erreichbarkeit.osm.match_category`; otherwise the OpenMapTiles

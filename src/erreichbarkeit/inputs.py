@@ -47,7 +47,6 @@ from erreichbarkeit.geocode import AddressIndex, parse_address
 
 __all__ = [
     "GERMANY_BOUNDS",
-    "OFFER_COLUMNS",
     "OffersReadResult",
     "RowProblem",
     "read_boundaries",
@@ -67,20 +66,6 @@ REGION_SLACK_KM = 20.0
 #: Minimum rapidfuzz ratio for a category typo ("Kinderartz" → Kinderarzt).
 CATEGORY_SCORE_CUTOFF = 85.0
 
-#: Column order of the offers table (contract in docs/architecture.md).
-OFFER_COLUMNS: tuple[str, ...] = (
-    "id",
-    "name",
-    "category",
-    "source",
-    "address",
-    "traeger",
-    "opening_hours",
-    "age_groups",
-    "capacity",
-    "geocode_quality",
-    "geometry",
-)
 _UNMATCHED_COLUMNS = ("source", "row", "id", "name", "category", "address", "reason")
 
 # Normalised header spellings (see _key) per role.  Order matters only for

@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from erreichbarkeit._schema import LONG_COLUMNS
 from erreichbarkeit.config import WGS84, ProgressCallback
 from erreichbarkeit.errors import CRSError, InputDataError
 from erreichbarkeit.routing import Router
@@ -25,8 +26,6 @@ from erreichbarkeit.routing import Router
 __all__ = ["MatrixResult", "check_points", "travel_times"]
 
 logger = logging.getLogger(__name__)
-
-LONG_COLUMNS = ["origin_id", "destination_id", "mode", "minutes", "km"]
 
 
 @dataclass(frozen=True)
@@ -177,7 +176,8 @@ def travel_times(
             )
     if progress:
         progress("Reisezeiten berechnen", len(modes), len(modes))
-    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=LONG_COLUMNS)
+    empty = pd.DataFrame(columns=list(LONG_COLUMNS))
+    table = pd.concat(frames, ignore_index=True) if frames else empty
     snapping = (
         pd.concat(snaps, ignore_index=True)
         if snaps

@@ -27,6 +27,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,16 +38,18 @@ import pandas as pd
 import shapely
 from shapely.geometry import LineString, Point, Polygon
 
+from erreichbarkeit._schema import (
+    ADDRESS_COLUMNS,
+    BOUNDARY_COLUMNS,
+    OFFER_COLUMNS,
+    OSM_SUFFIXES,
+    PLACE_TYPES,
+    VILLAGE_COLUMNS,
+)
 from erreichbarkeit.config import WGS84, Category
 from erreichbarkeit.errors import NetworkError
 
 __all__ = [
-    "ADDRESS_COLUMNS",
-    "BOUNDARY_COLUMNS",
-    "OFFER_COLUMNS",
-    "OSM_SUFFIXES",
-    "PLACE_TYPES",
-    "VILLAGE_COLUMNS",
     "OsmFeatures",
     "format_address",
     "match_category",
@@ -57,29 +60,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: ``place=*`` values that count as villages (origins).
-PLACE_TYPES: frozenset[str] = frozenset(
-    {"city", "town", "village", "suburb", "hamlet", "isolated_dwelling"}
-)
-#: File name endings pyosmium reads as OSM data.
-OSM_SUFFIXES: tuple[str, ...] = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz")
-
-VILLAGE_COLUMNS: tuple[str, ...] = ("id", "name", "place", "osm_population", "geometry")
-OFFER_COLUMNS: tuple[str, ...] = (
-    "id",
-    "name",
-    "category",
-    "source",
-    "address",
-    "traeger",
-    "opening_hours",
-    "age_groups",
-    "capacity",
-    "geocode_quality",
-    "geometry",
-)
-ADDRESS_COLUMNS: tuple[str, ...] = ("street", "housenumber", "postcode", "city", "lon", "lat")
-BOUNDARY_COLUMNS: tuple[str, ...] = ("ags", "gemeinde", "population", "geometry")
 
 # "1234", "1.234", "1 234", "12,345", "ca. 500", "1234 (2011)"
 _POPULATION_RE = re.compile(
@@ -112,6 +92,7 @@ class OsmFeatures:
     pois: gpd.GeoDataFrame
     addresses: pd.DataFrame
     boundaries: gpd.GeoDataFrame
+    data_date: str = ""
 
 
 def parse_population(value: object) -> float:
@@ -426,10 +407,14 @@ def read_osm_features(
                 }
             )
 
+    newest = 0.0  # newest object timestamp (seconds): the data's "as of" date
     try:
         for obj in osmium.FileProcessor(p).with_locations().with_areas():
             if not obj.tags:
                 continue
+            if not isinstance(obj, osmium.osm.Area):
+                stamp = obj.timestamp.timestamp()
+                newest = max(newest, stamp)
             if isinstance(obj, osmium.osm.Node):
                 if obj.location.valid():
                     tags = {t.k: t.v for t in obj.tags}
@@ -498,9 +483,15 @@ def read_osm_features(
         len(bounds_gdf),
         admin_level,
     )
+    # OSM timestamps are UTC; files without them (e.g. osmium exports
+    # stripped of metadata) carry 1970 → no date
+    data_date = (
+        datetime.fromtimestamp(newest, tz=UTC).strftime("%d.%m.%Y") if newest > 86400 else ""
+    )
     return OsmFeatures(
         places=places_gdf.reset_index(drop=True),
         pois=pois_gdf.reset_index(drop=True),
         addresses=addr_df,
         boundaries=bounds_gdf.reset_index(drop=True),
+        data_date=data_date,
     )

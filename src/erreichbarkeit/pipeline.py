@@ -29,18 +29,17 @@ import geopandas as gpd
 import pandas as pd
 
 from erreichbarkeit import __version__
+from erreichbarkeit._schema import PLACE_TYPES
 from erreichbarkeit.config import WGS84, ProgressCallback, Settings, age_column
 from erreichbarkeit.errors import ConfigError, InputDataError, NetworkError
 from erreichbarkeit.matrix import travel_times
 from erreichbarkeit.routing import PROFILE_SUMMARY, Router, prepare_network
 from erreichbarkeit.villages import assign_gemeinden, estimate_population
 
-__all__ = ["VILLAGE_PLACES", "Inputs", "Results", "export_results", "load_inputs", "run"]
+__all__ = ["Inputs", "Results", "export_results", "load_inputs", "run"]
 
 logger = logging.getLogger(__name__)
 
-#: OSM place types used as villages (origins) by default.
-VILLAGE_PLACES = ("city", "town", "village", "suburb", "hamlet", "isolated_dwelling")
 
 _GIS_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb")
 
@@ -131,8 +130,12 @@ def _is_gis_layer(path: Path) -> bool:
 
 def _network_features(
     settings: Settings, progress: ProgressCallback | None
-) -> tuple[Path, gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame, gpd.GeoDataFrame, Any, str]:
-    """Return (osm path, places, pois, addresses, osm boundaries, conversion report, licence)."""
+) -> tuple[Path, gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame, gpd.GeoDataFrame, Any, str, str]:
+    """Return (osm path, places, pois, addresses, OSM boundaries, conversion report, kind, date).
+
+    ``date`` is the newest OSM object timestamp (the data's "as of" date),
+    empty where the file has no timestamps.
+    """
     from erreichbarkeit import gislayer, osm  # noqa: PLC0415  (heavy imports)
 
     if settings.network is None:
@@ -169,10 +172,19 @@ def _network_features(
         empty_bnd = gpd.GeoDataFrame(
             {"ags": [], "gemeinde": [], "population": []}, geometry=[], crs=WGS84
         )
-        return converted, places, pois, empty_addr, empty_bnd, report, "GIS-Layer"
+        return converted, places, pois, empty_addr, empty_bnd, report, "GIS-Layer", ""
     osm.validate_osm_file(path)
     feats = osm.read_osm_features(path, categories)
-    return path, feats.places, feats.pois, feats.addresses, feats.boundaries, None, "OSM"
+    return (
+        path,
+        feats.places,
+        feats.pois,
+        feats.addresses,
+        feats.boundaries,
+        None,
+        "OSM",
+        feats.data_date,
+    )
 
 
 def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None) -> Inputs:
@@ -189,7 +201,7 @@ def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None)
 
     if progress:
         progress("Eingabedaten lesen", 0, 4)
-    osm_path, places, pois, addresses, osm_boundaries, report, kind = _network_features(
+    osm_path, places, pois, addresses, osm_boundaries, report, kind, osm_date = _network_features(
         settings, progress
     )
     sources: list[dict[str, str]] = [
@@ -199,7 +211,11 @@ def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None)
             "Quelle": "© OpenStreetMap-Mitwirkende"
             + (" / © OpenMapTiles" if kind == "GIS-Layer" else ""),
             "Lizenz": "ODbL 1.0",
-            "Stand": _file_date(Path(settings.network or "")),
+            "Stand": (
+                f"OSM-Daten vom {osm_date}"
+                if osm_date
+                else _file_date(Path(settings.network or ""))
+            ),
         }
     ]
     if progress:
@@ -218,7 +234,7 @@ def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None)
             }
         )
     else:
-        villages = places[places["place"].isin(VILLAGE_PLACES)].copy()
+        villages = places[places["place"].isin(PLACE_TYPES)].copy()
     if villages.empty:
         msg = "no villages found (no OSM place=city/town/village/suburb/hamlet/isolated_dwelling)"
         raise InputDataError(
@@ -324,8 +340,9 @@ def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None)
 
 
 def _file_date(path: Path) -> str:
+    """The file's modification date, labelled as such (not the data's own date)."""
     try:
-        return datetime.fromtimestamp(path.stat().st_mtime).strftime("%d.%m.%Y")
+        return "Datei vom " + datetime.fromtimestamp(path.stat().st_mtime).strftime("%d.%m.%Y")
     except OSError:
         return ""
 

@@ -87,7 +87,6 @@ _NODE_CHUNK = 200_000  # node locations tested against the polygon at once
 _MAX_RELATION_DEPTH = 5  # extra passes over relations for parents
 _SIMPLIFY_M = 25.0  # the clip polygon is simplified by this much (metres)
 _HTML_PREFIXES = (b"<!doctype", b"<html", b"<?xml version", b"<head", b"<body")
-_OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz")
 _NETWORK_FILE = "{slug}.osm.pbf"
 _GEMEINDEN_FILE = "gemeinden.gpkg"
 _REGION_FILE = "region.toml"

@@ -37,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from erreichbarkeit._atomic import atomic_dir
+from erreichbarkeit._schema import OSM_SUFFIXES
 from erreichbarkeit.config import MODES, ProgressCallback
 from erreichbarkeit.errors import NetworkError, RoutingError
 
@@ -88,7 +89,6 @@ PROFILE_SUMMARY: Mapping[str, str] = {
     ),
 }
 
-_OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz")
 _MANIFEST = "manifest.json"
 _CACHE_LAYOUT_VERSION = "1"
 
@@ -195,14 +195,14 @@ def network_key(osm_path: Path, mode: str, algorithm: str, profile: str) -> str:
 
 def _osm_suffix(path: Path) -> str:
     name = path.name.lower()
-    for suffix in _OSM_SUFFIXES:
+    for suffix in OSM_SUFFIXES:
         if name.endswith(suffix):
             return ".osm.pbf" if suffix == ".pbf" else suffix
     msg = "not an OSM file name"
     raise NetworkError(
         msg,
         file=path,
-        expected=", ".join(_OSM_SUFFIXES),
+        expected=", ".join(OSM_SUFFIXES),
         message_de="Keine OSM-Datei (erwartet: .osm.pbf, .osm, .osm.bz2, .osm.gz)",
     )
 
@@ -251,6 +251,19 @@ def _run_osrm(args: list[str], log_path: Path, what: str, source: Path) -> None:
             expected="a readable OSM file with a road network",
             message_de=f"OSRM-Vorverarbeitung ({what}) fehlgeschlagen: {detail}",
         )
+
+
+def _normalise_output_names(folder: Path) -> None:
+    """Rename OSRM's outputs to ``network.osrm.*``.
+
+    osrm-extract derives the output base from the input name and strips only
+    the extensions it knows (``x.osm.gz`` becomes ``x.gz.osrm``), so the
+    names are fixed here once instead of guessed later.
+    """
+    for path in folder.iterdir():
+        name = path.name
+        if ".osrm" in name and not name.startswith("network.osrm"):
+            path.rename(folder / ("network.osrm" + name.split(".osrm", 1)[1]))
 
 
 def _manifest_ok(folder: Path) -> bool:
@@ -356,6 +369,8 @@ def prepare_network(
             else:
                 args = [stage, "-t", n_threads, str(tmp / "network.osrm")]
             _run_osrm(args, log_path, stage, source)
+            if stage == "extract":
+                _normalise_output_names(tmp)
         link.unlink()
         if (
             not (tmp / "network.osrm.ebg").exists()
