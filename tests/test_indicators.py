@@ -247,6 +247,27 @@ def test_village_table_reason_when_nothing_is_reachable(villages, travel_times, 
     assert vt["reason"].iloc[3] == "kein Angebot erreichbar"
 
 
+def test_village_table_reason_names_the_mode_without_a_road(villages, travel_times, offers):
+    """Per-mode snapping: Adorf is 800 m from a car road but 20 m from a footpath."""
+    v = villages.assign(
+        snap_m_car=[800.0, 35.0, 1234.4], snap_ok_car=[False, True, False],
+        snap_m_walk=[20.0, 35.0, 1500.0], snap_ok_walk=[True, True, False],
+    )  # fmt: skip
+    # what the matrix step does for a mode without a usable road: no rows for it
+    tt = travel_times[~((travel_times["origin_id"] == "v1") & (travel_times["mode"] == "car"))]
+    vt = village_table(
+        v, tt, offers, categories=CATS, modes=MODES, threshold=THRESHOLDS,
+        labels={"kita": "Kita", "hebamme": "Hebamme"},
+    )  # fmt: skip
+    assert vt["reason"].tolist() == [
+        "zu weit vom Straßennetz für Auto (800 m); kein Angebot erreichbar: Hebamme (zu Fuß)",
+        "",
+        "zu weit vom Straßennetz (1234 m)",  # all modes too far: the nearest distance
+    ]
+    assert math.isnan(vt.loc[0, "kita_car_min"])
+    assert vt.loc[0, "kita_walk_min"] == 25.0
+
+
 def test_village_table_does_not_mutate_and_keeps_geodataframe(villages, travel_times, offers):
     gdf = gpd.GeoDataFrame(
         villages, geometry=[Point(9.9, 51.5), Point(9.95, 51.52), Point(10.0, 51.6)], crs=4326

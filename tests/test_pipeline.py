@@ -127,3 +127,42 @@ def test_bayreuth_walk_times_plausible(bayreuth: Results) -> None:
     # foot.lua walks at 5 km/h; surfaces and turn costs only slow it down
     assert np.all(long_walks <= 5.05)
     assert long_walks.median() > 4.0
+
+
+@pytest.fixture(scope="module")
+def demo_files(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from erreichbarkeit.demo import generate_demo
+
+    return generate_demo(tmp_path_factory.mktemp("demo") / "daten")
+
+
+def test_osm_duplicates_of_listed_offers_are_dropped(demo_files, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The demo's OSM POIs are copies of listed offers: combined, each counts once."""
+    base = Settings.from_toml(demo_files.region, cache_dir=tmp_path / "cache")
+    only_list = run(base.replace(modes=("car",)))
+    both = run(base.replace(modes=("car",), offers=(*base.offers, "osm")))
+    n_list = len(only_list.offers)
+    assert len(both.offers) == n_list  # every OSM POI of the demo duplicates a listed offer
+    notes = [p for p in both.inputs.problems if p.file == "OpenStreetMap"]
+    assert notes
+    assert all("nicht doppelt gezählt" in p.message_de for p in notes)
+
+
+def test_row_problems_are_exported_as_hinweise(demo_files, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "liste.csv"
+    bad.write_text(
+        "Name;Kategorie;Breitengrad;Längengrad\n"
+        "Kita Sonne;Kita;51,0;9,0\n"
+        "Spielkreis;Spielgruppe;51,0;9,0\n",  # unknown category → row 3
+        encoding="utf-8",
+    )
+    settings = Settings.from_toml(
+        demo_files.region, cache_dir=tmp_path / "cache", modes=("car",), offers=(str(bad),)
+    )
+    results = run(settings)
+    paths = export_results(results, tmp_path / "out")
+    hinweise = pd.read_csv(paths["hinweise_csv"], sep=";", decimal=",", encoding="utf-8-sig")
+    row = hinweise[hinweise["Zeile"] == 3]
+    assert len(row) == 1
+    assert row["Datei"].iloc[0] == "liste.csv"
+    assert "Spielgruppe" in row["Meldung"].iloc[0]

@@ -1,7 +1,7 @@
 """Command line: ``erreichbarkeit analyse | demo | prepare | regions``.
 
-Exit codes: 0 success; 2 bad input or configuration (one line on stderr
-naming file, row, column and what was expected); 1 an unexpected internal
+Exit codes: 0 success; 2 bad input or configuration (one German line on
+stderr naming file, row, column and what was expected); 1 an unexpected internal
 error (with ``--verbose`` the traceback is shown).
 """
 
@@ -256,7 +256,9 @@ def _settings_from_args(args: argparse.Namespace) -> Settings:
     else:
         if args.network is None:
             msg = "give --config REGION.toml or at least --network FILE"
-            raise ErreichbarkeitError(msg, message_de="Regionsdatei oder Straßennetz angeben")
+            raise ErreichbarkeitError(
+                msg, message_de="Regionsdatei (--config) oder Straßennetz (--network) angeben"
+            )
         settings = Settings(**overrides)
     routing_changes: dict[str, Any] = {}
     if args.max_snap_m is not None:
@@ -299,13 +301,14 @@ def _print_summary(results: Any, paths: dict[str, Path], export_s: float) -> Non
     n_far = int((~v["snap_ok"]).sum()) if "snap_ok" in v else 0
     if n_far:
         out.write(
-            f"  {n_far} Orte weiter als {results.settings.routing.max_snap_m:g} m vom Straßennetz "
-            "(ohne Ergebnis, siehe Spalte 'reason')\n"
+            f"  {n_far} Orte liegen für mindestens ein Verkehrsmittel weiter als "
+            f"{results.settings.routing.max_snap_m:g} m vom Straßennetz (siehe Spalte 'reason')\n"
         )
     problems = results.inputs.problems
     if problems:
         out.write(
-            f"  {len(problems)} Hinweise zu Angebotslisten, z. B.: {problems[0].message_de}\n"
+            f"  {len(problems)} Hinweise zu den Eingabedaten (Blatt Hinweise, hinweise.csv), "
+            f"z. B.: {problems[0].message_de}\n"
         )
     if len(results.inputs.unmatched):
         out.write(f"  {len(results.inputs.unmatched)} Angebote ohne Lage (nicht gefunden)\n")
@@ -375,7 +378,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _prepare(args)
         return _regions()
     except ErreichbarkeitError as exc:
-        sys.stderr.write(f"erreichbarkeit: error: {exc}\n")
+        # the command line speaks German to its users, like the exports
+        sys.stderr.write(f"erreichbarkeit: Fehler: {exc.german}\n")
+        logger.info("%s", exc)  # English text with -v
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         sys.stderr.write("erreichbarkeit: interrupted\n")

@@ -740,6 +740,7 @@ def export_all(
     travel_times: pd.DataFrame,
     boundaries: gpd.GeoDataFrame | None,
     methodik: Sequence[tuple[str, str]] | pd.DataFrame,
+    hinweise: pd.DataFrame | None = None,
     long_table_max_rows: int = 200_000,
 ) -> dict[str, Path]:
     """Write all result files into ``out_dir``.
@@ -773,6 +774,9 @@ def export_all(
         Gemeinde polygons with ``ags`` (EPSG:4326), or ``None``.
     methodik
         Rows from :func:`methodik_rows`.
+    hinweise
+        Row problems of the input lists (file, row, column, message), written
+        as sheet *Hinweise* and ``hinweise.csv`` when not empty.
     long_table_max_rows
         The Reisezeiten sheet is left out of the workbook above this many
         rows (noted in Methodik); CSV and Parquet always hold all rows.
@@ -781,16 +785,22 @@ def export_all(
     -------
     dict[str, Path]
         Paths by kind: ``xlsx``, ``orte_csv``, ``gemeinden_csv``,
-        ``angebote_csv``, ``reisezeiten_csv``, ``reisezeiten_parquet``, ``gpkg``.
+        ``angebote_csv``, ``reisezeiten_csv``, ``reisezeiten_parquet``, ``gpkg``,
+        and ``hinweise_csv`` when there are row problems.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     readable = _travel_times_readable(travel_times, villages, offers)
     gem_plain = _plain(gemeinden)
+    sheets: dict[str, pd.DataFrame] = {
+        "Orte": villages, "Gemeinden": gem_plain, "Angebote": offers, "Reisezeiten": readable,
+    }  # fmt: skip
+    if hinweise is not None and len(hinweise):
+        sheets["Hinweise"] = hinweise
     paths = {
         "xlsx": write_excel(
             out / "erreichbarkeit.xlsx",
-            {"Orte": villages, "Gemeinden": gem_plain, "Angebote": offers, "Reisezeiten": readable},
+            sheets,
             methodik=methodik,
             max_rows_per_sheet=long_table_max_rows,
         ),
@@ -800,6 +810,8 @@ def export_all(
         "reisezeiten_csv": write_csv_de(out / "reisezeiten.csv", readable),
         "reisezeiten_parquet": write_parquet(out / "reisezeiten.parquet", travel_times),
     }
+    if hinweise is not None and len(hinweise):
+        paths["hinweise_csv"] = write_csv_de(out / "hinweise.csv", hinweise)
     layers: dict[str, gpd.GeoDataFrame] = {"orte": villages, "angebote": offers}
     if boundaries is not None:
         keep = [c for c in ("ags", "gemeinde") if c in boundaries.columns]

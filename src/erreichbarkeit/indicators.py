@@ -346,35 +346,63 @@ def _reasons(
     modes: Sequence[str],
     labels: Mapping[str, str],
 ) -> list[str]:
-    """German explanation per village of why results are missing."""
-    snap_ok = villages["snap_ok"] if "snap_ok" in villages.columns else None
-    snap_m = villages["snap_m"] if "snap_m" in villages.columns else None
+    """German explanation per village of why results are missing.
+
+    With per-mode snapping columns (``snap_ok_car``, ``snap_m_car`` …) the
+    text names the modes for which the village is too far from the network
+    (a hamlet on a farm track: too far for the car, fine on foot); without
+    them the overall ``snap_ok``/``snap_m`` decide.
+    """
+    per_mode = all(f"snap_ok_{m}" in villages.columns for m in modes)
     reasons: list[str] = []
     for i in range(len(villages)):
-        ok = True if snap_ok is None else snap_ok.iloc[i]
-        if not pd.isna(ok) and not bool(ok):  # NaN = not checked, treated as snapped
-            dist = np.nan if snap_m is None else float(snap_m.iloc[i])
-            if math.isfinite(dist):
-                reasons.append(f"zu weit vom Straßennetz ({dist:.0f} m)")
-            else:
-                reasons.append("nicht an das Straßennetz angebunden")
+        far: list[tuple[str, float]] = []  # (mode, metres) of modes without a usable road
+        if per_mode:
+            for m in modes:
+                ok = villages[f"snap_ok_{m}"].iloc[i]
+                if not pd.isna(ok) and not bool(ok):
+                    dist_col = f"snap_m_{m}"
+                    d = float(villages[dist_col].iloc[i]) if dist_col in villages else np.nan
+                    far.append((m, d))
+        elif "snap_ok" in villages.columns:
+            ok = villages["snap_ok"].iloc[i]
+            if not pd.isna(ok) and not bool(ok):  # NaN = not checked, treated as snapped
+                d = float(villages["snap_m"].iloc[i]) if "snap_m" in villages else np.nan
+                far = [(m, d) for m in modes]
+        if far and len(far) == len(modes):
+            dist = min(d for _, d in far)
+            reasons.append(
+                f"zu weit vom Straßennetz ({dist:.0f} m)"
+                if math.isfinite(dist)
+                else "nicht an das Straßennetz angebunden"
+            )
             continue
+        parts_far = [
+            f"zu weit vom Straßennetz für {MODE_LABELS.get(m, m)} ({d:.0f} m)"
+            if math.isfinite(d)
+            else f"nicht an das Straßennetz angebunden ({MODE_LABELS.get(m, m)})"
+            for m, d in far
+        ]
+        far_modes = {m for m, _ in far}
         row = reached[i]
-        if row.size == 0 or row.all():
-            reasons.append("")
-        elif not row.any():
-            reasons.append("kein Angebot erreichbar")
-        else:
-            parts = []
-            for ci, cat in enumerate(categories):
-                lacking = [
-                    MODE_LABELS.get(m, m)
-                    for mi, m in enumerate(modes)
-                    if not row[ci * len(modes) + mi]
-                ]
-                if lacking:
-                    parts.append(f"{labels[cat]} ({', '.join(lacking)})")
-            reasons.append("kein Angebot erreichbar: " + "; ".join(parts))
+        parts = []
+        for ci, cat in enumerate(categories):
+            lacking = [
+                MODE_LABELS.get(m, m)
+                for mi, m in enumerate(modes)
+                if m not in far_modes and not row[ci * len(modes) + mi]
+            ]
+            if lacking:
+                parts.append(f"{labels[cat]} ({', '.join(lacking)})")
+        texts = list(parts_far)
+        if parts:
+            all_lacking = row.size > 0 and not row.any() and not far
+            texts.append(
+                "kein Angebot erreichbar"
+                if all_lacking
+                else "kein Angebot erreichbar: " + "; ".join(parts)
+            )
+        reasons.append("; ".join(texts))
     return reasons
 
 

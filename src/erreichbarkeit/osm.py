@@ -412,9 +412,8 @@ def read_osm_features(
         for obj in osmium.FileProcessor(p).with_locations().with_areas():
             if not obj.tags:
                 continue
-            if not isinstance(obj, osmium.osm.Area):
-                stamp = obj.timestamp.timestamp()
-                newest = max(newest, stamp)
+            if isinstance(obj, osmium.osm.Node | osmium.osm.Way):
+                newest = max(newest, obj.timestamp.timestamp())
             if isinstance(obj, osmium.osm.Node):
                 if obj.location.valid():
                     tags = {t.k: t.v for t in obj.tags}

@@ -30,13 +30,21 @@ import pandas as pd
 
 from erreichbarkeit import __version__
 from erreichbarkeit._schema import PLACE_TYPES
-from erreichbarkeit.config import WGS84, ProgressCallback, Settings, age_column
+from erreichbarkeit.config import METRIC_CRS, WGS84, ProgressCallback, Settings, age_column
 from erreichbarkeit.errors import ConfigError, InputDataError, NetworkError
 from erreichbarkeit.matrix import travel_times
 from erreichbarkeit.routing import PROFILE_SUMMARY, Router, prepare_network
 from erreichbarkeit.villages import assign_gemeinden, estimate_population
 
-__all__ = ["Inputs", "Results", "export_results", "load_inputs", "run"]
+__all__ = [
+    "Inputs",
+    "Results",
+    "export_results",
+    "hinweise_table",
+    "load_inputs",
+    "methodik",
+    "run",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -291,12 +299,13 @@ def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None)
 
     # offers
     frames: list[gpd.GeoDataFrame] = []
+    osm_offers: gpd.GeoDataFrame | None = None
     problems: list[Any] = []
     unmatched: list[pd.DataFrame] = []
     bounds = tuple(villages.total_bounds)
     for source in settings.offers:
         if source == "osm":
-            frames.append(pois)
+            osm_offers = pois
             continue
         res = inp.read_offers(
             Path(source),
@@ -318,7 +327,8 @@ def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None)
                 "Stand": _file_date(Path(source)),
             }
         )
-    offers = _combine_offers(frames)
+    offers, notes = _combine_offers(frames, osm_offers)
+    problems.extend(notes)
     if progress:
         progress("Eingabedaten lesen", 4, 4)
     estimates = (
@@ -355,8 +365,53 @@ def _region_shape(villages: gpd.GeoDataFrame, places: gpd.GeoDataFrame) -> Any:
     return box(minx, miny, maxx, maxy)
 
 
-def _combine_offers(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
-    frames = [f for f in frames if len(f)]
+#: An OSM object of the same category this close to an offer of the user's
+#: own list is taken to be the same offer (the list wins: it is curated).
+SAME_OFFER_M = 75.0
+
+
+def _combine_offers(
+    own: list[gpd.GeoDataFrame], osm_offers: gpd.GeoDataFrame | None
+) -> tuple[gpd.GeoDataFrame, list[Any]]:
+    """Combine the users' lists with the OSM POIs; drop OSM duplicates of listed offers.
+
+    Returns the offers and notes (``RowProblem`` warnings) about dropped OSM objects.
+    """
+    from erreichbarkeit.inputs import RowProblem  # noqa: PLC0415
+
+    own = [f.to_crs(WGS84) for f in own if len(f)]
+    notes: list[Any] = []
+    if osm_offers is not None and len(osm_offers) and own:
+        listed = pd.concat(own, ignore_index=True)
+        listed_m = gpd.GeoDataFrame(listed, geometry="geometry", crs=WGS84).to_crs(METRIC_CRS)
+        osm_m = osm_offers.to_crs(METRIC_CRS)
+        near = gpd.sjoin_nearest(
+            osm_m[["id", "name", "category", "geometry"]],
+            listed_m[["id", "name", "category", "source", "geometry"]],
+            max_distance=SAME_OFFER_M,
+            distance_col="dist_m",
+            lsuffix="osm",
+            rsuffix="list",
+        )
+        same = near[near["category_osm"] == near["category_list"]]
+        same = same[~same.index.duplicated(keep="first")]
+        for _, row in same.iterrows():
+            text = (
+                f"OSM-Objekt „{row['name_osm']}“ ({row['id_osm']}) liegt {row['dist_m']:.0f} m "
+                f"neben „{row['name_list']}“ aus {row['source']} (gleiche Kategorie) und wird "
+                "nicht doppelt gezählt; verwendet wird der Listeneintrag."
+            )
+            notes.append(RowProblem(
+                file="OpenStreetMap", row=0, column=None,
+                message=f"OSM object {row['id_osm']} duplicates listed offer {row['id_list']}",
+                message_de=text, severity="warning",
+            ))  # fmt: skip
+        osm_offers = osm_offers.drop(index=same.index)
+        if len(same):
+            logger.info("%d OSM offers duplicate offers of the own lists; dropped", len(same))
+    frames = own + (
+        [osm_offers.to_crs(WGS84)] if osm_offers is not None and len(osm_offers) else []
+    )
     if not frames:
         msg = "no offers: neither OSM POIs of a known category nor rows in the offers files"
         raise InputDataError(
@@ -366,13 +421,28 @@ def _combine_offers(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
                 "Keine Angebote gefunden (weder OSM-Einrichtungen noch Zeilen der Angebotsliste)"
             ),
         )
-    offers = pd.concat([f.to_crs(WGS84) for f in frames], ignore_index=True)
+    offers = pd.concat(frames, ignore_index=True)
     dup = offers["id"].duplicated(keep=False)
     if dup.any():  # the same id in two sources: make them unique by source
         offers.loc[dup, "id"] = (
             offers.loc[dup, "source"].astype(str) + ":" + offers.loc[dup, "id"].astype(str)
         )
-    return gpd.GeoDataFrame(offers, geometry="geometry", crs=WGS84)
+    return gpd.GeoDataFrame(offers, geometry="geometry", crs=WGS84), notes
+
+
+def hinweise_table(results: Results) -> pd.DataFrame:
+    """Row problems of the inputs as a German table (sheet *Hinweise*)."""
+    rows = [
+        {
+            "Datei": p.file,
+            "Zeile": p.row or None,
+            "Spalte": p.column or "",
+            "Art": "Fehler (Zeile nicht verwendet)" if p.severity == "error" else "Hinweis",
+            "Meldung": p.message_de,
+        }
+        for p in results.inputs.problems
+    ]
+    return pd.DataFrame(rows, columns=["Datei", "Zeile", "Spalte", "Art", "Meldung"])
 
 
 def run(settings: Settings, *, progress: ProgressCallback | None = None) -> Results:
@@ -428,7 +498,9 @@ def run(settings: Settings, *, progress: ProgressCallback | None = None) -> Resu
         villages = data.villages.copy()
         for mode in settings.modes:
             villages[f"snap_m_{mode}"] = villages["id"].map(snap[mode]).round(1)
+            villages[f"snap_ok_{mode}"] = villages[f"snap_m_{mode}"] <= settings.routing.max_snap_m
         villages["snap_m"] = villages[[f"snap_m_{m}" for m in settings.modes]].max(axis=1)
+        # a village counts as snapped when every mode reaches the network
         villages["snap_ok"] = villages["snap_m"] <= settings.routing.max_snap_m
         vt = indicators.village_table(
             villages,
@@ -527,4 +599,5 @@ def export_results(results: Results, out_dir: str | Path) -> dict[str, Path]:
         travel_times=results.travel_times,
         boundaries=results.boundaries,
         methodik=methodik(results),
+        hinweise=hinweise_table(results),
     )
