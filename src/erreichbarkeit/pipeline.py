@@ -136,14 +136,22 @@ def _is_gis_layer(path: Path) -> bool:
     return path.suffix.lower() in _GIS_SUFFIXES or path.name.lower().endswith(".shp.zip")
 
 
-def _network_features(
-    settings: Settings, progress: ProgressCallback | None
-) -> tuple[Path, gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame, gpd.GeoDataFrame, Any, str, str]:
-    """Return (osm path, places, pois, addresses, OSM boundaries, conversion report, kind, date).
+@dataclass(frozen=True)
+class _NetworkData:
+    """What the network file yields besides the roads."""
 
-    ``date`` is the newest OSM object timestamp (the data's "as of" date),
-    empty where the file has no timestamps.
-    """
+    osm_path: Path
+    places: gpd.GeoDataFrame
+    pois: gpd.GeoDataFrame
+    addresses: pd.DataFrame
+    boundaries: gpd.GeoDataFrame
+    report: Any
+    is_gis_layer: bool
+    data_date: str  # newest OSM timestamp ("" where the file has none)
+
+
+def _network_features(settings: Settings, progress: ProgressCallback | None) -> _NetworkData:
+    """Read (and for a GIS layer, convert) the network file and its features."""
     from erreichbarkeit import gislayer, osm  # noqa: PLC0415  (heavy imports)
 
     if settings.network is None:
@@ -180,19 +188,13 @@ def _network_features(
         empty_bnd = gpd.GeoDataFrame(
             {"ags": [], "gemeinde": [], "population": []}, geometry=[], crs=WGS84
         )
-        return converted, places, pois, empty_addr, empty_bnd, report, "GIS-Layer", ""
+        return _NetworkData(converted, places, pois, empty_addr, empty_bnd, report, True, "")
     osm.validate_osm_file(path)
     feats = osm.read_osm_features(path, categories)
-    return (
-        path,
-        feats.places,
-        feats.pois,
-        feats.addresses,
-        feats.boundaries,
-        None,
-        "OSM",
+    return _NetworkData(
+        path, feats.places, feats.pois, feats.addresses, feats.boundaries, None, False,
         feats.data_date,
-    )
+    )  # fmt: skip
 
 
 def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None) -> Inputs:
@@ -209,22 +211,16 @@ def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None)
 
     if progress:
         progress("Eingabedaten lesen", 0, 4)
-    osm_path, places, pois, addresses, osm_boundaries, report, kind, osm_date = _network_features(
-        settings, progress
-    )
-    sources: list[dict[str, str]] = [
-        {
-            "Daten": "Straßennetz, Orte" + (", Angebote (OSM)" if "osm" in settings.offers else ""),
-            "Datei": Path(settings.network or "").name,
-            "Quelle": "© OpenStreetMap-Mitwirkende"
-            + (" / © OpenMapTiles" if kind == "GIS-Layer" else ""),
-            "Lizenz": "ODbL 1.0",
-            "Stand": (
-                f"OSM-Daten vom {osm_date}"
-                if osm_date
-                else _file_date(Path(settings.network or ""))
-            ),
-        }
+    net = _network_features(settings, progress)
+    places, pois, addresses = net.places, net.pois, net.addresses
+    sources = [
+        _source(
+            "Straßennetz, Orte" + (", Angebote (OSM)" if "osm" in settings.offers else ""),
+            Path(settings.network or ""),
+            "© OpenStreetMap-Mitwirkende" + (" / © OpenMapTiles" if net.is_gis_layer else ""),
+            "ODbL 1.0",
+            date=f"OSM-Daten vom {net.data_date}" if net.data_date else None,
+        )
     ]
     if progress:
         progress("Eingabedaten lesen", 1, 4)
@@ -233,13 +229,7 @@ def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None)
     if settings.villages is not None:
         villages = inp.read_villages(Path(settings.villages))
         sources.append(
-            {
-                "Daten": "Orte (eigene Datei)",
-                "Datei": Path(settings.villages).name,
-                "Quelle": "Angabe der Nutzer",
-                "Lizenz": "",
-                "Stand": _file_date(Path(settings.villages)),
-            }
+            _source("Orte (eigene Datei)", Path(settings.villages), "Angabe der Nutzer", "")
         )
     else:
         villages = places[places["place"].isin(PLACE_TYPES)].copy()
@@ -259,16 +249,13 @@ def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None)
             Path(settings.boundaries), layer=settings.boundaries_layer, clip_to=region_shape
         )
         sources.append(
-            {
-                "Daten": "Gemeindegrenzen",
-                "Datei": Path(settings.boundaries).name,
-                "Quelle": "© GeoBasis-DE / BKG (VG250) oder Angabe",
-                "Lizenz": "dl-de/by-2-0",
-                "Stand": _file_date(Path(settings.boundaries)),
-            }
-        )
+            _source(
+                "Gemeindegrenzen", Path(settings.boundaries),
+                "© GeoBasis-DE / BKG (VG250) oder Angabe", "dl-de/by-2-0",
+            )
+        )  # fmt: skip
     else:
-        boundaries = osm_boundaries
+        boundaries = net.boundaries
         if boundaries.empty:
             logger.warning("no Gemeinde boundaries: neither a file nor OSM admin_level=8 relations")
     if progress:
@@ -284,14 +271,11 @@ def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None)
         gpop = table.set_index("ags")["population"].astype(float).combine_first(gpop)
         pop_label = f"Einwohnerzahl aus {Path(settings.population).name}"
         sources.append(
-            {
-                "Daten": "Einwohner je Gemeinde",
-                "Datei": Path(settings.population).name,
-                "Quelle": "Zensus 2022 / Statistische Ämter (oder Angabe)",
-                "Lizenz": "dl-de/by-2-0",
-                "Stand": _file_date(Path(settings.population)),
-            }
-        )
+            _source(
+                "Einwohner je Gemeinde", Path(settings.population),
+                "Zensus 2022 / Statistische Ämter (oder Angabe)", "dl-de/by-2-0",
+            )
+        )  # fmt: skip
     if "population" in boundaries.columns:
         boundaries = boundaries.assign(population=boundaries["ags"].map(gpop))
     villages = assign_gemeinden(villages, boundaries)
@@ -318,15 +302,7 @@ def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None)
         problems.extend(res.problems)
         if len(res.unmatched):
             unmatched.append(res.unmatched)
-        sources.append(
-            {
-                "Daten": "Angebote (Liste)",
-                "Datei": Path(source).name,
-                "Quelle": "Angabe der Nutzer",
-                "Lizenz": "",
-                "Stand": _file_date(Path(source)),
-            }
-        )
+        sources.append(_source("Angebote (Liste)", Path(source), "Angabe der Nutzer", ""))
     offers, notes = _combine_offers(frames, osm_offers)
     problems.extend(notes)
     if progress:
@@ -336,7 +312,7 @@ def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None)
         "Kinder je Altersgruppe: " + "; ".join(sorted(villages["children_source"].unique())),
     )
     return Inputs(
-        network_osm=osm_path,
+        network_osm=net.osm_path,
         villages=villages,
         offers=offers,
         boundaries=boundaries,
@@ -345,8 +321,21 @@ def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None)
         unmatched=pd.concat(unmatched, ignore_index=True) if unmatched else pd.DataFrame(),
         sources=tuple(sources),
         estimates=estimates,
-        network_report=report,
+        network_report=net.report,
     )
+
+
+def _source(
+    what: str, path: Path, origin: str, licence: str, *, date: str | None = None
+) -> dict[str, str]:
+    """One data-source record for the Methodik sheet."""
+    return {
+        "Daten": what,
+        "Datei": path.name,
+        "Quelle": origin,
+        "Lizenz": licence,
+        "Stand": date if date is not None else _file_date(path),
+    }
 
 
 def _file_date(path: Path) -> str:
