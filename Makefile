@@ -1,11 +1,12 @@
 # Two commands on a fresh machine (see README):
-#   make demo   – install into .venv and run the whole analysis on the fictional Beispielkreis
+#   make app    – install into .venv and open the dashboard on the fictional Beispielkreis
 #   make test   – install into .venv (with test extras) and run the test suite
+# Also: make demo – the whole analysis of the Beispielkreis on the command line
 PYTHON ?= python3.12
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: demo test lint install clean
+.PHONY: app demo test lint install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +17,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 install: $(VENV)/.installed
+
+app: install
+	$(BIN)/streamlit run app.py
 
 demo: install
 	$(BIN)/erreichbarkeit demo --out out/beispielkreis

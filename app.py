@@ -1,0 +1,22 @@
+"""Streamlit entry point: ``streamlit run app.py``.
+
+Page config and navigation only; the pages are in ``erreichbarkeit.ui``.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import streamlit as st
+
+from erreichbarkeit.ui import about_page, dashboard_page, texts
+
+ROOT = Path(__file__).resolve().parent
+
+st.set_page_config(page_title=texts.APP_TITLE, page_icon="🗺️", layout="wide")
+pages = [
+    st.Page(partial(dashboard_page, ROOT), title=texts.PAGE_MAP, url_path="karte", default=True),
+    st.Page(about_page, title=texts.PAGE_ABOUT, url_path="methodik"),
+]
+st.navigation(pages).run()

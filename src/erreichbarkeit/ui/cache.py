@@ -1,0 +1,128 @@
+"""Streamlit-cached loaders shared by all sessions of one server process.
+
+Only read-only results are shared, keyed on hashable values (paths, file
+modification times, :meth:`Settings.cache_key`); nothing a user uploads
+goes through these caches.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import streamlit as st
+
+from erreichbarkeit import demo, pipeline
+from erreichbarkeit.config import ProgressCallback, Settings
+from erreichbarkeit.pipeline import Results
+from erreichbarkeit.routing import Router, prepare_network
+
+__all__ = [
+    "DATA_DIR_ENV",
+    "RunSlot",
+    "data_dir",
+    "ensure_demo",
+    "load_settings",
+    "router",
+    "run_region",
+    "run_slot",
+]
+
+#: Environment variable overriding the app's data folder (default ``<repo>/data``).
+DATA_DIR_ENV = "ERREICHBARKEIT_DATA_DIR"
+
+
+def data_dir(root: Path) -> Path:
+    """The data folder: ``$ERREICHBARKEIT_DATA_DIR`` or ``<root>/data``."""
+    env = os.environ.get(DATA_DIR_ENV)
+    return Path(env) if env else root / "data"
+
+
+@st.cache_resource(show_spinner="Beispielkreis wird erzeugt …")
+def ensure_demo(folder: str) -> str:
+    """Generate the fictional Beispielkreis once per process; return its region file."""
+    return str(demo.generate_demo(Path(folder)).region)
+
+
+def load_settings(region_file: Path, cache_dir: Path) -> Settings:
+    """Read a region file with the app's cache folder."""
+    return Settings.from_toml(region_file, cache_dir=cache_dir)
+
+
+class RunSlot:
+    """Holds one region's :class:`Results`, computed at most once per process.
+
+    Streamlit cannot replay progress-bar updates made inside a cached
+    function, so the cache holds this slot and the first session fills it
+    under the slot's lock while feeding its own progress bar; other
+    sessions asking for the same key wait on the lock.  A failed run leaves
+    the slot empty so the next attempt retries.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.results: Results | None = None
+
+    def get(self, settings: Settings, progress: ProgressCallback | None = None) -> Results:
+        """The cached results, running the pipeline first if needed."""
+        with self.lock:
+            if self.results is None:
+                self.results = pipeline.run(settings, progress=progress)
+            return self.results
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def run_slot(region_file: str, mtime: float, settings_key: str) -> RunSlot:
+    """The result slot of a region (keyed on file, mtime and settings digest)."""
+    return RunSlot()
+
+
+def run_region(
+    region_file: str,
+    mtime: float,
+    settings_key: str,
+    settings: Settings,
+    progress: ProgressCallback | None = None,
+) -> Results:
+    """Run the pipeline for a region once per process and key."""
+    return run_slot(region_file, mtime, settings_key).get(settings, progress)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def router(
+    network: str,
+    mode: str,
+    *,
+    algorithm: str,
+    speeds_json: str,
+    maxspeed_json: str,
+    cache_dir: str,
+) -> Router:
+    """A router over a prepared network (the preparation itself is cached on disk)."""
+    net = prepare_network(
+        network,
+        mode,
+        cache_dir=Path(cache_dir) / "osrm",
+        algorithm=algorithm,
+        speeds=json.loads(speeds_json) or None,
+        maxspeed=json.loads(maxspeed_json) or None,
+    )
+    return Router(net)
+
+
+def routers_for(results: Results) -> dict[str, Router]:
+    """Cached routers for every mode of a run."""
+    s = results.settings
+    return {
+        mode: router(
+            str(results.inputs.network_osm),
+            mode,
+            algorithm=s.routing.algorithm.get(mode, "MLD"),
+            speeds_json=json.dumps(dict(s.routing.speeds.get(mode, {})), sort_keys=True),
+            maxspeed_json=json.dumps(dict(s.routing.maxspeed.get(mode, {})), sort_keys=True),
+            cache_dir=str(s.cache_dir),
+        )
+        for mode in s.modes
+    }

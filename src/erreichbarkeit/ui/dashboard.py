@@ -1,0 +1,429 @@
+"""The map dashboard page (German UI).
+
+Per-user choices and uploads live in ``st.session_state`` only; the
+pipeline run is shared through :mod:`erreichbarkeit.ui.cache`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from erreichbarkeit import maps
+from erreichbarkeit.config import AGE_GROUPS, MODE_LABELS
+from erreichbarkeit.errors import ErreichbarkeitError
+from erreichbarkeit.pipeline import Results
+from erreichbarkeit.ui import cache, logic, texts
+
+__all__ = ["about_page", "dashboard_page", "format_int", "format_minutes"]
+
+logger = logging.getLogger(__name__)
+
+_VIEW_MEMO_SIZE = 8
+
+
+def format_int(x: float) -> str:
+    """German integer with thousands dots (``1.234``); ``–`` for NaN."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{round(x):,}".replace(",", ".")
+
+
+def format_minutes(x: float) -> str:
+    """Minutes with one decimal and a decimal comma; ``–`` for NaN."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{x:.1f}".replace(".", ",")
+
+
+def _session_dir() -> Path:
+    """A temporary folder of this session (removed when the session ends)."""
+    holder = st.session_state.get("_tmpdir")
+    if holder is None:
+        holder = tempfile.TemporaryDirectory(prefix="erreichbarkeit-")
+        st.session_state["_tmpdir"] = holder
+    return Path(holder.name)
+
+
+def _load_results(region: logic.Region, data_dir: Path) -> Results | None:
+    try:
+        settings = cache.load_settings(region.path, data_dir / "cache")
+    except ErreichbarkeitError as exc:
+        st.error(exc.german)
+        return None
+    mtime = region.path.stat().st_mtime
+    bar = st.empty()
+    started = time.perf_counter()
+
+    def progress(step: str, done: int, total: int) -> None:
+        frac = min(max(done / total, 0.0), 1.0) if total else 0.0
+        bar.progress(frac, text=f"{texts.FIRST_RUN.format(region=region.label)} {step}")
+
+    try:
+        results = cache.run_region(
+            str(region.path), mtime, settings.cache_key(), settings, progress
+        )
+    except ErreichbarkeitError as exc:
+        bar.empty()
+        st.error(exc.german)
+        return None
+    bar.empty()
+    elapsed = time.perf_counter() - started
+    if elapsed > 1.0:
+        st.toast(f"{texts.FIRST_RUN_DONE} ({elapsed:.0f} s)")
+    return results
+
+
+def _sidebar(results: Results, data: logic.ViewData) -> dict[str, Any] | None:
+    sb = st.sidebar
+    modes = list(results.settings.modes)
+    mode = sb.radio(
+        texts.SIDEBAR_MODE,
+        modes,
+        format_func=lambda m: MODE_LABELS.get(m, m),
+        key="mode",
+        horizontal=True,
+    )
+    labels = {k: c.label for k, c in data.category_table.items()}
+    if not data.categories:
+        st.warning(texts.NO_CATEGORIES_IN_REGION)
+        return None
+    default_cats = [data.categories[0]]
+    current = [c for c in st.session_state.get("categories", default_cats) if c in data.categories]
+    st.session_state["categories"] = current or default_cats
+    cats = sb.multiselect(
+        texts.SIDEBAR_CATEGORIES,
+        list(data.categories),
+        format_func=lambda c: labels.get(c, c),
+        key="categories",
+    )
+    age = sb.selectbox(
+        texts.SIDEBAR_AGE,
+        list(AGE_GROUPS),
+        format_func=lambda g: texts.AGE_LABEL.format(group=g.replace("-", "–")),
+        key="age_group",
+    )
+    thresholds: dict[str, float] = {}
+    for cat in cats:
+        default = float(results.settings.threshold(cat, mode))
+        thresholds[cat] = float(
+            sb.number_input(
+                texts.SIDEBAR_THRESHOLD.format(label=labels.get(cat, cat)),
+                min_value=1.0,
+                max_value=240.0,
+                value=default,
+                step=1.0,
+                format="%.0f",
+                key=f"thr_{cat}_{mode}",
+            )
+        )
+    basemap = sb.toggle(texts.SIDEBAR_BASEMAP, value=False, key="basemap")
+    return {
+        "mode": mode,
+        "categories": tuple(cats),
+        "age_group": age,
+        "thresholds": thresholds,
+        "basemap": basemap,
+        "labels": labels,
+    }
+
+
+def _view(data: logic.ViewData, choice: dict[str, Any], data_key: tuple[Any, ...]) -> logic.View:
+    """Compute the view, memoised per session (map clicks do not recompute)."""
+    key = (
+        data_key,
+        choice["mode"],
+        choice["categories"],
+        choice["age_group"],
+        tuple(sorted(choice["thresholds"].items())),
+    )
+    memo: dict[Any, logic.View] = st.session_state.setdefault("_views", {})
+    if key not in memo:
+        started = time.perf_counter()
+        memo[key] = logic.compute_view(
+            data,
+            mode=choice["mode"],
+            categories=choice["categories"],
+            age_group=choice["age_group"],
+            thresholds=choice["thresholds"],
+        )
+        st.session_state["last_view_seconds"] = time.perf_counter() - started
+        while len(memo) > _VIEW_MEMO_SIZE:
+            memo.pop(next(iter(memo)))
+    return memo[key]
+
+
+def _kpi_cards(view: logic.View, labels: dict[str, str]) -> None:
+    age = texts.AGE_LABEL.format(group=view.age_group.replace("-", "–"))
+    store: dict[str, dict[str, float]] = {}
+    for cat in view.categories:
+        k = logic.kpis(view, cat)
+        store[cat] = k
+        minutes = view.thresholds[cat]
+        st.markdown(f"**{labels.get(cat, cat)}** – Schwellenwert {format_minutes(minutes)} min")
+        c1, c2, c3, c4 = st.columns(4)
+        c1.metric(
+            texts.KPI_WITHIN.format(age=age, minutes=format_minutes(minutes)),
+            format_int(k["children_within"]),
+        )
+        c2.metric(texts.KPI_BEYOND.format(age=age), format_int(k["children_beyond"]))
+        c3.metric(texts.KPI_UNDERSERVED, format_int(k["underserved"]))
+        c4.metric(
+            texts.KPI_MEDIAN.format(age=age),
+            format_minutes(k["median_min"]),
+            help=texts.KPI_HELP_MEDIAN,
+        )
+    st.session_state["kpis"] = store
+
+
+def _upload_section(results: Results, data: logic.ViewData) -> logic.ViewData:
+    """The upload expander; returns the data including this session's upload."""
+    with st.expander(texts.UPLOAD_HEADER, expanded="upload" in st.session_state):
+        file = st.file_uploader(
+            texts.UPLOAD_LABEL, type=["csv", "xlsx"], help=texts.UPLOAD_HELP, key="upload_file"
+        )
+        if file is not None:
+            raw = file.getvalue()
+            ident = (file.name, len(raw), hash(raw))
+            if st.session_state.get("upload_ident") != ident:
+                st.session_state["upload"] = process_upload(raw, file.name, results, data)
+                st.session_state["upload_ident"] = ident
+        elif "upload_ident" in st.session_state:  # the user removed the file
+            st.session_state.pop("upload", None)
+            st.session_state.pop("upload_ident", None)
+        upload = st.session_state.get("upload")
+        if upload is None:
+            return data
+        show_upload_outcome(upload)
+    if upload.get("offers") is None or upload["offers"].empty:
+        return data
+    return logic.merge_upload(data, upload["offers"], upload["travel_times"])
+
+
+def process_upload(raw: bytes, name: str, results: Results, data: logic.ViewData) -> dict[str, Any]:
+    """Read an uploaded file and route its valid rows (stored in session_state)."""
+    outcome = logic.handle_upload(
+        raw,
+        name,
+        workdir=_session_dir() / "upload",
+        categories=data.category_table,
+        addresses=results.inputs.addresses,
+        region_bounds=tuple(data.villages.total_bounds),
+        accept_street_match=results.settings.geocode_accept_street,
+    )
+    out: dict[str, Any] = {"outcome": outcome, "offers": None, "travel_times": None}
+    if outcome.error is None and len(outcome.offers):
+        try:
+            routers = cache.routers_for(results)
+            out["travel_times"] = logic.route_offers(routers, data, outcome.offers)
+            out["offers"] = outcome.offers
+        except ErreichbarkeitError as exc:
+            out["outcome"] = logic.UploadOutcome(name, outcome.offers, outcome.problems, exc.german)
+    return out
+
+
+def show_upload_outcome(upload: dict[str, Any]) -> None:
+    """Show errors, row problems and the number of used rows of an upload."""
+    outcome: logic.UploadOutcome = upload["outcome"]
+    if outcome.error:
+        st.error(outcome.error)
+    elif upload.get("offers") is not None and len(upload["offers"]):
+        st.success(texts.UPLOAD_OK.format(n=len(upload["offers"]), name=outcome.name))
+    else:
+        st.warning(texts.UPLOAD_NONE_VALID.format(name=outcome.name))
+    if outcome.problems:
+        st.markdown(texts.UPLOAD_PROBLEMS.format(n=len(outcome.problems)))
+        st.dataframe(logic.problems_frame(outcome.problems), hide_index=True, width="stretch")
+
+
+def _map_section(data: logic.ViewData, view: logic.View, choice: dict[str, Any]) -> Any:
+    from streamlit_folium import st_folium  # noqa: PLC0415
+
+    labels = choice["labels"]
+    cats = list(view.categories)
+    map_cat = st.session_state.get("map_category")
+    if map_cat not in cats:
+        st.session_state["map_category"] = cats[0]
+    if len(cats) > 1:
+        st.radio(
+            texts.SIDEBAR_MAP_CATEGORY,
+            cats,
+            format_func=lambda c: labels.get(c, c),
+            key="map_category",
+            horizontal=True,
+        )
+    map_cat = st.session_state["map_category"]
+    st.subheader(
+        texts.MAP_HEADER.format(
+            label=labels.get(map_cat, map_cat), mode=MODE_LABELS.get(view.mode, view.mode)
+        )
+    )
+    fmap = logic.build_view_map(data, view, map_cat, basemap=choice["basemap"])
+    st.session_state["map_html"] = maps.map_html(fmap)
+    out = st_folium(
+        fmap,
+        height=560,
+        use_container_width=True,
+        returned_objects=["last_object_clicked"],
+        key="karte",
+    )
+    st.caption(texts.MAP_CLICK_HINT)
+    return out
+
+
+def _apply_click(clicked: Any, view: logic.View) -> None:
+    """Select the village the user clicked on the map (once per click)."""
+    if not isinstance(clicked, dict) or "lat" not in clicked:
+        return
+    ident = (round(float(clicked["lat"]), 7), round(float(clicked["lng"]), 7))
+    if st.session_state.get("_last_click") == ident:
+        return
+    st.session_state["_last_click"] = ident
+    geom = view.villages.geometry
+    dist = (geom.y - ident[0]) ** 2 + (geom.x - ident[1]) ** 2
+    if len(dist) and float(dist.min()) < 1e-10:
+        st.session_state["village"] = str(view.villages.loc[dist.idxmin(), "id"])
+
+
+def _village_details(data: logic.ViewData, view: logic.View, table: pd.DataFrame) -> None:
+    ids = list(table.index)
+    names = dict(zip(table.index, table[texts.COL_NAME], strict=True))
+    if st.session_state.get("village") not in ids:
+        st.session_state["village"] = ids[0] if ids else None
+    vid = st.selectbox(
+        texts.VILLAGE_SELECT, ids, format_func=lambda i: str(names.get(i, i)), key="village"
+    )
+    if vid is None:
+        return
+    st.markdown(f"**{texts.VILLAGE_DETAILS.format(name=names.get(vid, vid))}**")
+    near = logic.nearest_for_village(data, vid, mode=view.mode, categories=view.categories)
+    st.dataframe(near, hide_index=True, width="stretch")
+    reason = str(table.loc[vid, texts.COL_REASON] or "")
+    if reason:
+        st.info(texts.VILLAGE_REASON.format(reason=reason))
+
+
+def _gemeinde_display(view: logic.View, labels: dict[str, str]) -> pd.DataFrame:
+    g = view.gemeinden.copy()
+    g["category"] = g["category"].map(lambda c: labels.get(c, c))
+    g["share_children_beyond"] = (g["share_children_beyond"] * 100).round(1)
+    for col in ("children_median_min", "pop_mean_min", "children_beyond"):
+        g[col] = g[col].round(1)
+    cols = [c for c in texts.GEM_COLUMNS if c in g.columns]
+    g = g.sort_values(["n_underserved", "children_beyond"], ascending=False, kind="mergesort")
+    return g.loc[:, cols].rename(
+        columns={**texts.GEM_COLUMNS, "share_children_beyond": "Anteil Kinder darüber (%)"}
+    )
+
+
+def _export_section(results: Results, data: logic.ViewData, view: logic.View) -> None:
+    with st.expander(texts.EXPORT_HEADER):
+        st.caption(texts.EXPORT_HINT)
+        key = (*view.key, len(data.offers))
+        if st.button(texts.EXPORT_BUILD, key="export_build"):
+            try:
+                with st.spinner("Dateien werden geschrieben …"):
+                    files = logic.export_files(
+                        results,
+                        data,
+                        view,
+                        workdir=_session_dir(),
+                        map_html=st.session_state.get("map_html", ""),
+                    )
+                st.session_state["exports"] = (key, files)
+            except ErreichbarkeitError as exc:
+                st.error(exc.german)
+        stored = st.session_state.get("exports")
+        if not stored or stored[0] != key:
+            return
+        files = stored[1]
+        stem = "erreichbarkeit"
+        c1, c2, c3, c4 = st.columns(4)
+        c1.download_button(
+            texts.EXPORT_XLSX,
+            files["xlsx"],
+            f"{stem}.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key="dl_xlsx",
+        )
+        c2.download_button(
+            texts.EXPORT_CSV, files["orte_csv"], "orte.csv", "text/csv", key="dl_csv"
+        )
+        c3.download_button(
+            texts.EXPORT_GPKG,
+            files["gpkg"],
+            f"{stem}.gpkg",
+            "application/geopackage+sqlite3",
+            key="dl_gpkg",
+        )
+        c4.download_button(
+            texts.EXPORT_HTML, files["html"], "karte.html", "text/html", key="dl_html"
+        )
+
+
+def dashboard_page(root: Path | None = None) -> None:
+    """The main page: sidebar filters, KPIs, map, tables, upload, export."""
+    root = Path.cwd() if root is None else Path(root)
+    ddir = cache.data_dir(root)
+    st.title(texts.APP_TITLE)
+    try:
+        demo_region = Path(cache.ensure_demo(str(ddir / "generated" / "beispielkreis")))
+    except ErreichbarkeitError as exc:
+        st.error(exc.german)
+        demo_region = None
+    regions = logic.discover_regions(ddir, demo_region=demo_region)
+    if not regions:
+        st.error("Keine Region gefunden.")
+        return
+    by_path = {str(r.path): r for r in regions}
+    if st.session_state.get("region") not in by_path:
+        st.session_state["region"] = str(regions[0].path)
+    choice_path = st.sidebar.selectbox(
+        texts.SIDEBAR_REGION, list(by_path), format_func=lambda p: by_path[p].label, key="region"
+    )
+    region = by_path[choice_path]
+    if st.session_state.get("_upload_region") != choice_path:  # uploads belong to one region
+        for k in ("upload", "upload_ident", "exports"):
+            st.session_state.pop(k, None)
+        st.session_state["_upload_region"] = choice_path
+    results = _load_results(region, ddir)
+    if results is None:
+        return
+    data = logic.view_data(results)
+    choice = _sidebar(results, data)
+    data = _upload_section(results, data)
+    if choice is None:
+        return
+    if not choice["categories"]:
+        st.info(texts.NO_CATEGORY)
+        return
+    upload = st.session_state.get("upload")
+    data_key = (choice_path, results.settings.cache_key(), id(upload))
+    view = _view(data, choice, data_key)
+    labels = choice["labels"]
+    _kpi_cards(view, labels)
+    table = logic.village_display(view, labels)
+    left, right = st.columns([3, 2])
+    with left:
+        out = _map_section(data, view, choice)
+    _apply_click((out or {}).get("last_object_clicked"), view)
+    with right:
+        _village_details(data, view, table)
+    st.subheader(texts.VILLAGES_HEADER)
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.subheader(texts.GEMEINDEN_HEADER)
+    st.dataframe(_gemeinde_display(view, labels), hide_index=True, width="stretch")
+    _export_section(results, data, view)
+
+
+def about_page() -> None:
+    """Methodik & Hilfe."""
+    st.title(texts.PAGE_ABOUT)
+    st.markdown(texts.ABOUT)

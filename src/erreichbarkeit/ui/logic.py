@@ -1,0 +1,576 @@
+"""Dashboard logic without Streamlit: regions, views, uploads, exports.
+
+Everything here is a plain function over the library's results so that it
+can be tested without a browser and reused by other front-ends.  Nothing is
+kept in module state; the Streamlit layer (:mod:`erreichbarkeit.ui.cache`,
+:mod:`erreichbarkeit.ui.dashboard`) holds per-user values in
+``st.session_state`` and shared, read-only results in Streamlit's caches.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import math
+import os
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from erreichbarkeit import indicators, maps
+from erreichbarkeit.config import MODE_LABELS, WGS84, Category, Settings, age_column
+from erreichbarkeit.errors import ErreichbarkeitError
+from erreichbarkeit.inputs import RowProblem, read_offers
+from erreichbarkeit.matrix import travel_times as compute_travel_times
+from erreichbarkeit.pipeline import Results, methodik
+from erreichbarkeit.routing import Router
+from erreichbarkeit.ui import texts
+
+__all__ = [
+    "REGIONS_ENV",
+    "Region",
+    "UploadOutcome",
+    "View",
+    "ViewData",
+    "base_villages",
+    "compute_view",
+    "discover_regions",
+    "export_files",
+    "handle_upload",
+    "kpis",
+    "map_frame",
+    "merge_upload",
+    "nearest_for_village",
+    "problems_frame",
+    "route_offers",
+    "view_data",
+    "village_display",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Environment variable naming an extra folder of region files.
+REGIONS_ENV = "ERREICHBARKEIT_REGIONS_DIR"
+
+_UPLOAD_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
+
+
+# -- regions ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Region:
+    """One entry of the region picker."""
+
+    label: str
+    path: Path
+    demo: bool = False
+
+
+def _region_label(path: Path) -> str:
+    try:
+        raw = tomllib.loads(path.read_text("utf-8"))
+        name = raw.get("region", {}).get("name") or raw.get("name")
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, AttributeError):
+        name = None
+    return str(name) if name else path.parent.name if path.name == "region.toml" else path.stem
+
+
+def discover_regions(
+    data_dir: Path, *, demo_region: Path | None = None, env: Mapping[str, str] | None = None
+) -> list[Region]:
+    """Regions for the picker: the demo first, then configured real regions.
+
+    Parameters
+    ----------
+    data_dir
+        The app's data folder; ``data_dir/regions/*/region.toml`` are the
+        regions written by ``erreichbarkeit prepare``.
+    demo_region
+        The generated Beispielkreis ``region.toml`` (listed first).
+    env
+        Environment (default ``os.environ``); ``ERREICHBARKEIT_REGIONS_DIR``
+        names a folder with ``*/region.toml`` or ``*.toml`` region files.
+
+    Returns
+    -------
+    list[Region]
+        Unique by resolved path; labels from ``[region] name``.
+    """
+    env = os.environ if env is None else env
+    found: list[Region] = []
+    if demo_region is not None:
+        found.append(Region(texts.DEMO_LABEL, demo_region, demo=True))
+    candidates = sorted((data_dir / "regions").glob("*/region.toml"))
+    extra = env.get(REGIONS_ENV)
+    if extra:
+        folder = Path(extra).expanduser()
+        candidates += sorted(folder.glob("*/region.toml")) + sorted(folder.glob("*.toml"))
+    seen = {r.path.resolve() for r in found}
+    for path in candidates:
+        key = path.resolve()
+        if key in seen or not path.is_file():
+            continue
+        seen.add(key)
+        found.append(Region(_region_label(path), path))
+    return found
+
+
+# -- the data behind one view ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ViewData:
+    """The inputs of the cheap indicator step (region results + an optional upload)."""
+
+    settings: Settings
+    villages: gpd.GeoDataFrame
+    travel_times: pd.DataFrame
+    offers: gpd.GeoDataFrame
+    boundaries: gpd.GeoDataFrame
+    categories: tuple[str, ...]
+    category_table: Mapping[str, Category]
+
+
+@dataclass(frozen=True)
+class View:
+    """Indicators for one choice of mode, categories, age group and thresholds."""
+
+    mode: str
+    categories: tuple[str, ...]
+    age_group: str
+    thresholds: Mapping[str, float]
+    villages: gpd.GeoDataFrame
+    gemeinden: pd.DataFrame
+    kreis: pd.DataFrame
+    key: tuple[Any, ...] = field(default=())
+
+
+def base_villages(results: Results) -> gpd.GeoDataFrame:
+    """The villages without indicator columns (input columns + snapping)."""
+    cols = list(results.inputs.villages.columns)
+    cols += [c for c in results.villages.columns if c.startswith("snap_") and c not in cols]
+    return gpd.GeoDataFrame(results.villages.loc[:, cols], geometry="geometry", crs=WGS84)
+
+
+def view_data(results: Results) -> ViewData:
+    """The view inputs of a pipeline run."""
+    return ViewData(
+        settings=results.settings,
+        villages=base_villages(results),
+        travel_times=results.travel_times,
+        offers=results.offers,
+        boundaries=results.boundaries,
+        categories=results.categories,
+        category_table=results.settings.categories(),
+    )
+
+
+def _threshold_fn(
+    settings: Settings, overrides: Mapping[str, float]
+) -> Callable[[str, str], float]:
+    def threshold(category: str, mode: str) -> float:
+        if category in overrides:
+            return float(overrides[category])
+        return settings.threshold(category, mode)
+
+    return threshold
+
+
+def compute_view(
+    data: ViewData,
+    *,
+    mode: str,
+    categories: Sequence[str],
+    age_group: str,
+    thresholds: Mapping[str, float],
+) -> View:
+    """Indicators for the chosen mode, categories, age group and thresholds.
+
+    Only the long-table rows of ``mode`` and the offers of ``categories``
+    enter :func:`indicators.village_table`, so an interaction costs one
+    group-by over a slice of the cached table.
+
+    Parameters
+    ----------
+    data
+        Cached region data (see :func:`view_data`).
+    mode
+        ``car``, ``bike`` or ``walk``.
+    categories
+        Category keys (present in ``data.categories``).
+    age_group
+        One of :data:`erreichbarkeit.config.AGE_GROUPS`; its children weight
+        the Gemeinde/Kreis indicators of every category.
+    thresholds
+        Minutes per category for this mode (missing: the settings' value).
+
+    Returns
+    -------
+    View
+    """
+    cats = tuple(c for c in categories if c in data.categories)
+    fn = _threshold_fn(data.settings, thresholds)
+    tt = data.travel_times[data.travel_times["mode"] == mode]
+    offers = data.offers[data.offers["category"].isin(cats)]
+    labels = {k: c.label for k, c in data.category_table.items()}
+    vt = indicators.village_table(
+        data.villages, tt, offers, categories=cats, modes=(mode,), threshold=fn, labels=labels
+    )
+    vt = gpd.GeoDataFrame(vt, geometry="geometry", crs=WGS84)
+    groups = dict.fromkeys(cats, (age_group,))
+    gem = indicators.gemeinde_long(
+        vt, categories=cats, modes=(mode,), threshold=fn, age_groups=groups
+    )
+    kreis = indicators.kreis_summary(
+        vt, categories=cats, modes=(mode,), threshold=fn, age_groups=groups
+    )
+    used = {c: fn(c, mode) for c in cats}
+    return View(
+        mode=mode,
+        categories=cats,
+        age_group=age_group,
+        thresholds=used,
+        villages=vt,
+        gemeinden=gem,
+        kreis=kreis,
+        key=(mode, cats, age_group, tuple(sorted(used.items()))),
+    )
+
+
+def kpis(view: View, category: str) -> dict[str, float]:
+    """The four KPI numbers of one category.
+
+    Returns
+    -------
+    dict
+        ``children_within``, ``children_beyond`` (children of the chosen age
+        group), ``underserved`` (villages beyond the threshold or without an
+        offer), ``median_min`` (children-weighted lower median minutes).
+    """
+    row = view.kreis[(view.kreis["category"] == category) & (view.kreis["mode"] == view.mode)]
+    if row.empty:
+        nan = math.nan
+        return {
+            "children_within": nan,
+            "children_beyond": nan,
+            "underserved": nan,
+            "median_min": nan,
+        }
+    r = row.iloc[0]
+    total = float(pd.to_numeric(view.villages[age_column(view.age_group)]).fillna(0).sum())
+    beyond = float(r["children_beyond"])
+    return {
+        "children_within": total - beyond,
+        "children_beyond": beyond,
+        "underserved": float(r["n_underserved"]),
+        "median_min": float(r["children_median_min"]),
+    }
+
+
+def map_frame(view: View, category: str) -> gpd.GeoDataFrame:
+    """The village points for :func:`erreichbarkeit.maps.build_map`."""
+    p = f"{category}_{view.mode}"
+    v = view.villages
+    return gpd.GeoDataFrame(
+        {
+            "id": v["id"],
+            "name": v["name"],
+            "gemeinde": v.get("gemeinde", ""),
+            "minutes": v[f"{p}_min"],
+            "km": v[f"{p}_km"],
+            "nearest": v[f"{p}_nearest"],
+            "children": v[age_column(view.age_group)],
+            "reason": v["reason"],
+        },
+        geometry=v.geometry,
+        crs=WGS84,
+    )
+
+
+def village_display(view: View, labels: Mapping[str, str]) -> pd.DataFrame:
+    """The village table for the page: German headers, worst first.
+
+    Sorted by the number of categories whose threshold is missed
+    (descending), then by the largest minutes-to-threshold ratio (unreachable
+    first), then by name.
+    """
+    v = view.villages
+    age = texts.AGE_LABEL.format(group=view.age_group)
+    out = pd.DataFrame(
+        {
+            texts.COL_NAME: v["name"],
+            texts.COL_GEMEINDE: v.get("gemeinde", ""),
+            texts.COL_CHILDREN.format(age=age): pd.to_numeric(v[age_column(view.age_group)]).round(
+                0
+            ),
+        }
+    )
+    unmet = pd.Series(0, index=v.index)
+    ratio = pd.Series(0.0, index=v.index)
+    for cat in view.categories:
+        p = f"{cat}_{view.mode}"
+        label = labels.get(cat, cat)
+        out[texts.COL_MIN.format(label=label)] = v[f"{p}_min"].round(1)
+        out[texts.COL_KM.format(label=label)] = v[f"{p}_km"].round(1)
+        out[texts.COL_WITHIN.format(label=label)] = v[f"{p}_within"]
+        unmet += (~v[f"{p}_within"].astype(bool)).astype(int)
+        r = (v[f"{p}_min"] / view.thresholds[cat]).fillna(math.inf)
+        ratio = pd.concat([ratio, r], axis=1).max(axis=1)
+    out[texts.COL_UNMET] = unmet
+    out[texts.COL_REASON] = v["reason"]
+    order = pd.DataFrame({"u": -unmet, "r": -ratio, "n": v["name"].astype(str)}).sort_values(
+        ["u", "r", "n"], kind="mergesort"
+    )
+    out = out.loc[order.index]
+    out.index = pd.Index(v.loc[order.index, "id"].astype(str), name="id")
+    return out
+
+
+def nearest_for_village(
+    data: ViewData, village_id: str, *, mode: str, categories: Sequence[str], k: int = 2
+) -> pd.DataFrame:
+    """The ``k`` nearest offers of each category from one village (German headers)."""
+    tt = data.travel_times
+    tt = tt[(tt["origin_id"] == village_id) & (tt["mode"] == mode)]
+    offers = data.offers[data.offers["category"].isin(categories)]
+    near = indicators.nearest_offers(tt, offers, k=k)
+    labels = {c: data.category_table[c].label for c in categories if c in data.category_table}
+    rows = []
+    for cat in categories:
+        part = near[near["category"] == cat]
+        if part.empty:
+            rows.append(
+                {
+                    texts.COL_CATEGORY: labels.get(cat, cat),
+                    texts.COL_RANK: 1,
+                    texts.COL_OFFER: texts.NO_OFFER,
+                    texts.COL_MINUTES: math.nan,
+                    texts.COL_KM_PLAIN: math.nan,
+                }
+            )
+            continue
+        records: list[dict[Any, Any]] = part.to_dict("records")
+        for rec in records:
+            rows.append(
+                {
+                    texts.COL_CATEGORY: labels.get(cat, cat),
+                    texts.COL_RANK: int(rec["rank"]),
+                    texts.COL_OFFER: rec["name"],
+                    texts.COL_MINUTES: round(float(rec["minutes"]), 1),
+                    texts.COL_KM_PLAIN: round(float(rec["km"]), 1),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+# -- uploads ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    """Result of reading an uploaded offers file.
+
+    Attributes
+    ----------
+    name
+        The file name as the user uploaded it (display only).
+    offers
+        Valid offers (ids prefixed ``upload:``), possibly empty.
+    problems
+        Row problems (German messages).
+    error
+        A German message when the whole file was unusable, else ``None``.
+    """
+
+    name: str
+    offers: gpd.GeoDataFrame
+    problems: tuple[RowProblem, ...] = ()
+    error: str | None = None
+
+
+def _empty_offers() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"id": [], "name": [], "category": []}, geometry=[], crs=WGS84)
+
+
+def handle_upload(
+    data: bytes,
+    filename: str,
+    *,
+    workdir: Path,
+    categories: Mapping[str, Category],
+    addresses: pd.DataFrame | None = None,
+    region_bounds: tuple[float, float, float, float] | None = None,
+    accept_street_match: bool = False,
+) -> UploadOutcome:
+    """Read an uploaded offers CSV/XLSX.
+
+    The bytes are written to ``workdir`` under a name made from their hash
+    and the (whitelisted) suffix — never from the user's file name.
+
+    Parameters
+    ----------
+    data
+        The uploaded bytes.
+    filename
+        The user's file name (for messages and the suffix).
+    workdir
+        A per-session temporary folder.
+    categories, addresses, region_bounds, accept_street_match
+        As for :func:`erreichbarkeit.inputs.read_offers`.
+
+    Returns
+    -------
+    UploadOutcome
+        Never raises for bad files: the German message is in ``error``.
+    """
+    suffix = Path(filename).suffix.lower()
+    if suffix not in _UPLOAD_SUFFIXES:
+        return UploadOutcome(
+            filename, _empty_offers(), error=texts.UPLOAD_BAD_TYPE.format(suffix=suffix or "?")
+        )
+    workdir.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    path = workdir / f"angebote-{digest}{suffix}"
+    path.write_bytes(data)
+    try:
+        res = read_offers(
+            path,
+            categories,
+            addresses=addresses,
+            accept_street_match=accept_street_match,
+            region_bounds=region_bounds,
+        )
+    except ErreichbarkeitError as exc:
+        return UploadOutcome(
+            filename, _empty_offers(), error=exc.german.replace(path.name, filename)
+        )
+    except Exception as exc:  # a file the readers did not anticipate must not crash the page
+        logger.exception("unexpected error reading an uploaded offers file")
+        return UploadOutcome(
+            filename,
+            _empty_offers(),
+            error=f"Datei {filename}: nicht lesbar ({type(exc).__name__})",
+        )
+    offers = res.offers.copy()
+    if len(offers):
+        ids = offers["id"].astype(str).str.replace(path.name, filename, regex=False)
+        offers["id"] = "upload:" + ids
+        offers["source"] = filename
+    problems = tuple(dataclasses.replace(p, file=filename) for p in res.problems)
+    return UploadOutcome(filename, offers, problems)
+
+
+def problems_frame(problems: Sequence[RowProblem]) -> pd.DataFrame:
+    """Row problems as a German table (Zeile, Spalte, Art, Meldung)."""
+    return pd.DataFrame(
+        {
+            texts.COL_ROW: [p.row for p in problems],
+            texts.COL_COLUMN: [p.column or "" for p in problems],
+            texts.COL_SEVERITY: [texts.SEVERITY.get(p.severity, p.severity) for p in problems],
+            texts.COL_MESSAGE: [p.message_de for p in problems],
+        }
+    )
+
+
+def route_offers(
+    routers: Mapping[str, Router], data: ViewData, offers: gpd.GeoDataFrame
+) -> pd.DataFrame:
+    """Long table from every village to the given (uploaded) offers."""
+    s = data.settings
+    result = compute_travel_times(
+        routers,
+        data.villages,
+        offers,
+        cutoff_minutes=s.routing.cutoff_minutes,
+        max_snap_m=s.routing.max_snap_m,
+        modes=s.modes,
+    )
+    return result.travel_times
+
+
+def merge_upload(data: ViewData, offers: gpd.GeoDataFrame, travel_times: pd.DataFrame) -> ViewData:
+    """The region data plus uploaded offers and their travel times."""
+    if offers.empty:
+        return data
+    all_offers = gpd.GeoDataFrame(
+        pd.concat([data.offers, offers.to_crs(WGS84)], ignore_index=True),
+        geometry="geometry",
+        crs=WGS84,
+    )
+    tt = pd.concat([data.travel_times, travel_times], ignore_index=True)
+    present = set(all_offers["category"])
+    cats = tuple(c for c in data.category_table if c in present)
+    return dataclasses.replace(data, offers=all_offers, travel_times=tt, categories=cats)
+
+
+# -- exports ------------------------------------------------------------------------------
+
+
+def export_files(
+    results: Results, data: ViewData, view: View, *, workdir: Path, map_html: str
+) -> dict[str, bytes]:
+    """Write the exports of the current view and return their bytes.
+
+    Returns
+    -------
+    dict[str, bytes]
+        ``xlsx``, ``orte_csv``, ``gpkg``, ``html``.
+    """
+    from erreichbarkeit import export  # noqa: PLC0415
+
+    thresholds = {
+        c: dict(results.settings.thresholds.get(c, {})) for c in results.settings.thresholds
+    }
+    for cat, minutes in view.thresholds.items():
+        thresholds.setdefault(cat, {})[view.mode] = float(minutes)
+    settings = results.settings.replace(thresholds=thresholds, modes=(view.mode,))
+    shown = dataclasses.replace(
+        results,
+        settings=settings,
+        villages=view.villages,
+        inputs=dataclasses.replace(results.inputs, offers=data.offers),
+    )
+    out = workdir / "export"
+    paths = export.export_all(
+        out,
+        villages=view.villages,
+        gemeinden=view.gemeinden,
+        offers=data.offers,
+        travel_times=data.travel_times[data.travel_times["mode"] == view.mode],
+        boundaries=data.boundaries if len(data.boundaries) else None,
+        methodik=methodik(shown),
+    )
+    return {
+        "xlsx": paths["xlsx"].read_bytes(),
+        "orte_csv": paths["orte_csv"].read_bytes(),
+        "gpkg": paths["gpkg"].read_bytes(),
+        "html": map_html.encode("utf-8"),
+    }
+
+
+def legend_title(view: View, category: str, labels: Mapping[str, str]) -> str:
+    """Legend title of the map."""
+    return texts.LEGEND_TITLE.format(
+        label=labels.get(category, category), mode=MODE_LABELS.get(view.mode, view.mode)
+    )
+
+
+def build_view_map(data: ViewData, view: View, category: str, *, basemap: bool = False) -> Any:
+    """The folium map of one category of a view."""
+    labels = {k: c.label for k, c in data.category_table.items()}
+    offers = data.offers[data.offers["category"] == category]
+    return maps.build_map(
+        map_frame(view, category),
+        offers=offers,
+        boundaries=data.boundaries,
+        categories=data.category_table,
+        legend_title=legend_title(view, category, labels),
+        basemap=basemap,
+    )

@@ -1,0 +1,192 @@
+"""End-to-end test in a real headless Chromium (Debian ``chromium`` + ``chromium-driver``).
+
+Starts ``streamlit run app.py`` on a free loopback port, opens the page,
+waits for the Leaflet map inside the component iframe, checks the legend,
+changes the Verkehrsmittel and saves a screenshot to
+``test-artifacts/dashboard.png``.  Every request the browser made is read
+from Chrome's performance log: none may go to a host other than the
+loopback server (the map must work without internet).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+pytestmark = pytest.mark.slow
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+    pytest.skip(
+        "headless browser test needs Debian's chromium and chromium-driver "
+        "(apt-get install chromium chromium-driver)",
+        allow_module_level=True,
+    )
+
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", ""}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = _free_port()
+    env = dict(os.environ)
+    env["ERREICHBARKEIT_DATA_DIR"] = str(tmp_path_factory.mktemp("browserdata"))
+    env.pop("ERREICHBARKEIT_REGIONS_DIR", None)
+    log = tmp_path_factory.mktemp("log") / "streamlit.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(REPO / "app.py"),
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start:\n{log.read_text(errors='replace')}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    opts = Options()
+    opts.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1400,1000",
+        f"--user-data-dir={tmp_path_factory.mktemp('chrome-profile')}",
+    ):
+        opts.add_argument(flag)
+    opts.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _requested_urls(driver: webdriver.Chrome) -> list[str]:
+    urls = []
+    for entry in driver.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        if msg.get("method") == "Network.requestWillBeSent":
+            urls.append(msg["params"]["request"]["url"])
+    return urls
+
+
+def _enter_map(driver: webdriver.Chrome, wait: WebDriverWait) -> None:
+    driver.switch_to.default_content()
+    frame = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "iframe[title*='folium']")))
+    driver.switch_to.frame(frame)
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".leaflet-container")))
+
+
+def test_dashboard_in_headless_chromium(server: str, browser: webdriver.Chrome) -> None:
+    wait = WebDriverWait(browser, 90)
+    browser.get(server)
+    _enter_map(browser, wait)
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "path.leaflet-interactive")) > 50)
+    legend = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".ek-legend")))
+    assert "nicht erreichbar" in legend.text
+    assert "≤ 5 min" in legend.text
+    assert "(Auto)" in legend.text
+    # offers are drawn with inline SVG icons
+    assert browser.find_elements(By.CSS_SELECTOR, ".ek-offer svg")
+
+    # change the Verkehrsmittel: KPI labels and the legend follow
+    browser.switch_to.default_content()
+    walk = wait.until(
+        ec.element_to_be_clickable(
+            (By.XPATH, "//section[@data-testid='stSidebar']//label[contains(., 'zu Fuß')]")
+        )
+    )
+    walk.click()
+    wait.until(lambda d: "innerhalb 20,0 min" in d.find_element(By.TAG_NAME, "body").text)
+
+    def legend_says_walk(d: webdriver.Chrome) -> bool:
+        try:
+            _enter_map(d, WebDriverWait(d, 5))
+            return "(zu Fuß)" in d.find_element(By.CSS_SELECTOR, ".ek-legend").text
+        except Exception:  # the iframe re-mounts while the page updates
+            return False
+
+    wait.until(legend_says_walk)
+    browser.switch_to.default_content()
+    artifacts = REPO / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    assert browser.save_screenshot(str(artifacts / "dashboard.png"))
+
+    urls = _requested_urls(browser)
+    assert urls, "no network requests logged"
+    foreign = [
+        u
+        for u in urls
+        if urlparse(u).scheme in ("http", "https", "ws", "wss")
+        and urlparse(u).hostname not in LOCAL_HOSTS
+    ]
+    assert foreign == []

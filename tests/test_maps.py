@@ -1,0 +1,126 @@
+"""Tests of the folium map builder (no Streamlit, no browser)."""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import Point, box
+
+from erreichbarkeit import maps
+from erreichbarkeit.config import load_categories
+
+
+def test_classify_minutes_bins_are_closed_on_the_right() -> None:
+    x = [0.0, 5.0, 5.01, 10.0, 12.0, 20.0, 30.0, 30.5, math.nan]
+    assert maps.classify_minutes(x).tolist() == [0, 0, 1, 1, 2, 3, 4, 5, -1]
+
+
+def test_classify_minutes_scalar_and_own_edges() -> None:
+    assert int(maps.classify_minutes(7.5, (10.0, 20.0))) == 0
+    assert int(maps.classify_minutes(25.0, (10.0, 20.0))) == 2
+    assert int(maps.classify_minutes(np.nan, (10.0, 20.0))) == -1
+
+
+def test_bin_labels_german() -> None:
+    assert maps.bin_labels() == [
+        "≤ 5 min",
+        "5–10 min",
+        "10–15 min",
+        "15–20 min",
+        "20–30 min",
+        "> 30 min",
+    ]
+    assert maps.bin_labels((7.5, 15)) == ["≤ 7,5 min", "7,5–15 min", "> 15 min"]
+
+
+def test_minutes_color() -> None:
+    assert maps.minutes_color(3) == maps.BIN_COLORS[0]
+    assert maps.minutes_color(12) == maps.BIN_COLORS[2]
+    assert maps.minutes_color(99) == maps.BIN_COLORS[5]
+    assert maps.minutes_color(math.nan) == maps.UNREACHABLE_COLOR
+
+
+@pytest.fixture
+def small_map_inputs() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    villages = gpd.GeoDataFrame(
+        {
+            "id": ["v1", "v2", "v3"],
+            "name": ["Oberdorf", "Unterdorf", "Einödhof"],
+            "gemeinde": ["Musterhausen"] * 3,
+            "minutes": [3.0, 12.0, math.nan],
+            "km": [2.0, 9.5, math.nan],
+            "nearest": ["Kita Sonnenschein", "Kita Sonnenschein", None],
+            "children": [12.0, 30.0, 1.0],
+            "reason": ["", "", "kein Angebot erreichbar"],
+        },
+        geometry=[Point(9.0, 51.0), Point(9.05, 51.02), Point(9.1, 50.98)],
+        crs="EPSG:4326",
+    )
+    offers = gpd.GeoDataFrame(
+        {
+            "id": ["o1", "o2"],
+            "name": ["Kita Sonnenschein", "<script>alert(1)</script>"],
+            "category": ["kita", "familienzentrum"],
+            "traeger": ["Gemeinde Musterhausen", ""],
+            "address": ["Hauptstraße 1, 00101 Musterhausen", ""],
+            "opening_hours": ["Mo–Fr 7–16 Uhr", ""],
+            "age_groups": ["1–6 Jahre", ""],
+        },
+        geometry=[Point(9.01, 51.0), Point(9.02, 51.01)],
+        crs="EPSG:4326",
+    )
+    boundaries = gpd.GeoDataFrame(
+        {"ags": ["99999001"], "gemeinde": ["Musterhausen"]},
+        geometry=[box(8.95, 50.95, 9.15, 51.05)],
+        crs="EPSG:4326",
+    )
+    return villages, offers, boundaries
+
+
+def test_build_map_one_marker_per_village_legend_and_offline(small_map_inputs) -> None:  # type: ignore[no-untyped-def]
+    villages, offers, boundaries = small_map_inputs
+    m = maps.build_map(
+        villages,
+        offers=offers,
+        boundaries=boundaries,
+        categories=load_categories(),
+        legend_title="Minuten zur nächsten Kita (Auto)",
+    )
+    page = maps.map_html(m)
+    assert page.count("L.circleMarker(") == 3
+    assert page.count("L.marker(") == 2
+    assert "Minuten zur nächsten Kita (Auto)" in page
+    for label in [*maps.bin_labels(), "nicht erreichbar", "Kita", "Familienzentrum"]:
+        assert html.escape(label) in page
+    # colours of the classes of 3 min, 12 min and unreachable
+    for colour in (maps.BIN_COLORS[0], maps.BIN_COLORS[2], maps.UNREACHABLE_COLOR):
+        assert f'"fillColor": "{colour}"' in page
+    # popups
+    assert "Gemeinde Musterhausen" in page
+    assert "Mo–Fr 7–16 Uhr" in page
+    assert "<script>alert(1)</script>" not in page
+    # offline: no external script or stylesheet, Leaflet embedded
+    assert re.findall(r'<(?:script|link)[^>]+(?:src|href)="https?://', page) == []
+    assert 'src="data:text/javascript;base64,' in page
+    # folium's own class-level defaults are untouched (other maps keep working)
+    assert folium.Map.default_js[0][1].startswith("https://")
+
+
+def test_build_map_basemap_optional(small_map_inputs) -> None:  # type: ignore[no-untyped-def]
+    villages, _, _ = small_map_inputs
+    assert "tile.openstreetmap.org" not in maps.map_html(maps.build_map(villages))
+    assert "tile.openstreetmap.org" in maps.map_html(maps.build_map(villages, basemap=True))
+
+
+def test_offer_icon_resolves_old_font_awesome_names() -> None:
+    # "home" and "user-md" are Font Awesome 4/5 names used in categories.toml
+    for icon in ("home", "user-md", "child"):
+        assert "<svg " in maps.offer_icon_svg(icon, "#123456")
+    assert "<svg" not in maps.offer_icon_svg("no-such-icon", "#123456")
+    assert "<svg" not in maps.offer_icon_svg("../../etc/passwd", "#123456")
