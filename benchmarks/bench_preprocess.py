@@ -111,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         names = args.datasets or list(available)
         print(f"# CH vs MLD, {args.queries} × {args.queries} table, median of {args.repeats}")
         print(
-            "| data set | mode | CH prep s | MLD prep s | CH/MLD prep | CH query s | MLD query s | MLD/CH query | reload s |"
+            "| data set | mode | CH prep s | MLD prep s | CH/MLD prep "
+            "| CH query s | MLD query s | MLD/CH query | reload s |"
         )
         print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for name in names:
