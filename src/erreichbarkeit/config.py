@@ -300,6 +300,16 @@ class Settings:
         Where prepared OSRM networks are cached.
     out_dir
         Where exports are written.
+    geocode_accept_street
+        Accept street-level matches for offers given only by address.
+    source
+        Where ``erreichbarkeit prepare`` downloads the region's data.
+    population_grid
+        A population grid (e.g. Zensus 1 km or 100 m cells) for the grid
+        surface; ``None`` = no grid input.
+    grid_cell_m
+        Cell size of the population grid surface in metres (e.g. 250);
+        ``None`` = no grid surface.
     """
 
     name: str = "Region"
@@ -324,6 +334,8 @@ class Settings:
     out_dir: Path = field(default_factory=lambda: Path("out"))
     geocode_accept_street: bool = False
     source: RegionSource | None = None
+    population_grid: Path | None = None
+    grid_cell_m: float | None = None
 
     def __post_init__(self) -> None:
         for mode in self.modes:
@@ -350,6 +362,8 @@ class Settings:
             age_column(group)
             _check_range(f"age_shares.{group}", share, 0.0, 1.0)
         _check_range("routing.max_snap_m", self.routing.max_snap_m, 1.0, 50_000.0)
+        if self.grid_cell_m is not None:
+            _check_range("grid_cell_m", self.grid_cell_m, 50.0, 5_000.0)
         _check_range("routing.cutoff_minutes", self.routing.cutoff_minutes, 1.0, 1440.0)
         for mode, algo in self.routing.algorithm.items():
             if algo not in ("CH", "MLD"):
@@ -452,6 +466,7 @@ class Settings:
         flat.update({k: v for k, v in raw.items() if k not in ("region", "inputs")})
 
         path_fields = {
+            "population_grid",
             "network",
             "boundaries",
             "villages",
@@ -500,6 +515,10 @@ class Settings:
                 kwargs[key] = _routing_from_dict(value)
             elif key == "source":
                 kwargs[key] = _source_from_dict(value)
+            elif key == "grid_cell_m":
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise _type_error(key, "a number of metres such as 250", value)
+                kwargs[key] = float(value)
             elif key == "geocode_accept_street":
                 if not isinstance(value, bool):
                     raise _type_error(key, "true or false", value)
