@@ -166,3 +166,14 @@ def test_row_problems_are_exported_as_hinweise(demo_files, tmp_path: Path) -> No
     assert len(row) == 1
     assert row["Datei"].iloc[0] == "liste.csv"
     assert "Spielgruppe" in row["Meldung"].iloc[0]
+
+
+def test_offers_carry_snap_distance_per_mode(demo_files, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    settings = Settings.from_toml(demo_files.region, cache_dir=tmp_path / "cache")
+    results = run(settings)
+    offers = results.offers
+    for mode in ("car", "bike", "walk"):
+        assert offers[f"snap_m_{mode}"].notna().all()
+        assert offers[f"snap_ok_{mode}"].dtype == bool
+    # every demo offer sits on a street
+    assert offers["snap_ok_car"].all()

@@ -259,6 +259,8 @@ def _settings_from_args(args: argparse.Namespace) -> Settings:
             raise ErreichbarkeitError(
                 msg, message_de="Regionsdatei (--config) oder Straßennetz (--network) angeben"
             )
+        if "name" not in overrides:  # a readable default title: the network file's name
+            overrides["name"] = Path(args.network).name.split(".")[0]
         settings = Settings(**overrides)
     routing_changes: dict[str, Any] = {}
     if args.max_snap_m is not None:

@@ -15,6 +15,7 @@ can compute once and export on demand.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import time
@@ -489,6 +490,22 @@ def run(settings: Settings, *, progress: ProgressCallback | None = None) -> Resu
             villages[f"snap_m_{mode}"] = villages["id"].map(snap[mode]).round(1)
             villages[f"snap_ok_{mode}"] = villages[f"snap_m_{mode}"] <= settings.routing.max_snap_m
         villages["snap_m"] = villages[[f"snap_m_{m}" for m in settings.modes]].max(axis=1)
+        offers = data.offers.copy()
+        dest_snap = matrix.snapping[matrix.snapping["role"] == "destination"].pivot_table(
+            index="id", columns="mode", values="snap_m", aggfunc="first"
+        )
+        for mode in settings.modes:
+            offers[f"snap_m_{mode}"] = offers["id"].map(dest_snap[mode]).round(1)
+            offers[f"snap_ok_{mode}"] = offers[f"snap_m_{mode}"] <= settings.routing.max_snap_m
+        n_far_offers = int((~offers[[f"snap_ok_{m}" for m in settings.modes]]).any(axis=1).sum())
+        if n_far_offers:
+            logger.warning(
+                "%d offers are further than %.0f m from the network for at least one mode "
+                "(columns snap_m_<mode> of the offers table)",
+                n_far_offers,
+                settings.routing.max_snap_m,
+            )
+        data = dataclasses.replace(data, offers=offers)
         # a village counts as snapped when every mode reaches the network
         villages["snap_ok"] = villages["snap_m"] <= settings.routing.max_snap_m
         vt = indicators.village_table(
