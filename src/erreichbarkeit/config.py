@@ -277,6 +277,10 @@ class Settings:
     road_class_column
         Column of the GIS road layer with the road class (``highway`` or
         OpenMapTiles ``class``); auto-detected when ``None``.
+    merge_tolerance_m
+        Line ends and vertices of a GIS road layer closer than this are merged
+        into one node (joins lines split at tile borders or digitised with
+        small gaps).
     boundaries
         Gemeinde polygons with AGS and name; ``None`` uses the OSM file's
         ``admin_level=8`` relations.
@@ -318,6 +322,7 @@ class Settings:
     places_layer: str | None = None
     pois_layer: str | None = None
     road_class_column: str | None = None
+    merge_tolerance_m: float = 1.0
     boundaries: Path | None = None
     boundaries_layer: str | None = None
     villages: Path | None = None
@@ -362,6 +367,7 @@ class Settings:
             age_column(group)
             _check_range(f"age_shares.{group}", share, 0.0, 1.0)
         _check_range("routing.max_snap_m", self.routing.max_snap_m, 1.0, 50_000.0)
+        _check_range("merge_tolerance_m", self.merge_tolerance_m, 0.0, 25.0)
         if self.grid_cell_m is not None:
             _check_range("grid_cell_m", self.grid_cell_m, 50.0, 5_000.0)
         _check_range("routing.cutoff_minutes", self.routing.cutoff_minutes, 1.0, 1440.0)
@@ -515,6 +521,10 @@ class Settings:
                 kwargs[key] = _routing_from_dict(value)
             elif key == "source":
                 kwargs[key] = _source_from_dict(value)
+            elif key == "merge_tolerance_m":
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise _type_error(key, "a distance in metres such as 1.0", value)
+                kwargs[key] = float(value)
             elif key == "grid_cell_m":
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     raise _type_error(key, "a number of metres such as 250", value)

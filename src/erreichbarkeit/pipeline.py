@@ -170,7 +170,8 @@ def _network_features(settings: Settings, progress: ProgressCallback | None) -> 
     categories = settings.categories()
     if _is_gis_layer(path):
         digest = _content_digest(path)
-        converted = Path(settings.cache_dir) / "converted" / f"{path.stem}-{digest}.osm"
+        tol = f"{settings.merge_tolerance_m:g}m"
+        converted = Path(settings.cache_dir) / "converted" / f"{path.stem}-{digest}-{tol}.osm"
         report = None
         if not converted.exists():
             report = gislayer.lines_to_osm(
@@ -178,6 +179,7 @@ def _network_features(settings: Settings, progress: ProgressCallback | None) -> 
                 converted,
                 layer=settings.roads_layer,
                 class_column=settings.road_class_column,
+                tolerance_m=settings.merge_tolerance_m,
                 progress=progress,
             )
         places, pois = gislayer.read_gis_features(
