@@ -10,6 +10,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import openpyxl
+import xlsxwriter
 import pandas as pd
 import pyogrio
 import pytest
@@ -163,11 +164,11 @@ def test_write_excel_is_atomic(tmp_path, table, methodik, monkeypatch):
     target = tmp_path / "a.xlsx"
     target.write_bytes(b"old content")
 
-    def broken_save(self, filename):
-        Path(filename).write_bytes(b"PK half written")
+    def broken_close(self):
+        Path(self.filename).write_bytes(b"PK half written")
         raise OSError("disk full")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", broken_close)
     with pytest.raises(OSError, match="disk full"):
         write_excel(target, {"Orte": table}, methodik=methodik)
     assert target.read_bytes() == b"old content"

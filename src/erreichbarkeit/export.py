@@ -18,8 +18,9 @@ changed, so a real negative number stays a number.
 Why a visible apostrophe rather than keeping the text and setting the xlsx
 ``quotePrefix`` style flag: in an xlsx file a text cell (``t="s"``) is never
 evaluated — the danger there is a writer that turns a string starting with
-``=`` into a formula cell (openpyxl does exactly that), which we avoid by
-always writing prefixed text.  ``quotePrefix`` only tells Excel to keep the
+``=`` into a formula cell (openpyxl and XlsxWriter do so by default), which we avoid by
+always writing prefixed text (and XlsxWriter is opened with
+``strings_to_formulas=False``).  ``quotePrefix`` only tells Excel to keep the
 cell text when a user *edits* it; whether other programs (LibreOffice,
 Numbers, Google Sheets, online viewers) honour that style attribute varies,
 and it is lost as soon as a user saves the sheet as CSV.  A literal
@@ -51,12 +52,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import xlsxwriter
 from geopandas.array import GeometryDtype
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
 
 from erreichbarkeit._atomic import atomic_path
 from erreichbarkeit.config import METRIC_CRS, MODE_LABELS, WGS84, Settings
@@ -130,7 +129,7 @@ def _is_missing(value: Any) -> bool:
 
 
 def _excel_value(value: Any) -> Any:  # noqa: PLR0911 (a type dispatch)
-    """A Python value openpyxl writes as the right cell type (None = empty)."""
+    """A Python value XlsxWriter writes as the right cell type (None = empty)."""
     if _is_missing(value):
         return None
     if isinstance(value, bool | np.bool_):
@@ -224,32 +223,46 @@ def _validate_sheet_names(names: Iterable[str]) -> None:
         seen.add(name.casefold())
 
 
-def _write_table(ws: WriteOnlyWorksheet, df: pd.DataFrame) -> None:
-    """Stream one table into a write-only sheet with styled header."""
-    bold = Font(bold=True)
+class _Formats:
+    """The workbook's cell formats, created once (XlsxWriter formats belong to a workbook)."""
+
+    def __init__(self, wb: Workbook) -> None:
+        self._wb = wb
+        self.bold = wb.add_format({"bold": True})
+        self.bold_top = wb.add_format({"bold": True, "valign": "top", "text_wrap": True})
+        self.top = wb.add_format({"valign": "top", "text_wrap": True})
+        self.datetime = wb.add_format({"num_format": "dd.mm.yyyy hh:mm"})
+        self._numbers: dict[str, Any] = {}
+
+    def number(self, fmt: str) -> Any:
+        if fmt not in self._numbers:
+            self._numbers[fmt] = self._wb.add_format({"num_format": fmt})
+        return self._numbers[fmt]
+
+
+def _write_table(ws: Worksheet, df: pd.DataFrame, formats: _Formats) -> None:
+    """Write one table row by row (constant memory) with a styled header.
+
+    Column number formats are set on the columns; XlsxWriter applies a
+    column's format to every cell written there without its own format.
+    """
     columns = [str(c) for c in df.columns]
     values = [[_excel_value(v) for v in df[c].tolist()] for c in df.columns]
-    formats = [_number_format(str(c), df[c].dtype) for c in df.columns]
-    for j, (header, col) in enumerate(zip(columns, values, strict=True), start=1):
-        ws.column_dimensions[get_column_letter(j)].width = _width(header, col)
-    ws.freeze_panes = "A2"
+    for j, (header, col) in enumerate(zip(columns, values, strict=True)):
+        fmt = _number_format(header, df[df.columns[j]].dtype)
+        ws.set_column(j, j, _width(header, col), formats.number(fmt) if fmt else None)
+    ws.freeze_panes(1, 0)
     if columns:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(df) + 1}"
-    header_cells = []
-    for header in columns:
-        cell = WriteOnlyCell(ws, value=safe_cell(header))
-        cell.font = bold
-        header_cells.append(cell)
-    ws.append(header_cells)
-    formatted = [j for j, f in enumerate(formats) if f is not None]
-    for row in zip(*values, strict=True) if values else ():
-        out: list[Any] = list(row)
-        for j in formatted:
-            if out[j] is not None:
-                cell = WriteOnlyCell(ws, value=out[j])
-                cell.number_format = formats[j]
-                out[j] = cell
-        ws.append(out)
+        ws.autofilter(0, 0, len(df), len(columns) - 1)
+    ws.write_row(0, 0, [safe_cell(h) for h in columns], formats.bold)
+    for i, row in enumerate(zip(*values, strict=True) if values else (), start=1):
+        for j, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, datetime):
+                ws.write_datetime(i, j, value, formats.datetime)
+            else:
+                ws.write(i, j, value)
 
 
 def _methodik_frame(methodik: Sequence[tuple[str, str]] | pd.DataFrame) -> list[tuple[str, str]]:
@@ -265,27 +278,14 @@ def _german_int(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
-def _discard(wb: Workbook) -> None:
-    """Close the streaming sheets of a workbook that will not be saved.
-
-    openpyxl's write-only sheets stream into temporary files through open
-    generators; closing them avoids "I/O operation on closed file" noise at
-    garbage collection (openpyxl removes its temporary files at exit).
-    """
-    for ws in wb.worksheets:
-        try:
-            ws.close()
-        except Exception:  # best effort after a failure that is re-raised
-            logger.debug("could not close sheet %s", ws.title)
-
-
 def _fill_workbook(
     wb: Workbook,
     sheets: Mapping[str, pd.DataFrame],
     methodik: list[tuple[str, str]],
     limit: int,
 ) -> list[tuple[str, str]]:
-    """Stream the tables and the Methodik sheet; return the notes on skipped tables."""
+    """Write the tables and the Methodik sheet; return the notes on skipped tables."""
+    formats = _Formats(wb)
     notes: list[tuple[str, str]] = []
     for name, df in sheets.items():
         if len(df) > limit:
@@ -299,27 +299,15 @@ def _fill_workbook(
                 )
             )
             continue
-        ws = wb.create_sheet(title=name)
-        _write_table(ws, _plain(df))
-    ws = wb.create_sheet(title=METHODIK_SHEET)
-    ws.column_dimensions["A"].width = 32
-    ws.column_dimensions["B"].width = 110
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-    top = Alignment(vertical="top", wrap_text=True)
-    header = []
-    for text in ("Thema", "Beschreibung"):
-        cell = WriteOnlyCell(ws, value=text)
-        cell.font = bold
-        header.append(cell)
-    ws.append(header)
-    for thema, text in [*methodik, *notes]:
-        a = WriteOnlyCell(ws, value=safe_cell(thema))
-        a.font = bold
-        a.alignment = top
-        b = WriteOnlyCell(ws, value=safe_cell(text))
-        b.alignment = top
-        ws.append([a, b])
+        _write_table(wb.add_worksheet(name), _plain(df), formats)
+    ws = wb.add_worksheet(METHODIK_SHEET)
+    ws.set_column(0, 0, 32)
+    ws.set_column(1, 1, 110)
+    ws.freeze_panes(1, 0)
+    ws.write_row(0, 0, ["Thema", "Beschreibung"], formats.bold)
+    for i, (thema, text) in enumerate([*methodik, *notes], start=1):
+        ws.write_string(i, 0, str(safe_cell(thema)), formats.bold_top)
+        ws.write_string(i, 1, str(safe_cell(text)), formats.top)
     return notes
 
 
@@ -366,14 +354,23 @@ def write_excel(
     path = Path(path)
     _validate_sheet_names([*sheets.keys(), METHODIK_SHEET])
     limit = min(max_rows_per_sheet, EXCEL_MAX_ROWS - 1)
-    wb = Workbook(write_only=True)
-    try:
-        notes = _fill_workbook(wb, sheets, _methodik_frame(methodik), limit)
-        with atomic_path(path) as tmp:
-            wb.save(tmp)
-    except BaseException:
-        _discard(wb)
-        raise
+    with atomic_path(path) as tmp:
+        # XlsxWriter (not openpyxl) because it writes large sheets several
+        # times faster; strings stay strings (no formula/URL/number guessing).
+        wb = xlsxwriter.Workbook(
+            str(tmp),
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+                "nan_inf_to_errors": False,
+            },
+        )
+        try:
+            notes = _fill_workbook(wb, sheets, _methodik_frame(methodik), limit)
+        finally:
+            wb.close()
     logger.info("wrote %s (%d sheets)", path, len(sheets) + 1 - len(notes))
     return path
 
