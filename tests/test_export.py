@@ -10,10 +10,10 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import openpyxl
-import xlsxwriter
 import pandas as pd
 import pyogrio
 import pytest
+import xlsxwriter
 from shapely.geometry import Point, box
 
 from erreichbarkeit import export
