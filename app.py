@@ -10,13 +10,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from erreichbarkeit.ui import about_page, dashboard_page, texts
+from erreichbarkeit.ui import about_page, dashboard_page, meeting_page, texts
 
 ROOT = Path(__file__).resolve().parent
 
 st.set_page_config(page_title=texts.APP_TITLE, page_icon="🗺️", layout="wide")
 pages = [
     st.Page(partial(dashboard_page, ROOT), title=texts.PAGE_MAP, url_path="karte", default=True),
+    st.Page(partial(meeting_page, ROOT), title=texts.PAGE_MEETING, url_path="besprechung"),
     st.Page(about_page, title=texts.PAGE_ABOUT, url_path="methodik"),
 ]
 st.navigation(pages).run()

@@ -7,6 +7,8 @@ page are compared with the library's numbers computed directly here.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,6 +56,23 @@ def app(library_results: pipeline.Results) -> AppTest:
     return at
 
 
+def _goto(at: AppTest, url_path: str) -> AppTest:
+    """Switch to a page of ``st.navigation`` by its url path.
+
+    ``AppTest.switch_page`` only finds file-based pages; ours are functions,
+    so the registered page's hash is set directly (AppTest-internal state).
+    """
+    pages = at._registered_pages
+    at._page_hash = next(h for h, info in pages.items() if info.get("url_pathname") == url_path)
+    return at.run()
+
+
+def _village_rows(page: str) -> list[list[object]]:
+    match = re.search(r"var rows = (\[.*?\]);\n", page)
+    assert match, "no village layer in the map"
+    return list(json.loads(match.group(1)))
+
+
 def _metrics(at: AppTest) -> list[str]:
     return [m.value for m in at.metric]
 
@@ -82,9 +101,7 @@ def test_renders_on_the_beispielkreis(app: AppTest, library_results: pipeline.Re
     assert not app.error
     assert app.title[0].value == "Erreichbarkeit von Angeboten für Familien"
     assert len(app.metric) == 4
-    page_map = app.session_state["map_html"]
-    assert page_map.count("L.circleMarker(") == len(library_results.villages)
-    assert "nicht erreichbar" in page_map
+    assert app.session_state["last_map_seconds"] > 0
     labels = {o.label for o in app.sidebar.radio}
     assert "Verkehrsmittel" in labels
     assert app.sidebar.radio(key="mode").options == ["Auto", "Fahrrad", "zu Fuß"]
@@ -179,15 +196,81 @@ def test_handle_upload_rejects_other_types(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_exports_offer_workbook_csv_geopackage_and_html(app: AppTest) -> None:
+def test_exports_offer_workbook_csv_geopackage_and_html(
+    app: AppTest, library_results: pipeline.Results
+) -> None:
     app.button(key="export_build").click().run()
     assert not app.exception
     _key, files = app.session_state["exports"]
     assert files["xlsx"][:2] == b"PK"
     assert files["gpkg"][:16] == b"SQLite format 3\x00"
     assert files["orte_csv"][:3] == b"\xef\xbb\xbf"  # UTF-8 BOM of the German CSV
-    assert b"L.circleMarker(" in files["html"]
-    assert b"https://cdn" not in files["html"]
+    page = files["html"].decode("utf-8")
+    assert "L.circleMarker(" in page
+    assert "https://cdn" not in page
+    assert "nicht erreichbar" in page
+    assert '"road_class":"minor"' in page  # the offline base layer
+    assert len(_village_rows(page)) == len(logic.base_villages(library_results))
+
+
+def test_meeting_page_with_download_buttons(
+    app: AppTest, library_results: pipeline.Results
+) -> None:
+    app.sidebar.radio(key="mode").set_value("walk").run()
+    _goto(app, "besprechung")
+    assert not app.exception, app.exception
+    cat = library_results.categories[0]
+    label = library_results.settings.categories()[cat].label
+    assert app.title[0].value == f"{label}: Erreichbarkeit in Beispielkreis (fiktiv)"
+    # the choice made on the map page holds here (walk, default threshold)
+    threshold = library_results.settings.threshold(cat, "walk")
+    assert _metrics(app) == _expected(library_results, cat, "walk", "0-3", threshold)
+    buttons = app.get("download_button")
+    assert [b.proto.label for b in buttons] == [
+        "A4 als PDF",
+        "A3 als PDF",
+        "A4 als PNG",
+        "A3 als PNG",
+    ]
+    captions = " ".join(c.value for c in app.caption)
+    assert "© OpenStreetMap-Mitwirkende" in captions
+    assert "Stand der Auswertung" in captions
+    # a Gemeinde as map extent, then back to the map page: the mode is kept
+    extent = app.sidebar.selectbox(key="extent")
+    extent.set_value(extent.options[1]).run()
+    assert not app.exception
+    _goto(app, "")
+    assert app.sidebar.radio(key="mode").value == "walk"
+
+
+def test_print_map_of_the_view(library_results: pipeline.Results) -> None:
+    data = logic.view_data(library_results)
+    cat = library_results.categories[0]
+    view = logic.compute_view(
+        data, mode="car", categories=[cat], age_group="0-3", thresholds={cat: 12.0}
+    )
+    layers = logic.static_layers(library_results)
+    assert layers.roads is not None and len(layers.roads) > 0
+    ags = str(data.boundaries["ags"].iloc[0])
+    png = logic.print_map_bytes(
+        data,
+        view,
+        cat,
+        region_name=library_results.settings.name,
+        sources=library_results.inputs.sources,
+        layers=layers,
+        extent=logic.gemeinde_extent(data, ags),
+        extent_label="Testgemeinde",
+        paper="A4",
+        fmt="png",
+    )
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert logic.view_subtitle(view, cat, {cat: "Kita"}) == (
+        "Kita · Auto · Kinder 0–3 Jahre · Schwellenwert 12 min"
+    )
+    notes = logic.kpi_notes(view, cat)
+    beyond = format_int(logic.kpis(view, cat)["children_beyond"])
+    assert notes[0].startswith(f"Kinder 0–3 J. jenseits 12 min oder ohne Angebot: {beyond}")
 
 
 def test_regions_from_data_folder_and_env(tmp_path: Path) -> None:

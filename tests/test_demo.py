@@ -85,19 +85,19 @@ def offers(demo: DemoFiles) -> pd.DataFrame:
 
 
 def test_writes_all_files(demo: DemoFiles) -> None:
-    for name in ("network", "boundaries", "offers", "population", "region"):
+    for name in ("network", "boundaries", "offers", "population", "population_grid", "region"):
         assert getattr(demo, name).is_file(), name
     assert demo.network.name == "beispielkreis.osm"
     assert demo.network.stat().st_size < 5_000_000
     assert sorted(p.name for p in demo.folder.iterdir()) == [
-        "angebote.csv", "beispielkreis.osm", "bevoelkerung.csv", "gemeinden.geojson",
-        "region.toml",
+        "angebote.csv", "beispielkreis.osm", "bevoelkerung.csv", "bevoelkerungsraster.csv",
+        "gemeinden.geojson", "region.toml",
     ]  # fmt: skip
 
 
 def test_same_seed_gives_identical_bytes(demo: DemoFiles, tmp_path: Path) -> None:
     again = generate_demo(tmp_path / "again")
-    for name in ("network", "boundaries", "offers", "population", "region"):
+    for name in ("network", "boundaries", "offers", "population", "population_grid", "region"):
         assert getattr(again, name).read_bytes() == getattr(demo, name).read_bytes(), name
 
 
@@ -115,7 +115,7 @@ def test_regenerating_into_same_folder_replaces_files(tmp_path: Path) -> None:
     second = generate_demo(tmp_path, seed=2).network.read_bytes()
     assert first != second
     assert generate_demo(tmp_path, seed=1).network.read_bytes() == first
-    assert len(list(tmp_path.iterdir())) == 5
+    assert len(list(tmp_path.iterdir())) == 6  # the demo files, no temporaries left
 
 
 def test_region_toml_parses(demo: DemoFiles) -> None:
@@ -124,6 +124,8 @@ def test_region_toml_parses(demo: DemoFiles) -> None:
     assert settings.network == demo.network
     assert settings.boundaries == demo.boundaries
     assert settings.population == demo.population
+    assert settings.population_grid == demo.population_grid
+    assert settings.grid_cell_m == 250
     assert settings.offers == (str(demo.offers),)
 
 
@@ -420,3 +422,16 @@ def test_osrm_dead_end_valley_is_a_detour_by_car(engines: dict[str, Any], osm: O
         )
         km = result["distances"][0][1] / 1000
         assert km > 1.4 * _km(p, neighbour), (p["name"], neighbour["name"], km)
+
+
+def test_population_grid_sums_to_the_places(demo: DemoFiles) -> None:
+    """The fictional 100 m grid holds exactly the inhabitants of all places."""
+    import pandas as pd
+
+    grid = pd.read_csv(demo.population_grid, sep=";", decimal=",", encoding="utf-8-sig")
+    assert list(grid.columns) == ["x_mp", "y_mp", "Einwohner", "unter18_A"]
+    assert (grid["x_mp"] % 100 == 50).all()
+    assert (grid["y_mp"] % 100 == 50).all()
+    pop = pd.read_csv(demo.population, sep=";", encoding="utf-8-sig", thousands=".")
+    assert grid["Einwohner"].sum() == pop["Einwohner"].sum()
+    assert grid["unter18_A"].between(12, 24).all()

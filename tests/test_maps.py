@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import math
 import re
 
@@ -10,7 +11,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pytest
-from shapely.geometry import Point, box
+from shapely.geometry import LineString, Point, box
 
 from erreichbarkeit import maps
 from erreichbarkeit.config import load_categories
@@ -83,6 +84,11 @@ def small_map_inputs() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataF
     return villages, offers, boundaries
 
 
+def _rows(page: str) -> list[list[object]]:
+    """The data rows of every JSON-backed marker layer in a map page, in order."""
+    return [json.loads(m) for m in re.findall(r"var rows = (\[.*?\]);\n", page)]
+
+
 def test_build_map_one_marker_per_village_legend_and_offline(small_map_inputs) -> None:  # type: ignore[no-untyped-def]
     villages, offers, boundaries = small_map_inputs
     m = maps.build_map(
@@ -91,25 +97,64 @@ def test_build_map_one_marker_per_village_legend_and_offline(small_map_inputs) -
         boundaries=boundaries,
         categories=load_categories(),
         legend_title="Minuten zur nächsten Kita (Auto)",
+        selected_id="v2",
     )
     page = maps.map_html(m)
-    assert page.count("L.circleMarker(") == 3
-    assert page.count("L.marker(") == 2
+    village_rows, offer_rows = _rows(page)
+    assert len(village_rows) == 3
+    assert len(offer_rows) == 2
+    # [lat, lon, class, selected, tooltip, popup]; class 6 = "nicht erreichbar"
+    assert [r[:4] for r in village_rows] == [
+        [51.0, 9.0, 0, 0],
+        [51.02, 9.05, 2, 1],
+        [50.98, 9.1, 6, 0],
+    ]
+    colours = [*maps.BIN_COLORS, maps.UNREACHABLE_COLOR]
+    assert f"var colors = {json.dumps(colours, separators=(',', ':'))};" in page
     assert "Minuten zur nächsten Kita (Auto)" in page
     for label in [*maps.bin_labels(), "nicht erreichbar", "Kita", "Familienzentrum"]:
         assert html.escape(label) in page
-    # colours of the classes of 3 min, 12 min and unreachable
-    for colour in (maps.BIN_COLORS[0], maps.BIN_COLORS[2], maps.UNREACHABLE_COLOR):
-        assert f'"fillColor": "{colour}"' in page
     # popups
     assert "Gemeinde Musterhausen" in page
     assert "Mo–Fr 7–16 Uhr" in page
     assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in offer_rows[1][3]
     # offline: no external script or stylesheet, Leaflet embedded
     assert re.findall(r'<(?:script|link)[^>]+(?:src|href)="https?://', page) == []
     assert 'src="data:text/javascript;base64,' in page
     # folium's own class-level defaults are untouched (other maps keep working)
     assert folium.Map.default_js[0][1].startswith("https://")
+
+
+def test_layers_in_control_and_roads_below_villages(small_map_inputs) -> None:  # type: ignore[no-untyped-def]
+    villages, offers, boundaries = small_map_inputs
+    roads = gpd.GeoDataFrame(
+        {"road_class": ["primary", "minor"]},
+        geometry=[LineString([(9.0, 51.0), (9.1, 51.0)]), LineString([(9.0, 51.01), (9.1, 51.01)])],
+        crs="EPSG:4326",
+    )
+    m = maps.build_map(villages, offers=offers, boundaries=boundaries, roads=roads)
+    page = maps.map_html(m)
+    names = [c.layer_name for c in m._children.values() if isinstance(c, folium.map.Layer)]
+    assert names == ["Straßen", "Gemeinden", "Orte", "Angebote"]  # bottom to top
+    assert '"road_class":"primary"' in page
+    # the same map from the pre-serialised texts the dashboard caches
+    from erreichbarkeit import basemap
+
+    m2 = maps.build_map(
+        villages,
+        boundaries=maps.geojson_text(boundaries, ("ags", "gemeinde")),
+        roads=basemap.roads_geojson(roads),
+        bounds=(8.95, 50.95, 9.15, 51.05),
+    )
+    page2 = maps.map_html(m2)
+    assert '"gemeinde": "Musterhausen"' in page2 or '"gemeinde":"Musterhausen"' in page2
+    assert '"road_class":"minor"' in page2
+
+
+def test_legend_font_scales() -> None:
+    assert "font:17px/1.5" in maps.legend_html("T", font_px=17)
+    assert "font:12px/1.5" in maps.legend_html("T")
 
 
 def test_build_map_basemap_optional(small_map_inputs) -> None:  # type: ignore[no-untyped-def]

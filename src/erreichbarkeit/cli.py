@@ -159,6 +159,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="leave pairs slower than this out of the long table (default 90)",
     )
     a.add_argument("--name", help="region name for titles and exports")
+    a.add_argument(
+        "--grid",
+        type=float,
+        metavar="CELL_M",
+        help="also compute the population grid surface with cells of CELL_M metres "
+        "(e.g. 250, as the Thünen-Landatlas): minutes per cell, Gemeinde and Kreis "
+        "indicators, travel-time bands",
+    )
+    a.add_argument(
+        "--population-grid",
+        type=Path,
+        metavar="FILE",
+        help="population grid for --grid (Zensus-style CSV/parquet with x_mp, y_mp "
+        "in EPSG:3035 and Einwohner, or a GeoPackage of cells)",
+    )
     _add_common(a)
 
     d = sub.add_parser(
@@ -177,6 +192,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="output folder (default: out/beispielkreis)",
     )
     d.add_argument("--seed", type=int, default=2026, help="generator seed (default 2026)")
+    d.add_argument(
+        "--grid",
+        type=float,
+        metavar="CELL_M",
+        help="also compute the population grid surface (e.g. 250)",
+    )
     d.add_argument(
         "--cache-dir",
         type=Path,
@@ -247,6 +268,10 @@ def _settings_from_args(args: argparse.Namespace) -> Settings:
         overrides["offers"] = tuple(v for item in args.offers for v in _csv_list(item))
     if args.modes:
         overrides["modes"] = tuple(args.modes)
+    if args.grid is not None:
+        overrides["grid_cell_m"] = args.grid
+    if args.population_grid is not None:
+        overrides["population_grid"] = args.population_grid
     if args.out:
         overrides["out_dir"] = args.out
     if args.cache_dir:
@@ -331,6 +356,8 @@ def _demo(args: argparse.Namespace) -> int:
 
     files = demo.generate_demo(args.out / "beispielkreis-daten", seed=args.seed)
     overrides: dict[str, Any] = {"out_dir": args.out}
+    if args.grid is not None:
+        overrides["grid_cell_m"] = args.grid
     if args.cache_dir:
         overrides["cache_dir"] = args.cache_dir
     settings = Settings.from_toml(files.region, **overrides)

@@ -75,6 +75,7 @@ DEFAULT_AGE_SHARES: Mapping[str, float] = MappingProxyType(
 )
 
 _MAX_THRESHOLD_MIN = 240.0
+_ATTRIBUTION_KEYS = ("network", "boundaries", "population", "population_grid", "villages", "offers")
 
 
 def age_column(group: str) -> str:
@@ -314,6 +315,10 @@ class Settings:
     grid_cell_m
         Cell size of the population grid surface in metres (e.g. 250);
         ``None`` = no grid surface.
+    attribution
+        Source/licence text per input (``network``, ``boundaries``,
+        ``population``, ``population_grid``, ``villages``, ``offers``) that
+        replaces the default attribution in the Methodik sheet and on maps.
     """
 
     name: str = "Region"
@@ -341,6 +346,7 @@ class Settings:
     source: RegionSource | None = None
     population_grid: Path | None = None
     grid_cell_m: float | None = None
+    attribution: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
         for mode in self.modes:
@@ -363,6 +369,9 @@ class Settings:
                 if mode not in MODES:
                     raise _unknown_key_error(f"thresholds.{cat}", mode, MODES)
                 _check_range(f"thresholds.{cat}.{mode}", minutes, 0.5, _MAX_THRESHOLD_MIN)
+        for key in self.attribution:
+            if key not in _ATTRIBUTION_KEYS:
+                raise _unknown_key_error("attribution", key, _ATTRIBUTION_KEYS)
         for group, share in self.age_shares.items():
             age_column(group)
             _check_range(f"age_shares.{group}", share, 0.0, 1.0)
@@ -525,6 +534,12 @@ class Settings:
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     raise _type_error(key, "a distance in metres such as 1.0", value)
                 kwargs[key] = float(value)
+            elif key == "attribution":
+                if not isinstance(value, Mapping) or not all(
+                    isinstance(v, str) for v in value.values()
+                ):
+                    raise _type_error(key, 'a table of texts like {boundaries = "…"}', value)
+                kwargs[key] = MappingProxyType(dict(value))
             elif key == "grid_cell_m":
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     raise _type_error(key, "a number of metres such as 250", value)

@@ -134,6 +134,10 @@ class DemoFiles:
         ``angebote.csv``: the offers list in the German spreadsheet format.
     population
         ``bevoelkerung.csv``: population per Gemeinde (``AGS;Gemeinde;Einwohner``).
+    population_grid
+        ``bevoelkerungsraster.csv``: a fictional 100 m population grid in the
+        Zensus format (``x_mp;y_mp;Einwohner;unter18_A``, EPSG:3035 cell
+        centres) for the grid surface.
     region
         ``region.toml``: the region file naming the files above.
     """
@@ -143,6 +147,7 @@ class DemoFiles:
     boundaries: Path
     offers: Path
     population: Path
+    population_grid: Path
     region: Path
 
 
@@ -290,12 +295,14 @@ def generate_demo(folder: Path, *, seed: int = 2026) -> DemoFiles:
         boundaries=folder / "gemeinden.geojson",
         offers=folder / "angebote.csv",
         population=folder / "bevoelkerung.csv",
+        population_grid=folder / "bevoelkerungsraster.csv",
         region=folder / "region.toml",
     )
     _write_osm(model, files.network, lonlat)
     _write_boundaries(model, files.boundaries, lonlat)
     _write_offers(model, files.offers, lonlat)
     _write_population(model, files.population)
+    _write_population_grid(model, files.population_grid, lonlat, seed)
     _write_region(files)
     logger.info(
         "demo Beispielkreis written to %s: %d villages, %d Gemeinden, %d offers, "
@@ -1500,6 +1507,71 @@ def _write_population(model: _Model, path: Path) -> None:
         table.to_csv(tmp, sep=";", index=False, encoding="utf-8-sig", lineterminator="\r\n")
 
 
+#: Radius (m) over which a village's inhabitants spread: grows with its size.
+_SPREAD_M_PER_SQRT_INHABITANT = 6.0
+_GRID_M = 100
+
+
+def _write_population_grid(
+    model: _Model, path: Path, lonlat: Callable[[np.ndarray], np.ndarray], seed: int
+) -> None:
+    """A fictional 100 m Zensus-style grid: each place's inhabitants spread around it.
+
+    Inhabitants are spread over the 100 m cells within a radius that grows
+    with the square root of the population (Gaussian weights), rounded to
+    whole people per cell with the place total kept exactly (largest
+    remainders).  Cell centres are given in EPSG:3035 like the Zensus grids;
+    the share of under-18s varies a little per place.
+    """
+    rng = np.random.default_rng(seed + 1)
+    to_laea = Transformer.from_crs(WGS84, "EPSG:3035", always_xy=True)
+    cells: dict[tuple[int, int], list[float]] = {}
+    xy = np.array([(p.x, p.y) for p in model.places], dtype=float)
+    lon_lat = lonlat(xy)
+    ex, ey = to_laea.transform(lon_lat[:, 0], lon_lat[:, 1])
+    for place, cx, cy in zip(model.places, ex, ey, strict=True):
+        radius = max(150.0, _SPREAD_M_PER_SQRT_INHABITANT * math.sqrt(place.population))
+        n = math.ceil(radius / _GRID_M)
+        ix0, iy0 = int(cx // _GRID_M), int(cy // _GRID_M)
+        keys, weights = [], []
+        for dx in range(-n, n + 1):
+            for dy in range(-n, n + 1):
+                mx = (ix0 + dx + 0.5) * _GRID_M
+                my = (iy0 + dy + 0.5) * _GRID_M
+                d2 = (mx - cx) ** 2 + (my - cy) ** 2
+                if d2 <= radius**2:
+                    keys.append((ix0 + dx, iy0 + dy))
+                    weights.append(math.exp(-d2 / (radius**2 / 2)))
+        w = np.array(weights) / sum(weights) * place.population
+        whole = np.floor(w).astype(int)
+        rest = place.population - int(whole.sum())
+        whole[np.argsort(-(w - whole))[:rest]] += 1
+        share = float(np.clip(rng.normal(17.5, 2.0), 12.0, 24.0))
+        for key, people in zip(keys, whole, strict=True):
+            if people > 0:
+                entry = cells.setdefault(key, [0.0, 0.0])
+                entry[0] += people
+                entry[1] += people * share
+    rows = sorted(cells.items())
+    table = pd.DataFrame(
+        {
+            "x_mp": [int((k[0] + 0.5) * _GRID_M) for k, _ in rows],
+            "y_mp": [int((k[1] + 0.5) * _GRID_M) for k, _ in rows],
+            "Einwohner": [int(v[0]) for _, v in rows],
+            "unter18_A": [_de_decimal(v[1] / v[0]) for _, v in rows],
+        }
+    )
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, sep=";", index=False, encoding="utf-8-sig", lineterminator="\r\n")
+
+
+def _de_decimal(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",")
+
+
+_FICTIONAL = "fiktive Daten, erzeugt von erreichbarkeit.demo (frei verwendbar)"
+
+
 def _write_region(files: DemoFiles) -> None:
     text = f"""\
 # Fiktiver Beispielkreis: alle Orte, Straßen, Einwohnerzahlen und Angebote sind
@@ -1513,6 +1585,16 @@ network = "{files.network.name}"
 boundaries = "{files.boundaries.name}"
 offers = ["{files.offers.name}"]
 population = "{files.population.name}"
+# fiktives 100-m-Bevölkerungsraster für die Rasterauswertung (250-m-Zellen)
+population_grid = "{files.population_grid.name}"
+grid_cell_m = 250
+
+[attribution]
+network = "{_FICTIONAL}"
+boundaries = "{_FICTIONAL}"
+population = "{_FICTIONAL}"
+population_grid = "{_FICTIONAL}"
+offers = "{_FICTIONAL}"
 """
     with atomic_path(files.region) as tmp:
         tmp.write_text(text, encoding="utf-8")

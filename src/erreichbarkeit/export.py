@@ -738,6 +738,8 @@ def export_all(
     boundaries: gpd.GeoDataFrame | None,
     methodik: Sequence[tuple[str, str]] | pd.DataFrame,
     hinweise: pd.DataFrame | None = None,
+    extra_sheets: Mapping[str, pd.DataFrame] | None = None,
+    extra_layers: Mapping[str, gpd.GeoDataFrame] | None = None,
     long_table_max_rows: int = 200_000,
 ) -> dict[str, Path]:
     """Write all result files into ``out_dir``.
@@ -774,6 +776,11 @@ def export_all(
     hinweise
         Row problems of the input lists (file, row, column, message), written
         as sheet *Hinweise* and ``hinweise.csv`` when not empty.
+    extra_sheets
+        Further tables for the workbook (before *Hinweise* and *Methodik*),
+        e.g. the grid indicators.
+    extra_layers
+        Further GeoPackage layers, e.g. the grid cells and travel-time bands.
     long_table_max_rows
         The Reisezeiten sheet is left out of the workbook above this many
         rows (noted in Methodik); CSV and Parquet always hold all rows.
@@ -792,6 +799,7 @@ def export_all(
     sheets: dict[str, pd.DataFrame] = {
         "Orte": villages, "Gemeinden": gem_plain, "Angebote": offers, "Reisezeiten": readable,
     }  # fmt: skip
+    sheets.update(extra_sheets or {})
     if hinweise is not None and len(hinweise):
         sheets["Hinweise"] = hinweise
     paths = {
@@ -810,6 +818,7 @@ def export_all(
     if hinweise is not None and len(hinweise):
         paths["hinweise_csv"] = write_csv_de(out / "hinweise.csv", hinweise)
     layers: dict[str, gpd.GeoDataFrame] = {"orte": villages, "angebote": offers}
+    layers.update(extra_layers or {})
     if boundaries is not None:
         keep = [c for c in ("ags", "gemeinde") if c in boundaries.columns]
         wide = _gemeinden_wide(gem_plain)

@@ -30,12 +30,14 @@ import re
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
@@ -46,14 +48,20 @@ __all__ = [
     "BIN_EDGES",
     "UNREACHABLE_COLOR",
     "UNREACHABLE_LABEL",
+    "GeoJsonText",
     "Legend",
+    "OfferLayer",
+    "VillageLayer",
     "bin_labels",
     "build_map",
     "classify_minutes",
+    "geojson_text",
+    "legend_html",
     "map_html",
     "minutes_color",
     "offer_icon_svg",
     "offline_assets",
+    "village_rows",
 ]
 
 logger = logging.getLogger(__name__)
@@ -273,13 +281,18 @@ def legend_html(
     *,
     edges: Sequence[float] = BIN_EDGES,
     categories: Sequence[Category] = (),
+    font_px: int = 12,
 ) -> str:
-    """The legend's HTML: minute classes, "nicht erreichbar", offer categories."""
+    """The legend's HTML: minute classes, "nicht erreichbar", offer categories.
+
+    ``font_px`` scales text and symbols (the meeting view uses a larger legend).
+    """
+    sym = int(font_px)
     rows = [
         f'<div style="font-weight:bold;margin-bottom:4px">{html.escape(title)}</div>',
     ]
     swatch = (
-        '<span style="display:inline-block;width:12px;height:12px;border-radius:50%;'
+        f'<span style="display:inline-block;width:{sym}px;height:{sym}px;border-radius:50%;'
         'background:{c};border:1px solid #555;margin-right:6px;vertical-align:middle"></span>'
     )
     for color, label in zip(BIN_COLORS, bin_labels(edges), strict=True):
@@ -288,16 +301,15 @@ def legend_html(
     if categories:
         rows.append('<div style="font-weight:bold;margin:6px 0 4px">Angebote</div>')
         for cat in categories:
-            icon = offer_icon_svg(cat.icon, cat.color, size=16)
+            icon = offer_icon_svg(cat.icon, cat.color, size=round(sym * 4 / 3))
             rows.append(
                 '<div style="display:flex;align-items:center;gap:6px;margin:2px 0">'
                 f"{icon}<span>{html.escape(cat.label)}</span></div>"
             )
     return (
         '<div style="background:white;padding:8px 10px;border-radius:6px;'
-        'box-shadow:0 0 6px rgba(0,0,0,.3);font:12px/1.5 sans-serif;color:#222">'
-        + "".join(rows)
-        + "</div>"
+        "box-shadow:0 0 6px rgba(0,0,0,.3);color:#222;"
+        f'font:{sym}px/1.5 sans-serif">' + "".join(rows) + "</div>"
     )
 
 
@@ -351,11 +363,261 @@ def _village_popup(row: Mapping[str, Any]) -> str:
     return "<br>".join(lines)
 
 
+# -- compact data layers ------------------------------------------------------------
+#
+# folium's per-marker objects (CircleMarker + Popup + Tooltip for every village)
+# are rendered through several Jinja templates each, three times per dashboard
+# rerun by streamlit-folium; on a county with a few hundred villages that took
+# over a second.  These layers embed their data once as JSON and draw it with
+# a few lines of Leaflet code instead; they are still folium ``Layer``s, so the
+# layer control lists them and streamlit-folium's click handling (which walks
+# ``map._layers``) sees every marker.
+
+
+def _js_json(value: Any) -> str:
+    """JSON for inline ``<script>`` code (``</`` escaped so it cannot close the tag)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+
+
+class _DataLayer(folium.map.Layer):
+    """Base of the JSON-backed layers (an overlay in the layer control)."""
+
+    def __init__(self, name: str, *, show: bool = True) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+
+
+class VillageLayer(_DataLayer):
+    """Villages as circle markers coloured by their minute class."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.featureGroup();
+        (function (group) {
+            var colors = {{ this.colors_json }};
+            var rows = {{ this.rows_json }};
+            for (var i = 0; i < rows.length; i++) {
+                var r = rows[i], sel = r[3] === 1;
+                L.circleMarker([r[0], r[1]], {
+                    radius: sel ? 9 : 7, color: sel ? "#000000" : "#333333",
+                    weight: sel ? 4 : 1, fill: true, fillColor: colors[r[2]],
+                    fillOpacity: 0.9
+                }).bindTooltip(r[4]).bindPopup(r[5], {maxWidth: 320}).addTo(group);
+            }
+        })({{ this.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, rows: list[list[Any]], *, name: str = "Orte") -> None:
+        super().__init__(name)
+        self._name = "VillageLayer"
+        self.rows = rows
+        self.rows_json = _js_json(rows)
+        self.colors_json = _js_json([*BIN_COLORS, UNREACHABLE_COLOR])
+
+
+class OfferLayer(_DataLayer):
+    """Offers as markers with the category's inline-SVG icon."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.featureGroup();
+        (function (group) {
+            var icons = {{ this.icons_json }};
+            var rows = {{ this.rows_json }};
+            for (var i = 0; i < rows.length; i++) {
+                var r = rows[i];
+                L.marker([r[0], r[1]], {icon: L.divIcon({
+                    html: icons[r[2]], className: "ek-offer-icon",
+                    iconSize: [26, 26], iconAnchor: [13, 13]
+                })}).bindTooltip(r[3]).bindPopup(r[4], {maxWidth: 320}).addTo(group);
+            }
+        })({{ this.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, rows: list[list[Any]], icons: list[str], *, name: str = "Angebote") -> None:
+        super().__init__(name)
+        self._name = "OfferLayer"
+        self.rows = rows
+        self.rows_json = _js_json(rows)
+        self.icons_json = _js_json(icons)
+
+
+class GeoJsonText(_DataLayer):
+    """A GeoJSON text drawn as it is (no per-feature Python work at render time).
+
+    Parameters
+    ----------
+    geojson
+        A GeoJSON FeatureCollection as text (e.g. from :func:`geojson_text`).
+    name
+        Name in the layer control.
+    style
+        Leaflet path options for every feature.
+    style_by
+        Optional ``(property, {value: options})``: options per property value,
+        merged over ``style``.
+    tooltip
+        Property shown as tooltip; ``None`` makes the layer non-interactive
+        (clicks fall through to the markers below).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function () {
+            var base = {{ this.style_json }}, by = {{ this.style_by_json }};
+            var prop = {{ this.prop_json }}, tip = {{ this.tooltip_json }};
+            return L.geoJSON({{ this.geojson }}, {
+                interactive: tip !== null,
+                style: function (f) {
+                    var s = Object.assign({}, base);
+                    if (prop !== null && by[f.properties[prop]]) {
+                        Object.assign(s, by[f.properties[prop]]);
+                    }
+                    return s;
+                },
+                onEachFeature: function (f, layer) {
+                    if (tip !== null && f.properties[tip]) {
+                        layer.bindTooltip(String(f.properties[tip]).replace(/[&<>"]/g,
+                            function (c) { return "&#" + c.charCodeAt(0) + ";"; }));
+                    }
+                }
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        geojson: str,
+        *,
+        name: str,
+        style: Mapping[str, Any],
+        style_by: tuple[str, Mapping[str, Mapping[str, Any]]] | None = None,
+        tooltip: str | None = None,
+        show: bool = True,
+    ) -> None:
+        super().__init__(name, show=show)
+        self._name = "GeoJsonText"
+        self.geojson = geojson.replace("</", "<\\/")
+        self.style_json = _js_json(dict(style))
+        self.prop_json = _js_json(style_by[0] if style_by else None)
+        self.style_by_json = _js_json(
+            {k: dict(v) for k, v in style_by[1].items()} if style_by else {}
+        )
+        self.tooltip_json = _js_json(tooltip)
+
+
+def geojson_text(gdf: gpd.GeoDataFrame, columns: Sequence[str] = (), *, digits: int = 5) -> str:
+    """A GeoDataFrame as compact GeoJSON text in EPSG:4326 (coordinates rounded).
+
+    Parameters
+    ----------
+    gdf
+        Any CRS; converted to EPSG:4326.
+    columns
+        Property columns to keep (missing ones are skipped).
+    digits
+        Decimal places of the coordinates (5 ≈ 1 m).
+
+    Returns
+    -------
+    str
+        A GeoJSON FeatureCollection.
+    """
+    g = gdf.to_crs("EPSG:4326") if gdf.crs is not None else gdf
+    keep = [c for c in columns if c in g.columns]
+    geoms = shapely.transform(g.geometry.to_numpy(), lambda c: np.round(c, digits))
+    out = gpd.GeoDataFrame(g[keep].reset_index(drop=True), geometry=list(geoms), crs=g.crs)
+    return str(out.to_json(drop_id=True, ensure_ascii=False))
+
+
+def village_rows(
+    villages: gpd.GeoDataFrame,
+    *,
+    edges: Sequence[float] = BIN_EDGES,
+    selected_id: str | None = None,
+) -> list[list[Any]]:
+    """The data rows of :class:`VillageLayer`.
+
+    Returns
+    -------
+    list
+        One ``[lat, lon, class, selected, tooltip_html, popup_html]`` per
+        village with a point; ``class`` indexes ``[*BIN_COLORS,
+        UNREACHABLE_COLOR]`` (unreachable = ``len(BIN_COLORS)``).
+    """
+    pts = villages.to_crs("EPSG:4326") if villages.crs is not None else villages
+    classes = classify_minutes(pts["minutes"].to_numpy("float64"), edges)
+    records = pts.drop(columns="geometry").to_dict("records")
+    rows: list[list[Any]] = []
+    for rec, geom, k in zip(records, pts.geometry, classes, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        selected = selected_id is not None and str(rec.get("id")) == str(selected_id)
+        rows.append(
+            [
+                round(float(geom.y), 6),
+                round(float(geom.x), 6),
+                len(BIN_COLORS) if k < 0 else int(k),
+                1 if selected else 0,
+                html.escape(_text(rec.get("name"))),
+                _village_popup(rec),
+            ]
+        )
+    return rows
+
+
+def _offer_layer(
+    offers: gpd.GeoDataFrame, cats: Mapping[str, Category]
+) -> tuple[OfferLayer, list[Category]]:
+    o = offers.to_crs("EPSG:4326")
+    used: list[Category] = []
+    icons: list[str] = []
+    icon_index: dict[str, int] = {}
+    rows: list[list[Any]] = []
+    for rec, geom in zip(o.drop(columns="geometry").to_dict("records"), o.geometry, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        key = str(rec.get("category"))
+        cat = cats.get(key)
+        label = cat.label if cat else _text(rec.get("category"))
+        if key not in icon_index:
+            icon_index[key] = len(icons)
+            icons.append(
+                offer_icon_svg(cat.icon if cat else "circle", cat.color if cat else "#555")
+            )
+        if cat and cat not in used:
+            used.append(cat)
+        rows.append(
+            [
+                round(float(geom.y), 6),
+                round(float(geom.x), 6),
+                icon_index[key],
+                html.escape(f"{_text(rec.get('name'))} ({label})"),
+                _offer_popup(rec, label),
+            ]
+        )
+    return OfferLayer(rows, icons), used
+
+
+_BOUNDARY_STYLE: Mapping[str, Any] = MappingProxyType(
+    {"color": "#444444", "weight": 1.5, "fillOpacity": 0.03, "fillColor": "#888888"}
+)
+
+
 def build_map(
     villages: gpd.GeoDataFrame,
     *,
     offers: gpd.GeoDataFrame | None = None,
-    boundaries: gpd.GeoDataFrame | None = None,
+    boundaries: gpd.GeoDataFrame | str | None = None,
+    roads: gpd.GeoDataFrame | str | None = None,
     categories: Mapping[str, Category] | None = None,
     legend_title: str = "Minuten zum nächsten Angebot",
     edges: Sequence[float] = BIN_EDGES,
@@ -363,8 +625,13 @@ def build_map(
     selected_id: str | None = None,
     offline: bool = True,
     height: int | str = "100%",
+    bounds: tuple[float, float, float, float] | None = None,
+    legend_font_px: int = 12,
 ) -> folium.Map:
     """Build the folium map.
+
+    Layers from bottom to top: roads (offline base layer), Gemeinden,
+    villages, offers; each can be switched off in the layer control.
 
     Parameters
     ----------
@@ -377,7 +644,11 @@ def build_map(
         Offers (EPSG:4326) with ``name``, ``category`` and optionally
         ``traeger``, ``address``, ``opening_hours``, ``age_groups``.
     boundaries
-        Gemeinde polygons with ``gemeinde`` (EPSG:4326).
+        Gemeinde polygons with ``gemeinde``, or their GeoJSON text from
+        :func:`geojson_text` (the dashboard serialises them once per region).
+    roads
+        The offline base layer (:func:`erreichbarkeit.basemap.road_lines`)
+        or its text from :func:`erreichbarkeit.basemap.roads_geojson`.
     categories
         The category table (labels, icons, colours of the offers).
     legend_title
@@ -392,21 +663,30 @@ def build_map(
         Embed Leaflet (``data:`` URIs) instead of CDN links.
     height
         Map height (CSS).
+    bounds
+        ``(minx, miny, maxx, maxy)`` in lon/lat to fit the view to; default:
+        the extent of villages, offers and (GeoDataFrame) boundaries.
+    legend_font_px
+        Font size of the legend (the meeting view uses a larger one).
 
     Returns
     -------
     folium.Map
     """
+    from erreichbarkeit import basemap as base  # noqa: PLC0415
+
     cats = dict(categories or {})
     pts = villages.to_crs("EPSG:4326") if villages.crs is not None else villages
-    all_geoms = [pts.geometry]
-    if offers is not None and len(offers):
-        all_geoms.append(offers.to_crs("EPSG:4326").geometry)
-    if boundaries is not None and len(boundaries):
-        all_geoms.append(boundaries.to_crs("EPSG:4326").geometry)
-    bounds = gpd.GeoSeries(pd.concat(all_geoms, ignore_index=True)).total_bounds
+    if bounds is None:
+        all_geoms = [pts.geometry]
+        if offers is not None and len(offers):
+            all_geoms.append(offers.to_crs("EPSG:4326").geometry)
+        if isinstance(boundaries, gpd.GeoDataFrame) and len(boundaries):
+            all_geoms.append(boundaries.to_crs("EPSG:4326").geometry)
+        bounds = tuple(gpd.GeoSeries(pd.concat(all_geoms, ignore_index=True)).total_bounds)
     minx, miny, maxx, maxy = (float(b) for b in bounds)
-    center = [(miny + maxy) / 2, (minx + maxx) / 2] if len(pts) else [51.0, 10.0]
+    finite = all(math.isfinite(v) for v in (minx, miny, maxx, maxy))
+    center = [(miny + maxy) / 2, (minx + maxx) / 2] if finite else [51.0, 10.0]
     m = folium.Map(
         location=center,
         zoom_start=11,
@@ -421,70 +701,38 @@ def build_map(
             # instance attributes: folium's class-level lists stay untouched
             m.default_js = list(js)
             m.default_css = list(css)
-    if all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
+    if finite:
         m.fit_bounds([[miny, minx], [maxy, maxx]])
 
-    if boundaries is not None and len(boundaries):
-        b = boundaries.to_crs("EPSG:4326")
-        keep = [c for c in ("ags", "gemeinde") if c in b.columns]
-        folium.GeoJson(
-            b[[*keep, "geometry"]],
-            name="Gemeinden",
-            style_function=lambda _f: {
-                "color": "#444444",
-                "weight": 1.5,
-                "fillOpacity": 0.03,
-                "fillColor": "#888888",
-            },
-            tooltip=folium.GeoJsonTooltip(fields=["gemeinde"], aliases=["Gemeinde"])
-            if "gemeinde" in keep
-            else None,
+    if roads is not None and (isinstance(roads, str) or len(roads)):
+        text = roads if isinstance(roads, str) else base.roads_geojson(roads)
+        styles = {
+            cls: {"color": s.color, "weight": s.web_weight} for cls, s in base.ROAD_STYLES.items()
+        }
+        GeoJsonText(
+            text,
+            name="Straßen",
+            style={"opacity": 0.9, "lineCap": "round"},
+            style_by=("road_class", styles),
         ).add_to(m)
+    if boundaries is not None and (isinstance(boundaries, str) or len(boundaries)):
+        text = (
+            boundaries
+            if isinstance(boundaries, str)
+            else geojson_text(boundaries, ("ags", "gemeinde"))
+        )
+        GeoJsonText(text, name="Gemeinden", style=_BOUNDARY_STYLE, tooltip="gemeinde").add_to(m)
 
-    village_layer = folium.FeatureGroup(name="Orte")
-    classes = classify_minutes(pts["minutes"].to_numpy("float64"), edges)
-    records = pts.drop(columns="geometry").to_dict("records")
-    for rec, geom, k in zip(records, pts.geometry, classes, strict=True):
-        if geom is None or geom.is_empty:
-            continue
-        color = UNREACHABLE_COLOR if k < 0 else BIN_COLORS[int(k)]
-        selected = selected_id is not None and str(rec.get("id")) == str(selected_id)
-        folium.CircleMarker(
-            location=[geom.y, geom.x],
-            radius=9 if selected else 7,
-            color="#000000" if selected else "#333333",
-            weight=4 if selected else 1,
-            fill=True,
-            fill_color=color,
-            fill_opacity=0.9,
-            tooltip=html.escape(_text(rec.get("name"))),
-            popup=folium.Popup(_village_popup(rec), max_width=320),
-        ).add_to(village_layer)
-    village_layer.add_to(m)
+    VillageLayer(village_rows(pts, edges=edges, selected_id=selected_id)).add_to(m)
 
     used: list[Category] = []
     if offers is not None and len(offers):
-        offer_layer = folium.FeatureGroup(name="Angebote")
-        o = offers.to_crs("EPSG:4326")
-        for rec, geom in zip(
-            o.drop(columns="geometry").to_dict("records"), o.geometry, strict=True
-        ):
-            if geom is None or geom.is_empty:
-                continue
-            cat = cats.get(str(rec.get("category")))
-            label = cat.label if cat else _text(rec.get("category"))
-            icon_html = offer_icon_svg(cat.icon if cat else "circle", cat.color if cat else "#555")
-            if cat and cat not in used:
-                used.append(cat)
-            folium.Marker(
-                location=[geom.y, geom.x],
-                icon=folium.DivIcon(html=icon_html, icon_size=(26, 26), icon_anchor=(13, 13)),
-                tooltip=html.escape(f"{_text(rec.get('name'))} ({label})"),
-                popup=folium.Popup(_offer_popup(rec, label), max_width=320),
-            ).add_to(offer_layer)
-        offer_layer.add_to(m)
+        layer, used = _offer_layer(offers, cats)
+        layer.add_to(m)
     used.sort(key=lambda c: c.order)
-    Legend(legend_html(legend_title, edges=edges, categories=used)).add_to(m)
+    Legend(legend_html(legend_title, edges=edges, categories=used, font_px=legend_font_px)).add_to(
+        m
+    )
     folium.LayerControl(collapsed=False).add_to(m)
     return m
 

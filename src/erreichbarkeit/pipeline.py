@@ -31,8 +31,9 @@ import pandas as pd
 
 from erreichbarkeit import __version__
 from erreichbarkeit._schema import PLACE_TYPES
-from erreichbarkeit.config import METRIC_CRS, WGS84, ProgressCallback, Settings, age_column
+from erreichbarkeit.config import METRIC_CRS, WGS84, ProgressCallback, Settings
 from erreichbarkeit.errors import ConfigError, InputDataError, NetworkError
+from erreichbarkeit.grid import GridResult, compute_grid
 from erreichbarkeit.matrix import travel_times
 from erreichbarkeit.routing import PROFILE_SUMMARY, Router, prepare_network
 from erreichbarkeit.villages import assign_gemeinden, estimate_population
@@ -41,6 +42,7 @@ __all__ = [
     "Inputs",
     "Results",
     "export_results",
+    "grid_bands",
     "hinweise_table",
     "load_inputs",
     "methodik",
@@ -67,6 +69,7 @@ class Inputs:
     sources: tuple[Mapping[str, str], ...] = ()
     estimates: tuple[str, ...] = ()
     network_report: Any = None
+    extent: Any = None  # shapely geometry (EPSG:4326) the network data covers
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,9 @@ class Results:
         ``id, role, mode, snap_m, snap_ok``.
     timings
         Seconds per step.
+    grid
+        The population grid surface (:mod:`erreichbarkeit.grid`) when
+        ``settings.grid_cell_m`` is set.
     """
 
     settings: Settings
@@ -103,6 +109,7 @@ class Results:
     snapping: pd.DataFrame
     categories: tuple[str, ...]
     timings: Mapping[str, float]
+    grid: GridResult | None = None
 
     @property
     def offers(self) -> gpd.GeoDataFrame:
@@ -223,6 +230,7 @@ def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None)
             "© OpenStreetMap-Mitwirkende" + (" / © OpenMapTiles" if net.is_gis_layer else ""),
             "ODbL 1.0",
             date=f"OSM-Daten vom {net.data_date}" if net.data_date else None,
+            override=settings.attribution.get("network"),
         )
     ]
     if progress:
@@ -232,7 +240,13 @@ def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None)
     if settings.villages is not None:
         villages = inp.read_villages(Path(settings.villages))
         sources.append(
-            _source("Orte (eigene Datei)", Path(settings.villages), "Angabe der Nutzer", "")
+            _source(
+                "Orte (eigene Datei)",
+                Path(settings.villages),
+                "Angabe der Nutzer",
+                "",
+                override=settings.attribution.get("villages"),
+            )
         )
     else:
         villages = places[places["place"].isin(PLACE_TYPES)].copy()
@@ -255,6 +269,7 @@ def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None)
             _source(
                 "Gemeindegrenzen", Path(settings.boundaries),
                 "© GeoBasis-DE / BKG (VG250) oder Angabe", "dl-de/by-2-0",
+                override=settings.attribution.get("boundaries"),
             )
         )  # fmt: skip
     else:
@@ -277,6 +292,15 @@ def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None)
             _source(
                 "Einwohner je Gemeinde", Path(settings.population),
                 "Zensus 2022 / Statistische Ämter (oder Angabe)", "dl-de/by-2-0",
+                override=settings.attribution.get("population"),
+            )
+        )  # fmt: skip
+    if settings.population_grid is not None and settings.grid_cell_m is not None:
+        sources.append(
+            _source(
+                "Bevölkerungsraster", Path(settings.population_grid),
+                "Zensus, © Statistische Ämter des Bundes und der Länder (oder Angabe)",
+                "dl-de/by-2-0", override=settings.attribution.get("population_grid"),
             )
         )  # fmt: skip
     if "population" in boundaries.columns:
@@ -305,7 +329,15 @@ def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None)
         problems.extend(res.problems)
         if len(res.unmatched):
             unmatched.append(res.unmatched)
-        sources.append(_source("Angebote (Liste)", Path(source), "Angabe der Nutzer", ""))
+        sources.append(
+            _source(
+                "Angebote (Liste)",
+                Path(source),
+                "Angabe der Nutzer",
+                "",
+                override=settings.attribution.get("offers"),
+            )
+        )
     offers, notes = _combine_offers(frames, osm_offers)
     problems.extend(notes)
     if progress:
@@ -325,18 +357,29 @@ def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None)
         sources=tuple(sources),
         estimates=estimates,
         network_report=net.report,
+        extent=region_shape,
     )
 
 
 def _source(
-    what: str, path: Path, origin: str, licence: str, *, date: str | None = None
+    what: str,
+    path: Path,
+    origin: str,
+    licence: str,
+    *,
+    date: str | None = None,
+    override: str | None = None,
 ) -> dict[str, str]:
-    """One data-source record for the Methodik sheet."""
+    """One data-source record for the Methodik sheet.
+
+    ``override`` (the region file's ``[attribution]`` text) replaces origin
+    and licence, e.g. for fictional or own data.
+    """
     return {
         "Daten": what,
         "Datei": path.name,
-        "Quelle": origin,
-        "Lizenz": licence,
+        "Quelle": override if override else origin,
+        "Lizenz": "" if override else licence,
         "Stand": date if date is not None else _file_date(path),
     }
 
@@ -534,6 +577,15 @@ def run(settings: Settings, *, progress: ProgressCallback | None = None) -> Resu
             threshold=settings.threshold,
             age_groups=age_groups,
         )
+    grid = None
+    if settings.grid_cell_m is not None:
+        with _timed(timings, "Raster"):
+            # cells only where the network data reaches: whole Gemeinden beyond
+            # the extract would show up as "unreachable" for lack of roads
+            bnd = data.boundaries
+            if data.extent is not None and len(bnd):
+                bnd = gpd.clip(bnd, data.extent)
+            grid = compute_grid(settings, routers, data.offers, bnd, progress=progress)
     vt = gpd.GeoDataFrame(vt, geometry="geometry", crs=WGS84) if "geometry" in vt else vt
     if progress:
         progress("fertig", 1, 1)
@@ -547,6 +599,7 @@ def run(settings: Settings, *, progress: ProgressCallback | None = None) -> Resu
         snapping=matrix.snapping,
         categories=categories,
         timings=timings,
+        grid=grid,
     )
 
 
@@ -570,10 +623,13 @@ def methodik(results: Results) -> list[tuple[str, str]]:
     extra.append(
         (
             "Orte ohne Ergebnis",
-            f"{n_far} Orte liegen weiter als {s.routing.max_snap_m:g} m vom Straßennetz entfernt "
-            "und wurden nicht berechnet (Spalte 'reason').",
+            f"{n_far} Orte liegen für mindestens ein Verkehrsmittel weiter als "
+            f"{s.routing.max_snap_m:g} m vom Straßennetz und wurden für dieses nicht berechnet "
+            "(die Spalte 'reason' nennt das Verkehrsmittel).",
         )
     )
+    if results.grid is not None:
+        extra.extend((str(k), str(v)) for k, v in results.grid.meta.items())
     extra.append(("Rechenzeiten", ", ".join(f"{k}: {v:.1f} s" for k, v in results.timings.items())))
     return export.methodik_rows(
         s,
@@ -596,16 +652,53 @@ def export_results(results: Results, out_dir: str | Path) -> dict[str, Path]:
     """
     from erreichbarkeit import export  # noqa: PLC0415
 
-    villages = results.villages
-    children_cols = [age_column(g) for g in ("0-3", "3-6", "6-10", "10-18", "18-27")]
-    logger.debug("exporting %d villages with %s", len(villages), children_cols)
+    extra_sheets: dict[str, pd.DataFrame] = {}
+    extra_layers: dict[str, gpd.GeoDataFrame] = {}
+    grid = results.grid
+    if grid is not None:
+        size = f"{results.settings.grid_cell_m or 250:g}m"
+        extra_sheets["Raster Gemeinden"] = grid.gemeinde
+        extra_sheets["Raster Kreis"] = grid.kreis
+        extra_layers[f"raster_{size}"] = grid.cells
+        bands = grid_bands(results)
+        if len(bands):
+            extra_layers["reisezeitbaender"] = bands
     return export.export_all(
         Path(out_dir),
-        villages=villages,
+        villages=results.villages,
         gemeinden=results.gemeinden,
         offers=results.offers,
         travel_times=results.travel_times,
         boundaries=results.boundaries,
         methodik=methodik(results),
         hinweise=hinweise_table(results),
+        extra_sheets=extra_sheets,
+        extra_layers=extra_layers,
+    )
+
+
+def grid_bands(results: Results) -> gpd.GeoDataFrame:
+    """Travel-time bands around every category's offers, per mode, from the grid.
+
+    One row per category × mode × band (``0–5`` … ``> 20`` minutes), with
+    holes where cells are unreachable (see :mod:`erreichbarkeit.bands`).
+    Empty when the run has no grid.
+    """
+    from erreichbarkeit.bands import bands_for_offers  # noqa: PLC0415
+
+    if results.grid is None:
+        return gpd.GeoDataFrame(geometry=[], crs=WGS84)
+    frames = []
+    for cat in results.categories:
+        for mode in results.settings.modes:
+            if f"{cat}_{mode}_min" not in results.grid.cells:
+                continue
+            part = bands_for_offers(results.grid.cells, category=cat, mode=mode)
+            frames.append(part.assign(category=cat, mode=mode))
+    if not frames:
+        return gpd.GeoDataFrame(geometry=[], crs=WGS84)
+    out = pd.concat(frames, ignore_index=True)
+    first = ["category", "mode"]
+    return gpd.GeoDataFrame(
+        out[first + [c for c in out.columns if c not in first]], geometry="geometry", crs=WGS84
     )

@@ -10,6 +10,6 @@ package.
 
 from __future__ import annotations
 
-from erreichbarkeit.ui.dashboard import about_page, dashboard_page
+from erreichbarkeit.ui.dashboard import about_page, dashboard_page, meeting_page
 
-__all__ = ["about_page", "dashboard_page"]
+__all__ = ["about_page", "dashboard_page", "meeting_page"]

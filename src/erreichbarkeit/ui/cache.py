@@ -18,6 +18,7 @@ from erreichbarkeit import demo, pipeline
 from erreichbarkeit.config import ProgressCallback, Settings
 from erreichbarkeit.pipeline import Results
 from erreichbarkeit.routing import Router, prepare_network
+from erreichbarkeit.ui.logic import StaticLayers, static_layers
 
 __all__ = [
     "DATA_DIR_ENV",
@@ -28,6 +29,7 @@ __all__ = [
     "router",
     "run_region",
     "run_slot",
+    "static_layers_for",
 ]
 
 #: Environment variable overriding the app's data folder (default ``<repo>/data``).
@@ -88,6 +90,17 @@ def run_region(
 ) -> Results:
     """Run the pipeline for a region once per process and key."""
     return run_slot(region_file, mtime, settings_key).get(settings, progress)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def static_layers_for(
+    region_file: str, mtime: float, settings_key: str, _results: Results
+) -> StaticLayers:
+    """The region's fixed map layers (base layer, boundaries), built once per process.
+
+    Keyed like :func:`run_slot`; ``_results`` (not hashed) is the run of that key.
+    """
+    return static_layers(_results)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)

@@ -1,15 +1,19 @@
-"""The map dashboard page (German UI).
+"""The dashboard pages (German UI): map, meeting view, Methodik.
 
 Per-user choices and uploads live in ``st.session_state`` only; the
-pipeline run is shared through :mod:`erreichbarkeit.ui.cache`.
+pipeline run and the region's fixed map layers are shared through
+:mod:`erreichbarkeit.ui.cache`.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import tempfile
 import time
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +26,16 @@ from erreichbarkeit.errors import ErreichbarkeitError
 from erreichbarkeit.pipeline import Results
 from erreichbarkeit.ui import cache, logic, texts
 
-__all__ = ["about_page", "dashboard_page", "format_int", "format_minutes"]
+__all__ = ["about_page", "dashboard_page", "format_int", "format_minutes", "meeting_page"]
 
 logger = logging.getLogger(__name__)
 
 _VIEW_MEMO_SIZE = 8
+#: Widget keys whose values survive a change of page (see :func:`_keep_widget_state`).
+_PERSISTENT_KEYS = frozenset(
+    {"region", "mode", "categories", "age_group", "basemap", "map_category", "village", "extent"}
+)
+_PRINT_MIME = {"pdf": "application/pdf", "png": "image/png"}
 
 
 def format_int(x: float) -> str:
@@ -112,19 +121,22 @@ def _sidebar(results: Results, data: logic.ViewData) -> dict[str, Any] | None:
     )
     thresholds: dict[str, float] = {}
     for cat in cats:
-        default = float(results.settings.threshold(cat, mode))
+        # the default goes into the session state, not into value=: the value
+        # then survives page changes without Streamlit's duplicate-value warning
+        st.session_state.setdefault(
+            f"thr_{cat}_{mode}", float(results.settings.threshold(cat, mode))
+        )
         thresholds[cat] = float(
             sb.number_input(
                 texts.SIDEBAR_THRESHOLD.format(label=labels.get(cat, cat)),
                 min_value=1.0,
                 max_value=240.0,
-                value=default,
                 step=1.0,
                 format="%.0f",
                 key=f"thr_{cat}_{mode}",
             )
         )
-    basemap = sb.toggle(texts.SIDEBAR_BASEMAP, value=False, key="basemap")
+    basemap = sb.toggle(texts.SIDEBAR_BASEMAP, key="basemap")
     return {
         "mode": mode,
         "categories": tuple(cats),
@@ -183,8 +195,27 @@ def _kpi_cards(view: logic.View, labels: dict[str, str]) -> None:
     st.session_state["kpis"] = store
 
 
+def _with_upload(data: logic.ViewData) -> logic.ViewData:
+    """The region data plus this session's uploaded offers (merged once per upload)."""
+    upload = st.session_state.get("upload")
+    if upload is None or upload.get("offers") is None or upload["offers"].empty:
+        return data
+    key = (id(upload), id(data.travel_times))
+    memo = st.session_state.get("_merged")
+    if memo is None or memo[0] != key:
+        memo = (key, logic.merge_upload(data, upload["offers"], upload["travel_times"]))
+        st.session_state["_merged"] = memo
+    merged: logic.ViewData = memo[1]
+    return merged
+
+
 def _upload_section(results: Results, data: logic.ViewData) -> logic.ViewData:
-    """The upload expander; returns the data including this session's upload."""
+    """The upload expander; returns the data including this session's upload.
+
+    The file uploader forgets its file when the user visits another page;
+    the upload itself stays (``_upload_seen`` tells a removal by the user,
+    the uploader's ×, from that reset) until removed with the button.
+    """
     with st.expander(texts.UPLOAD_HEADER, expanded="upload" in st.session_state):
         file = st.file_uploader(
             texts.UPLOAD_LABEL, type=["csv", "xlsx"], help=texts.UPLOAD_HELP, key="upload_file"
@@ -195,16 +226,25 @@ def _upload_section(results: Results, data: logic.ViewData) -> logic.ViewData:
             if st.session_state.get("upload_ident") != ident:
                 st.session_state["upload"] = process_upload(raw, file.name, results, data)
                 st.session_state["upload_ident"] = ident
-        elif "upload_ident" in st.session_state:  # the user removed the file
-            st.session_state.pop("upload", None)
-            st.session_state.pop("upload_ident", None)
+        elif "upload_ident" in st.session_state and st.session_state.get("_upload_seen"):
+            _remove_upload()  # the user removed the file from the uploader
+        st.session_state["_upload_seen"] = file is not None
         upload = st.session_state.get("upload")
         if upload is None:
             return data
+        if file is None:  # kept from before a page change
+            n = 0 if upload.get("offers") is None else len(upload["offers"])
+            st.info(texts.UPLOAD_ACTIVE.format(name=upload["outcome"].name, n=n))
+            if st.button(texts.UPLOAD_REMOVE, key="upload_remove"):
+                _remove_upload()
+                st.rerun()
         show_upload_outcome(upload)
-    if upload.get("offers") is None or upload["offers"].empty:
-        return data
-    return logic.merge_upload(data, upload["offers"], upload["travel_times"])
+    return _with_upload(data)
+
+
+def _remove_upload() -> None:
+    for k in ("upload", "upload_ident", "_merged", "exports"):
+        st.session_state.pop(k, None)
 
 
 def process_upload(raw: bytes, name: str, results: Results, data: logic.ViewData) -> dict[str, Any]:
@@ -243,38 +283,59 @@ def show_upload_outcome(upload: dict[str, Any]) -> None:
         st.dataframe(logic.problems_frame(outcome.problems), hide_index=True, width="stretch")
 
 
-def _map_section(data: logic.ViewData, view: logic.View, choice: dict[str, Any]) -> Any:
-    from streamlit_folium import st_folium  # noqa: PLC0415
-
-    labels = choice["labels"]
+def _map_category(view: logic.View, labels: dict[str, str], *, where: Any = st) -> str:
+    """The category the map is coloured by (a radio when several are chosen)."""
     cats = list(view.categories)
-    map_cat = st.session_state.get("map_category")
-    if map_cat not in cats:
+    if st.session_state.get("map_category") not in cats:
         st.session_state["map_category"] = cats[0]
     if len(cats) > 1:
-        st.radio(
+        where.radio(
             texts.SIDEBAR_MAP_CATEGORY,
             cats,
             format_func=lambda c: labels.get(c, c),
             key="map_category",
             horizontal=True,
         )
-    map_cat = st.session_state["map_category"]
-    st.subheader(
-        texts.MAP_HEADER.format(
-            label=labels.get(map_cat, map_cat), mode=MODE_LABELS.get(view.mode, view.mode)
-        )
+    return str(st.session_state["map_category"])
+
+
+def _show_map(
+    page: _Page,
+    category: str,
+    *,
+    key: str,
+    height: int,
+    clickable: bool,
+    legend_font_px: int = 12,
+    bounds: tuple[float, float, float, float] | None = None,
+) -> Any:
+    """Build and show the folium map; returns streamlit-folium's value.
+
+    Only ``last_object_clicked`` is sent back (and nothing on the meeting
+    page), so panning and zooming never rerun the script.
+    """
+    from streamlit_folium import st_folium  # noqa: PLC0415
+
+    selected = st.session_state.get("village") if clickable else None
+    started = time.perf_counter()
+    fmap = logic.build_view_map(
+        page.data,
+        page.view,
+        category,
+        basemap=page.choice["basemap"],
+        layers=page.layers,
+        selected_id=selected,
+        bounds=bounds,
+        legend_font_px=legend_font_px,
     )
-    fmap = logic.build_view_map(data, view, map_cat, basemap=choice["basemap"])
-    st.session_state["map_html"] = maps.map_html(fmap)
     out = st_folium(
         fmap,
-        height=560,
+        height=height,
         use_container_width=True,
-        returned_objects=["last_object_clicked"],
-        key="karte",
+        returned_objects=["last_object_clicked"] if clickable else [],
+        key=key,
     )
-    st.caption(texts.MAP_CLICK_HINT)
+    st.session_state["last_map_seconds"] = time.perf_counter() - started
     return out
 
 
@@ -323,19 +384,19 @@ def _gemeinde_display(view: logic.View, labels: dict[str, str]) -> pd.DataFrame:
     )
 
 
-def _export_section(results: Results, data: logic.ViewData, view: logic.View) -> None:
+def _export_section(page: _Page, category: str) -> None:
+    results, data, view = page.results, page.data, page.view
     with st.expander(texts.EXPORT_HEADER):
         st.caption(texts.EXPORT_HINT)
-        key = (*view.key, len(data.offers))
+        key = (*view.key, category, len(data.offers))
         if st.button(texts.EXPORT_BUILD, key="export_build"):
             try:
                 with st.spinner("Dateien werden geschrieben …"):
+                    fmap = logic.build_view_map(
+                        data, view, category, basemap=page.choice["basemap"], layers=page.layers
+                    )
                     files = logic.export_files(
-                        results,
-                        data,
-                        view,
-                        workdir=_session_dir(),
-                        map_html=st.session_state.get("map_html", ""),
+                        results, data, view, workdir=_session_dir(), map_html=maps.map_html(fmap)
                     )
                 st.session_state["exports"] = (key, files)
             except ErreichbarkeitError as exc:
@@ -368,11 +429,36 @@ def _export_section(results: Results, data: logic.ViewData, view: logic.View) ->
         )
 
 
-def dashboard_page(root: Path | None = None) -> None:
-    """The main page: sidebar filters, KPIs, map, tables, upload, export."""
+@dataclass(frozen=True)
+class _Page:
+    """What every page needs after the common set-up."""
+
+    region: logic.Region
+    results: Results
+    data: logic.ViewData
+    layers: logic.StaticLayers
+    choice: dict[str, Any]
+    view: logic.View
+
+
+def _keep_widget_state() -> None:
+    """Keep the sidebar choices when the user switches pages.
+
+    Streamlit drops the state of widgets that a run does not draw; writing
+    the values back as plain session state keeps them (the documented
+    work-around for multipage apps).
+    """
+    for key in list(st.session_state.keys()):
+        name = str(key)
+        if name in _PERSISTENT_KEYS or name.startswith("thr_"):
+            st.session_state[name] = st.session_state[name]
+
+
+def _setup(root: Path | None, *, upload_widget: bool) -> _Page | None:
+    """Region picker, cached run, sidebar choices and the view (shared by the pages)."""
+    _keep_widget_state()
     root = Path.cwd() if root is None else Path(root)
     ddir = cache.data_dir(root)
-    st.title(texts.APP_TITLE)
     try:
         demo_region = Path(cache.ensure_demo(str(ddir / "generated" / "beispielkreis")))
     except ErreichbarkeitError as exc:
@@ -381,7 +467,7 @@ def dashboard_page(root: Path | None = None) -> None:
     regions = logic.discover_regions(ddir, demo_region=demo_region)
     if not regions:
         st.error("Keine Region gefunden.")
-        return
+        return None
     by_path = {str(r.path): r for r in regions}
     if st.session_state.get("region") not in by_path:
         st.session_state["region"] = str(regions[0].path)
@@ -390,40 +476,150 @@ def dashboard_page(root: Path | None = None) -> None:
     )
     region = by_path[choice_path]
     if st.session_state.get("_upload_region") != choice_path:  # uploads belong to one region
-        for k in ("upload", "upload_ident", "exports"):
-            st.session_state.pop(k, None)
+        _remove_upload()
         st.session_state["_upload_region"] = choice_path
     results = _load_results(region, ddir)
     if results is None:
-        return
+        return None
+    layers = cache.static_layers_for(
+        str(region.path), region.path.stat().st_mtime, results.settings.cache_key(), results
+    )
     data = logic.view_data(results)
     choice = _sidebar(results, data)
-    data = _upload_section(results, data)
+    if upload_widget:
+        data = _upload_section(results, data)
+    else:
+        st.session_state["_upload_seen"] = False  # the uploader is not drawn on this page
+        data = _with_upload(data)
     if choice is None:
-        return
+        return None
     if not choice["categories"]:
         st.info(texts.NO_CATEGORY)
-        return
+        return None
     upload = st.session_state.get("upload")
     data_key = (choice_path, results.settings.cache_key(), id(upload))
     view = _view(data, choice, data_key)
-    labels = choice["labels"]
+    return _Page(region, results, data, layers, choice, view)
+
+
+def dashboard_page(root: Path | None = None) -> None:
+    """The main page: sidebar filters, KPIs, map, tables, upload, export."""
+    st.title(texts.APP_TITLE)
+    page = _setup(root, upload_widget=True)
+    if page is None:
+        return
+    view, labels = page.view, page.choice["labels"]
     _kpi_cards(view, labels)
     table = logic.village_display(view, labels)
     left, right = st.columns([3, 2])
     with left:
-        out = _map_section(data, view, choice)
+        map_cat = _map_category(view, labels)
+        st.subheader(
+            texts.MAP_HEADER.format(
+                label=labels.get(map_cat, map_cat), mode=MODE_LABELS.get(view.mode, view.mode)
+            )
+        )
+        out = _show_map(page, map_cat, key="karte", height=560, clickable=True)
+        st.caption(texts.MAP_CLICK_HINT)
     _apply_click((out or {}).get("last_object_clicked"), view)
     with right:
-        _village_details(data, view, table)
+        _village_details(page.data, view, table)
     st.subheader(texts.VILLAGES_HEADER)
     st.dataframe(table, hide_index=True, width="stretch")
     st.subheader(texts.GEMEINDEN_HEADER)
     st.dataframe(_gemeinde_display(view, labels), hide_index=True, width="stretch")
-    _export_section(results, data, view)
+    _export_section(page, map_cat)
+
+
+def _extent_choice(data: logic.ViewData) -> tuple[str, tuple[float, float, float, float] | None]:
+    """The sidebar's Kartenausschnitt: the whole region or one Gemeinde."""
+    names: dict[str, str] = {"": texts.EXTENT_ALL}
+    if len(data.boundaries):
+        b = data.boundaries.sort_values("gemeinde")
+        names |= dict(zip(b["ags"].astype(str), b["gemeinde"].astype(str), strict=True))
+    if st.session_state.get("extent") not in names:
+        st.session_state["extent"] = ""
+    ags = st.sidebar.selectbox(
+        texts.SIDEBAR_EXTENT, list(names), format_func=lambda a: names[a], key="extent"
+    )
+    return ("" if not ags else names[ags]), logic.gemeinde_extent(data, ags)
+
+
+def _print_section(page: _Page, category: str, extent: Any, extent_label: str) -> None:
+    st.subheader(texts.PRINT_HEADER)
+    st.caption(texts.PRINT_HINT)
+    cols = st.columns(4)
+    stem = f"erreichbarkeit-{category}-{page.view.mode}"
+    for col, (paper, fmt) in zip(
+        cols, [("A4", "pdf"), ("A3", "pdf"), ("A4", "png"), ("A3", "png")], strict=True
+    ):
+        # the file is rendered only when clicked (a callable; no cost per rerun)
+        make = functools.partial(
+            logic.print_map_bytes,
+            page.data,
+            page.view,
+            category,
+            region_name=page.results.settings.name,
+            sources=page.results.inputs.sources,
+            layers=page.layers,
+            extent=extent,
+            extent_label=extent_label,
+            paper=paper,
+            fmt=fmt,
+        )
+        col.download_button(
+            texts.PRINT_BUTTON.format(paper=paper, fmt=fmt.upper()),
+            make,
+            f"{stem}-{paper.lower()}.{fmt}",
+            _PRINT_MIME[fmt],
+            key=f"print_{paper}_{fmt}",
+            on_click="ignore",
+        )
+
+
+def meeting_page(root: Path | None = None) -> None:
+    """Meeting mode: a clean full-width map with large legend, key figures and print export."""
+    page = _setup(root, upload_widget=False)
+    if page is None:
+        st.title(texts.PAGE_MEETING)
+        return
+    view, labels = page.view, page.choice["labels"]
+    map_cat = _map_category(view, labels, where=st.sidebar)
+    extent_label, extent = _extent_choice(page.data)
+    label = labels.get(map_cat, map_cat)
+    st.title(texts.MEETING_TITLE.format(label=label, region=page.results.settings.name))
+    st.markdown(f"### {logic.view_subtitle(view, map_cat, labels)}")
+    k = logic.kpis(view, map_cat)
+    age = texts.AGE_LABEL.format(group=view.age_group.replace("-", "–"))
+    minutes = format_minutes(view.thresholds[map_cat])
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(texts.KPI_WITHIN.format(age=age, minutes=minutes), format_int(k["children_within"]))
+    c2.metric(texts.KPI_BEYOND.format(age=age), format_int(k["children_beyond"]))
+    c3.metric(texts.KPI_UNDERSERVED, format_int(k["underserved"]))
+    c4.metric(texts.KPI_MEDIAN.format(age=age), format_minutes(k["median_min"]))
+    _show_map(
+        page,
+        map_cat,
+        key="besprechung",
+        height=720,
+        clickable=False,
+        legend_font_px=17,
+        bounds=extent,
+    )
+    from erreichbarkeit.printmap import source_line  # noqa: PLC0415
+
+    st.caption(
+        texts.SOURCES_CAPTION.format(
+            sources=source_line(page.results.inputs.sources),
+            date=date.today().strftime("%d.%m.%Y"),
+        )
+    )
+    st.caption(texts.MEETING_HINT)
+    _print_section(page, map_cat, extent, extent_label)
 
 
 def about_page() -> None:
     """Methodik & Hilfe."""
+    _keep_widget_state()
     st.title(texts.PAGE_ABOUT)
     st.markdown(texts.ABOUT)

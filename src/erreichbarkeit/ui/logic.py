@@ -35,21 +35,29 @@ from erreichbarkeit.ui import texts
 __all__ = [
     "REGIONS_ENV",
     "Region",
+    "StaticLayers",
     "UploadOutcome",
     "View",
     "ViewData",
     "base_villages",
+    "build_view_map",
     "compute_view",
+    "data_bounds",
     "discover_regions",
     "export_files",
+    "gemeinde_extent",
     "handle_upload",
+    "kpi_notes",
     "kpis",
     "map_frame",
     "merge_upload",
     "nearest_for_village",
+    "print_map_bytes",
     "problems_frame",
     "route_offers",
+    "static_layers",
     "view_data",
+    "view_subtitle",
     "village_display",
 ]
 
@@ -288,6 +296,7 @@ def map_frame(view: View, category: str) -> gpd.GeoDataFrame:
             "nearest": v[f"{p}_nearest"],
             "children": v[age_column(view.age_group)],
             "reason": v["reason"],
+            "place": v["place"] if "place" in v.columns else "",
         },
         geometry=v.geometry,
         crs=WGS84,
@@ -562,15 +571,194 @@ def legend_title(view: View, category: str, labels: Mapping[str, str]) -> str:
     )
 
 
-def build_view_map(data: ViewData, view: View, category: str, *, basemap: bool = False) -> Any:
-    """The folium map of one category of a view."""
+@dataclass(frozen=True)
+class StaticLayers:
+    """The layers of a region that no interaction changes (built once per region).
+
+    Attributes
+    ----------
+    roads
+        The offline base layer (:func:`erreichbarkeit.basemap.road_lines`),
+        ``None`` when it could not be extracted.
+    roads_json
+        ``roads`` as GeoJSON text for the web map (``None`` likewise).
+    boundaries_json
+        The Gemeinde polygons as GeoJSON text (``None`` when there are none).
+    """
+
+    roads: gpd.GeoDataFrame | None
+    roads_json: str | None
+    boundaries_json: str | None
+
+
+def static_layers(results: Results) -> StaticLayers:
+    """Extract (or read from the disk cache) and serialise a region's fixed layers.
+
+    A base layer that cannot be extracted is logged and left out: it is
+    orientation only and must never keep the dashboard from working.
+    """
+    from erreichbarkeit import basemap  # noqa: PLC0415
+
+    s = results.settings
+    roads: gpd.GeoDataFrame | None = None
+    if s.network is not None:
+        try:
+            roads = basemap.cached_road_lines(
+                s.network, s.cache_dir, layer=s.roads_layer, class_column=s.road_class_column
+            )
+        except (ErreichbarkeitError, OSError) as exc:
+            logger.warning("no offline base layer for %s: %s", s.network, exc)
+    b = results.boundaries
+    return StaticLayers(
+        roads=roads if roads is not None and len(roads) else None,
+        roads_json=basemap.roads_geojson(roads) if roads is not None and len(roads) else None,
+        boundaries_json=maps.geojson_text(b, ("ags", "gemeinde")) if len(b) else None,
+    )
+
+
+def data_bounds(data: ViewData) -> tuple[float, float, float, float]:
+    """Lon/lat extent of the villages, offers and boundaries of a region."""
+    parts = [data.villages.geometry, data.offers.geometry]
+    if len(data.boundaries):
+        parts.append(data.boundaries.geometry)
+    bounds = gpd.GeoSeries(pd.concat(parts, ignore_index=True), crs=WGS84).total_bounds
+    return (float(bounds[0]), float(bounds[1]), float(bounds[2]), float(bounds[3]))
+
+
+def build_view_map(
+    data: ViewData,
+    view: View,
+    category: str,
+    *,
+    basemap: bool = False,
+    layers: StaticLayers | None = None,
+    selected_id: str | None = None,
+    bounds: tuple[float, float, float, float] | None = None,
+    legend_font_px: int = 12,
+) -> Any:
+    """The folium map of one category of a view (fixed layers from ``layers``)."""
     labels = {k: c.label for k, c in data.category_table.items()}
     offers = data.offers[data.offers["category"] == category]
+    boundaries: gpd.GeoDataFrame | str = data.boundaries
+    roads: str | None = None
+    if layers is not None:
+        boundaries = layers.boundaries_json or data.boundaries
+        roads = layers.roads_json
     return maps.build_map(
         map_frame(view, category),
         offers=offers,
-        boundaries=data.boundaries,
+        boundaries=boundaries,
+        roads=roads,
         categories=data.category_table,
         legend_title=legend_title(view, category, labels),
         basemap=basemap,
+        selected_id=selected_id,
+        bounds=bounds or data_bounds(data),
+        legend_font_px=legend_font_px,
+    )
+
+
+# -- meeting mode ----------------------------------------------------------------------
+
+
+def view_subtitle(view: View, category: str, labels: Mapping[str, str]) -> str:
+    """``"Kita · Auto · Kinder 0–3 Jahre · Schwellenwert 10 min"``."""
+    minutes = f"{view.thresholds.get(category, math.nan):g}".replace(".", ",")
+    return texts.PRINT_SUBTITLE.format(
+        label=labels.get(category, category),
+        mode=MODE_LABELS.get(view.mode, view.mode),
+        age=view.age_group.replace("-", "–"),
+        minutes=minutes,
+    )
+
+
+def _de_int(x: float) -> str:
+    return "–" if math.isnan(x) else f"{round(x):,}".replace(",", ".")
+
+
+def kpi_notes(view: View, category: str) -> list[str]:
+    """Key figures of one category as short German lines (for the print map)."""
+    k = kpis(view, category)
+    age = view.age_group.replace("-", "–")
+    minutes = f"{view.thresholds.get(category, math.nan):g}".replace(".", ",")
+    total = k["children_within"] + k["children_beyond"]
+    share = 100 * k["children_beyond"] / total if total > 0 else math.nan
+    share_text = "" if math.isnan(share) else f" ({share:.0f} %)".replace(".", ",")
+    median = "–" if math.isnan(k["median_min"]) else f"{k['median_min']:.1f}".replace(".", ",")
+    return [
+        texts.NOTE_BEYOND.format(
+            age=age, minutes=minutes, n=_de_int(k["children_beyond"]), share=share_text
+        ),
+        texts.NOTE_UNDERSERVED.format(n=_de_int(k["underserved"])),
+        texts.NOTE_MEDIAN.format(age=age, median=median),
+    ]
+
+
+def gemeinde_extent(data: ViewData, ags: str | None) -> tuple[float, float, float, float] | None:
+    """Lon/lat extent of one Gemeinde (``None`` for the whole region or an unknown AGS)."""
+    if not ags or not len(data.boundaries):
+        return None
+    part = data.boundaries[data.boundaries["ags"].astype(str) == str(ags)]
+    if part.empty:
+        return None
+    b = part.total_bounds
+    return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+
+
+def print_map_bytes(
+    data: ViewData,
+    view: View,
+    category: str,
+    *,
+    region_name: str,
+    sources: Sequence[Mapping[str, str]],
+    layers: StaticLayers | None = None,
+    extent: tuple[float, float, float, float] | None = None,
+    extent_label: str = "",
+    paper: str = "A4",
+    fmt: str = "pdf",
+) -> bytes:
+    """The print map (PDF/PNG) of one category of a view.
+
+    Parameters
+    ----------
+    data, view, category
+        As for :func:`build_view_map`.
+    region_name
+        Printed in the title.
+    sources
+        ``results.inputs.sources`` (the attribution line).
+    layers
+        The region's fixed layers (roads of the base layer).
+    extent
+        Lon/lat frame of the map (``None``: the whole region).
+    extent_label
+        Name of the frame (a Gemeinde), added to the title.
+    paper, fmt
+        ``"A4"``/``"A3"``, ``"pdf"``/``"png"``.
+
+    Returns
+    -------
+    bytes
+    """
+    from erreichbarkeit import printmap  # noqa: PLC0415  (matplotlib only when printing)
+
+    labels = {k: c.label for k, c in data.category_table.items()}
+    title = texts.PRINT_TITLE.format(label=labels.get(category, category), region=region_name)
+    if extent_label:
+        title += f" – {extent_label}"
+    return printmap.render_print_map(
+        map_frame(view, category),
+        title=title,
+        subtitle=view_subtitle(view, category, labels),
+        offers=data.offers[data.offers["category"] == category],
+        boundaries=data.boundaries if len(data.boundaries) else None,
+        roads=layers.roads if layers is not None else None,
+        categories=data.category_table,
+        legend_title=legend_title(view, category, labels),
+        sources=printmap.source_line(sources),
+        notes=kpi_notes(view, category),
+        extent=extent,
+        paper=paper,  # type: ignore[arg-type]
+        fmt=fmt,  # type: ignore[arg-type]
     )

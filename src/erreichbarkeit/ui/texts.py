@@ -5,6 +5,7 @@ from __future__ import annotations
 APP_TITLE = "Erreichbarkeit von Angeboten für Familien"
 PAGE_MAP = "Karte"
 PAGE_ABOUT = "Methodik & Hilfe"
+PAGE_MEETING = "Besprechung"
 
 SIDEBAR_REGION = "Region"
 SIDEBAR_MODE = "Verkehrsmittel"
@@ -12,6 +13,8 @@ SIDEBAR_CATEGORIES = "Angebotskategorie(n)"
 SIDEBAR_AGE = "Altersgruppe"
 SIDEBAR_THRESHOLD = "Schwellenwert {label} (Minuten)"
 SIDEBAR_BASEMAP = "Hintergrundkarte (OpenStreetMap, braucht Internet)"
+SIDEBAR_EXTENT = "Kartenausschnitt"
+EXTENT_ALL = "ganze Region"
 SIDEBAR_MAP_CATEGORY = "Karte färben nach"
 AGE_LABEL = "{group} Jahre"
 DEMO_LABEL = "Beispielkreis (fiktiv, eingebaut)"
@@ -53,6 +56,7 @@ UPLOAD_NONE_VALID = (
 UPLOAD_PROBLEMS = "{n} Hinweise zu einzelnen Zeilen:"
 UPLOAD_BAD_TYPE = "Dateityp „{suffix}“ wird nicht unterstützt (erlaubt: CSV, XLSX)."
 UPLOAD_REMOVE = "Hochgeladene Liste entfernen"
+UPLOAD_ACTIVE = "Die Liste „{name}“ ist in dieser Sitzung aktiv ({n} Angebote)."
 
 EXPORT_HEADER = "Ergebnisse herunterladen"
 EXPORT_BUILD = "Dateien erstellen"
@@ -63,6 +67,24 @@ EXPORT_HTML = "Karte als HTML-Datei (offline)"
 EXPORT_HINT = (
     "Die Dateien enthalten die aktuelle Auswahl (Verkehrsmittel, Kategorien, Schwellenwerte)."
 )
+
+MEETING_TITLE = "{label}: Erreichbarkeit in {region}"
+MEETING_HINT = (
+    "Ansicht für Besprechungen: Auswahl links wie auf der Seite „Karte“. "
+    "Die Karte braucht kein Internet."
+)
+PRINT_HEADER = "Druckkarte (PDF/PNG, Querformat)"
+PRINT_HINT = (
+    "Mit Legende, Maßstab, Nordpfeil, Übersichtskarte und Quellenangabe; "
+    "die Datei wird beim Klick erstellt (einige Sekunden)."
+)
+PRINT_BUTTON = "{paper} als {fmt}"
+PRINT_TITLE = "{label}: Erreichbarkeit in {region}"
+PRINT_SUBTITLE = "{label} · {mode} · Kinder {age} Jahre · Schwellenwert {minutes} min"
+NOTE_BEYOND = "Kinder {age} J. jenseits {minutes} min oder ohne Angebot: {n}{share}"
+NOTE_UNDERSERVED = "unterversorgte Orte: {n}"
+NOTE_MEDIAN = "Median Minuten (Kinder {age} J.): {median}"
+SOURCES_CAPTION = "{sources} · Stand der Auswertung: {date}"
 
 COL_NAME = "Ort"
 COL_GEMEINDE = "Gemeinde"
