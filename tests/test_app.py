@@ -233,7 +233,9 @@ def test_meeting_page_with_download_buttons(
         "A3 als PNG",
     ]
     captions = " ".join(c.value for c in app.caption)
-    assert "© OpenStreetMap-Mitwirkende" in captions
+    # the source line comes from the run's sources (the demo attributes itself as fictional)
+    assert "fiktive Daten" in captions
+    assert "© OpenStreetMap" not in captions
     assert "Stand der Auswertung" in captions
     # a Gemeinde as map extent, then back to the map page: the mode is kept
     extent = app.sidebar.selectbox(key="extent")
