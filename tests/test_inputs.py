@@ -645,6 +645,13 @@ def test_read_boundaries_clip_to(tmp_path: Path) -> None:
     assert out["ags"].tolist() == ["00000001"]
     out = read_boundaries(path, clip_to=box(8.9, 50.9, 9.15, 51.2))
     assert out["ags"].tolist() == ["00000001", "00000002"]
+    # a village just inside square 3, at the edge of the clip box, keeps its Gemeinde
+    # although less than 1 % of the Gemeinde overlaps the box
+    village = gpd.GeoSeries([Point(9.5005, 51.05)], crs=4326)
+    out = read_boundaries(path, clip_to=box(8.9, 50.9, 9.5005, 51.2), keep_containing=village)
+    assert out["ags"].tolist() == ["00000001", "00000002", "00000003"]
+    out = read_boundaries(path, clip_to=box(8.9, 50.9, 9.5005, 51.2))
+    assert out["ags"].tolist() == ["00000001", "00000002"]
 
 
 @pytest.mark.shared_data
@@ -803,3 +810,19 @@ def test_read_villages_errors(tmp_path: Path) -> None:
     ).to_file(line)
     with pytest.raises(InputDataError, match="points or polygons"):
         read_villages(line)
+
+
+def test_geojson_in_utm_without_crs_is_rejected(tmp_path: Path) -> None:
+    """GDAL reads such a file as EPSG:4326; the metric numbers give it away."""
+    path = tmp_path / "gemeinden.geojson"
+    path.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", '
+        '"properties": {"AGS": "03159016", "GEN": "Göttingen"}, "geometry": {"type": "Polygon", '
+        '"coordinates": [[[560000, 5700000], [570000, 5700000], [570000, 5710000], '
+        "[560000, 5700000]]]}}]}",
+        "utf-8",
+    )
+    with pytest.raises(CRSError) as info:
+        read_boundaries(path)
+    assert "gemeinden.geojson" in str(info.value)
+    assert "EPSG:25832" in info.value.german

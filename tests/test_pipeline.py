@@ -177,3 +177,31 @@ def test_offers_carry_snap_distance_per_mode(demo_files, tmp_path: Path) -> None
         assert offers[f"snap_ok_{mode}"].dtype == bool
     # every demo offer sits on a street
     assert offers["snap_ok_car"].all()
+
+
+def test_gis_conversion_cache_is_keyed_on_layer_options(tmp_path: Path) -> None:
+    """A cached conversion keeps its report; other options give another file."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    from erreichbarkeit.pipeline import _converted_network
+
+    roads = gpd.GeoDataFrame(
+        {"class": ["primary", "minor"], "highway": ["secondary", "residential"]},
+        geometry=[
+            LineString([(9.0, 51.0), (9.01, 51.0)]),
+            LineString([(9.01, 51.0), (9.01, 51.01)]),
+        ],
+        crs="EPSG:4326",
+    )
+    path = tmp_path / "roads.gpkg"
+    roads.to_file(path, layer="roads")
+    settings = Settings(network=path, cache_dir=tmp_path / "cache", road_class_column="class")
+    first, report = _converted_network(settings, path, None)
+    again, cached = _converted_network(settings, path, None)
+    assert again == first
+    assert cached == report  # the report survives the cache
+    assert report.n_ways == 2
+    other, _ = _converted_network(settings.replace(road_class_column="highway"), path, None)
+    assert other != first
+    assert "secondary" in other.read_text() and "secondary" not in first.read_text()

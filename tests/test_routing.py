@@ -257,3 +257,23 @@ def test_gzipped_osm_is_routable(toy_osm: Path, tmp_path: Path) -> None:
     net = prepare_network(gz, "car", cache_dir=tmp_path / "cache", algorithm="MLD")
     res = Router(net).table([(LON, LAT_A)], [(LON, LAT_B)])
     assert res.seconds[0, 0] == pytest.approx(90.0, abs=0.2)
+
+
+def test_concurrent_preparation_builds_once(toy_osm: Path, tmp_path: Path) -> None:
+    """Two sessions asking for the same network at once: one builds, the other reuses."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        nets = list(
+            pool.map(
+                lambda _: prepare_network(toy_osm, "car", cache_dir=tmp_path, algorithm="MLD"),
+                range(3),
+            )
+        )
+    assert sorted(n.from_cache for n in nets) == [False, True, True]
+    assert len({n.base for n in nets}) == 1
+    entries = [p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")]
+    assert len(entries) == 1  # no half-built or duplicate folders left
+    assert Router(nets[0]).table([(LON, LAT_A)], [(LON, LAT_B)]).seconds[0, 0] == pytest.approx(
+        90.0, abs=0.2
+    )

@@ -38,6 +38,7 @@ import pyogrio
 import shapely
 
 from erreichbarkeit._atomic import atomic_path
+from erreichbarkeit._helpers import file_digest
 from erreichbarkeit._schema import OSM_SUFFIXES
 from erreichbarkeit.config import METRIC_CRS, WGS84
 from erreichbarkeit.errors import NetworkError
@@ -233,15 +234,6 @@ def road_lines(
     return out
 
 
-def _file_digest(path: Path) -> str:
-    # the same content hash the routing cache uses (pipeline/routing keep theirs private)
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def road_cache_path(
     network: str | Path,
     cache_dir: str | Path,
@@ -255,7 +247,7 @@ def road_cache_path(
     options = json.dumps(
         [_FORMAT_VERSION, layer, class_column, float(tolerance_m)], separators=(",", ":")
     )
-    key = hashlib.sha256((_file_digest(path) + options).encode()).hexdigest()[:16]
+    key = hashlib.sha256((file_digest(path) + options).encode()).hexdigest()[:16]
     stem = path.name.split(".")[0] or "netz"
     return Path(cache_dir) / "basemap" / f"{stem}-{key}.parquet"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from erreichbarkeit import __version__
-from erreichbarkeit.config import MODES, RoutingOptions, Settings
+from erreichbarkeit.config import MODES, Settings
 from erreichbarkeit.errors import ErreichbarkeitError
 
 __all__ = ["main"]
@@ -276,34 +276,21 @@ def _settings_from_args(args: argparse.Namespace) -> Settings:
         overrides["out_dir"] = args.out
     if args.cache_dir:
         overrides["cache_dir"] = args.cache_dir
-    if args.config:
-        settings = Settings.from_toml(args.config, **overrides)
-    else:
-        if args.network is None:
-            msg = "give --config REGION.toml or at least --network FILE"
-            raise ErreichbarkeitError(
-                msg, message_de="Regionsdatei (--config) oder Straßennetz (--network) angeben"
-            )
-        if "name" not in overrides:  # a readable default title: the network file's name
-            overrides["name"] = Path(args.network).name.split(".")[0]
-        settings = Settings(**overrides)
     routing_changes: dict[str, Any] = {}
     if args.max_snap_m is not None:
         routing_changes["max_snap_m"] = args.max_snap_m
     if args.cutoff is not None:
         routing_changes["cutoff_minutes"] = args.cutoff
-    if routing_changes:
-        r = settings.routing
-        settings = settings.replace(
-            routing=RoutingOptions(
-                algorithm=r.algorithm,
-                speeds=r.speeds,
-                maxspeed=r.maxspeed,
-                max_snap_m=routing_changes.get("max_snap_m", r.max_snap_m),
-                cutoff_minutes=routing_changes.get("cutoff_minutes", r.cutoff_minutes),
-            )
+    if args.config:
+        return Settings.from_toml(args.config, routing_overrides=routing_changes, **overrides)
+    if args.network is None:
+        msg = "give --config REGION.toml or at least --network FILE"
+        raise ErreichbarkeitError(
+            msg, message_de="Regionsdatei (--config) oder Straßennetz (--network) angeben"
         )
-    return settings
+    if "name" not in overrides:  # a readable default title: the network file's name
+        overrides["name"] = Path(args.network).name.split(".")[0]
+    return Settings.from_dict({}, routing_overrides=routing_changes, **overrides)
 
 
 def _analyse(settings: Settings, *, quiet: bool) -> int:
@@ -339,12 +326,17 @@ def _print_summary(results: Any, paths: dict[str, Path], export_s: float) -> Non
         )
     if len(results.inputs.unmatched):
         out.write(f"  {len(results.inputs.unmatched)} Angebote ohne Lage (nicht gefunden)\n")
-    for cat in results.categories:
-        for mode in results.settings.modes:
-            col = f"{cat}_{mode}_min"
-            if col in v:
-                med = v[col].median()
-                out.write(f"  {cat:16s} {mode:5s} Median {med:5.1f} min bis zum nächsten Angebot\n")
+    # the same population-weighted figures as the workbook's Kreis summary
+    labels = {k: c.label for k, c in results.settings.categories().items()}
+    out.write(
+        "  Median (einwohnergewichtet) bis zum nächsten Angebot; "
+        "Kinder jenseits des Schwellenwerts:\n"
+    )
+    for row in results.kreis.itertuples(index=False):
+        out.write(
+            f"  {labels.get(row.category, row.category):16s} {row.mode:5s} "
+            f"{row.pop_median_min:5.1f} min; {100 * row.share_children_beyond:5.1f} %\n"
+        )
     steps = ", ".join(f"{k} {t:.1f} s" for k, t in results.timings.items())
     out.write(f"Zeiten: {steps}, Export {export_s:.1f} s\n")
     for kind, path in paths.items():

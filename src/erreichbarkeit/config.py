@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import hashlib
 import json
 import tomllib
@@ -177,6 +178,23 @@ def load_categories(path: str | Path | None = None) -> Mapping[str, Category]:
     """
     if path is None:
         return _builtin_categories()
+    p = Path(path)
+    try:
+        stamp = p.stat().st_mtime_ns
+    except OSError as exc:
+        msg = f"cannot read category table: {exc}"
+        raise ConfigError(msg, file=p, message_de=f"Kategorientabelle unlesbar: {exc}") from exc
+    return _categories_file(str(p.resolve()), stamp)
+
+
+@functools.lru_cache(maxsize=32)
+def _categories_file(path: str, mtime_ns: int) -> Mapping[str, Category]:
+    """Parse a category file once per (path, modification time).
+
+    Settings look categories up per threshold, many times per run and per
+    dashboard interaction; parsing the TOML each time is needlessly slow.
+    """
+    del mtime_ns  # part of the cache key only: an edited file is read again
     p = Path(path)
     try:
         raw = tomllib.loads(p.read_text("utf-8"))
@@ -361,6 +379,14 @@ class Settings:
         if not self.modes:
             msg = "no mode selected"
             raise ConfigError(msg, column="modes", expected=", ".join(MODES))
+        if len(set(self.modes)) != len(self.modes):
+            msg = f"a mode is listed twice: {', '.join(self.modes)}"
+            raise ConfigError(
+                msg,
+                column="modes",
+                expected="each of car, bike, walk at most once",
+                message_de=f"Verkehrsmittel doppelt angegeben: {', '.join(self.modes)}",
+            )
         cats = self.categories()
         for cat, per_mode in self.thresholds.items():
             if cat not in cats:
@@ -376,6 +402,26 @@ class Settings:
             age_column(group)
             _check_range(f"age_shares.{group}", share, 0.0, 1.0)
         _check_range("routing.max_snap_m", self.routing.max_snap_m, 1.0, 50_000.0)
+        # Pairs beyond the cutoff are not in the travel-time table, so a
+        # threshold above it would count reachable villages as unreachable.
+        cutoff = self.routing.cutoff_minutes
+        for cat in cats:
+            for mode in self.modes:
+                minutes = self.threshold(cat, mode)
+                if minutes > cutoff:
+                    msg = (
+                        f"threshold {cat}.{mode} = {minutes:g} min exceeds the routing cutoff "
+                        f"of {cutoff:g} min; raise routing.cutoff_minutes"
+                    )
+                    raise ConfigError(
+                        msg,
+                        column=f"thresholds.{cat}.{mode}",
+                        expected=f"at most routing.cutoff_minutes ({cutoff:g})",
+                        message_de=(
+                            f"Schwellenwert {cat}/{mode} = {minutes:g} min liegt über der "
+                            f"Berechnungsgrenze von {cutoff:g} min; routing.cutoff_minutes erhöhen"
+                        ),
+                    )
         _check_range("merge_tolerance_m", self.merge_tolerance_m, 0.0, 25.0)
         if self.grid_cell_m is not None:
             _check_range("grid_cell_m", self.grid_cell_m, 50.0, 5_000.0)
@@ -412,7 +458,13 @@ class Settings:
 
     # -- construction -------------------------------------------------------
     @classmethod
-    def from_toml(cls, path: str | Path, **overrides: Any) -> Settings:
+    def from_toml(
+        cls,
+        path: str | Path,
+        *,
+        routing_overrides: Mapping[str, Any] | None = None,
+        **overrides: Any,
+    ) -> Settings:
         """Read a region file.
 
         Parameters
@@ -420,6 +472,9 @@ class Settings:
         path
             The ``region.toml``.  Relative paths inside it are resolved
             against its folder.
+        routing_overrides
+            Keys of the ``[routing]`` table that win over the file (e.g.
+            ``cutoff_minutes`` from the CLI), merged before validation.
         **overrides
             Field values that win over the file (e.g. ``out_dir`` from the CLI).
 
@@ -441,7 +496,9 @@ class Settings:
                 msg, file=p, expected="TOML syntax", message_de=f"Kein gültiges TOML: {exc}"
             ) from exc
         try:
-            return cls.from_dict(raw, base_dir=p.parent, **overrides)
+            return cls.from_dict(
+                raw, base_dir=p.parent, routing_overrides=routing_overrides, **overrides
+            )
         except ConfigError as exc:
             if exc.file is None:
                 exc.file = str(p)
@@ -450,7 +507,12 @@ class Settings:
 
     @classmethod
     def from_dict(
-        cls, raw: Mapping[str, Any], *, base_dir: Path | None = None, **overrides: Any
+        cls,
+        raw: Mapping[str, Any],
+        *,
+        base_dir: Path | None = None,
+        routing_overrides: Mapping[str, Any] | None = None,
+        **overrides: Any,
     ) -> Settings:
         """Build settings from a plain dict (the parsed region file).
 
@@ -461,6 +523,10 @@ class Settings:
         known_top = {f.name for f in dataclasses.fields(cls)} | {"inputs", "region"}
         # [region] may carry a `kreis` key that belongs to [source]
         raw = dict(raw)
+        if routing_overrides:
+            merged = dict(raw.get("routing", {})) if isinstance(raw.get("routing"), Mapping) else {}
+            merged.update(routing_overrides)
+            raw["routing"] = merged
         region_sec = dict(raw.get("region", {})) if isinstance(raw.get("region"), Mapping) else {}
         if "kreis" in region_sec:
             src = dict(raw.get("source", {}))

@@ -144,6 +144,10 @@ _PLACE_LAYER_NAMES = ("places", "place", "orte", "ortschaften", "villages", "pla
 _POI_LAYER_NAMES = ("pois", "poi", "einrichtungen", "angebote", "amenities", "poi_label")
 
 
+#: Bumped whenever the conversion changes its output, so cached networks are rebuilt.
+CONVERTER_VERSION = "1"
+
+
 @dataclass(frozen=True)
 class ConversionReport:
     """Summary of :func:`lines_to_osm`.

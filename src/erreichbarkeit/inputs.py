@@ -29,6 +29,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -41,6 +42,7 @@ from rapidfuzz import fuzz, process
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
+from erreichbarkeit._helpers import ags_from_key
 from erreichbarkeit.config import WGS84, Category
 from erreichbarkeit.errors import CRSError, InputDataError, MissingColumnError
 from erreichbarkeit.geocode import AddressIndex, parse_address
@@ -70,43 +72,61 @@ _UNMATCHED_COLUMNS = ("source", "row", "id", "name", "category", "address", "rea
 
 # Normalised header spellings (see _key) per role.  Order matters only for
 # the role list itself: the first column of the file matching a role wins.
-_OFFER_ROLES: dict[str, tuple[str, ...]] = {
-    "id": ("id", "nr", "nummer", "lfdnr", "kennung", "identifier", "offerid"),
-    "name": ("name", "bezeichnung", "einrichtung", "einrichtungsname", "namedereinrichtung"),
-    "category": (
-        "kategorie",
-        "category",
-        "art",
-        "typ",
-        "type",
-        "angebotsart",
-        "einrichtungsart",
-        "einrichtungstyp",
-    ),
-    "lat": ("lat", "breite", "breitengrad", "latitude", "y", "hochwert", "nordwert", "northing"),
-    "lon": (
-        "lon",
-        "lng",
-        "long",
-        "laenge",
-        "laengengrad",
-        "longitude",
-        "x",
-        "rechtswert",
-        "ostwert",
-        "easting",
-    ),
-    "epsg": ("epsg", "crs", "srid", "epsgcode", "koordinatensystem", "koordinatenreferenzsystem"),
-    "address": ("adresse", "address", "anschrift", "postanschrift", "vollstaendigeadresse"),
-    "street": ("strasse", "street", "str", "strassehausnummer", "strasseundhausnummer"),
-    "housenumber": ("hausnummer", "hnr", "housenumber", "hausnr", "hsnr"),
-    "postcode": ("plz", "postcode", "postleitzahl", "zip", "zipcode", "postalcode"),
-    "city": ("ort", "city", "stadt", "gemeinde", "wohnort", "town", "ortsname"),
-    "age_groups": ("altersgruppen", "altersgruppe", "agegroups", "agegroup", "zielgruppe"),
-    "capacity": ("kapazitaet", "capacity", "plaetze", "platzzahl", "anzahlplaetze"),
-    "traeger": ("traeger", "operator", "traegerschaft", "betreiber"),
-    "opening_hours": ("oeffnungszeiten", "openinghours", "sprechzeiten"),
-}
+_OFFER_ROLES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "id": ("id", "nr", "nummer", "lfdnr", "kennung", "identifier", "offerid"),
+        "name": ("name", "bezeichnung", "einrichtung", "einrichtungsname", "namedereinrichtung"),
+        "category": (
+            "kategorie",
+            "category",
+            "art",
+            "typ",
+            "type",
+            "angebotsart",
+            "einrichtungsart",
+            "einrichtungstyp",
+        ),
+        "lat": (
+            "lat",
+            "breite",
+            "breitengrad",
+            "latitude",
+            "y",
+            "hochwert",
+            "nordwert",
+            "northing",
+        ),
+        "lon": (
+            "lon",
+            "lng",
+            "long",
+            "laenge",
+            "laengengrad",
+            "longitude",
+            "x",
+            "rechtswert",
+            "ostwert",
+            "easting",
+        ),
+        "epsg": (
+            "epsg",
+            "crs",
+            "srid",
+            "epsgcode",
+            "koordinatensystem",
+            "koordinatenreferenzsystem",
+        ),
+        "address": ("adresse", "address", "anschrift", "postanschrift", "vollstaendigeadresse"),
+        "street": ("strasse", "street", "str", "strassehausnummer", "strasseundhausnummer"),
+        "housenumber": ("hausnummer", "hnr", "housenumber", "hausnr", "hsnr"),
+        "postcode": ("plz", "postcode", "postleitzahl", "zip", "zipcode", "postalcode"),
+        "city": ("ort", "city", "stadt", "gemeinde", "wohnort", "town", "ortsname"),
+        "age_groups": ("altersgruppen", "altersgruppe", "agegroups", "agegroup", "zielgruppe"),
+        "capacity": ("kapazitaet", "capacity", "plaetze", "platzzahl", "anzahlplaetze"),
+        "traeger": ("traeger", "operator", "traegerschaft", "betreiber"),
+        "opening_hours": ("oeffnungszeiten", "openinghours", "sprechzeiten"),
+    }
+)
 _ROLE_LABELS_DE = {
     "name": "Name/Bezeichnung",
     "category": "Kategorie/Art",
@@ -1127,17 +1147,8 @@ def _place_by_address(
 
 def _ags_from_code(value: object) -> str | None:
     """8-digit AGS from an AGS (≤ 8 digits) or ARS/RS (11–12 digits)."""
-    s = _text(value).replace(" ", "")
-    if not s:
-        return None
-    if not s.isdigit():
-        return s if re.fullmatch(r"\d{8}", s) else None
-    if len(s) <= 8:
-        return s.zfill(8)
-    if len(s) in (11, 12):
-        s = s.zfill(12)
-        return s[:5] + s[9:]
-    return None
+    text = _text(value)
+    return ags_from_key(text) if text else None
 
 
 # --------------------------------------------------------------------------
@@ -1160,7 +1171,7 @@ def _read_layer(path: Path, layer: str | None) -> gpd.GeoDataFrame:
         msg = "file not found"
         raise InputDataError(msg, file=path, message_de="Datei nicht gefunden")
     try:
-        return gpd.read_file(path, layer=layer)
+        gdf = gpd.read_file(path, layer=layer)
     except Exception as exc:  # pyogrio raises several unrelated types
         msg = f"cannot read the layer: {exc}"
         raise InputDataError(
@@ -1169,6 +1180,35 @@ def _read_layer(path: Path, layer: str | None) -> gpd.GeoDataFrame:
             expected="a GeoPackage, GeoJSON or Shapefile",
             message_de=f"Geodatei unlesbar: {exc}",
         ) from exc
+    _check_degrees(gdf, path)
+    return gdf
+
+
+def _check_degrees(gdf: gpd.GeoDataFrame, path: Path) -> None:
+    """Reject metric coordinates in a layer that claims lon/lat.
+
+    GDAL assigns EPSG:4326 to every GeoJSON without a ``crs`` member, so a
+    GeoJSON in UTM (e.g. EPSG:25832) would otherwise be read as degrees and
+    silently fall outside the region.
+    """
+    if gdf.crs is None or not gdf.crs.is_geographic or gdf.empty:
+        return
+    minx, miny, maxx, maxy = gdf.total_bounds
+    if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+        msg = (
+            f"coordinates up to ({maxx:.0f}, {maxy:.0f}) are not degrees although the layer "
+            f"says {gdf.crs.to_string()}: projected coordinates without a CRS?"
+        )
+        raise CRSError(
+            msg,
+            file=path,
+            expected="a layer with its CRS declared (e.g. EPSG:25832 for UTM coordinates)",
+            message_de=(
+                "Die Koordinaten sind keine Längen-/Breitengrade, obwohl die Datei das angibt "
+                "– vermutlich metrische Koordinaten (z. B. UTM, EPSG:25832) ohne Angabe des "
+                "Koordinatensystems. Bitte die Datei mit Koordinatensystem speichern."
+            ),
+        )
 
 
 def read_boundaries(
@@ -1179,6 +1219,7 @@ def read_boundaries(
     name_column: str | None = None,
     population_column: str | None = None,
     clip_to: BaseGeometry | None = None,
+    keep_containing: gpd.GeoSeries | None = None,
 ) -> gpd.GeoDataFrame:
     """Read Gemeinde polygons into the *Boundaries* contract.
 
@@ -1197,6 +1238,9 @@ def read_boundaries(
         WGS84 geometry; only Gemeinden overlapping it are kept (an overlap
         of at least 1 % of the Gemeinde's area, so neighbours that merely
         touch the border, or overlap by simplification slivers, are dropped).
+    keep_containing
+        Points (EPSG:4326) whose Gemeinden are always kept, however little of
+        them overlaps ``clip_to`` (a village at the edge of the region).
 
     Returns
     -------
@@ -1304,7 +1348,7 @@ def read_boundaries(
     if out["ags"].duplicated().any():
         out = _merge_duplicate_ags(out, path)
     if clip_to is not None:
-        out = _clip(out, clip_to)
+        out = _clip(out, clip_to, keep_containing)
     return out.reset_index(drop=True)
 
 
@@ -1341,13 +1385,20 @@ def _merge_duplicate_ags(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=gdf.crs)
 
 
-def _clip(gdf: gpd.GeoDataFrame, clip_to: BaseGeometry) -> gpd.GeoDataFrame:
+def _clip(
+    gdf: gpd.GeoDataFrame, clip_to: BaseGeometry, keep_containing: gpd.GeoSeries | None = None
+) -> gpd.GeoDataFrame:
     hits = gdf.sindex.query(clip_to, predicate="intersects")
     sub = gdf.iloc[np.sort(hits)]
     if clip_to.geom_type in ("Polygon", "MultiPolygon") and not sub.empty:
         inter = shapely.area(shapely.intersection(sub.geometry.to_numpy(), clip_to))
         share = inter / np.maximum(shapely.area(sub.geometry.to_numpy()), 1e-30)
-        sub = sub[share >= 0.01]
+        keep = share >= 0.01
+        if keep_containing is not None and len(keep_containing):
+            pts = keep_containing.to_crs(WGS84).to_numpy()
+            _, poly_idx = sub.sindex.query(pts, predicate="within")
+            keep[np.unique(poly_idx)] = True
+        sub = sub[keep]
     return sub
 
 

@@ -38,6 +38,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import LineString, Point, Polygon
 
+from erreichbarkeit._helpers import ags_from_key
 from erreichbarkeit._schema import (
     ADDRESS_COLUMNS,
     BOUNDARY_COLUMNS,
@@ -316,9 +317,7 @@ def _ags(tags: Mapping[str, str]) -> str | None:
     if len(ags) == 8:
         return ags
     ars = re.sub(r"\D", "", tags.get("de:regionalschluessel", ""))
-    if len(ars) == 12:
-        return ars[:5] + ars[9:]
-    return None
+    return ags_from_key(ars) if len(ars) == 12 else None
 
 
 def read_osm_features(

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +31,8 @@ import geopandas as gpd
 import pandas as pd
 
 from erreichbarkeit import __version__
+from erreichbarkeit._atomic import atomic_path
+from erreichbarkeit._helpers import file_digest
 from erreichbarkeit._schema import PLACE_TYPES
 from erreichbarkeit.config import METRIC_CRS, WGS84, ProgressCallback, Settings
 from erreichbarkeit.errors import ConfigError, InputDataError, NetworkError
@@ -132,12 +135,36 @@ def _timed(timings: dict[str, float], step: str) -> Iterator[None]:
         logger.info("%s: %.2f s", step, timings[step])
 
 
-def _content_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()[:16]
+def _converted_network(
+    settings: Settings, path: Path, progress: ProgressCallback | None
+) -> tuple[Path, Any]:
+    """Convert a GIS road layer to OSM XML once; cached by content and options.
+
+    The key covers the file's bytes, the layer, the class column, the merge
+    tolerance and the converter's version; the conversion report is kept
+    beside the file so a cached run still reports connectivity.
+    """
+    from erreichbarkeit import gislayer  # noqa: PLC0415
+
+    options = json.dumps(
+        [file_digest(path), settings.roads_layer, settings.road_class_column,
+         settings.merge_tolerance_m, gislayer.CONVERTER_VERSION],
+    )  # fmt: skip
+    key = hashlib.sha256(options.encode()).hexdigest()[:16]
+    converted = Path(settings.cache_dir) / "converted" / f"{path.stem}-{key}.osm"
+    report_path = converted.with_suffix(".report.json")
+    if converted.exists() and report_path.exists():
+        data = json.loads(report_path.read_text("utf-8"))
+        return converted, gislayer.ConversionReport(**data)
+    report = gislayer.lines_to_osm(
+        path, converted, layer=settings.roads_layer, class_column=settings.road_class_column,
+        tolerance_m=settings.merge_tolerance_m, progress=progress,
+    )  # fmt: skip
+    with atomic_path(report_path) as tmp:
+        # asdict() deep-copies and cannot copy the read-only `dropped` mapping
+        fields = {f.name: getattr(report, f.name) for f in dataclasses.fields(report)}
+        tmp.write_text(json.dumps(fields | {"dropped": dict(report.dropped)}), "utf-8")
+    return converted, report
 
 
 def _is_gis_layer(path: Path) -> bool:
@@ -176,19 +203,7 @@ def _network_features(settings: Settings, progress: ProgressCallback | None) -> 
         raise NetworkError(msg, file=path, message_de="Straßennetz-Datei nicht gefunden")
     categories = settings.categories()
     if _is_gis_layer(path):
-        digest = _content_digest(path)
-        tol = f"{settings.merge_tolerance_m:g}m"
-        converted = Path(settings.cache_dir) / "converted" / f"{path.stem}-{digest}-{tol}.osm"
-        report = None
-        if not converted.exists():
-            report = gislayer.lines_to_osm(
-                path,
-                converted,
-                layer=settings.roads_layer,
-                class_column=settings.road_class_column,
-                tolerance_m=settings.merge_tolerance_m,
-                progress=progress,
-            )
+        converted, report = _converted_network(settings, path, progress)
         places, pois = gislayer.read_gis_features(
             path, categories, places_layer=settings.places_layer, pois_layer=settings.pois_layer
         )
@@ -263,7 +278,10 @@ def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None)
     region_shape = _region_shape(villages, places)
     if settings.boundaries is not None:
         boundaries = inp.read_boundaries(
-            Path(settings.boundaries), layer=settings.boundaries_layer, clip_to=region_shape
+            Path(settings.boundaries),
+            layer=settings.boundaries_layer,
+            clip_to=region_shape,
+            keep_containing=villages.geometry,
         )
         sources.append(
             _source(
@@ -527,21 +545,11 @@ def run(settings: Settings, *, progress: ProgressCallback | None = None) -> Resu
     present = set(data.offers["category"])
     categories = tuple(c for c in order if c in present)
     with _timed(timings, "Kennzahlen"):
-        snap = matrix.snapping[matrix.snapping["role"] == "origin"].pivot_table(
-            index="id", columns="mode", values="snap_m", aggfunc="first"
-        )
-        villages = data.villages.copy()
-        for mode in settings.modes:
-            villages[f"snap_m_{mode}"] = villages["id"].map(snap[mode]).round(1)
-            villages[f"snap_ok_{mode}"] = villages[f"snap_m_{mode}"] <= settings.routing.max_snap_m
+        villages = _with_snapping(data.villages, matrix.snapping, "origin", settings.modes)
         villages["snap_m"] = villages[[f"snap_m_{m}" for m in settings.modes]].max(axis=1)
-        offers = data.offers.copy()
-        dest_snap = matrix.snapping[matrix.snapping["role"] == "destination"].pivot_table(
-            index="id", columns="mode", values="snap_m", aggfunc="first"
-        )
-        for mode in settings.modes:
-            offers[f"snap_m_{mode}"] = offers["id"].map(dest_snap[mode]).round(1)
-            offers[f"snap_ok_{mode}"] = offers[f"snap_m_{mode}"] <= settings.routing.max_snap_m
+        # a village counts as snapped when every mode reaches the network
+        villages["snap_ok"] = villages[[f"snap_ok_{m}" for m in settings.modes]].all(axis=1)
+        offers = _with_snapping(data.offers, matrix.snapping, "destination", settings.modes)
         n_far_offers = int((~offers[[f"snap_ok_{m}" for m in settings.modes]]).any(axis=1).sum())
         if n_far_offers:
             logger.warning(
@@ -551,8 +559,6 @@ def run(settings: Settings, *, progress: ProgressCallback | None = None) -> Resu
                 settings.routing.max_snap_m,
             )
         data = dataclasses.replace(data, offers=offers)
-        # a village counts as snapped when every mode reaches the network
-        villages["snap_ok"] = villages["snap_m"] <= settings.routing.max_snap_m
         vt = indicators.village_table(
             villages,
             matrix.travel_times,
@@ -601,6 +607,23 @@ def run(settings: Settings, *, progress: ProgressCallback | None = None) -> Resu
         timings=timings,
         grid=grid,
     )
+
+
+def _with_snapping(
+    points: gpd.GeoDataFrame, snapping: pd.DataFrame, role: str, modes: Sequence[str]
+) -> gpd.GeoDataFrame:
+    """Add ``snap_m_<mode>`` (rounded to 0.1 m) and ``snap_ok_<mode>`` from the matrix step.
+
+    ``snap_ok`` is taken as the matrix step decided it (on the unrounded
+    distance), so what is reported is what was routed.
+    """
+    out = points.copy()
+    part = snapping[snapping["role"] == role]
+    for mode in modes:
+        rows = part[part["mode"] == mode].drop_duplicates("id").set_index("id")
+        out[f"snap_m_{mode}"] = out["id"].map(rows["snap_m"]).round(1)
+        out[f"snap_ok_{mode}"] = out["id"].map(rows["snap_ok"]).fillna(False).astype(bool)
+    return out
 
 
 def methodik(results: Results) -> list[tuple[str, str]]:

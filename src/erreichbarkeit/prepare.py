@@ -66,6 +66,7 @@ from shapely.geometry.base import BaseGeometry
 
 from erreichbarkeit import __version__
 from erreichbarkeit._atomic import atomic_path
+from erreichbarkeit._helpers import ags_from_key
 from erreichbarkeit.config import METRIC_CRS, WGS84, ProgressCallback, RegionSource, Settings
 from erreichbarkeit.errors import ConfigError, InputDataError, NetworkError
 
@@ -584,8 +585,7 @@ def load_gemeinden(path: str | Path, *, layer: str | None = None) -> gpd.GeoData
                 expected="an 8-digit AGS or a 12-digit ARS column",
                 message_de="Die Gemeindegrenzen haben keine Spalte AGS (oder ARS)",
             )
-        ars = gdf[ars_col].astype(str).str.strip().str.zfill(12)
-        ags = ars.str[:5] + ars.str[9:12]  # ARS = Land+RB+Kreis (5) + Verband (4) + Gemeinde (3)
+        ags = gdf[ars_col].map(ags_from_key)
     name_col = _find_column(gdf.columns, ("gen", "gemeinde", "name"))
     pop_col = _find_column(gdf.columns, ("ewz", "population", "ewz_zensus2022", "einwohner"))
     out = gpd.GeoDataFrame(

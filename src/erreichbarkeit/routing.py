@@ -19,6 +19,8 @@ truncated or damaged cache entry be detected and rebuilt.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import importlib.metadata
 import json
@@ -28,7 +30,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from erreichbarkeit._atomic import atomic_dir
+from erreichbarkeit._helpers import file_digest
 from erreichbarkeit._schema import OSM_SUFFIXES
 from erreichbarkeit.config import MODES, ProgressCallback
 from erreichbarkeit.errors import NetworkError, RoutingError
@@ -165,14 +168,6 @@ def profile_text(
     return "\n".join(lines)
 
 
-def _file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def network_key(osm_path: Path, mode: str, algorithm: str, profile: str) -> str:
     """Digest of everything a prepared network depends on.
 
@@ -186,7 +181,7 @@ def network_key(osm_path: Path, mode: str, algorithm: str, profile: str) -> str:
         mode,
         algorithm,
         profile,
-        _file_digest(osm_path),
+        file_digest(osm_path),
     ):
         h.update(part.encode())
         h.update(b"\0")
@@ -341,13 +336,58 @@ def prepare_network(
     folder = Path(cache_dir) / f"{stem}-{mode}-{algorithm.lower()}-{key}"
     base = folder / "network.osrm"
     step = f"Straßennetz vorbereiten ({mode})"
-    if folder.is_dir() and _manifest_ok(folder):
+    if folder.is_dir() and _manifest_ok(folder):  # fast path, no lock needed
         logger.info("using cached %s network %s", mode, folder)
         if progress:
             progress(step, 1, 1)
         return PreparedNetwork(mode, algorithm, base, key, from_cache=True, seconds=0.0)
-    if folder.exists():
-        shutil.rmtree(folder, ignore_errors=True)
+    # Several dashboard sessions (threads) or a CLI run may want the same
+    # network at once: one builds it, the others wait and then use it.
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(folder.with_name(f".{folder.name}.lock")):
+        if folder.is_dir() and _manifest_ok(folder):
+            logger.info("%s network %s was prepared meanwhile", mode, folder)
+            if progress:
+                progress(step, 1, 1)
+            return PreparedNetwork(mode, algorithm, base, key, from_cache=True, seconds=0.0)
+        if folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+        return _build(
+            source, folder, mode=mode, algorithm=algorithm, key=key, profile=profile,
+            suffix=suffix, threads=threads, progress=progress,
+        )  # fmt: skip
+
+
+@contextlib.contextmanager
+def _locked(lock_path: Path) -> Iterator[None]:
+    """An exclusive lock between threads and processes (``fcntl.flock`` on a lock file).
+
+    ``flock`` locks belong to an open file description, so two threads of
+    one process that open the file separately exclude each other too.
+    """
+    with lock_path.open("a") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _build(
+    source: Path,
+    folder: Path,
+    *,
+    mode: str,
+    algorithm: str,
+    key: str,
+    profile: str,
+    suffix: str,
+    threads: int | None,
+    progress: ProgressCallback | None,
+) -> PreparedNetwork:
+    """Run the OSRM tools into a temporary folder and rename it to ``folder``."""
+    step = f"Straßennetz vorbereiten ({mode})"
+    base = folder / "network.osrm"
 
     started = time.perf_counter()
     n_threads = str(threads or os.cpu_count() or 1)

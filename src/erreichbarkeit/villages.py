@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from types import MappingProxyType
 
 import geopandas as gpd
 import numpy as np
@@ -40,17 +41,19 @@ logger = logging.getLogger(__name__)
 #: Typical inhabitants per OSM place type, used as relative weights inside a
 #: Gemeinde (OSM wiki "Key:place": hamlet < 100–200, village < 10 000, town
 #: 10 000–100 000; values chosen as rural German medians, rounded).
-PLACE_WEIGHTS: Mapping[str, float] = {
-    "city": 30_000.0,
-    "town": 6_000.0,
-    "suburb": 3_000.0,
-    "quarter": 1_500.0,
-    "neighbourhood": 600.0,
-    "village": 500.0,
-    "hamlet": 60.0,
-    "isolated_dwelling": 8.0,
-    "user": 500.0,
-}
+PLACE_WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {
+        "city": 30_000.0,
+        "town": 6_000.0,
+        "suburb": 3_000.0,
+        "quarter": 1_500.0,
+        "neighbourhood": 600.0,
+        "village": 500.0,
+        "hamlet": 60.0,
+        "isolated_dwelling": 8.0,
+        "user": 500.0,
+    }
+)
 
 OUTSIDE = "außerhalb der Gemeindegrenzen"
 

@@ -130,7 +130,9 @@ def _sidebar(results: Results, data: logic.ViewData) -> dict[str, Any] | None:
             sb.number_input(
                 texts.SIDEBAR_THRESHOLD.format(label=labels.get(cat, cat)),
                 min_value=1.0,
-                max_value=240.0,
+                # thresholds above the cutoff would count reachable villages as
+                # unreachable: the travel-time table stops there
+                max_value=float(results.settings.routing.cutoff_minutes),
                 step=1.0,
                 format="%.0f",
                 key=f"thr_{cat}_{mode}",

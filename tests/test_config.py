@@ -1,0 +1,187 @@
+"""Settings and region files: typos, wrong types, absurd values, derived values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from erreichbarkeit.config import (
+    DEFAULT_AGE_SHARES,
+    Settings,
+    age_column,
+    load_categories,
+)
+from erreichbarkeit.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "region.toml"
+    path.write_text(text, "utf-8")
+    return path
+
+
+def test_defaults_and_threshold_lookup() -> None:
+    s = Settings()
+    assert s.modes == ("car", "bike", "walk")
+    assert s.threshold("kita", "car") == 10.0  # categories.toml default
+    assert s.threshold("kita", "walk") == 20.0
+    assert s.age_shares == DEFAULT_AGE_SHARES
+
+
+def test_region_file_with_sections_and_relative_paths(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+[region]
+name = "Testkreis"
+kreis = "05958"
+[source]
+extract_url = "https://example.invalid/x.osm.pbf"
+[inputs]
+network = "netz/roads.osm.pbf"
+offers = ["osm", "angebote.csv"]
+modes = ["car", "walk"]
+grid_cell_m = 250
+[thresholds]
+kita = { car = 12 }
+[age_shares]
+"0-3" = 0.03
+[routing]
+algorithm = { walk = "ch" }
+max_snap_m = 300
+[attribution]
+boundaries = "eigene Grenzen"
+""",
+    )
+    s = Settings.from_toml(path)
+    assert s.name == "Testkreis"
+    assert s.network == tmp_path / "netz" / "roads.osm.pbf"
+    assert s.offers == ("osm", str(tmp_path / "angebote.csv"))
+    assert s.modes == ("car", "walk")
+    assert s.threshold("kita", "car") == 12.0
+    assert s.threshold("kita", "walk") == 20.0  # not overridden
+    assert s.age_shares["0-3"] == 0.03
+    assert s.age_shares["3-6"] == DEFAULT_AGE_SHARES["3-6"]  # merged with defaults
+    assert s.routing.algorithm["walk"] == "CH"
+    assert s.routing.algorithm["car"] == "CH"
+    assert s.routing.max_snap_m == 300.0
+    assert s.source is not None
+    assert s.source.kreis == "05958"
+    assert s.grid_cell_m == 250.0
+    assert s.attribution["boundaries"] == "eigene Grenzen"
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "hint"),
+    [
+        ('[inputs]\nnetwrk = "x.osm"\n', "netwrk", "network"),
+        ("[tresholds]\nkita = { car = 10 }\n", "tresholds", "thresholds"),
+        ("[thresholds]\nkitta = { car = 10 }\n", "thresholds.kitta", "kita"),
+        ("[thresholds]\nkita = { auto = 10 }\n", "thresholds.kita.auto", None),
+        ("[routing]\ncutof_minutes = 60\n", "routing.cutof_minutes", "cutoff_minutes"),
+        ('[attribution]\nboundary = "x"\n', "attribution.boundary", "boundaries"),
+    ],
+)
+def test_unknown_keys_name_the_key_and_suggest(
+    tmp_path: Path, text: str, key: str, hint: str | None
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_toml(write(tmp_path, text))
+    err = info.value
+    assert err.column == key
+    assert err.file is not None
+    assert err.file.endswith("region.toml")
+    if hint:
+        assert hint in str(err)
+        assert hint in err.german
+
+
+@pytest.mark.parametrize(
+    ("text", "column"),
+    [
+        ('modes = "boat"\n', "modes"),
+        ('[thresholds]\nkita = { car = "zehn" }\n', "thresholds.kita.car"),
+        ("[thresholds]\nkita = { car = 0 }\n", "thresholds.kita.car"),
+        ("[thresholds]\nkita = { car = 1000 }\n", "thresholds.kita.car"),
+        ('[age_shares]\n"0-3" = 1.5\n', "age_shares.0-3"),
+        ("[routing]\nmax_snap_m = -1\n", "routing.max_snap_m"),
+        ('[routing]\nalgorithm = { car = "fast" }\n', "routing.algorithm"),
+        ("[routing]\nspeeds = { car = { track = 500 } }\n", "routing.speeds.car.track"),
+        ("[inputs]\nnetwork = 5\n", "network"),
+        ("grid_cell_m = 5\n", "grid_cell_m"),
+        ("geocode_accept_street = 1\n", "geocode_accept_street"),
+        ('[source]\nkreis = "5958"\nextract_url = "x"\n', "source.kreis"),
+    ],
+)
+def test_wrong_types_and_absurd_values(tmp_path: Path, text: str, column: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_toml(write(tmp_path, text))
+    assert info.value.column == column
+    assert info.value.german  # a German message for the dashboard
+
+
+def test_toml_syntax_error_and_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        Settings.from_toml(write(tmp_path, "[inputs\nnetwork = 1"))
+    with pytest.raises(ConfigError, match="not found"):
+        Settings.from_toml(tmp_path / "nope.toml")
+
+
+def test_duplicate_modes_are_rejected() -> None:
+    with pytest.raises(ConfigError, match="twice"):
+        Settings(modes=("car", "car"))
+
+
+def test_threshold_above_cutoff_is_rejected_and_cutoff_can_be_raised(tmp_path: Path) -> None:
+    text = "[thresholds]\nkita = { walk = 120 }\n"
+    with pytest.raises(ConfigError) as info:
+        Settings.from_toml(write(tmp_path, text))
+    assert info.value.column == "thresholds.kita.walk"
+    assert "cutoff" in str(info.value)
+    s = Settings.from_toml(write(tmp_path, text), routing_overrides={"cutoff_minutes": 150})
+    assert s.threshold("kita", "walk") == 120.0
+    assert s.routing.cutoff_minutes == 150.0
+
+
+def test_cache_key_changes_with_content_only() -> None:
+    a = Settings(name="A")
+    assert a.cache_key() == Settings(name="A").cache_key()
+    assert a.cache_key() != Settings(name="B").cache_key()
+    assert a.cache_key() != a.replace(modes=("car",)).cache_key()
+
+
+def test_custom_category_file_is_parsed_once_and_reread_when_changed(tmp_path: Path) -> None:
+    path = tmp_path / "kategorien.toml"
+    path.write_text(
+        '[treff]\nlabel = "Treff"\nthresholds = { car = 10, bike = 15, walk = 20 }\n'
+        'age_groups = ["10-18"]\n',
+        "utf-8",
+    )
+    s = Settings(categories_file=path)
+    first = s.categories()
+    assert list(first) == ["treff"]
+    assert s.categories() is first  # cached: threshold lookups do not re-parse the file
+    path.write_text(
+        '[treff]\nlabel = "Jugendtreff"\nthresholds = { car = 12, bike = 15, walk = 20 }\n'
+        'age_groups = ["10-18"]\n',
+        "utf-8",
+    )
+    import os
+
+    os.utime(path, ns=(1, 2_000_000_000_000_000_000))  # a clearly newer modification time
+    assert load_categories(path)["treff"].label == "Jugendtreff"
+
+
+def test_incomplete_category_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "kategorien.toml"
+    path.write_text('[treff]\nlabel = "Treff"\n', "utf-8")
+    with pytest.raises(ConfigError, match="treff"):
+        load_categories(path)
+
+
+def test_age_column_names() -> None:
+    assert age_column("0-3") == "children_0_3"
+    assert age_column("18-27") == "children_18_27"
+    with pytest.raises(ConfigError):
+        age_column("3-5")
