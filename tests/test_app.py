@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from erreichbarkeit import indicators, pipeline
+from erreichbarkeit import indicators, maps, pipeline
 from erreichbarkeit.config import Settings, age_column, load_categories
 from erreichbarkeit.ui import logic
 from erreichbarkeit.ui.dashboard import format_int, format_minutes
@@ -294,3 +296,178 @@ def test_regions_from_data_folder_and_env(tmp_path: Path) -> None:
         "Kreis B",
         "c",
     ]
+
+
+# -- grid surface, bands, grid key figures, base maps -----------------------------------
+
+
+def _map_script(at: AppTest) -> str:
+    """The Leaflet script streamlit-folium received on the last run."""
+    scripts = [
+        json.loads(el.proto.json_args)["script"]
+        for el in at.main.get("component_instance")  # type: ignore[attr-defined]
+        if "script" in json.loads(el.proto.json_args)
+    ]
+    assert len(scripts) == 1
+    return str(scripts[0])
+
+
+def _surface_data(script: str) -> dict[str, list[float]] | None:
+    match = re.search(r"var d = (\{.*?\}), colors", script)
+    return json.loads(match.group(1)) if match else None
+
+
+def test_surface_toggle_shows_the_grid_layer(
+    app: AppTest, library_results: pipeline.Results
+) -> None:
+    grid = library_results.grid
+    assert grid is not None  # the Beispielkreis has a 250 m grid
+    cat = library_results.categories[0]
+    assert _surface_data(_map_script(app)) is None  # off by default
+    app.sidebar.toggle(key="grid_surface").set_value(True).run()
+    assert not app.exception
+    script = _map_script(app)
+    assert 'createPane("ekSurface")' in script
+    assert "250-m-Rasterzellen" in script  # the legend's note
+    data = _surface_data(script)
+    expected = json.loads(logic.grid_surface_text(grid, cat, "car") or "")
+    assert data == expected
+    classes = data["c"][4::5]  # type: ignore[index]
+    assert len(classes) == len(grid.cells)
+    want = maps.classify_minutes(grid.cells[f"{cat}_car_min"])
+    assert classes == [len(maps.BIN_COLORS) if k < 0 else k for k in want.tolist()]
+    # another mode: the surface of that mode
+    app.sidebar.radio(key="mode").set_value("walk").run()
+    assert _surface_data(_map_script(app)) == json.loads(
+        logic.grid_surface_text(grid, cat, "walk") or ""
+    )
+    app.sidebar.toggle(key="grid_surface").set_value(False).run()
+    assert _surface_data(_map_script(app)) is None
+
+
+def _band_areas(bands: gpd.GeoDataFrame) -> dict[str, float]:
+    return {
+        str(b): round(float(a), 6) for b, a in zip(bands["band"], bands["area_km2"], strict=True)
+    }
+
+
+def test_category_bands_match_the_pipeline(
+    app: AppTest, library_results: pipeline.Results, tmp_path: Path
+) -> None:
+    cat = library_results.categories[0]
+    label = library_results.settings.categories()[cat].label
+    expected = pipeline.grid_bands(library_results)
+    app.sidebar.toggle(key="grid_bands").set_value(True).run()
+    assert not app.exception
+    for mode in ("car", "walk"):
+        if mode != "car":
+            app.sidebar.radio(key="mode").set_value(mode).run()
+        key, bands = app.session_state["bands"]
+        assert key == (cat, mode, ())
+        want = expected[(expected["category"] == cat) & (expected["mode"] == mode)]
+        assert len(bands) == len(want) > 1
+        assert _band_areas(bands) == _band_areas(want)
+        assert bands["population"].tolist() == want["population"].tolist()
+        script = _map_script(app)
+        mode_label = {"car": "Auto", "walk": "zu Fuß"}[mode]
+        assert f"Reisezeit-Bänder: {label} ({mode_label})" in script
+    # the GeoPackage download of the shown bands
+    assert "Reisezeit-Bänder als GeoPackage" in [b.proto.label for b in app.get("download_button")]
+    gpkg = logic.bands_gpkg_bytes(bands, workdir=tmp_path)
+    (tmp_path / "b.gpkg").write_bytes(gpkg)
+    back = gpd.read_file(tmp_path / "b.gpkg", layer="reisezeitbaender")
+    assert back.crs.to_epsg() == 25832
+    assert back["band"].tolist() == bands["band"].tolist()
+    assert back.to_crs(3035).area.div(1e6).round(4).tolist() == bands["area_km2"].round(4).tolist()
+
+
+def test_bands_around_all_offers_equal_the_category_bands(
+    app: AppTest, library_results: pipeline.Results
+) -> None:
+    cat = library_results.categories[0]
+    app.sidebar.toggle(key="grid_bands").set_value(True).run()
+    category_bands = app.session_state["bands"][1]
+    pick = app.sidebar.multiselect(key="band_offers")
+    n_offers = int((library_results.offers["category"] == cat).sum())
+    assert len(pick.options) == n_offers
+    # routed on demand to every offer, the nearest of them is the category's nearest
+    pick.set_value(pick.options).run()
+    assert not app.exception
+    key, bands = app.session_state["bands"]
+    assert key[:2] == (cat, "car") and len(key[2]) == n_offers
+    assert _band_areas(bands) == _band_areas(category_bands)
+    assert f"Reisezeit-Bänder: {n_offers} ausgewählte Angebote (Auto)" in _map_script(app)
+    # one offer: never closer than the nearest of all
+    first = sorted(app.sidebar.multiselect(key="band_offers").value)[0]
+    app.sidebar.multiselect(key="band_offers").set_value([first]).run()
+    assert not app.exception
+    one = app.session_state["bands"][1]
+    assert app.session_state["bands"][0] == (cat, "car", (first,))
+    fast = lambda b: float(b.loc[b["band"] == "0–5", "population"].sum())  # noqa: E731
+    assert fast(one) < fast(category_bands)
+    assert set(one["offers"]) == {library_results.offers.set_index("id").loc[first, "name"]}
+
+
+def test_grid_kpi_expander_shows_the_library_numbers(
+    app: AppTest, library_results: pipeline.Results
+) -> None:
+    grid = library_results.grid
+    assert grid is not None
+    cat = library_results.categories[0]
+    expander = next(
+        e for e in app.expander if e.label == "Raster-Kennzahlen (wie Thünen-Landatlas)"
+    )
+    kreis_table, gem_table = (d.value for d in expander.dataframe)
+    k = grid.kreis[(grid.kreis["category"] == cat) & (grid.kreis["mode"] == "car")].iloc[0]
+    row = kreis_table.iloc[0]
+    assert row["Gebiet"] == "Region gesamt"
+    assert row["Einwohner"] == round(k["population"])
+    assert row["Rasterzellen"] == len(grid.cells)
+    assert row["Mittel Minuten (einwohnergewichtet)"] == round(k["pop_mean_min"], 1)
+    assert row["Median Minuten (einwohnergewichtet)"] == round(k["pop_median_min"], 1)
+    for b in (5, 10, 15, 20):
+        assert row[f"Anteil ≤ {b} min (%)"] == round(100 * k[f"share_within_{b}"], 1)
+    assert row["Anteil ohne erreichbares Angebot (%)"] == round(100 * k["share_unreachable"], 1)
+    g = grid.gemeinde[(grid.gemeinde["category"] == cat) & (grid.gemeinde["mode"] == "car")]
+    assert sorted(gem_table["Gemeinde"]) == sorted(g["gemeinde"])
+    assert gem_table["Einwohner"].sum() == pytest.approx(k["population"], abs=len(g))
+    within10 = gem_table["Anteil ≤ 10 min (%)"].tolist()
+    assert within10 == sorted(within10)
+    assert "Gewichtung: Einwohner." in " ".join(c.value for c in expander.caption)
+
+
+def test_online_base_map_choice(app: AppTest) -> None:
+    radio = app.sidebar.radio(key="basemap")
+    assert radio.value == "none"  # offline by default
+    assert "geodatenzentrum" not in _map_script(app)
+    radio.set_value("basemap.de").run()
+    script = _map_script(app)
+    assert (
+        "sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe" in script
+    )
+    assert "GeoBasis-DE / BKG" in script
+    app.sidebar.radio(key="basemap").set_value("osm").run()
+    assert "tile.openstreetmap.org" in _map_script(app)
+
+
+def test_region_without_grid_explains_how_to_enable_it(
+    app: AppTest, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    demo_dir = data_dir / "generated" / "beispielkreis"
+    target = tmp_path / "regions" / "ohne-raster"
+    shutil.copytree(demo_dir, target)
+    toml = target / "region.toml"
+    text = toml.read_text("utf-8")
+    text = re.sub(r"(?m)^(population_grid|grid_cell_m) = .*\n", "", text)
+    toml.write_text(text.replace("Beispielkreis (fiktiv)", "Ohne Raster"), "utf-8")
+    monkeypatch.setenv("ERREICHBARKEIT_REGIONS_DIR", str(tmp_path / "regions"))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    region = at.sidebar.selectbox(key="region")
+    region.set_value(str(toml)).run()
+    assert not at.exception, at.exception
+    hints = " ".join(i.value for i in at.sidebar.info)
+    assert "grid_cell_m = 250" in hints and "population_grid" in hints
+    assert "Regionsdatei" in hints
+    assert not [t for t in at.sidebar.toggle if t.key in ("grid_surface", "grid_bands")]
+    assert "Raster-Kennzahlen (wie Thünen-Landatlas)" not in [e.label for e in at.expander]

@@ -2,7 +2,7 @@
 
 Starts ``streamlit run app.py`` on a free loopback port, opens the page,
 waits for the Leaflet map inside the component iframe, checks the legend,
-changes the Verkehrsmittel and saves a screenshot to
+changes the Verkehrsmittel, switches the grid surface on and saves a screenshot to
 ``test-artifacts/dashboard.png``.  Every request the browser made is read
 from Chrome's performance log: none may go to a host other than the
 loopback server (the map must work without internet).
@@ -176,6 +176,28 @@ def test_dashboard_in_headless_chromium(server: str, browser: webdriver.Chrome) 
             return False
 
     wait.until(legend_says_walk)
+
+    # the travel-time surface of the 250 m grid: one canvas in its own pane
+    browser.switch_to.default_content()
+    surface = wait.until(
+        ec.element_to_be_clickable(
+            (
+                By.XPATH,
+                "//section[@data-testid='stSidebar']//label[contains(., 'Reisezeit-Fläche')]",
+            )
+        )
+    )
+    surface.click()
+
+    def surface_drawn(d: webdriver.Chrome) -> bool:
+        try:
+            _enter_map(d, WebDriverWait(d, 5))
+            return bool(d.find_elements(By.CSS_SELECTOR, ".leaflet-ekSurface-pane canvas"))
+        except Exception:  # the iframe re-mounts while the page updates
+            return False
+
+    wait.until(surface_drawn)
+    assert "Rasterzellen" in browser.find_element(By.CSS_SELECTOR, ".ek-legend").text
     browser.switch_to.default_content()
     artifacts = REPO / "test-artifacts"
     artifacts.mkdir(exist_ok=True)

@@ -76,3 +76,77 @@ def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert set(tt.columns) >= {"origin_id", "destination_id", "mode", "minutes", "km"}
     assert set(tt["mode"]) == {"car", "bike", "walk"}
     assert "Beispielkreis" in captured.out
+
+
+@pytest.fixture(scope="module")
+def demo_region(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from erreichbarkeit.demo import generate_demo
+
+    return generate_demo(tmp_path_factory.mktemp("demo-cli") / "daten").region
+
+
+@pytest.mark.slow
+def test_steckbrief_command_writes_one_pdf_per_gemeinde(
+    demo_region: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "sb"
+    code = main(["steckbrief", "-q", "--config", str(demo_region), "--cache-dir",
+                 str(tmp_path / "cache"), "--mode", "car", "--age", "0-3",
+                 "--out", str(out)])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    pdfs = sorted(p.name for p in out.glob("*.pdf"))
+    assert "kreis.pdf" in pdfs
+    assert len(pdfs) == 9  # 8 fictional Gemeinden + the Kreis
+    assert all((out / p).read_bytes().startswith(b"%PDF") for p in pdfs)
+
+
+@pytest.mark.slow
+def test_standorte_command_suggests_sites(
+    demo_region: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "so"
+    code = main(["standorte", "-q", "--config", str(demo_region), "--cache-dir",
+                 str(tmp_path / "cache"), "--category", "familienzentrum", "--k", "2",
+                 "--out", str(out)])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "Kinder 0–10 Jahre" in captured.out
+    sites = pd.read_excel(out / "standorte.xlsx", sheet_name="Vorschläge")
+    assert len(sites) == 2
+    assert (sites["coverage_gain_children"] > 0).all()
+
+
+@pytest.mark.slow
+def test_szenario_command_compares(
+    demo_region: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from erreichbarkeit.scenarios import Change, new_scenario, save_scenario
+
+    orte = pd.read_csv(demo_region.parent / "angebote.csv", sep=";", encoding="utf-8-sig")
+    kita = orte[orte["Kategorie"] == "Kita"].iloc[0]
+    path = save_scenario(
+        new_scenario("Kita zu", [Change(kind="close", offer_id=str(kita["Nr"]))]),
+        tmp_path / "s.json",
+    )
+    out = tmp_path / "v.xlsx"
+    code = main(["szenario", "-q", "--config", str(demo_region), "--cache-dir",
+                 str(tmp_path / "cache"), "--scenario", str(path), "--category", "kita",
+                 "--out", str(out)])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "Kita zu" in captured.out
+    assert out.is_file()
+
+
+def test_szenario_with_a_broken_file_is_a_one_line_error(
+    demo_region: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "kaputt.json"
+    bad.write_text("{not json", "utf-8")
+    code = main(["szenario", "-q", "--config", str(demo_region), "--cache-dir",
+                 str(tmp_path / "cache"), "--scenario", str(bad),
+                 "--category", "kita"])  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "kaputt.json" in err[0]

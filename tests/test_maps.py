@@ -11,6 +11,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pytest
+from pyproj import Transformer
 from shapely.geometry import LineString, Point, box
 
 from erreichbarkeit import maps
@@ -169,3 +170,113 @@ def test_offer_icon_resolves_old_font_awesome_names() -> None:
         assert "<svg " in maps.offer_icon_svg(icon, "#123456")
     assert "<svg" not in maps.offer_icon_svg("no-such-icon", "#123456")
     assert "<svg" not in maps.offer_icon_svg("../../etc/passwd", "#123456")
+
+
+# -- grid surface, bands, online base maps --------------------------------------------
+
+
+def _surface(page: str) -> dict[str, list[float]]:
+    match = re.search(r"var d = (\{.*?\}), colors", page)
+    assert match, "no grid surface in the map"
+    return dict(json.loads(match.group(1)))
+
+
+@pytest.fixture
+def grid_cells() -> gpd.GeoDataFrame:
+    """Four 250 m INSPIRE cells in EPSG:3035: a 2 × 2 block plus one apart."""
+    x0, y0 = 4_300_000.0, 3_100_000.0
+    corners = [(x0, y0), (x0 + 250, y0), (x0, y0 + 250), (x0 + 1000, y0)]
+    return gpd.GeoDataFrame(
+        {"cell_id": ["a", "b", "c", "d"], "population": [10.0, 20.0, 0.0, 5.0]},
+        geometry=[box(x, y, x + 250, y + 250) for x, y in corners],
+        crs="EPSG:3035",
+    )
+
+
+def test_grid_surface_one_feature_per_cell_with_village_bins(grid_cells) -> None:  # type: ignore[no-untyped-def]
+    minutes = [4.0, 12.5, math.nan, 31.0]
+    data = json.loads(maps.grid_surface_json(grid_cells, minutes))
+    cells = np.asarray(data["c"]).reshape(-1, 5)
+    assert len(cells) == 4  # one feature per cell
+    # classes as for the villages; unreachable = len(BIN_COLORS)
+    assert cells[:, 4].tolist() == [0, 2, 6, 5]
+    # a, b and c (an L of three cells) have 8 distinct corners, d its own 4
+    assert len(data["v"]) // 2 == 8 + 4
+    assert len(set(cells[0, :4]) & set(cells[1, :4])) == 2  # a and b share an edge
+    assert len(set(cells[0, :4]) & set(cells[3, :4])) == 0
+    # corners decode to the cells' corners, counter-clockwise from the lower left
+    v = np.asarray(data["v"]).reshape(-1, 2)
+    lat = data["o"][0] + v[:, 0] * data["s"]
+    lon = data["o"][1] + v[:, 1] * data["s"]
+    to_ll = Transformer.from_crs("EPSG:3035", "EPSG:4326", always_xy=True)
+    for row, geom in zip(cells, grid_cells.geometry, strict=True):
+        x0, y0, x1, y1 = geom.bounds
+        exp_lon, exp_lat = to_ll.transform([x0, x1, x1, x0], [y0, y0, y1, y1])
+        assert np.allclose(lon[row[:4]], exp_lon, atol=0.6e-5)
+        assert np.allclose(lat[row[:4]], exp_lat, atol=0.6e-5)
+
+
+def test_grid_surface_rejects_wrong_length(grid_cells) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match="3 minute values for 4 cells"):
+        maps.grid_surface_json(grid_cells, [1.0, 2.0, 3.0])
+
+
+def test_surface_layer_below_the_vector_layers(small_map_inputs, grid_cells) -> None:  # type: ignore[no-untyped-def]
+    villages, offers, boundaries = small_map_inputs
+    text = maps.grid_surface_json(grid_cells, [4.0, 12.5, math.nan, 31.0])
+    m = maps.build_map(
+        villages, offers=offers, boundaries=boundaries, surface=text, surface_note="Fläche X"
+    )
+    page = maps.map_html(m)
+    names = [c.layer_name for c in m._children.values() if isinstance(c, folium.map.Layer)]
+    assert names == ["Reisezeit-Fläche", "Gemeinden", "Orte", "Angebote"]
+    assert _surface(page) == json.loads(text)
+    assert 'createPane("ekSurface")' in page
+    assert "pane.style.zIndex = 350" in page  # below Leaflet's overlay pane (400)
+    assert "interactive: false" in page
+    assert "Fläche X" in page
+    assert "Fläche X" not in maps.map_html(maps.build_map(villages, surface_note="Fläche X"))
+
+
+def test_bands_layer_with_own_legend(small_map_inputs) -> None:  # type: ignore[no-untyped-def]
+    villages, _, _ = small_map_inputs
+    bands = gpd.GeoDataFrame(
+        {"band": ["0–5", "5–10", "> 20"], "population": [10.0, 5.0, 1.0], "area_km2": [1, 2, 3]},
+        geometry=[
+            box(9.0, 51.0, 9.01, 51.01),
+            box(9.01, 51.0, 9.02, 51.01),
+            box(9.1, 51, 9.2, 51.1),
+        ],
+        crs="EPSG:4326",
+    )
+    page = maps.map_html(maps.build_map(villages, bands=bands, bands_title="Bänder Kita"))
+    props = [f["properties"] for f in json.loads(maps.bands_geojson(bands))["features"]]
+    assert [p["color"] for p in props] == list(maps.BAND_COLORS[:3])
+    assert "Bänder Kita" in page
+    assert "0–5 min" in page and "&gt; 20 min" in page
+    assert 'position: "bottomleft"' in page
+    # the band colours follow the bands' order (fastest first)
+    assert f'"> 20":{{"color":"{maps.BAND_COLORS[2]}","fillColor":"{maps.BAND_COLORS[2]}"}}' in page
+
+
+def test_band_colors_follow_the_village_colours() -> None:
+    assert (*maps.BIN_COLORS[:4], maps.BIN_COLORS[5]) == maps.BAND_COLORS
+    assert maps.band_color(0) == maps.BIN_COLORS[0]
+    assert maps.band_color(9) == maps.BIN_COLORS[5]
+
+
+def test_online_base_maps() -> None:
+    v = gpd.GeoDataFrame(
+        {"id": ["a"], "name": ["A"], "minutes": [1.0]}, geometry=[Point(9, 51)], crs="EPSG:4326"
+    )
+    offline = maps.map_html(maps.build_map(v, basemap="none"))
+    assert "geodatenzentrum" not in offline and "tile.openstreetmap.org" not in offline
+    bkg = maps.map_html(maps.build_map(v, basemap="basemap.de"))
+    assert (
+        "https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/"
+        "de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{z}/{y}/{x}.png"
+    ) in bkg
+    assert "GeoBasis-DE / BKG" in bkg
+    assert "tile.openstreetmap.org" in maps.map_html(maps.build_map(v, basemap="osm"))
+    with pytest.raises(KeyError, match="unknown basemap"):
+        maps.build_map(v, basemap="google")

@@ -8,6 +8,7 @@ error (with ``--verbose`` the traceback is shown).
 from __future__ import annotations
 
 import argparse
+import itertools
 import logging
 import sys
 import time
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from erreichbarkeit import __version__
-from erreichbarkeit.config import MODES, Settings
+from erreichbarkeit.config import AGE_GROUPS, MODES, Settings, age_column
 from erreichbarkeit.errors import ErreichbarkeitError
 
 __all__ = ["main"]
@@ -66,6 +67,95 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
 
 
+def _add_inputs(p: argparse.ArgumentParser) -> None:
+    """The input flags shared by every subcommand that runs an analysis."""
+    p.add_argument(
+        "--config",
+        type=Path,
+        metavar="REGION.toml",
+        help="region file naming all inputs, thresholds and options (see README)",
+    )
+    p.add_argument(
+        "--network",
+        type=Path,
+        metavar="FILE",
+        help="road network: OSM file (.osm.pbf/.osm/.osm.bz2/.osm.gz) or GIS line layer "
+        "(.gpkg/.geojson/.shp) with a highway or OpenMapTiles class column",
+    )
+    p.add_argument(
+        "--roads-layer", metavar="NAME", help="layer of the roads in a GeoPackage network"
+    )
+    p.add_argument(
+        "--places-layer", metavar="NAME", help="layer of the places in a GeoPackage network"
+    )
+    p.add_argument("--pois-layer", metavar="NAME", help="layer of the POIs in a GeoPackage network")
+    p.add_argument(
+        "--boundaries",
+        type=Path,
+        metavar="FILE",
+        help="Gemeinde polygons with AGS and name (default: OSM admin_level=8 relations)",
+    )
+    p.add_argument(
+        "--villages",
+        type=Path,
+        metavar="FILE",
+        help="own villages (points or polygons; default: OSM place=* objects)",
+    )
+    p.add_argument(
+        "--population",
+        type=Path,
+        metavar="FILE",
+        help="population per Gemeinde (CSV with AGS or 12-digit ARS, e.g. Zensus 2022)",
+    )
+    p.add_argument(
+        "--offers",
+        action="append",
+        metavar="FILE|osm",
+        help="offers: a CSV/XLSX list, or 'osm' for OSM POIs; repeat or comma-separate "
+        "(default: osm)",
+    )
+    p.add_argument(
+        "--modes",
+        type=_csv_list,
+        metavar="car,bike,walk",
+        help=f"modes to compute (default: {','.join(MODES)})",
+    )
+    p.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="cache of prepared networks (default: data/cache)",
+    )
+    p.add_argument(
+        "--max-snap-m",
+        type=float,
+        metavar="M",
+        help="flag villages/offers further than this from the network (default 500)",
+    )
+    p.add_argument(
+        "--cutoff",
+        type=float,
+        metavar="MIN",
+        help="leave pairs slower than this out of the long table (default 90)",
+    )
+    p.add_argument("--name", help="region name for titles and exports")
+    p.add_argument(
+        "--grid",
+        type=float,
+        metavar="CELL_M",
+        help="also compute the population grid surface with cells of CELL_M metres "
+        "(e.g. 250, as the Thünen-Landatlas): minutes per cell, Gemeinde and Kreis "
+        "indicators, travel-time bands",
+    )
+    p.add_argument(
+        "--population-grid",
+        type=Path,
+        metavar="FILE",
+        help="population grid for --grid (Zensus-style CSV/parquet with x_mp, y_mp "
+        "in EPSG:3035 and Einwohner, or a GeoPackage of cells)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = argparse.ArgumentParser(
@@ -88,92 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
             "region file (--config) or the inputs as flags; flags override the region file."
         ),
     )
-    a.add_argument(
-        "--config",
-        type=Path,
-        metavar="REGION.toml",
-        help="region file naming all inputs, thresholds and options (see README)",
-    )
-    a.add_argument(
-        "--network",
-        type=Path,
-        metavar="FILE",
-        help="road network: OSM file (.osm.pbf/.osm/.osm.bz2/.osm.gz) or GIS line layer "
-        "(.gpkg/.geojson/.shp) with a highway or OpenMapTiles class column",
-    )
-    a.add_argument(
-        "--roads-layer", metavar="NAME", help="layer of the roads in a GeoPackage network"
-    )
-    a.add_argument(
-        "--places-layer", metavar="NAME", help="layer of the places in a GeoPackage network"
-    )
-    a.add_argument("--pois-layer", metavar="NAME", help="layer of the POIs in a GeoPackage network")
-    a.add_argument(
-        "--boundaries",
-        type=Path,
-        metavar="FILE",
-        help="Gemeinde polygons with AGS and name (default: OSM admin_level=8 relations)",
-    )
-    a.add_argument(
-        "--villages",
-        type=Path,
-        metavar="FILE",
-        help="own villages (points or polygons; default: OSM place=* objects)",
-    )
-    a.add_argument(
-        "--population",
-        type=Path,
-        metavar="FILE",
-        help="population per Gemeinde (CSV with AGS or 12-digit ARS, e.g. Zensus 2022)",
-    )
-    a.add_argument(
-        "--offers",
-        action="append",
-        metavar="FILE|osm",
-        help="offers: a CSV/XLSX list, or 'osm' for OSM POIs; repeat or comma-separate "
-        "(default: osm)",
-    )
-    a.add_argument(
-        "--modes",
-        type=_csv_list,
-        metavar="car,bike,walk",
-        help=f"modes to compute (default: {','.join(MODES)})",
-    )
+    _add_inputs(a)
     a.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: out)")
-    a.add_argument(
-        "--cache-dir",
-        type=Path,
-        metavar="DIR",
-        help="cache of prepared networks (default: data/cache)",
-    )
-    a.add_argument(
-        "--max-snap-m",
-        type=float,
-        metavar="M",
-        help="flag villages/offers further than this from the network (default 500)",
-    )
-    a.add_argument(
-        "--cutoff",
-        type=float,
-        metavar="MIN",
-        help="leave pairs slower than this out of the long table (default 90)",
-    )
-    a.add_argument("--name", help="region name for titles and exports")
-    a.add_argument(
-        "--grid",
-        type=float,
-        metavar="CELL_M",
-        help="also compute the population grid surface with cells of CELL_M metres "
-        "(e.g. 250, as the Thünen-Landatlas): minutes per cell, Gemeinde and Kreis "
-        "indicators, travel-time bands",
-    )
-    a.add_argument(
-        "--population-grid",
-        type=Path,
-        metavar="FILE",
-        help="population grid for --grid (Zensus-style CSV/parquet with x_mp, y_mp "
-        "in EPSG:3035 and Einwohner, or a GeoPackage of cells)",
-    )
     _add_common(a)
 
     d = sub.add_parser(
@@ -233,6 +239,116 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--offline", action="store_true", help="never download; local files only")
     _add_common(p)
 
+    sb = sub.add_parser(
+        "steckbrief",
+        help="one-page PDF per Gemeinde (and for the whole Kreis) for the steering group",
+        description=(
+            "Run the analysis and write one A4 PDF per Gemeinde plus kreis.pdf: map of the "
+            "villages coloured by minutes, key figures for the age group, the worst-served "
+            "villages per category, sources."
+        ),
+    )
+    _add_inputs(sb)
+    sb.add_argument("--mode", default="car", choices=MODES, help="mode (default car)")
+    sb.add_argument("--age", default="0-3", choices=AGE_GROUPS, help="age group (default 0-3)")
+    sb.add_argument(
+        "--categories",
+        type=_csv_list,
+        metavar="kita,hebamme",
+        help="categories (default: those serving the age group)",
+    )
+    sb.add_argument(
+        "--out",
+        type=Path,
+        default=Path("out/steckbriefe"),
+        metavar="DIR",
+        help="output folder (default: out/steckbriefe)",
+    )
+    _add_common(sb)
+
+    sz = sub.add_parser(
+        "szenario",
+        help="what-if: apply a scenario file (add, move, close offers) and compare",
+        description=(
+            "Run the analysis, apply the changes of a scenario file (JSON, as saved by the "
+            "dashboard) recomputing only what changed, and write the comparison (key figures "
+            "before/after, villages that move within or beyond the threshold) as xlsx."
+        ),
+    )
+    _add_inputs(sz)
+    sz.add_argument(
+        "--scenario",
+        type=Path,
+        required=True,
+        action="append",
+        metavar="FILE",
+        help="scenario file; give it twice to compare two scenarios side by side",
+    )
+    sz.add_argument("--category", required=True, help="category to compare, e.g. kinderarzt")
+    sz.add_argument("--mode", default="car", choices=MODES, help="mode (default car)")
+    sz.add_argument("--age", default="0-3", choices=AGE_GROUPS, help="age group (default 0-3)")
+    sz.add_argument(
+        "--out",
+        type=Path,
+        default=Path("out/szenario.xlsx"),
+        metavar="FILE.xlsx",
+        help="comparison workbook (default: out/szenario.xlsx)",
+    )
+    _add_common(sz)
+
+    so = sub.add_parser(
+        "standorte",
+        help="suggest sites for k new offers (maximal covering or p-median)",
+        description=(
+            "Suggest where the next K offers of a category should go so that the most children "
+            "of its age groups reach one within the threshold (MCLP), or so that their average "
+            "travel time is least (p-median); existing offers stay. Candidates: the villages, "
+            "own candidate points (--candidates), or both."
+        ),
+    )
+    _add_inputs(so)
+    so.add_argument("--category", required=True, help="category, e.g. familienzentrum")
+    so.add_argument("--k", type=int, default=1, help="number of new sites (default 1)")
+    so.add_argument("--mode", default="car", choices=MODES, help="mode (default car)")
+    so.add_argument(
+        "--model",
+        default="mclp",
+        choices=("mclp", "pmedian"),
+        help="mclp: most children within the threshold; pmedian: least travel time",
+    )
+    so.add_argument(
+        "--threshold",
+        type=float,
+        metavar="MIN",
+        help="threshold minutes (default: the category's threshold for the mode)",
+    )
+    so.add_argument(
+        "--candidates",
+        type=Path,
+        metavar="FILE",
+        help="own candidate sites (points: GIS layer or CSV/XLSX with coordinates)",
+    )
+    so.add_argument(
+        "--only-candidates",
+        action="store_true",
+        help="use only --candidates, not the villages, as candidate sites",
+    )
+    so.add_argument(
+        "--time-limit",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="solver time limit in seconds (default 30)",
+    )
+    so.add_argument(
+        "--out",
+        type=Path,
+        default=Path("out/standorte"),
+        metavar="DIR",
+        help="output folder for standorte.xlsx and standorte.gpkg (default: out/standorte)",
+    )
+    _add_common(so)
+
     r = sub.add_parser(
         "regions",
         help="list the built-in region files",
@@ -268,11 +384,11 @@ def _settings_from_args(args: argparse.Namespace) -> Settings:
         overrides["offers"] = tuple(v for item in args.offers for v in _csv_list(item))
     if args.modes:
         overrides["modes"] = tuple(args.modes)
-    if args.grid is not None:
+    if getattr(args, "grid", None) is not None:
         overrides["grid_cell_m"] = args.grid
-    if args.population_grid is not None:
+    if getattr(args, "population_grid", None) is not None:
         overrides["population_grid"] = args.population_grid
-    if args.out:
+    if args.command == "analyse" and args.out:
         overrides["out_dir"] = args.out
     if args.cache_dir:
         overrides["cache_dir"] = args.cache_dir
@@ -375,6 +491,115 @@ def _prepare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _steckbrief(args: argparse.Namespace) -> int:
+    from erreichbarkeit import pipeline, steckbrief  # noqa: PLC0415
+
+    settings = _settings_from_args(args)
+    progress = None if args.quiet else _Progress(sys.stderr)
+    results = pipeline.run(settings, progress=progress)
+    paths = steckbrief.write_steckbriefe(
+        results, args.out, mode=args.mode, age_group=args.age, categories=args.categories,
+        progress=progress,
+    )  # fmt: skip
+    sys.stdout.write(f"{len(paths)} Steckbriefe in {args.out}\n")
+    for path in paths:
+        sys.stdout.write(f"  {path}\n")
+    return EXIT_OK
+
+
+def _szenario(args: argparse.Namespace) -> int:
+    from erreichbarkeit import pipeline, scenarios  # noqa: PLC0415
+
+    settings = _settings_from_args(args)
+    progress = None if args.quiet else _Progress(sys.stderr)
+    results = pipeline.run(settings, progress=progress)
+    routers = pipeline.make_routers(results)
+    index = None
+    if len(results.inputs.addresses):
+        from erreichbarkeit.geocode import AddressIndex  # noqa: PLC0415
+
+        index = AddressIndex(results.inputs.addresses)
+    applied = [
+        scenarios.apply_scenario(
+            results, scenarios.load_scenario(path), routers, address_index=index
+        )
+        for path in args.scenario[:2]
+    ]
+    choice = {"category": args.category, "mode": args.mode, "age_group": args.age}
+    delta = scenarios.compare(results, applied[0], **choice)
+    side = (
+        scenarios.compare_two(applied[0], applied[1], base=results, **choice)
+        if len(applied) == 2
+        else None
+    )
+    path = scenarios.export_comparison(args.out, delta, base=results, side_by_side=side)
+    sys.stdout.write(delta.summary_de + "\n")
+    sys.stdout.write(f"Vergleich: {path}\n")
+    return EXIT_OK
+
+
+def _standorte(args: argparse.Namespace) -> int:
+    import pandas as pd  # noqa: PLC0415
+
+    from erreichbarkeit import export, inputs, locations, pipeline  # noqa: PLC0415
+
+    settings = _settings_from_args(args)
+    progress = None if args.quiet else _Progress(sys.stderr)
+    results = pipeline.run(settings, progress=progress)
+    table = results.settings.categories()
+    if args.category not in results.categories:
+        msg = f"no offers of category {args.category!r} in this region"
+        raise ErreichbarkeitError(
+            msg, expected=", ".join(results.categories),
+            message_de=f"Keine Angebote der Kategorie „{args.category}“ in dieser Region",
+        )  # fmt: skip
+    villages = results.villages.copy()
+    groups = table[args.category].age_groups
+    bounds = sorted((int(g.split("-")[0]), int(g.split("-")[1])) for g in groups)
+    contiguous = all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
+    # children_<lo>_<hi> reads as "Kinder lo–hi Jahre" in the model's German text
+    demand = f"children_{bounds[0][0]}_{bounds[-1][1]}" if contiguous else "demand"
+    villages[demand] = villages[[age_column(g) for g in groups]].sum(axis=1)
+    own = inputs.read_villages(args.candidates) if args.candidates else None
+    candidates = locations.candidate_sites(None if args.only_candidates else villages, own)
+    router = pipeline.prepare_router(settings, results.inputs.network_osm, args.mode)
+    tt = locations.candidate_travel_times(
+        {args.mode: router}, villages, candidates, mode=args.mode,
+        cutoff_minutes=settings.routing.cutoff_minutes, max_snap_m=settings.routing.max_snap_m,
+    )  # fmt: skip
+    existing = results.travel_times[results.travel_times["mode"] == args.mode]
+    both = pd.concat([existing, tt], ignore_index=True)
+    offer_ids = results.offers.loc[results.offers["category"] == args.category, "id"].tolist()
+    threshold = args.threshold or settings.threshold(args.category, args.mode)
+    suggestion = locations.suggest_locations(
+        both, villages, offer_ids, candidates=candidates, k=args.k, threshold=threshold,
+        demand_column=demand, model=args.model, time_limit_s=args.time_limit,
+        mode=args.mode, label=table[args.category].label,
+    )  # fmt: skip
+    out = Path(args.out)
+    summary = pd.DataFrame(
+        [
+            ("Ziel", suggestion.objective),
+            ("Hinweis", suggestion.note),
+            ("Kinder erreicht vorher", f"{suggestion.covered_before:.0f}"),
+            ("Kinder erreicht nachher", f"{suggestion.covered_after:.0f}"),
+            ("Kandidaten geprüft", str(suggestion.candidates_considered)),
+            ("Rechenzeit Löser (s)", f"{suggestion.solver_seconds:.1f}"),
+        ],
+        columns=["Thema", "Beschreibung"],
+    )
+    export.write_excel(out / "standorte.xlsx", {"Vorschläge": suggestion.sites}, methodik=summary)
+    if len(suggestion.sites):
+        export.write_geopackage(out / "standorte.gpkg", {"vorschlaege": suggestion.sites})
+    sys.stdout.write(suggestion.objective + "\n")
+    if suggestion.note:
+        sys.stdout.write(suggestion.note + "\n")
+    for row in suggestion.sites.itertuples(index=False):
+        sys.stdout.write(f"  {row.rank}. {row.name}: +{row.coverage_gain_children:.0f} Kinder\n")
+    sys.stdout.write(f"Ergebnis: {out / 'standorte.xlsx'}\n")
+    return EXIT_OK
+
+
 def _regions() -> int:
     from erreichbarkeit import prepare  # noqa: PLC0415
 
@@ -397,6 +622,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo(args)
         if args.command == "prepare":
             return _prepare(args)
+        if args.command == "steckbrief":
+            return _steckbrief(args)
+        if args.command == "szenario":
+            return _szenario(args)
+        if args.command == "standorte":
+            return _standorte(args)
         return _regions()
     except ErreichbarkeitError as exc:
         # the command line speaks German to its users, like the exports

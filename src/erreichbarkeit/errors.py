@@ -21,6 +21,8 @@ __all__ = [
     "MissingColumnError",
     "NetworkError",
     "RoutingError",
+    "ScenarioError",
+    "ScenarioFileError",
     "UnknownCategoryError",
 ]
 
@@ -137,3 +139,14 @@ class ConfigError(ErreichbarkeitError):
 
 class RoutingError(ErreichbarkeitError):
     """The routing engine failed (preprocessing or a query)."""
+
+
+class ScenarioError(InputDataError):
+    """A change of a what-if scenario cannot be applied (unknown offer, outside the region …)."""
+
+
+class ScenarioFileError(ConfigError):
+    """A scenario file is unreadable or has a wrong key, type or version.
+
+    Its :attr:`column` holds the key (``changes[2].lon``).
+    """

@@ -15,7 +15,19 @@ icons as inline SVG from the ``xstatic-font-awesome`` wheel (no web font, no
 awesome-markers plugin, no Bootstrap needed).  ``data:`` URIs work both in a
 standalone HTML file and in streamlit-folium's component, which loads
 ``default_js`` entries as ``<script src=…>``.  No background tiles are added
-unless ``basemap=True`` (OpenStreetMap tiles need the internet).
+unless asked for (``basemap="basemap.de"`` or ``"osm"``; both need the
+internet).
+
+Grid surface and bands
+----------------------
+The population grid surface (:mod:`erreichbarkeit.grid`, ~10⁴–10⁵ cells)
+is drawn by :class:`GridSurfaceLayer` from a compact JSON text
+(:func:`grid_surface_json`: shared cell corners once, then four corner
+indices and the minute class per cell), merged per class into one canvas
+path in a pane below the vector layers — no folium object per cell.  The
+travel-time bands (:mod:`erreichbarkeit.bands`, a handful of polygons with
+holes) are plain GeoJSON in a :class:`GeoJsonText` layer with their own
+legend (:func:`bands_legend_html`).
 """
 
 from __future__ import annotations
@@ -28,6 +40,8 @@ import logging
 import math
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
@@ -40,22 +54,31 @@ import pandas as pd
 import shapely
 from branca.element import MacroElement
 from jinja2 import Template
+from pyproj import Transformer
 
 from erreichbarkeit.config import Category
 
 __all__ = [
+    "BAND_COLORS",
+    "BASEMAPS",
     "BIN_COLORS",
     "BIN_EDGES",
     "UNREACHABLE_COLOR",
     "UNREACHABLE_LABEL",
+    "Basemap",
     "GeoJsonText",
+    "GridSurfaceLayer",
     "Legend",
     "OfferLayer",
     "VillageLayer",
+    "band_color",
+    "bands_geojson",
+    "bands_legend_html",
     "bin_labels",
     "build_map",
     "classify_minutes",
     "geojson_text",
+    "grid_surface_json",
     "legend_html",
     "map_html",
     "minutes_color",
@@ -73,6 +96,62 @@ BIN_COLORS: tuple[str, ...] = ("#1a9850", "#91cf60", "#d9ef8b", "#fee08b", "#fc8
 #: Colour of villages without a reachable offer.
 UNREACHABLE_COLOR = "#9e9e9e"
 UNREACHABLE_LABEL = "nicht erreichbar"
+#: Colours of the travel-time bands 0–5, 5–10, 10–15, 15–20, > 20 min (the
+#: village colours of the same minutes; the open band takes the darkest red).
+BAND_COLORS: tuple[str, ...] = (*BIN_COLORS[:4], BIN_COLORS[5])
+
+
+@dataclass(frozen=True)
+class Basemap:
+    """An online background map (XYZ tiles).
+
+    Attributes
+    ----------
+    label
+        Name in the layer control.
+    url
+        Tile URL template (``{z}``, ``{x}``, ``{y}``).
+    attribution
+        HTML attribution shown in the map corner (the provider's terms).
+    max_zoom
+        Highest zoom level the service delivers.
+    """
+
+    label: str
+    url: str
+    attribution: str
+    max_zoom: int
+
+
+#: Online background maps by key (``"basemap.de"``, ``"osm"``).  basemap.de
+#: Web Raster is the official German web map of the BKG and the surveying
+#: offices (WMTS in Web Mercator, licence dl-de/by-2-0: attribution
+#: "© GeoBasis-DE / BKG (year)").
+BASEMAPS: Mapping[str, Basemap] = MappingProxyType(
+    {
+        "basemap.de": Basemap(
+            label="basemap.de",
+            url=(
+                "https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/"
+                "de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{z}/{y}/{x}.png"
+            ),
+            attribution=(
+                f"&copy; GeoBasis-DE / BKG ({date.today().year}), "
+                '<a href="https://www.govdata.de/dl-de/by-2-0">dl-de/by-2-0</a>'
+            ),
+            max_zoom=18,
+        ),
+        "osm": Basemap(
+            label="OpenStreetMap",
+            url="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            attribution=(
+                '&copy; <a href="https://www.openstreetmap.org/copyright">'
+                "OpenStreetMap</a>-Mitwirkende"
+            ),
+            max_zoom=19,
+        ),
+    }
+)
 
 
 def _fmt(x: float) -> str:
@@ -255,7 +334,7 @@ class Legend(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.control({position: "bottomright"});
+        var {{ this.get_name() }} = L.control({position: {{ this.position_json }}});
         {{ this.get_name() }}.onAdd = function (map) {
             var div = L.DomUtil.create("div", "ek-legend");
             div.innerHTML = {{ this.html_json }};
@@ -267,10 +346,11 @@ class Legend(MacroElement):
         """
     )
 
-    def __init__(self, legend_html: str) -> None:
+    def __init__(self, legend_html: str, *, position: str = "bottomright") -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "Legend"
         self.legend_html = legend_html
+        self.position_json = json.dumps(position)
         # json.dumps gives a JS string literal; "</" is escaped so the HTML
         # cannot close the surrounding <script>.
         self.html_json = json.dumps(legend_html, ensure_ascii=False).replace("</", "<\\/")
@@ -282,15 +362,22 @@ def legend_html(
     edges: Sequence[float] = BIN_EDGES,
     categories: Sequence[Category] = (),
     font_px: int = 12,
+    note: str = "",
 ) -> str:
     """The legend's HTML: minute classes, "nicht erreichbar", offer categories.
 
-    ``font_px`` scales text and symbols (the meeting view uses a larger legend).
+    ``font_px`` scales text and symbols (the meeting view uses a larger legend);
+    ``note`` is a small line under the title (e.g. that a grid surface is shown).
     """
     sym = int(font_px)
     rows = [
         f'<div style="font-weight:bold;margin-bottom:4px">{html.escape(title)}</div>',
     ]
+    if note:
+        rows.append(
+            f'<div style="font-size:{max(sym - 2, 9)}px;margin-bottom:4px;max-width:240px">'
+            f"{html.escape(note)}</div>"
+        )
     swatch = (
         f'<span style="display:inline-block;width:{sym}px;height:{sym}px;border-radius:50%;'
         'background:{c};border:1px solid #555;margin-right:6px;vertical-align:middle"></span>'
@@ -538,6 +625,188 @@ def geojson_text(gdf: gpd.GeoDataFrame, columns: Sequence[str] = (), *, digits: 
     return str(out.to_json(drop_id=True, ensure_ascii=False))
 
 
+class GridSurfaceLayer(_DataLayer):
+    """Grid cells filled by their minute class, drawn on one canvas below the vectors.
+
+    The cells come as the compact text of :func:`grid_surface_json`.  The
+    script merges the cells of each class into one multi-polygon (seven
+    canvas paths instead of one object per cell; adjacent squares do not
+    overlap, so the fill is exact) in an own pane under Leaflet's overlay
+    pane: roads, boundaries and villages stay on top and clickable, and the
+    surface never takes a click.
+
+    Parameters
+    ----------
+    surface_json
+        Text from :func:`grid_surface_json`.
+    name
+        Name in the layer control.
+    opacity
+        Fill opacity of the cells.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.featureGroup();
+        (function (group, map) {
+            var d = {{ this.surface_json }}, colors = {{ this.colors_json }};
+            if (!map.getPane("ekSurface")) {
+                var pane = map.createPane("ekSurface");
+                pane.style.zIndex = 350;
+                pane.style.pointerEvents = "none";
+            }
+            var renderer = L.canvas({pane: "ekSurface", padding: 0.3});
+            var v = d.v, c = d.c, la0 = d.o[0], lo0 = d.o[1], s = d.s;
+            function pt(i) { return [la0 + v[2 * i] * s, lo0 + v[2 * i + 1] * s]; }
+            var parts = colors.map(function () { return []; });
+            for (var i = 0; i < c.length; i += 5) {
+                parts[c[i + 4]].push([[pt(c[i]), pt(c[i + 1]), pt(c[i + 2]), pt(c[i + 3])]]);
+            }
+            for (var k = 0; k < parts.length; k++) {
+                if (parts[k].length === 0) { continue; }
+                L.polygon(parts[k], {
+                    renderer: renderer, pane: "ekSurface", stroke: false,
+                    fill: true, fillColor: colors[k], fillOpacity: {{ this.opacity }},
+                    interactive: false
+                }).addTo(group);
+            }
+        })({{ this.get_name() }}, {{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self, surface_json: str, *, name: str = "Reisezeit-Fläche", opacity: float = 0.55
+    ) -> None:
+        super().__init__(name)
+        self._name = "GridSurfaceLayer"
+        self.surface_json = surface_json.replace("</", "<\\/")
+        self.colors_json = _js_json([*BIN_COLORS, UNREACHABLE_COLOR])
+        self.opacity = float(opacity)
+
+
+def grid_surface_json(
+    cells: gpd.GeoDataFrame,
+    minutes: Any,
+    *,
+    edges: Sequence[float] = BIN_EDGES,
+    digits: int = 5,
+) -> str:
+    """Grid cells and their minute classes as compact JSON for :class:`GridSurfaceLayer`.
+
+    Each cell is taken as the rectangle of its bounds in its own CRS (the
+    INSPIRE cells of :mod:`erreichbarkeit.grid` are squares in EPSG:3035).
+    Neighbouring cells share corners, so the distinct corners are projected
+    to lon/lat once and stored once; a cell is then five integers.  A plain
+    GeoJSON of 30 000 squares would be about three times larger and take
+    seconds to parse into Leaflet layers.
+
+    Parameters
+    ----------
+    cells
+        Grid cells (polygons, with a CRS).
+    minutes
+        Minutes per cell, same order and length as ``cells`` (NaN = no
+        reachable offer, drawn in :data:`UNREACHABLE_COLOR`).
+    edges
+        Upper edges of the minute classes (as for the villages).
+    digits
+        Decimal places of the corner coordinates (5 ≈ 1 m).
+
+    Returns
+    -------
+    str
+        JSON ``{"o": [lat0, lon0], "s": step, "v": [dlat, dlon, …],
+        "c": [i0, i1, i2, i3, class, …]}``: corner *j* is at
+        ``(lat0 + v[2j]·step, lon0 + v[2j+1]·step)``; each cell lists its
+        corners counter-clockwise from the lower left and its class, an
+        index into ``[*BIN_COLORS, UNREACHABLE_COLOR]`` (unreachable =
+        ``len(BIN_COLORS)``).  Cells without geometry are left out.
+
+    Raises
+    ------
+    ValueError
+        ``minutes`` does not have one value per cell.
+    """
+    t = np.asarray(minutes, dtype="float64").reshape(-1)
+    if t.size != len(cells):
+        msg = f"{t.size} minute values for {len(cells)} cells"
+        raise ValueError(msg)
+    geoms = cells.geometry.to_numpy()
+    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    k = classify_minutes(t[keep], edges)
+    k = np.where(k < 0, len(BIN_COLORS), k)
+    b = shapely.bounds(geoms[keep])  # minx, miny, maxx, maxy
+    # corners counter-clockwise from the lower left, 4 per cell
+    xs = np.stack([b[:, 0], b[:, 2], b[:, 2], b[:, 0]], axis=1).reshape(-1)
+    ys = np.stack([b[:, 1], b[:, 1], b[:, 3], b[:, 3]], axis=1).reshape(-1)
+    scale = 100.0 if cells.crs is not None and cells.crs.is_projected else 1e7
+    key = np.stack([np.round(xs * scale), np.round(ys * scale)], axis=1)
+    uniq, inverse = np.unique(key, axis=0, return_inverse=True)
+    ux, uy = uniq[:, 0] / scale, uniq[:, 1] / scale
+    if cells.crs is not None and not cells.crs.equals("EPSG:4326"):
+        to_ll = Transformer.from_crs(cells.crs, "EPSG:4326", always_xy=True)
+        lon, lat = to_ll.transform(ux, uy)
+    else:
+        lon, lat = ux, uy
+    step = 10.0 ** (-digits)
+    ilat = np.round(np.asarray(lat) / step).astype("int64")
+    ilon = np.round(np.asarray(lon) / step).astype("int64")
+    o_lat = int(ilat.min()) if ilat.size else 0
+    o_lon = int(ilon.min()) if ilon.size else 0
+    v = np.stack([ilat - o_lat, ilon - o_lon], axis=1).reshape(-1)
+    c = np.concatenate([inverse.reshape(-1, 4), k.reshape(-1, 1)], axis=1).reshape(-1)
+    # ints straight from numpy's text formatting: json.dumps of 10⁵ Python ints
+    # is several times slower
+    return (
+        f'{{"o":[{round(o_lat * step, digits)},{round(o_lon * step, digits)}],'
+        f'"s":{step!r},"v":[{",".join(map(str, v.tolist()))}],'
+        f'"c":[{",".join(map(str, c.tolist()))}]}}'
+    )
+
+
+def band_color(index: int) -> str:
+    """Colour of band ``index`` (0 = fastest; the last colour for any later band)."""
+    return BAND_COLORS[min(max(int(index), 0), len(BAND_COLORS) - 1)]
+
+
+def bands_geojson(bands: gpd.GeoDataFrame, *, digits: int = 5) -> str:
+    """Travel-time bands (:func:`erreichbarkeit.bands.travel_time_bands`) as GeoJSON text.
+
+    Adds the property ``color`` per band (fastest first, :func:`band_color`)
+    and keeps ``band``, ``population`` and ``area_km2``.
+    """
+    out = bands.copy()
+    out["color"] = [band_color(i) for i in range(len(out))]
+    return geojson_text(out, ("band", "color", "population", "area_km2"), digits=digits)
+
+
+def bands_legend_html(
+    title: str, labels: Sequence[str], *, font_px: int = 12, note: str = ""
+) -> str:
+    """Legend of the band layer: one swatch per band label (fastest first)."""
+    sym = int(font_px)
+    rows = [f'<div style="font-weight:bold;margin-bottom:4px">{html.escape(title)}</div>']
+    swatch = (
+        f'<span style="display:inline-block;width:{sym + 4}px;height:{sym}px;'
+        "background:{c};opacity:.75;border:1px solid #555;margin-right:6px;"
+        'vertical-align:middle"></span>'
+    )
+    for i, label in enumerate(labels):
+        rows.append(f"<div>{swatch.format(c=band_color(i))}{html.escape(label)} min</div>")
+    if note:
+        rows.append(
+            f'<div style="font-size:{max(sym - 2, 9)}px;margin-top:4px;max-width:220px">'
+            f"{html.escape(note)}</div>"
+        )
+    return (
+        '<div style="background:white;padding:8px 10px;border-radius:6px;'
+        "box-shadow:0 0 6px rgba(0,0,0,.3);color:#222;"
+        f'font:{sym}px/1.5 sans-serif">' + "".join(rows) + "</div>"
+    )
+
+
 def village_rows(
     villages: gpd.GeoDataFrame,
     *,
@@ -621,17 +890,24 @@ def build_map(
     categories: Mapping[str, Category] | None = None,
     legend_title: str = "Minuten zum nächsten Angebot",
     edges: Sequence[float] = BIN_EDGES,
-    basemap: bool = False,
+    basemap: bool | str | None = False,
     selected_id: str | None = None,
     offline: bool = True,
     height: int | str = "100%",
     bounds: tuple[float, float, float, float] | None = None,
     legend_font_px: int = 12,
+    surface: str | None = None,
+    surface_note: str = "",
+    bands: gpd.GeoDataFrame | str | None = None,
+    bands_title: str = "Reisezeit-Bänder",
+    bands_labels: Sequence[str] | None = None,
+    bands_note: str = "",
 ) -> folium.Map:
     """Build the folium map.
 
-    Layers from bottom to top: roads (offline base layer), Gemeinden,
-    villages, offers; each can be switched off in the layer control.
+    Layers from bottom to top: grid surface (own pane below the others),
+    roads (offline base layer), travel-time bands, Gemeinden, villages,
+    offers; each can be switched off in the layer control.
 
     Parameters
     ----------
@@ -656,7 +932,9 @@ def build_map(
     edges
         Upper edges of the minute classes.
     basemap
-        Add OpenStreetMap tiles (needs the internet).
+        Online background tiles (need the internet): a key of
+        :data:`BASEMAPS` (``"basemap.de"``, ``"osm"``); ``True`` means
+        ``"osm"``; ``False``, ``None``, ``""`` or ``"none"``: none (offline).
     selected_id
         Village drawn with a thick outline.
     offline
@@ -668,10 +946,27 @@ def build_map(
         the extent of villages, offers and (GeoDataFrame) boundaries.
     legend_font_px
         Font size of the legend (the meeting view uses a larger one).
+    surface
+        Grid cells coloured by minutes: the text of :func:`grid_surface_json`
+        (drawn with the village classes ``edges``).
+    surface_note
+        A line under the legend title explaining the surface.
+    bands
+        Travel-time bands (:func:`erreichbarkeit.bands.travel_time_bands`,
+        fastest first) or their text from :func:`bands_geojson`; drawn
+        semi-transparent with their own legend (bottom left).
+    bands_title, bands_labels, bands_note
+        Title, band labels (default: those of ``bands``, or 0–5 … > 20 for
+        text) and a note line of the band legend.
 
     Returns
     -------
     folium.Map
+
+    Raises
+    ------
+    KeyError
+        An unknown ``basemap`` key.
     """
     from erreichbarkeit import basemap as base  # noqa: PLC0415
 
@@ -690,11 +985,22 @@ def build_map(
     m = folium.Map(
         location=center,
         zoom_start=11,
-        tiles="OpenStreetMap" if basemap else None,
+        tiles=None,
         control_scale=True,
         height=height,
         prefer_canvas=False,
     )
+    key = _basemap_key(basemap)
+    if key is not None:
+        tiles = BASEMAPS[key]
+        folium.TileLayer(
+            tiles=tiles.url,
+            attr=tiles.attribution,
+            name=tiles.label,
+            max_zoom=tiles.max_zoom,
+            max_native_zoom=tiles.max_zoom,
+            control=False,
+        ).add_to(m)
     if offline:
         js, css = offline_assets()
         if js:
@@ -704,6 +1010,8 @@ def build_map(
     if finite:
         m.fit_bounds([[miny, minx], [maxy, maxx]])
 
+    if surface is not None:
+        GridSurfaceLayer(surface).add_to(m)
     if roads is not None and (isinstance(roads, str) or len(roads)):
         text = roads if isinstance(roads, str) else base.roads_geojson(roads)
         styles = {
@@ -714,6 +1022,29 @@ def build_map(
             name="Straßen",
             style={"opacity": 0.9, "lineCap": "round"},
             style_by=("road_class", styles),
+        ).add_to(m)
+    if bands is not None and (isinstance(bands, str) or len(bands)):
+        if isinstance(bands, str):
+            text = bands
+            labels = list(bands_labels or ("0–5", "5–10", "10–15", "15–20", "> 20"))
+        else:
+            text = bands_geojson(bands)
+            labels = list(bands_labels or bands["band"].astype(str))
+        GeoJsonText(
+            text,
+            name=bands_title,
+            style={"weight": 0.8, "opacity": 0.9, "fillOpacity": 0.45},
+            style_by=(
+                "band",
+                {
+                    lab: {"color": band_color(i), "fillColor": band_color(i)}
+                    for i, lab in enumerate(labels)
+                },
+            ),
+        ).add_to(m)
+        Legend(
+            bands_legend_html(bands_title, labels, font_px=legend_font_px, note=bands_note),
+            position="bottomleft",
         ).add_to(m)
     if boundaries is not None and (isinstance(boundaries, str) or len(boundaries)):
         text = (
@@ -730,11 +1061,28 @@ def build_map(
         layer, used = _offer_layer(offers, cats)
         layer.add_to(m)
     used.sort(key=lambda c: c.order)
-    Legend(legend_html(legend_title, edges=edges, categories=used, font_px=legend_font_px)).add_to(
-        m
-    )
+    Legend(
+        legend_html(
+            legend_title,
+            edges=edges,
+            categories=used,
+            font_px=legend_font_px,
+            note=surface_note if surface is not None else "",
+        )
+    ).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
+
+
+def _basemap_key(basemap: bool | str | None) -> str | None:
+    if basemap is True:
+        return "osm"
+    if not basemap or basemap == "none":
+        return None
+    if basemap not in BASEMAPS:
+        msg = f"unknown basemap {basemap!r}; known: {', '.join(BASEMAPS)}"
+        raise KeyError(msg)
+    return str(basemap)
 
 
 def map_html(m: folium.Map) -> str:

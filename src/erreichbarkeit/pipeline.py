@@ -34,7 +34,7 @@ from erreichbarkeit import __version__
 from erreichbarkeit._atomic import atomic_path
 from erreichbarkeit._helpers import file_digest
 from erreichbarkeit._schema import PLACE_TYPES
-from erreichbarkeit.config import METRIC_CRS, WGS84, ProgressCallback, Settings
+from erreichbarkeit.config import METRIC_CRS, WGS84, ProgressCallback, Settings, age_column
 from erreichbarkeit.errors import ConfigError, InputDataError, NetworkError
 from erreichbarkeit.grid import GridResult, compute_grid
 from erreichbarkeit.matrix import travel_times
@@ -48,7 +48,9 @@ __all__ = [
     "grid_bands",
     "hinweise_table",
     "load_inputs",
+    "make_routers",
     "methodik",
+    "prepare_router",
     "run",
 ]
 
@@ -101,6 +103,9 @@ class Results:
     grid
         The population grid surface (:mod:`erreichbarkeit.grid`) when
         ``settings.grid_cell_m`` is set.
+    supply, supply_gemeinden
+        Supply versus demand (2SFCA, :mod:`erreichbarkeit.supply`) per
+        village and per Gemeinde, long form with ``category`` and ``mode``.
     """
 
     settings: Settings
@@ -113,6 +118,8 @@ class Results:
     categories: tuple[str, ...]
     timings: Mapping[str, float]
     grid: GridResult | None = None
+    supply: pd.DataFrame = field(default_factory=pd.DataFrame)
+    supply_gemeinden: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def offers(self) -> gpd.GeoDataFrame:
@@ -498,6 +505,38 @@ def hinweise_table(results: Results) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Datei", "Zeile", "Spalte", "Art", "Meldung"])
 
 
+def prepare_router(
+    settings: Settings,
+    network_osm: Path,
+    mode: str,
+    *,
+    progress: ProgressCallback | None = None,
+) -> Router:
+    """A router for one mode with the settings' algorithm and speed overrides.
+
+    The prepared network comes from the cache when it is there (see
+    :func:`erreichbarkeit.routing.prepare_network`).
+    """
+    net = prepare_network(
+        network_osm,
+        mode,
+        cache_dir=Path(settings.cache_dir) / "osrm",
+        algorithm=settings.routing.algorithm.get(mode, "MLD"),
+        speeds=settings.routing.speeds.get(mode),
+        maxspeed=settings.routing.maxspeed.get(mode),
+        progress=progress,
+    )
+    return Router(net)
+
+
+def make_routers(results: Results) -> dict[str, Router]:
+    """Routers for every mode of a finished run (what-if scenarios, location planning)."""
+    return {
+        mode: prepare_router(results.settings, results.inputs.network_osm, mode)
+        for mode in results.settings.modes
+    }
+
+
 def run(settings: Settings, *, progress: ProgressCallback | None = None) -> Results:
     """Run the whole analysis.
 
@@ -521,16 +560,7 @@ def run(settings: Settings, *, progress: ProgressCallback | None = None) -> Resu
     routers: dict[str, Router] = {}
     for mode in settings.modes:
         with _timed(timings, f"Netz vorbereiten ({mode})"):
-            net = prepare_network(
-                data.network_osm,
-                mode,
-                cache_dir=Path(settings.cache_dir) / "osrm",
-                algorithm=settings.routing.algorithm.get(mode, "MLD"),
-                speeds=settings.routing.speeds.get(mode),
-                maxspeed=settings.routing.maxspeed.get(mode),
-                progress=progress,
-            )
-            routers[mode] = Router(net)
+            routers[mode] = prepare_router(settings, data.network_osm, mode, progress=progress)
     with _timed(timings, "Reisezeiten berechnen"):
         matrix = travel_times(
             routers,
@@ -583,6 +613,11 @@ def run(settings: Settings, *, progress: ProgressCallback | None = None) -> Resu
             threshold=settings.threshold,
             age_groups=age_groups,
         )
+    with _timed(timings, "Versorgung (2SFCA)"):
+        supply, supply_gem = supply_tables(
+            matrix.travel_times, data.villages, data.offers, data.boundaries,
+            settings=settings, categories=categories,
+        )  # fmt: skip
     grid = None
     if settings.grid_cell_m is not None:
         with _timed(timings, "Raster"):
@@ -606,7 +641,76 @@ def run(settings: Settings, *, progress: ProgressCallback | None = None) -> Resu
         categories=categories,
         timings=timings,
         grid=grid,
+        supply=supply,
+        supply_gemeinden=supply_gem,
     )
+
+
+#: The 2SFCA method in German for the Methodik sheet.
+SUPPLY_METHOD_DE = (
+    "Zwei-Schritt-Verfahren (2SFCA, Luo & Wang 2003) je Kategorie und Verkehrsmittel: "
+    "1) je Angebot j das Verhältnis R_j = Kapazität S_j / Σ Kinder D_i der Orte i, die j "
+    "innerhalb des Schwellenwerts erreichen; 2) je Ort i die Versorgung A_i = Σ R_j über die "
+    "Angebote, die i innerhalb des Schwellenwerts erreicht, angegeben als Plätze je 1 000 "
+    "Kinder der Altersgruppen der Kategorie. Reiserichtung: vom Ort zum Angebot (Minuten der "
+    "Reisezeitentabelle), beide Schritte mit demselben Schwellenwert, ohne Distanzgewichtung "
+    "(W = 1). Fehlen Kapazitäten, zählt jedes Angebot als 1 (Angebote je 1 000 Kinder)."
+)
+
+
+def supply_tables(
+    travel_times: pd.DataFrame,
+    villages: gpd.GeoDataFrame,
+    offers: gpd.GeoDataFrame,
+    boundaries: gpd.GeoDataFrame,
+    *,
+    settings: Settings,
+    categories: Sequence[str],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """2SFCA places per 1 000 children per village and Gemeinde, every category × mode.
+
+    Demand: the children of the category's age groups; catchment: the
+    category's threshold for the mode (classic 2SFCA, ``W = 1``).  Where an
+    offer of the category has no capacity, all its offers count as 1 and the
+    ``supply_note`` says so (see :mod:`erreichbarkeit.supply`).
+    """
+    from erreichbarkeit import supply  # noqa: PLC0415
+
+    table = settings.categories()
+    located = offers[["id", "geometry"]]
+    if len(boundaries):
+        joined = gpd.sjoin(located, boundaries[["ags", "geometry"]], how="left", predicate="within")
+        offer_ags = joined[~joined.index.duplicated()]["ags"]
+    else:
+        offer_ags = pd.Series(pd.NA, index=offers.index)
+    village_rows: list[pd.DataFrame] = []
+    gemeinde_rows: list[pd.DataFrame] = []
+    for cat in categories:
+        demand = [age_column(g) for g in table[cat].age_groups]
+        for mode in settings.modes:
+            kwargs: dict[str, Any] = {
+                "category": cat, "mode": mode, "threshold": settings.threshold(cat, mode),
+                "demand_column": demand,
+            }  # fmt: skip
+            access = supply.two_step_fca(travel_times, villages, offers, **kwargs)
+            ratios = supply.offer_ratios(travel_times, villages, offers, **kwargs)
+            ratios = ratios.assign(
+                ags=ratios["id"].map(dict(zip(offers["id"], offer_ags, strict=True)))
+            )
+            gem = supply.supply_by_gemeinde(
+                access, villages, demand_column=demand, offer_table=ratios
+            )
+            village_rows.append(access.assign(category=cat, mode=mode))
+            gemeinde_rows.append(gem.assign(category=cat, mode=mode))
+    first = ["category", "mode"]
+
+    def ordered(frames: list[pd.DataFrame]) -> pd.DataFrame:
+        if not frames:
+            return pd.DataFrame()
+        out = pd.concat(frames, ignore_index=True)
+        return out[first + [c for c in out.columns if c not in first]]
+
+    return ordered(village_rows), ordered(gemeinde_rows)
 
 
 def _with_snapping(
@@ -651,6 +755,10 @@ def methodik(results: Results) -> list[tuple[str, str]]:
             "(die Spalte 'reason' nennt das Verkehrsmittel).",
         )
     )
+    if len(results.supply):
+        extra.append(("Versorgung (2SFCA)", SUPPLY_METHOD_DE))
+        notes = sorted({str(n) for n in results.supply.get("supply_note", []) if str(n)})
+        extra.extend(("Versorgung: Kapazitäten", n) for n in notes)
     if results.grid is not None:
         extra.extend((str(k), str(v)) for k, v in results.grid.meta.items())
     extra.append(("Rechenzeiten", ", ".join(f"{k}: {v:.1f} s" for k, v in results.timings.items())))
@@ -677,6 +785,9 @@ def export_results(results: Results, out_dir: str | Path) -> dict[str, Path]:
 
     extra_sheets: dict[str, pd.DataFrame] = {}
     extra_layers: dict[str, gpd.GeoDataFrame] = {}
+    if len(results.supply):
+        extra_sheets["Versorgung Orte"] = results.supply
+        extra_sheets["Versorgung Gemeinden"] = results.supply_gemeinden
     grid = results.grid
     if grid is not None:
         size = f"{results.settings.grid_cell_m or 250:g}m"

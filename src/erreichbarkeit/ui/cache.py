@@ -12,21 +12,25 @@ import os
 import threading
 from pathlib import Path
 
+import geopandas as gpd
 import streamlit as st
 
-from erreichbarkeit import demo, pipeline
+from erreichbarkeit import demo, maps, pipeline
 from erreichbarkeit.config import ProgressCallback, Settings
 from erreichbarkeit.pipeline import Results
 from erreichbarkeit.routing import Router, prepare_network
-from erreichbarkeit.ui.logic import StaticLayers, static_layers
+from erreichbarkeit.ui.logic import StaticLayers, category_bands, grid_surface_text, static_layers
 
 __all__ = [
     "DATA_DIR_ENV",
     "RunSlot",
+    "category_bands_for",
     "data_dir",
     "ensure_demo",
+    "grid_surface_for",
     "load_settings",
     "router",
+    "routers_for",
     "run_region",
     "run_slot",
     "static_layers_for",
@@ -139,3 +143,29 @@ def routers_for(results: Results) -> dict[str, Router]:
         )
         for mode in s.modes
     }
+
+
+@st.cache_resource(show_spinner=False, max_entries=48)
+def grid_surface_for(
+    region_file: str, mtime: float, settings_key: str, category: str, mode: str, _results: Results
+) -> str | None:
+    """The serialised grid surface of one category and mode, built once per process.
+
+    Keyed like :func:`run_slot` plus category and mode; ``_results`` (not
+    hashed) is the run of that key.  ``None`` when the run has no grid.
+    """
+    return grid_surface_text(_results.grid, category, mode)
+
+
+@st.cache_resource(show_spinner=False, max_entries=48)
+def category_bands_for(
+    region_file: str, mtime: float, settings_key: str, category: str, mode: str, _results: Results
+) -> tuple[gpd.GeoDataFrame, str] | None:
+    """Bands around a whole category (and their GeoJSON text), built once per process.
+
+    ``None`` when the run has no grid figures for the category and mode.
+    """
+    bands = category_bands(_results.grid, category, mode)
+    if bands is None:
+        return None
+    return bands, maps.bands_geojson(bands)

@@ -23,6 +23,7 @@ import streamlit as st
 from erreichbarkeit import maps
 from erreichbarkeit.config import AGE_GROUPS, MODE_LABELS
 from erreichbarkeit.errors import ErreichbarkeitError
+from erreichbarkeit.grid import GridResult
 from erreichbarkeit.pipeline import Results
 from erreichbarkeit.ui import cache, logic, texts
 
@@ -33,8 +34,22 @@ logger = logging.getLogger(__name__)
 _VIEW_MEMO_SIZE = 8
 #: Widget keys whose values survive a change of page (see :func:`_keep_widget_state`).
 _PERSISTENT_KEYS = frozenset(
-    {"region", "mode", "categories", "age_group", "basemap", "map_category", "village", "extent"}
+    {
+        "region",
+        "mode",
+        "categories",
+        "age_group",
+        "basemap",
+        "map_category",
+        "village",
+        "extent",
+        "grid_surface",
+        "grid_bands",
+        "band_offers",
+    }
 )
+_OFFER_BANDS_MEMO_SIZE = 4
+_BASEMAP_KEYS = ("none", "basemap.de", "osm")
 _PRINT_MIME = {"pdf": "application/pdf", "png": "image/png"}
 
 
@@ -138,7 +153,15 @@ def _sidebar(results: Results, data: logic.ViewData) -> dict[str, Any] | None:
                 key=f"thr_{cat}_{mode}",
             )
         )
-    basemap = sb.toggle(texts.SIDEBAR_BASEMAP, key="basemap")
+    if st.session_state.get("basemap") not in _BASEMAP_KEYS:
+        st.session_state["basemap"] = "none"
+    basemap = sb.radio(
+        texts.SIDEBAR_BASEMAP_CHOICE,
+        _BASEMAP_KEYS,
+        format_func=lambda k: texts.BASEMAP_LABELS[k],
+        key="basemap",
+        help=texts.BASEMAP_HELP,
+    )
     return {
         "mode": mode,
         "categories": tuple(cats),
@@ -310,6 +333,7 @@ def _show_map(
     clickable: bool,
     legend_font_px: int = 12,
     bounds: tuple[float, float, float, float] | None = None,
+    overlay: logic.GridOverlay | None = None,
 ) -> Any:
     """Build and show the folium map; returns streamlit-folium's value.
 
@@ -329,6 +353,7 @@ def _show_map(
         selected_id=selected,
         bounds=bounds,
         legend_font_px=legend_font_px,
+        overlay=overlay,
     )
     out = st_folium(
         fmap,
@@ -386,16 +411,35 @@ def _gemeinde_display(view: logic.View, labels: dict[str, str]) -> pd.DataFrame:
     )
 
 
-def _export_section(page: _Page, category: str) -> None:
+def _export_section(
+    page: _Page,
+    category: str,
+    overlay: logic.GridOverlay | None = None,
+    bands: Any = None,
+) -> None:
     results, data, view = page.results, page.data, page.view
     with st.expander(texts.EXPORT_HEADER):
         st.caption(texts.EXPORT_HINT)
+        if bands is not None and len(bands):
+            st.download_button(
+                texts.EXPORT_BANDS,
+                functools.partial(logic.bands_gpkg_bytes, bands, workdir=_session_dir() / "bands"),
+                f"reisezeitbaender-{category}-{view.mode}.gpkg",
+                "application/geopackage+sqlite3",
+                key="dl_bands",
+                on_click="ignore",
+            )
         key = (*view.key, category, len(data.offers))
         if st.button(texts.EXPORT_BUILD, key="export_build"):
             try:
                 with st.spinner("Dateien werden geschrieben …"):
                     fmap = logic.build_view_map(
-                        data, view, category, basemap=page.choice["basemap"], layers=page.layers
+                        data,
+                        view,
+                        category,
+                        basemap=page.choice["basemap"],
+                        layers=page.layers,
+                        overlay=overlay,
                     )
                     files = logic.export_files(
                         results, data, view, workdir=_session_dir(), map_html=maps.map_html(fmap)
@@ -429,6 +473,131 @@ def _export_section(page: _Page, category: str) -> None:
         c4.download_button(
             texts.EXPORT_HTML, files["html"], "karte.html", "text/html", key="dl_html"
         )
+
+
+def _region_key(page: _Page) -> tuple[str, float, str]:
+    """The shared-cache key of the page's region run (as :func:`cache.run_slot`)."""
+    path = page.region.path
+    return str(path), path.stat().st_mtime, page.results.settings.cache_key()
+
+
+def _offer_options(page: _Page, category: str) -> dict[str, str]:
+    """Offer id → label of the map category's offers (region and upload)."""
+    offers = page.data.offers[page.data.offers["category"] == category]
+    records: list[dict[str, Any]] = offers.drop(columns="geometry").to_dict("records")
+    labels = {str(r["id"]): logic.offer_label(r) for r in records}
+    return dict(sorted(labels.items(), key=lambda kv: kv[1].casefold()))
+
+
+def _selected_offer_bands(page: _Page, grid: GridResult, ids: list[str]) -> Any:
+    """Bands around the selected offers, memoised per session (routing takes a moment)."""
+    mode = page.view.mode
+    upload = st.session_state.get("upload")
+    key = (*_region_key(page), mode, tuple(sorted(ids)), id(upload))
+    memo: dict[Any, Any] = st.session_state.setdefault("_offer_bands", {})
+    if key not in memo:
+        s = page.results.settings
+        with st.spinner(texts.BANDS_COMPUTING):
+            memo[key] = logic.offer_bands(
+                grid,
+                page.data.offers,
+                cache.routers_for(page.results)[mode],
+                ids,
+                mode=mode,
+                cutoff_minutes=s.routing.cutoff_minutes,
+                max_snap_m=s.routing.max_snap_m,
+            )
+        while len(memo) > _OFFER_BANDS_MEMO_SIZE:
+            memo.pop(next(iter(memo)))
+    return memo[key]
+
+
+def _grid_overlay(page: _Page, category: str) -> tuple[logic.GridOverlay, Any]:
+    """The sidebar's grid controls; returns what the map shows and the bands shown.
+
+    Without a grid for the region the controls are replaced by a German hint
+    on how to enable it.  The whole-category surface and bands are shared
+    between sessions (:mod:`erreichbarkeit.ui.cache`); bands around selected
+    offers are routed on demand and kept in this session.
+    """
+    sb = st.sidebar
+    sb.markdown(f"**{texts.GRID_HEADER}**")
+    grid = page.results.grid
+    if grid is None:
+        sb.info(texts.GRID_MISSING)
+        st.session_state.pop("bands", None)
+        return logic.GridOverlay(), None
+    mode = page.view.mode
+    label = page.choice["labels"].get(category, category)
+    mode_label = MODE_LABELS.get(mode, mode)
+    show_surface = sb.toggle(texts.GRID_SURFACE, key="grid_surface", help=texts.GRID_SURFACE_HELP)
+    show_bands = sb.toggle(texts.GRID_BANDS, key="grid_bands", help=texts.GRID_BANDS_HELP)
+    ids: list[str] = []
+    if show_bands:
+        options = _offer_options(page, category)
+        current = [i for i in st.session_state.get("band_offers", []) if i in options]
+        st.session_state["band_offers"] = current
+        ids = sb.multiselect(
+            texts.GRID_BAND_OFFERS,
+            list(options),
+            format_func=lambda i: options.get(i, i),
+            key="band_offers",
+            help=texts.GRID_BAND_OFFERS_HELP,
+        )
+    if (show_surface or show_bands) and "upload" in st.session_state:
+        sb.caption(texts.GRID_UPLOAD_NOTE)
+    rkey = _region_key(page)
+    surface = cache.grid_surface_for(*rkey, category, mode, page.results) if show_surface else None
+    bands = None
+    bands_json = None
+    title = texts.BANDS_TITLE_CATEGORY.format(label=label, mode=mode_label)
+    if show_bands and ids:
+        try:
+            bands = _selected_offer_bands(page, grid, ids)
+        except ErreichbarkeitError as exc:
+            st.error(exc.german)
+        else:
+            bands_json = maps.bands_geojson(bands)
+            title = texts.BANDS_TITLE_OFFERS.format(n=len(ids), mode=mode_label)
+    elif show_bands:
+        cached = cache.category_bands_for(*rkey, category, mode, page.results)
+        if cached is not None:
+            bands, bands_json = cached
+    if (show_surface and surface is None) or (show_bands and not ids and bands is None):
+        sb.warning(texts.GRID_NO_CATEGORY.format(label=label, mode=mode_label))
+    if bands is not None:
+        st.session_state["bands"] = ((category, mode, tuple(ids)), bands)
+    else:
+        st.session_state.pop("bands", None)
+    overlay = logic.GridOverlay(
+        surface=surface,
+        bands_json=bands_json,
+        bands_labels=tuple(bands["band"].astype(str)) if bands is not None else (),
+        bands_title=title,
+    )
+    return overlay, bands
+
+
+def _grid_kpis(page: _Page, category: str) -> None:
+    """The expander with the Thünen-style grid figures of the map category and mode."""
+    grid = page.results.grid
+    if grid is None:
+        return
+    mode = page.view.mode
+    label = page.choice["labels"].get(category, category)
+    with st.expander(texts.GRID_KPI_HEADER):
+        kreis, gemeinden, weighting = logic.grid_kpi_tables(grid, category, mode)
+        if kreis.empty:
+            st.info(texts.GRID_NO_CATEGORY.format(label=label, mode=MODE_LABELS.get(mode, mode)))
+            return
+        st.caption(
+            texts.GRID_KPI_INTRO.format(
+                label=label, mode=MODE_LABELS.get(mode, mode), weighting=weighting
+            )
+        )
+        st.dataframe(kreis, hide_index=True, width="stretch")
+        st.markdown(texts.GRID_KPI_GEMEINDEN)
+        st.dataframe(gemeinden, hide_index=True, width="stretch")
 
 
 @dataclass(frozen=True)
@@ -521,16 +690,18 @@ def dashboard_page(root: Path | None = None) -> None:
                 label=labels.get(map_cat, map_cat), mode=MODE_LABELS.get(view.mode, view.mode)
             )
         )
-        out = _show_map(page, map_cat, key="karte", height=560, clickable=True)
+        overlay, bands = _grid_overlay(page, map_cat)
+        out = _show_map(page, map_cat, key="karte", height=560, clickable=True, overlay=overlay)
         st.caption(texts.MAP_CLICK_HINT)
     _apply_click((out or {}).get("last_object_clicked"), view)
     with right:
         _village_details(page.data, view, table)
+    _grid_kpis(page, map_cat)
     st.subheader(texts.VILLAGES_HEADER)
     st.dataframe(table, hide_index=True, width="stretch")
     st.subheader(texts.GEMEINDEN_HEADER)
     st.dataframe(_gemeinde_display(view, labels), hide_index=True, width="stretch")
-    _export_section(page, map_cat)
+    _export_section(page, map_cat, overlay, bands)
 
 
 def _extent_choice(data: logic.ViewData) -> tuple[str, tuple[float, float, float, float] | None]:
@@ -588,6 +759,7 @@ def meeting_page(root: Path | None = None) -> None:
     view, labels = page.view, page.choice["labels"]
     map_cat = _map_category(view, labels, where=st.sidebar)
     extent_label, extent = _extent_choice(page.data)
+    overlay, _bands = _grid_overlay(page, map_cat)
     label = labels.get(map_cat, map_cat)
     st.title(texts.MEETING_TITLE.format(label=label, region=page.results.settings.name))
     st.markdown(f"### {logic.view_subtitle(view, map_cat, labels)}")
@@ -607,6 +779,7 @@ def meeting_page(root: Path | None = None) -> None:
         clickable=False,
         legend_font_px=17,
         bounds=extent,
+        overlay=overlay,
     )
     from erreichbarkeit.printmap import source_line  # noqa: PLC0415
 

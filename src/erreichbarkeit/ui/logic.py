@@ -26,6 +26,7 @@ import pandas as pd
 from erreichbarkeit import indicators, maps
 from erreichbarkeit.config import MODE_LABELS, WGS84, Category, Settings, age_column
 from erreichbarkeit.errors import ErreichbarkeitError
+from erreichbarkeit.grid import GridResult
 from erreichbarkeit.inputs import RowProblem, read_offers
 from erreichbarkeit.matrix import travel_times as compute_travel_times
 from erreichbarkeit.pipeline import Results, methodik
@@ -34,24 +35,31 @@ from erreichbarkeit.ui import texts
 
 __all__ = [
     "REGIONS_ENV",
+    "GridOverlay",
     "Region",
     "StaticLayers",
     "UploadOutcome",
     "View",
     "ViewData",
+    "bands_gpkg_bytes",
     "base_villages",
     "build_view_map",
+    "category_bands",
     "compute_view",
     "data_bounds",
     "discover_regions",
     "export_files",
     "gemeinde_extent",
+    "grid_kpi_tables",
+    "grid_surface_text",
     "handle_upload",
     "kpi_notes",
     "kpis",
     "map_frame",
     "merge_upload",
     "nearest_for_village",
+    "offer_bands",
+    "offer_label",
     "print_map_bytes",
     "problems_frame",
     "route_offers",
@@ -630,13 +638,19 @@ def build_view_map(
     view: View,
     category: str,
     *,
-    basemap: bool = False,
+    basemap: bool | str | None = False,
     layers: StaticLayers | None = None,
     selected_id: str | None = None,
     bounds: tuple[float, float, float, float] | None = None,
     legend_font_px: int = 12,
+    overlay: GridOverlay | None = None,
 ) -> Any:
-    """The folium map of one category of a view (fixed layers from ``layers``)."""
+    """The folium map of one category of a view (fixed layers from ``layers``).
+
+    ``basemap`` is a key of :data:`erreichbarkeit.maps.BASEMAPS` (or
+    ``False``/``"none"``); ``overlay`` adds the grid surface and/or bands.
+    """
+    ov = overlay or GridOverlay()
     labels = {k: c.label for k, c in data.category_table.items()}
     offers = data.offers[data.offers["category"] == category]
     boundaries: gpd.GeoDataFrame | str = data.boundaries
@@ -655,7 +669,200 @@ def build_view_map(
         selected_id=selected_id,
         bounds=bounds or data_bounds(data),
         legend_font_px=legend_font_px,
+        surface=ov.surface,
+        surface_note=texts.SURFACE_NOTE if ov.surface is not None else "",
+        bands=ov.bands_json,
+        bands_title=ov.bands_title,
+        bands_labels=ov.bands_labels,
+        bands_note=texts.BANDS_NOTE if ov.bands_json is not None else "",
     )
+
+
+# -- grid surface, bands and grid key figures ---------------------------------------
+
+
+@dataclass(frozen=True)
+class GridOverlay:
+    """What the map shows of the grid (all ``None``: nothing).
+
+    Attributes
+    ----------
+    surface
+        Text of :func:`erreichbarkeit.maps.grid_surface_json`.
+    bands_json
+        Bands as text of :func:`erreichbarkeit.maps.bands_geojson`.
+    bands_labels
+        The band labels of ``bands_json``, fastest first.
+    bands_title
+        Name of the band layer and title of its legend.
+    """
+
+    surface: str | None = None
+    bands_json: str | None = None
+    bands_labels: tuple[str, ...] = ()
+    bands_title: str = "Reisezeit-Bänder"
+
+
+def _grid_column(grid: GridResult, category: str, mode: str) -> str | None:
+    column = f"{category}_{mode}_min"
+    return column if column in grid.cells.columns else None
+
+
+def grid_surface_text(grid: GridResult | None, category: str, mode: str) -> str | None:
+    """The grid surface of one category and mode for the map (``None`` without grid data).
+
+    Cells are coloured by minutes to the nearest offer of ``category`` with
+    the village classes (:func:`erreichbarkeit.maps.classify_minutes`).
+    """
+    if grid is None:
+        return None
+    column = _grid_column(grid, category, mode)
+    if column is None:
+        return None
+    return maps.grid_surface_json(grid.cells, grid.cells[column].to_numpy("float64"))
+
+
+def category_bands(grid: GridResult | None, category: str, mode: str) -> gpd.GeoDataFrame | None:
+    """Travel-time bands around all offers of a category (``None`` without grid data).
+
+    The same as :func:`erreichbarkeit.pipeline.grid_bands` for that category
+    and mode, plus the columns ``category``, ``mode`` and ``offers`` (empty:
+    the whole category).
+    """
+    from erreichbarkeit.bands import bands_for_offers  # noqa: PLC0415
+
+    if grid is None or _grid_column(grid, category, mode) is None:
+        return None
+    out = bands_for_offers(grid.cells, category=category, mode=mode)
+    return out.assign(category=category, mode=mode, offers="")
+
+
+def offer_bands(
+    grid: GridResult,
+    offers: gpd.GeoDataFrame,
+    router: Router,
+    offer_ids: Sequence[str],
+    *,
+    mode: str,
+    cutoff_minutes: float,
+    max_snap_m: float,
+) -> gpd.GeoDataFrame:
+    """Travel-time bands around a few selected offers, routed on demand.
+
+    Every grid cell is routed to the selected offers only
+    (:func:`erreichbarkeit.grid.offer_minutes`), then dissolved into bands
+    of the minutes to the nearest of them
+    (:func:`erreichbarkeit.bands.bands_for_offers`).
+
+    Parameters
+    ----------
+    grid
+        The run's grid surface.
+    offers
+        Offers contract containing ``offer_ids`` (may include uploaded offers).
+    router
+        The router of ``mode``.
+    offer_ids
+        The selected offers.
+    mode
+        Written into the ``mode`` column.
+    cutoff_minutes, max_snap_m
+        The run's routing limits.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        As :func:`erreichbarkeit.bands.travel_time_bands` plus ``category``
+        (of the offers, ``;``-joined), ``mode`` and ``offers`` (their names).
+    """
+    from erreichbarkeit.bands import bands_for_offers  # noqa: PLC0415
+    from erreichbarkeit.grid import offer_minutes  # noqa: PLC0415
+
+    ids = [str(i) for i in offer_ids]
+    t = offer_minutes(
+        grid.cells,
+        offers,
+        router,
+        offer_ids=ids,
+        cutoff_minutes=cutoff_minutes,
+        max_snap_m=max_snap_m,
+    )
+    out = bands_for_offers(grid.cells, t, ids)
+    chosen = offers[offers["id"].astype(str).isin(ids)]
+    cats = ";".join(dict.fromkeys(chosen["category"].astype(str)))
+    names = "; ".join(chosen["name"].astype(str))
+    return out.assign(category=cats, mode=mode, offers=names)
+
+
+def offer_label(row: Mapping[str, Any]) -> str:
+    """``"Kita Sonnenschein – Hauptstraße 1, Musterhausen"`` (address when known)."""
+    name = str(row.get("name") or row.get("id") or "")
+    address = row.get("address")
+    if isinstance(address, str) and address.strip():
+        return f"{name} – {address.strip()}"
+    return name
+
+
+def bands_gpkg_bytes(bands: gpd.GeoDataFrame, *, workdir: Path) -> bytes:
+    """The bands as a GeoPackage (layer ``reisezeitbaender``, EPSG:25832), as bytes."""
+    from erreichbarkeit import export  # noqa: PLC0415
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = export.write_geopackage(workdir / "reisezeitbaender.gpkg", {"reisezeitbaender": bands})
+    return path.read_bytes()
+
+
+def _pct(x: Any) -> float:
+    return round(100 * float(x), 1) if x is not None and not pd.isna(x) else math.nan
+
+
+def _grid_row(row: Mapping[Any, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        texts.GRID_COL_POP: round(float(row["population"]), 0)
+        if not pd.isna(row["population"])
+        else math.nan,
+        texts.GRID_COL_CELLS: int(row["n_cells"]),
+        texts.GRID_COL_MEAN: round(float(row["pop_mean_min"]), 1),
+        texts.GRID_COL_MEDIAN: round(float(row["pop_median_min"]), 1),
+    }
+    for b in (5, 10, 15, 20):
+        out[texts.GRID_COL_WITHIN.format(minutes=b)] = _pct(row.get(f"share_within_{b}"))
+    out[texts.GRID_COL_UNREACHABLE] = _pct(row.get("share_unreachable"))
+    return out
+
+
+def grid_kpi_tables(
+    grid: GridResult, category: str, mode: str
+) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """The grid key figures of one category and mode with German headers.
+
+    Returns
+    -------
+    tuple
+        ``(kreis, gemeinden, weighting)``: one row for the region and one per
+        Gemeinde (sorted by the share within 10 minutes, lowest first) with
+        Einwohner, Zellen, mean and median minutes and the shares (%) within
+        5/10/15/20 minutes and without a reachable offer; ``weighting`` is
+        the library's weighting basis (``Einwohner`` or the area basis).
+        Empty tables when the grid has no figures for the category and mode.
+    """
+    k = grid.kreis[(grid.kreis["category"] == category) & (grid.kreis["mode"] == mode)]
+    g = grid.gemeinde[(grid.gemeinde["category"] == category) & (grid.gemeinde["mode"] == mode)]
+    weighting = str(k["weighting"].iloc[0]) if len(k) and "weighting" in k else ""
+    kreis = pd.DataFrame(
+        [{texts.GRID_COL_AREA: texts.GRID_REGION, **_grid_row(r)} for r in k.to_dict("records")]
+    )
+    rows = [
+        {texts.COL_GEMEINDE: r["gemeinde"], "AGS": str(r["ags"]), **_grid_row(r)}
+        for r in g.to_dict("records")
+    ]
+    gem = pd.DataFrame(rows)
+    within10 = texts.GRID_COL_WITHIN.format(minutes=10)
+    if len(gem):
+        gem = gem.sort_values([within10, texts.COL_GEMEINDE], kind="mergesort").reset_index(
+            drop=True
+        )
+    return kreis, gem, weighting
 
 
 # -- meeting mode ----------------------------------------------------------------------

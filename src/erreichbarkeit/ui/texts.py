@@ -12,7 +12,6 @@ SIDEBAR_MODE = "Verkehrsmittel"
 SIDEBAR_CATEGORIES = "Angebotskategorie(n)"
 SIDEBAR_AGE = "Altersgruppe"
 SIDEBAR_THRESHOLD = "Schwellenwert {label} (Minuten)"
-SIDEBAR_BASEMAP = "Hintergrundkarte (OpenStreetMap, braucht Internet)"
 SIDEBAR_EXTENT = "Kartenausschnitt"
 EXTENT_ALL = "ganze Region"
 SIDEBAR_MAP_CATEGORY = "Karte färben nach"
@@ -148,8 +147,88 @@ Standardprofilen für Auto, Fahrrad und zu Fuß. Öffentlicher Nahverkehr ist ni
 Eine hochgeladene Liste ist nur in Ihrer Sitzung sichtbar und wird nicht gespeichert.
 Fehlerhafte Zeilen werden mit Zeile und Spalte gemeldet; gültige Zeilen werden verwendet.
 
+### Reisezeit-Fläche und Reisezeit-Bänder (250-m-Raster)
+
+Wenn die Region ein 250-m-Raster hat (Regionsdatei: `grid_cell_m = 250`, dazu ein
+Bevölkerungsraster `population_grid`), lässt sich in der Seitenleiste die
+**Reisezeit-Fläche** zuschalten: jede Rasterzelle mit Einwohnern oder Wohnstraßen in der
+Farbe der Minuten von ihrem Mittelpunkt zum nächsten Angebot – so werden auch Lücken
+zwischen den Orten sichtbar. Die **Reisezeit-Bänder** fassen die Zellen zu Flächen mit
+0–5, 5–10, 10–15, 15–20 und über 20 Minuten zusammen, für die ganze Kategorie oder nur für
+ausgewählte Angebote (z. B. einen geplanten Standort). Die **Raster-Kennzahlen** zeigen
+wie der Thünen-Landatlas den einwohnergewichteten Mittelwert und Median der Minuten und
+die Anteile der Einwohner innerhalb von 5, 10, 15 und 20 Minuten, für die Region und je
+Gemeinde.
+
 ### Ohne Internet
 
 Die Karte funktioniert ohne Internet. Nur die optionale Hintergrundkarte
-(OpenStreetMap-Kacheln) braucht eine Verbindung.
+(basemap.de oder OpenStreetMap) braucht eine Verbindung.
 """
+
+# -- grid surface, bands, base maps -------------------------------------------------
+
+SIDEBAR_BASEMAP_CHOICE = "Hintergrundkarte"
+BASEMAP_LABELS = {
+    "none": "keine (offline)",
+    "basemap.de": "basemap.de",
+    "osm": "OpenStreetMap",
+}
+BASEMAP_HELP = (
+    "basemap.de (amtliche Webkarte von Bund und Ländern, © GeoBasis-DE / BKG) und "
+    "OpenStreetMap brauchen Internet. Ohne Internet bleibt „keine“: die Karte zeigt dann "
+    "das Straßennetz der Region und die Gemeindegrenzen."
+)
+GRID_HEADER = "Raster (250 m)"
+GRID_SURFACE = "Reisezeit-Fläche (250-m-Raster)"
+GRID_SURFACE_HELP = (
+    "Färbt jede 250-m-Rasterzelle mit Einwohnern oder Wohnstraßen nach den Minuten von ihrem "
+    "Mittelpunkt zum nächsten Angebot der Kartenkategorie – mit denselben Farbstufen wie die Orte."
+)
+GRID_BANDS = "Reisezeit-Bänder"
+GRID_BANDS_HELP = (
+    "Flächen mit 0–5, 5–10, 10–15, 15–20 und über 20 Minuten zum nächsten Angebot, aus den "
+    "Rasterzellen zusammengesetzt. Nicht erreichbare oder unbewohnte Flächen bleiben Lücken."
+)
+GRID_BAND_OFFERS = "Bänder nur um diese Angebote (leer = ganze Kategorie)"
+GRID_BAND_OFFERS_HELP = (
+    "Wählen Sie einzelne Angebote, z. B. um einen geplanten Standort zu prüfen. Die Fahrzeiten "
+    "dazu werden bei der Auswahl berechnet (wenige Sekunden)."
+)
+GRID_MISSING = (
+    "**Reisezeit-Fläche und -Bänder** brauchen das 250-m-Raster, das für diese Region nicht "
+    "berechnet wurde. Tragen Sie dazu in der Regionsdatei unter `[inputs]` "
+    '`grid_cell_m = 250` und `population_grid = "…"` ein (Zensus-Gitter als CSV, z. B. '
+    "1 km oder 100 m, mit den Spalten `x_mp`, `y_mp`, `Einwohner`) und laden Sie die Seite "
+    "neu. Ohne Bevölkerungsraster zählt jede besiedelte Zelle gleich."
+)
+GRID_NO_CATEGORY = (
+    "Für „{label}“ ({mode}) gibt es im Raster keine Fahrzeiten (z. B. nur hochgeladene "
+    "Angebote dieser Kategorie)."
+)
+GRID_UPLOAD_NOTE = (
+    "Fläche, Bänder der ganzen Kategorie und Raster-Kennzahlen beruhen auf den Angeboten der "
+    "Region; hochgeladene Angebote gehen nur in die Bänder um ausgewählte Angebote ein."
+)
+SURFACE_NOTE = "Fläche: 250-m-Rasterzellen, Minuten ab Zellmittelpunkt"
+BANDS_NOTE = "Lücken: nicht erreichbar oder ohne Einwohner/Wohnstraßen"
+BANDS_TITLE_CATEGORY = "Reisezeit-Bänder: {label} ({mode})"
+BANDS_TITLE_OFFERS = "Reisezeit-Bänder: {n} ausgewählte Angebote ({mode})"
+BANDS_COMPUTING = "Fahrzeiten vom Raster zu den ausgewählten Angeboten werden berechnet …"
+EXPORT_BANDS = "Reisezeit-Bänder als GeoPackage"
+
+GRID_KPI_HEADER = "Raster-Kennzahlen (wie Thünen-Landatlas)"
+GRID_KPI_INTRO = (
+    "„{label}“ ({mode}): Start ist der Mittelpunkt jeder 250-m-Rasterzelle, Ziel das nächste "
+    "Angebot. Gewichtung: {weighting}. Anteile in % aller Einwohner, Zellen ohne "
+    "erreichbares Angebot zählen im Nenner mit."
+)
+GRID_KPI_GEMEINDEN = "Je Gemeinde (niedrigster Anteil innerhalb 10 min zuerst)"
+GRID_REGION = "Region gesamt"
+GRID_COL_AREA = "Gebiet"
+GRID_COL_POP = "Einwohner"
+GRID_COL_CELLS = "Rasterzellen"
+GRID_COL_MEAN = "Mittel Minuten (einwohnergewichtet)"
+GRID_COL_MEDIAN = "Median Minuten (einwohnergewichtet)"
+GRID_COL_WITHIN = "Anteil ≤ {minutes} min (%)"
+GRID_COL_UNREACHABLE = "Anteil ohne erreichbares Angebot (%)"
