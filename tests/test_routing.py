@@ -168,6 +168,23 @@ def test_cache_is_reused_and_keyed_on_content(toy_osm: Path, tmp_path: Path) -> 
     assert not other.from_cache
 
 
+def test_corrupt_cache_entry_of_same_size_is_rebuilt(
+    toy_osm: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A flipped byte (same size) is caught by the checksum, logged, and rebuilt."""
+    first = prepare_network(toy_osm, "car", cache_dir=tmp_path, algorithm="CH")
+    victim = first.base.parent / "network.osrm.hsgr"
+    data = bytearray(victim.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    victim.write_bytes(bytes(data))
+    with caplog.at_level("WARNING", logger="erreichbarkeit.routing"):
+        again = prepare_network(toy_osm, "car", cache_dir=tmp_path, algorithm="CH")
+    assert not again.from_cache
+    assert "damaged" in caplog.text
+    res = Router(again).table([(LON, LAT_A)], [(LON, LAT_B)])
+    assert res.seconds[0, 0] == pytest.approx(90.0, abs=0.2)
+
+
 def test_damaged_cache_entry_is_rebuilt(toy_osm: Path, tmp_path: Path) -> None:
     first = prepare_network(toy_osm, "car", cache_dir=tmp_path, algorithm="MLD")
     victim = first.base.parent / "network.osrm.ebg_nodes"

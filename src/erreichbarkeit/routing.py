@@ -93,7 +93,7 @@ PROFILE_SUMMARY: Mapping[str, str] = {
 }
 
 _MANIFEST = "manifest.json"
-_CACHE_LAYOUT_VERSION = "1"
+_CACHE_LAYOUT_VERSION = "2"  # 2: manifest with checksums
 
 
 def profiles_dir() -> Path:
@@ -261,16 +261,33 @@ def _normalise_output_names(folder: Path) -> None:
             path.rename(folder / ("network.osrm" + name.split(".osrm", 1)[1]))
 
 
+def _checksum(path: Path) -> str:
+    """BLAKE2b of a file (fast; detects damage, not tampering)."""
+    h = hashlib.blake2b(digest_size=16)
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def _manifest_ok(folder: Path) -> bool:
+    """Whether a cache entry is complete and undamaged (sizes and checksums).
+
+    A file truncated by a killed run, or changed on disk, makes the entry
+    invalid; the caller then rebuilds it.  Checking about 50 MB (a county's
+    foot network) takes a fraction of a second.
+    """
     manifest = folder / _MANIFEST
     try:
         data = json.loads(manifest.read_text("utf-8"))
-        files: dict[str, int] = data["files"]
+        files: dict[str, dict[str, Any]] = data["files"]
+        expected = {name: (int(v["size"]), str(v["blake2b"])) for name, v in files.items()}
     except (OSError, ValueError, KeyError, TypeError):
+        logger.warning("cache entry %s has no valid manifest; rebuilding", folder.name)
         return False
-    for name, size in files.items():
+    for name, (size, digest) in expected.items():
         path = folder / name
-        if not path.is_file() or path.stat().st_size != size:
+        if not path.is_file() or path.stat().st_size != size or _checksum(path) != digest:
             logger.warning("cache entry %s is damaged (%s); rebuilding", folder.name, name)
             return False
     return True
@@ -419,7 +436,9 @@ def _build(
             msg = "OSRM produced no routable graph (no usable roads for this mode?)"
             raise NetworkError(msg, file=source, message_de="Kein befahrbares Straßennetz gefunden")
         files = {
-            p.name: p.stat().st_size for p in sorted(tmp.iterdir()) if p.name.startswith("network.")
+            p.name: {"size": p.stat().st_size, "blake2b": _checksum(p)}
+            for p in sorted(tmp.iterdir())
+            if p.name.startswith("network.")
         }
         meta: dict[str, Any] = {
             "source": str(source.resolve()),
