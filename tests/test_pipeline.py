@@ -205,3 +205,29 @@ def test_gis_conversion_cache_is_keyed_on_layer_options(tmp_path: Path) -> None:
     other, _ = _converted_network(settings.replace(road_class_column="highway"), path, None)
     assert other != first
     assert "secondary" in other.read_text() and "secondary" not in first.read_text()
+
+
+def test_supply_tables_conserve_capacity(demo_files, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """2SFCA with W = 1 shares out exactly the places of offers that reach any children."""
+    from openpyxl import load_workbook
+
+    settings = Settings.from_toml(demo_files.region, cache_dir=tmp_path / "cache", modes=("car",))
+    results = run(settings)
+    gem = results.supply_gemeinden
+    kita = gem[(gem["category"] == "kita") & (gem["mode"] == "car")]
+    assert (kita["supply_basis"] == "Plätze").all()  # the demo's Kitas have capacities
+    threshold = settings.threshold("kita", "car")
+    tt = results.travel_times
+    offers = results.offers.set_index("id")
+    kitas = offers[offers["category"] == "kita"]
+    demand = results.villages.set_index("id")[["children_0_3", "children_3_6"]].sum(axis=1)
+    near = tt[(tt["mode"] == "car") & (tt["minutes"] <= threshold)]
+    near = near[near["destination_id"].isin(kitas.index)]
+    reaching = near[near["origin_id"].map(demand) > 0]["destination_id"].unique()
+    expected = kitas.loc[reaching, "capacity"].sum()
+    assert kita["supply_allocated"].sum() == pytest.approx(expected, rel=1e-9)
+    village = results.supply
+    assert set(village["category"]) == set(results.categories)
+    paths = export_results(results, tmp_path / "out")
+    sheets = load_workbook(paths["xlsx"], read_only=True).sheetnames
+    assert {"Versorgung Orte", "Versorgung Gemeinden"} <= set(sheets)
