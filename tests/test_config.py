@@ -185,3 +185,16 @@ def test_age_column_names() -> None:
     assert age_column("18-27") == "children_18_27"
     with pytest.raises(ConfigError):
         age_column("3-5")
+
+
+def test_readme_region_example_is_valid(tmp_path: Path) -> None:
+    """The full region file in the README parses (docs cannot drift from the code)."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    start = readme.index('```toml\n[region]\nname = "Landkreis Göttingen"')
+    block = readme[start + len("```toml\n") : readme.index("```\n", start + 10)]
+    s = Settings.from_toml(write(tmp_path, block))
+    assert s.name == "Landkreis Göttingen"
+    assert s.source is not None
+    assert s.source.kreis == "03159"
+    assert s.threshold("kinderarzt", "car") == 20.0
+    assert s.routing.speeds["bike"]["track"] == 10.0
