@@ -198,3 +198,9 @@ def test_readme_region_example_is_valid(tmp_path: Path) -> None:
     assert s.source.kreis == "03159"
     assert s.threshold("kinderarzt", "car") == 20.0
     assert s.routing.speeds["bike"]["track"] == 10.0
+
+
+def test_empty_offer_sources_are_rejected(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_toml(write(tmp_path, "[inputs]\noffers = []\n"))
+    assert info.value.column == "offers"

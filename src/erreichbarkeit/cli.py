@@ -64,7 +64,12 @@ def _add_common(p: argparse.ArgumentParser) -> None:
         default=0,
         help="more log output (-v info, -vv debug); shows tracebacks of internal errors",
     )
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress output and no warnings (errors only)",
+    )
 
 
 def _add_inputs(p: argparse.ArgumentParser) -> None:
@@ -358,8 +363,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup_logging(verbose: int) -> None:
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+def _setup_logging(verbose: int, *, quiet: bool = False) -> None:
+    """Warnings on stderr by default; ``-q`` only errors, ``-v``/``-vv`` more."""
+    if quiet and not verbose:
+        level = logging.ERROR
+    else:
+        level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
@@ -614,7 +623,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    _setup_logging(args.verbose)
+    _setup_logging(args.verbose, quiet=getattr(args, "quiet", False))
     try:
         if args.command == "analyse":
             return _analyse(_settings_from_args(args), quiet=args.quiet)

@@ -20,6 +20,7 @@ import difflib
 import functools
 import hashlib
 import json
+import logging
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -47,6 +48,8 @@ __all__ = [
     "age_column",
     "load_categories",
 ]
+
+logger = logging.getLogger(__name__)
 
 #: CRS of every point/polygon table handed between modules (lon/lat).
 WGS84 = "EPSG:4326"
@@ -89,7 +92,11 @@ def age_column(group: str) -> str:
     """
     if group not in AGE_GROUPS:
         msg = f"unknown age group {group!r}"
-        raise ConfigError(msg, expected=", ".join(AGE_GROUPS))
+        raise ConfigError(
+            msg,
+            expected=", ".join(AGE_GROUPS),
+            message_de=f"Unbekannte Altersgruppe „{group}“ (erlaubt: {', '.join(AGE_GROUPS)})",
+        )
     return "children_" + group.replace("-", "_")
 
 
@@ -197,7 +204,7 @@ def _categories_file(path: str, mtime_ns: int) -> Mapping[str, Category]:
     del mtime_ns  # part of the cache key only: an edited file is read again
     p = Path(path)
     try:
-        raw = tomllib.loads(p.read_text("utf-8"))
+        raw = tomllib.loads(_toml_text(p))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         msg = f"cannot read category table: {exc}"
         raise ConfigError(msg, file=p, message_de=f"Kategorientabelle unlesbar: {exc}") from exc
@@ -378,7 +385,20 @@ class Settings:
                 )
         if not self.modes:
             msg = "no mode selected"
-            raise ConfigError(msg, column="modes", expected=", ".join(MODES))
+            raise ConfigError(
+                msg,
+                column="modes",
+                expected=", ".join(MODES),
+                message_de="Kein Verkehrsmittel gewählt (erlaubt: car, bike, walk)",
+            )
+        if not self.offers:
+            msg = "no offer source: give 'osm' and/or offers files"
+            raise ConfigError(
+                msg,
+                column="offers",
+                expected='["osm"] or a list of CSV/XLSX files',
+                message_de="Keine Angebotsquelle angegeben (\"osm\" und/oder Angebotslisten)",
+            )
         if len(set(self.modes)) != len(self.modes):
             msg = f"a mode is listed twice: {', '.join(self.modes)}"
             raise ConfigError(
@@ -399,9 +419,12 @@ class Settings:
             if key not in _ATTRIBUTION_KEYS:
                 raise _unknown_key_error("attribution", key, _ATTRIBUTION_KEYS)
         for group, share in self.age_shares.items():
-            age_column(group)
+            if group not in AGE_GROUPS:
+                raise _unknown_key_error("age_shares", group, AGE_GROUPS)
             _check_range(f"age_shares.{group}", share, 0.0, 1.0)
         _check_range("routing.max_snap_m", self.routing.max_snap_m, 1.0, 50_000.0)
+        # before the comparison with the thresholds: an absurd cutoff is the error
+        _check_range("routing.cutoff_minutes", self.routing.cutoff_minutes, 1.0, 1440.0)
         # Pairs beyond the cutoff are not in the travel-time table, so a
         # threshold above it would count reachable villages as unreachable.
         cutoff = self.routing.cutoff_minutes
@@ -425,11 +448,16 @@ class Settings:
         _check_range("merge_tolerance_m", self.merge_tolerance_m, 0.0, 25.0)
         if self.grid_cell_m is not None:
             _check_range("grid_cell_m", self.grid_cell_m, 50.0, 5_000.0)
-        _check_range("routing.cutoff_minutes", self.routing.cutoff_minutes, 1.0, 1440.0)
         for mode, algo in self.routing.algorithm.items():
             if algo not in ("CH", "MLD"):
                 msg = f"unknown routing algorithm {algo!r} for {mode}"
-                raise ConfigError(msg, column="routing.algorithm", expected="CH or MLD")
+                raise ConfigError(
+                    msg,
+                    column="routing.algorithm",
+                    expected="CH or MLD",
+                    message_de=f"Unbekanntes Routing-Verfahren „{algo}“ für {mode} "
+                    "(erlaubt: CH, MLD)",
+                )
 
     # -- derived values -------------------------------------------------
     def categories(self) -> Mapping[str, Category]:
@@ -486,10 +514,18 @@ class Settings:
         """
         p = Path(path)
         try:
-            raw = tomllib.loads(p.read_text("utf-8"))
+            raw = tomllib.loads(_toml_text(p))
         except FileNotFoundError as exc:
             msg = "region file not found"
             raise ConfigError(msg, file=p, message_de="Regionsdatei nicht gefunden") from exc
+        except OSError as exc:  # a folder, no permission, …
+            msg = f"cannot read the region file: {exc}"
+            raise ConfigError(
+                msg,
+                file=p,
+                expected="a readable TOML file",
+                message_de=f"Regionsdatei nicht lesbar: {exc}",
+            ) from exc
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             msg = f"not valid TOML: {exc}"
             raise ConfigError(
@@ -616,6 +652,28 @@ class Settings:
                 kwargs[key] = value
         kwargs.update(overrides)
         return cls(**kwargs)
+
+
+def _toml_text(path: Path) -> str:
+    """Text of a TOML file; tolerates the BOM and the Windows-1252 of Windows editors.
+
+    TOML requires UTF-8, but region files are edited by planners in Notepad,
+    which may add a byte-order mark or save umlauts as Windows-1252.
+
+    Raises
+    ------
+    UnicodeDecodeError
+        If the bytes are neither UTF-8 nor Windows-1252 text (a binary file).
+    """
+    data = path.read_bytes()
+    if b"\x00" in data:
+        raise UnicodeDecodeError("utf-8", data[:1], 0, 1, "binary file (NUL bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252")
+        logger.warning("%s: not UTF-8; read as Windows-1252", path.name)
+        return text
 
 
 def _resolve(base: Path, value: str) -> Path:

@@ -287,7 +287,37 @@ def _to_crs(gdf: gpd.GeoDataFrame, crs: str, file: Path | None) -> gpd.GeoDataFr
                 "zuweisen (z. B. EPSG:25832) und erneut speichern."
             ),
         )
-    return gdf.to_crs(crs)
+    if gdf.crs.is_geographic and not gdf.empty:
+        minx, miny, maxx, maxy = gdf.total_bounds
+        if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+            # GDAL gives every GeoJSON without "crs" EPSG:4326, also UTM ones
+            msg = (
+                f"coordinates up to ({maxx:.0f}, {maxy:.0f}) are not degrees although the "
+                f"layer says {gdf.crs.to_string()}: projected coordinates without a CRS?"
+            )
+            raise CRSError(
+                msg,
+                file=file,
+                expected="a layer with its CRS declared (e.g. EPSG:25832 for UTM coordinates)",
+                message_de=(
+                    "Die Koordinaten sind keine Längen-/Breitengrade, obwohl die Datei das "
+                    "angibt – vermutlich metrische Koordinaten (z. B. UTM, EPSG:25832) ohne "
+                    "Angabe des Koordinatensystems. Bitte mit Koordinatensystem speichern."
+                ),
+            )
+    out = gdf.to_crs(crs)
+    if not out.empty and not np.isfinite(out.total_bounds).all():
+        msg = f"coordinates cannot be converted from {gdf.crs.to_string()} to {crs}"
+        raise CRSError(
+            msg,
+            file=file,
+            expected="coordinates that fit the layer's CRS",
+            message_de=(
+                f"Die Koordinaten lassen sich nicht von {gdf.crs.to_string()} nach {crs} "
+                "umrechnen – passen Koordinaten und angegebenes Koordinatensystem zusammen?"
+            ),
+        )
+    return out
 
 
 # --------------------------------------------------------------------------- tags
@@ -588,7 +618,15 @@ def lines_to_osm(
     else:
         file = Path(source)
         if layer is None and file.exists():
-            names = list_layers(file)
+            try:
+                names = list_layers(file)
+            except InputDataError as exc:  # for the road network it is a NetworkError
+                raise NetworkError(
+                    exc.message,
+                    file=file,
+                    expected="a GeoPackage, GeoJSON or Shapefile with road lines",
+                    message_de=exc.message_de,
+                ) from exc
             layer = guess_layers(file)["roads"] if len(names) > 1 else None
             if len(names) > 1 and layer is None:
                 msg = f"cannot tell which layer holds the roads; layers: {', '.join(names)}"

@@ -59,6 +59,7 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyogrio
 import shapely
 from pyproj import Transformer
 
@@ -117,6 +118,8 @@ _U18_NAMES = ("unter18_a", "under18_pct", "unter18")
 _ID_NAMES = ("gitter_id_1km", "gitter_id_100m", "gitter_id_250m", "gitter_id", "cell_id", "id")
 _SECRET = -9.0
 _UNINHABITED = -1.0
+#: More inhabitants than this in one cell (even 1 km²) is a typing error.
+_MAX_CELL_POPULATION = 1_000_000
 _SECRET_TEXT = frozenset({"–", "-", "—", "x", "."})  # German statistics' "secret"/"none" marks
 _CANDIDATE_SIZES = (10_000.0, 5_000.0, 1_000.0, 500.0, 250.0, 200.0, 100.0, 50.0)
 _BANDS = (5, 10, 15, 20)
@@ -196,6 +199,17 @@ def _find(columns: Sequence[str], names: Sequence[str]) -> str | None:
     return None
 
 
+def _row_numbers(index: pd.Index) -> npt.NDArray[np.int64]:
+    """1-based row numbers as a spreadsheet shows them (header = row 1).
+
+    Tables read by :func:`read_population_grid` carry them as an index named
+    ``row`` (blank lines skipped); other tables count from row 2.
+    """
+    if index.name == "row":
+        return np.asarray(index, dtype=np.int64)
+    return np.arange(len(index), dtype=np.int64) + 2
+
+
 def _numbers(values: pd.Series, *, file: Path | None, column: str) -> npt.NDArray[np.float64]:
     """Parse a column of counts/percentages (German decimal comma, secret marks → −9)."""
     if pd.api.types.is_numeric_dtype(values):
@@ -213,7 +227,7 @@ def _numbers(values: pd.Series, *, file: Path | None, column: str) -> npt.NDArra
         raise InputDataError(
             msg,
             file=file,
-            row=pos + 2,
+            row=int(_row_numbers(values.index)[pos]),
             column=column,
             expected="a number (−1 = unbewohnt, −9 = geheim)",
             message_de=f"Keine Zahl: „{values.iloc[pos]}“",
@@ -245,20 +259,25 @@ def _size_from_centres(x: npt.NDArray[Any], y: npt.NDArray[Any]) -> float | None
 
 def _check_pop(
     pop: npt.NDArray[np.float64], u18: npt.NDArray[np.float64] | None, file: Path | None,
-    pop_col: str, u18_col: str | None,
+    pop_col: str, u18_col: str | None, *, rows: npt.NDArray[np.int64],
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], npt.NDArray[np.float64]]:  # fmt: skip
     """Zensus codes → population (0 uninhabited, NaN secret), secret flag, share (NaN unknown)."""
-    bad = np.isnan(pop) | ((pop < 0) & (pop != _UNINHABITED) & (pop != _SECRET))
+    bad = (
+        ~np.isfinite(pop)
+        | ((pop < 0) & (pop != _UNINHABITED) & (pop != _SECRET))
+        | (pop > _MAX_CELL_POPULATION)
+    )
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
-        msg = f"invalid population value {pop[pos]!r}"
+        msg = f"invalid population value {float(pop[pos])!r}"
         raise InputDataError(
             msg,
             file=file,
-            row=pos + 2,
+            row=int(rows[pos]),
             column=pop_col,
-            expected="inhabitants >= 0, −1 (unbewohnt) or −9 (geheim)",
-            message_de=f"Ungültige Einwohnerzahl {pop[pos]!r} (erwartet ≥ 0, −1 oder −9)",
+            expected=f"inhabitants 0 … {_MAX_CELL_POPULATION:,}, −1 (unbewohnt) or −9 (geheim)",
+            message_de=f"Ungültige Einwohnerzahl {float(pop[pos])!r} (erwartet 0 bis 1 000 000, "
+            "−1 oder −9)",
         )
     secret = pop == _SECRET
     population = np.where(pop == _UNINHABITED, 0.0, pop)
@@ -273,7 +292,7 @@ def _check_pop(
             raise InputDataError(
                 msg,
                 file=file,
-                row=pos + 2,
+                row=int(rows[pos]),
                 column=u18_col,
                 expected="a percentage 0 … 100, −1 or −9",
                 message_de=f"Ungültiger Anteil unter 18 {u18[pos]!r} (erwartet 0 … 100 %)",
@@ -307,6 +326,7 @@ def population_from_table(
                 ),
             )
     assert x_col is not None and y_col is not None and pop_col is not None
+    rows = _row_numbers(table.index)
     x = _numbers(table[x_col], file=file, column=x_col)
     y = _numbers(table[y_col], file=file, column=y_col)
     for arr, col in ((x, x_col), (y, y_col)):
@@ -317,7 +337,7 @@ def population_from_table(
             raise CRSError(
                 msg,
                 file=file,
-                row=pos + 2,
+                row=int(rows[pos]),
                 column=col,
                 expected="EPSG:3035 metres (e.g. x_mp 4300500, y_mp 3132500)",
                 message_de=(
@@ -328,7 +348,7 @@ def population_from_table(
     u18_col = _find(cols, _U18_NAMES)
     u18 = _numbers(table[u18_col], file=file, column=u18_col) if u18_col else None
     pop, secret, share = _check_pop(
-        _numbers(table[pop_col], file=file, column=pop_col), u18, file, pop_col, u18_col
+        _numbers(table[pop_col], file=file, column=pop_col), u18, file, pop_col, u18_col, rows=rows
     )
     id_col = _find(cols, _ID_NAMES)
     ids = table[id_col].astype(str) if id_col else None
@@ -343,6 +363,21 @@ def population_from_table(
             message_de="Die Zellgröße des Bevölkerungsrasters ist nicht erkennbar",
         )
     half = size / 2.0
+    # A cell listed twice would count its inhabitants twice.
+    cell_key = pd.Series(list(zip(np.floor(x / size), np.floor(y / size), strict=True)))
+    dup = cell_key.duplicated(keep=False).to_numpy()
+    if dup.any():
+        first, second = (int(rows[i]) for i in np.flatnonzero(dup)[:2])
+        msg = f"rows {first} and {second} describe the same grid cell"
+        raise InputDataError(
+            msg,
+            file=file,
+            row=second,
+            column=x_col,
+            expected="each grid cell once",
+            message_de=f"Zeilen {first} und {second} beschreiben dieselbe Rasterzelle "
+            "(sie würde doppelt gezählt)",
+        )
     keep = np.ones(len(x), dtype=bool)
     if bounds is not None:
         minx, miny, maxx, maxy = bounds
@@ -453,16 +488,27 @@ def read_population_grid(
         if suffix == ".parquet":
             table = pd.read_parquet(p)
         elif suffix in (".csv", ".txt"):
-            with p.open("r", encoding="utf-8-sig", errors="replace") as fh:
+            with p.open("rb") as fh:
+                utf16 = fh.read(2) in (b"\xff\xfe", b"\xfe\xff")
+            encoding = "utf-16" if utf16 else "utf-8-sig"
+            with p.open("r", encoding=encoding, errors="replace") as fh:
                 header = fh.readline()
             sep = ";" if header.count(";") > header.count(",") else ","
             table = pd.read_csv(
-                p, sep=sep, dtype=str, encoding="utf-8-sig", encoding_errors="replace"
+                p,
+                sep=sep,
+                dtype=str,
+                encoding=encoding,
+                encoding_errors="replace",
+                skip_blank_lines=False,
             )
+            # spreadsheet row numbers (header = 1) survive dropping blank lines
+            table.index = pd.RangeIndex(2, len(table) + 2, name="row")
+            table = table.dropna(how="all")
         else:
             gdf = gpd.read_file(p)
             return _population_from_layer(gdf, file=p, bounds=bounds)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, pyogrio.errors.DataSourceError) as exc:
         if isinstance(exc, InputDataError):
             raise
         msg = f"cannot read the population grid: {exc}"

@@ -25,7 +25,6 @@ import logging
 import math
 import re
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +47,7 @@ from erreichbarkeit.errors import CRSError, InputDataError, MissingColumnError
 from erreichbarkeit.geocode import AddressIndex, parse_address
 
 __all__ = [
+    "EUROPE_BOUNDS",
     "GERMANY_BOUNDS",
     "OffersReadResult",
     "RowProblem",
@@ -344,6 +344,17 @@ def _require_column(frame_columns: Sequence[str], name: str, file: Path, what: s
 def _decode(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
+    head = data[:4096]
+    if len(head) >= 4 and head.count(b"\x00") >= len(head) // 4:
+        # UTF-16 without a byte-order mark ("Unicode text" from some tools):
+        # every ASCII character has a NUL byte before (BE) or after (LE) it.
+        even_nuls = head[0::2].count(b"\x00")
+        odd_nuls = head[1::2].count(b"\x00")
+        codec = "utf-16-be" if even_nuls > odd_nuls else "utf-16-le"
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -386,11 +397,47 @@ def _delimiter(text: str) -> str:
     return best[2] if best[0][1] >= 2 else ";"
 
 
+#: Leading bytes of files that are not text tables although named ``.csv``:
+#: (magic, English name, German name).
+_NOT_CSV_MAGIC: tuple[tuple[bytes, str, str], ...] = (
+    (b"PK\x03\x04", "a ZIP archive (an .xlsx workbook?)", "ein ZIP-Archiv (eine .xlsx-Datei?)"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook", "eine alte Excel-Datei (.xls)"),
+    (b"%PDF", "a PDF document", "ein PDF-Dokument"),
+    (b"\x1f\x8b", "a gzip archive", "ein gzip-Archiv"),
+    (b"BZh", "a bzip2 archive", "ein bzip2-Archiv"),
+    (b"\x89PNG", "a PNG image", "ein PNG-Bild"),
+    (b"\xff\xd8\xff", "a JPEG image", "ein JPEG-Bild"),
+)
+
+
+def _not_a_table(path: Path, what: str, what_de: str) -> InputDataError:
+    msg = f"this is not a CSV table but {what}"
+    return InputDataError(
+        msg,
+        file=path,
+        expected="a CSV text table (or save the table as .xlsx and name it so)",
+        message_de=f"Die Datei ist keine CSV-Tabelle, sondern {what_de}; bitte die Tabelle "
+        "als .csv (Trennzeichen ;) oder .xlsx speichern",
+    )
+
+
 def _csv_rows(path: Path) -> list[list[Any]]:
     data = path.read_bytes()
+    for magic, what, what_de in _NOT_CSV_MAGIC:
+        if data.startswith(magic):
+            raise _not_a_table(path, what, what_de)
     text = _decode(data)
     if not text.strip():
         return []
+    start = text.lstrip()[:200].lower()
+    if start.startswith(("<!doctype html", "<html", "<?xml", "<head", "<body")):
+        raise _not_a_table(
+            path,
+            "a web page or XML document (an error page instead of the download?)",
+            "eine Webseite oder ein XML-Dokument (eine Fehlerseite statt des Downloads?)",
+        )
+    if "\x00" in text:
+        raise _not_a_table(path, "a binary file", "eine Binärdatei")
     delim = _delimiter(text)
     logger.debug("%s: separator %r", path.name, delim)
     # The csv module (not pd.read_csv) keeps ragged rows and the record number
@@ -398,19 +445,71 @@ def _csv_rows(path: Path) -> list[list[Any]]:
     return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delim)]
 
 
+#: Workbooks up to this size are opened a second time (not read-only) to
+#: learn their merged cells; larger ones are read as they are.
+_MERGED_CELLS_MAX_BYTES = 5_000_000
+
+
+def _unreadable_xlsx(path: Path, exc: BaseException) -> InputDataError:
+    msg = f"not a readable XLSX file: {type(exc).__name__}: {exc}"
+    return InputDataError(
+        msg,
+        file=path,
+        expected="an .xlsx workbook",
+        message_de="Keine lesbare XLSX-Datei (beschädigt, verschlüsselt oder eine umbenannte "
+        f"andere Datei): {exc}",
+    )
+
+
 def _xlsx_rows(path: Path, sheet: str | int | None) -> list[list[Any]]:
+    try:
+        return _xlsx_rows_unchecked(path, sheet)
+    except InputDataError:
+        raise
+    except Exception as exc:
+        # openpyxl, zipfile and the XML parsers raise many unrelated types for
+        # damaged, encrypted or renamed files (BadZipFile, KeyError,
+        # InvalidFileException, ElementTree.ParseError, …): all mean "unreadable".
+        raise _unreadable_xlsx(path, exc) from exc
+
+
+def _fill_merged(path: Path, index: int, rows: list[list[Any]]) -> None:
+    """Give every cell of a merged range the value of its top-left cell.
+
+    Planners merge header cells over sub-columns ("Koordinaten" over Breite
+    and Länge) and category cells over several rows ("Kita" for three
+    offers); read-only openpyxl reports the hidden cells as empty.
+    """
     import openpyxl  # noqa: PLC0415  (only XLSX needs it)
 
+    if path.stat().st_size > _MERGED_CELLS_MAX_BYTES:
+        return
+    wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
     try:
-        wb_values = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        msg = f"not a readable XLSX file: {exc}"
-        raise InputDataError(
-            msg,
-            file=path,
-            expected="an .xlsx workbook",
-            message_de=f"Keine lesbare XLSX-Datei: {exc}",
-        ) from exc
+        ranges = list(wb.worksheets[index].merged_cells.ranges)
+    finally:
+        wb.close()
+    for rng in ranges:
+        r0, c0 = rng.min_row - 1, rng.min_col - 1
+        if r0 >= len(rows) or c0 >= len(rows[r0]):
+            continue
+        outside = [v for j, v in enumerate(rows[r0]) if not c0 <= j < rng.max_col]
+        if rng.min_row == rng.max_row and all(v is None for v in outside):
+            continue  # a title merged over the table: stays one cell, skipped as a title
+        value = rows[r0][c0]
+        for r in range(r0, min(rng.max_row, len(rows))):
+            row = rows[r]
+            if len(row) < rng.max_col:
+                row.extend([None] * (rng.max_col - len(row)))
+            for c in range(c0, rng.max_col):
+                if row[c] is None:
+                    row[c] = value
+
+
+def _xlsx_rows_unchecked(path: Path, sheet: str | int | None) -> list[list[Any]]:
+    import openpyxl  # noqa: PLC0415  (only XLSX needs it)
+
+    wb_values = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         names = wb_values.sheetnames
         if sheet is None:
@@ -448,6 +547,7 @@ def _xlsx_rows(path: Path, sheet: str | int | None) -> list[list[Any]]:
                         rows[i][j] = v
         finally:
             wb_formulas.close()
+        _fill_merged(path, index, rows)
     return rows
 
 
@@ -630,6 +730,41 @@ def _map_offer_columns(
     return roles
 
 
+def _offer_roles_complete(roles: Mapping[str, str]) -> bool:
+    coords = "lat" in roles and "lon" in roles
+    address = "address" in roles or "street" in roles
+    return "name" in roles and "category" in roles and (coords or address)
+
+
+def _promote_first_row(table: pd.DataFrame) -> pd.DataFrame | None:
+    """The table with its first data row as the header (``None`` if it holds numbers).
+
+    Header cells left empty in that row keep the upper row's name.
+    """
+    first = table.iloc[0]
+    values = [first[c] for c in table.columns]
+    if not any(isinstance(v, str) for v in values) or any(
+        v is not None and not isinstance(v, str) for v in values
+    ):
+        return None
+    for v in values:
+        if isinstance(v, str):
+            try:
+                _parse_number(v)
+            except ValueError:
+                continue
+            return None  # a number: a data row, not a header
+    names: list[str] = []
+    for col, v in zip(table.columns, values, strict=True):
+        name, base, n = _text(v) or str(col), _text(v) or str(col), 2
+        while name in names:
+            name, n = f"{base}.{n}", n + 1
+        names.append(name)
+    out = table.iloc[1:].copy()
+    out.columns = pd.Index(names)
+    return out
+
+
 def _compose_address(parts: Mapping[str, str]) -> str:
     street = " ".join(x for x in (parts.get("street", ""), parts.get("housenumber", "")) if x)
     place = " ".join(x for x in (parts.get("postcode", ""), parts.get("city", "")) if x)
@@ -702,6 +837,28 @@ def read_offers(
     fname = path.name
     problems: list[RowProblem] = []
     roles = _map_offer_columns(list(table.columns), path, problems)
+    if not _offer_roles_complete(roles) and not table.empty:
+        # Two header rows ("Koordinaten" merged over "Breite | Länge"): the
+        # real column names are in the first row below the detected header.
+        promoted = _promote_first_row(table)
+        if promoted is not None:
+            promoted_problems: list[RowProblem] = []
+            promoted_roles = _map_offer_columns(list(promoted.columns), path, promoted_problems)
+            if _offer_roles_complete(promoted_roles):
+                header_row = int(table.index[0])
+                problems = [
+                    *promoted_problems,
+                    RowProblem(
+                        fname,
+                        header_row,
+                        None,
+                        f"two header rows; the column names of row {header_row} are used",
+                        f"Zwei Kopfzeilen; verwendet werden die Spaltennamen aus Zeile "
+                        f"{header_row}",
+                        "warning",
+                    ),
+                ]
+                table, roles = promoted, promoted_roles
     found = ", ".join(map(str, table.columns))
     for role in ("name", "category"):
         if role not in roles:
@@ -820,6 +977,15 @@ def read_offers(
             try:
                 parsed = _parse_number(raw_cap, count=True)
                 capacity = float("nan") if parsed is None else parsed
+                if capacity < 0:
+                    problem(
+                        row,
+                        "capacity",
+                        f"capacity {raw_cap!r} is negative; left empty",
+                        f"Kapazität „{raw_cap}“ ist negativ; bleibt leer",
+                        "warning",
+                    )
+                    capacity = float("nan")
             except ValueError:
                 problem(
                     row,
@@ -1178,7 +1344,8 @@ def _read_layer(path: Path, layer: str | None) -> gpd.GeoDataFrame:
             msg,
             file=path,
             expected="a GeoPackage, GeoJSON or Shapefile",
-            message_de=f"Geodatei unlesbar: {exc}",
+            message_de="Die Geodatei kann nicht gelesen werden (keine GeoPackage-, GeoJSON- "
+            f"oder Shapefile-Datei, oder beschädigt): {exc}",
         ) from exc
     _check_degrees(gdf, path)
     return gdf
@@ -1209,6 +1376,50 @@ def _check_degrees(gdf: gpd.GeoDataFrame, path: Path) -> None:
                 "Koordinatensystems. Bitte die Datei mit Koordinatensystem speichern."
             ),
         )
+
+
+#: Generous lon/lat box of Europe (minx, miny, maxx, maxy): layers whose
+#: features lie entirely outside it after reprojection declare a wrong CRS.
+EUROPE_BOUNDS: tuple[float, float, float, float] = (-32.0, 27.0, 45.0, 72.0)
+
+
+def _check_in_europe(gdf: gpd.GeoDataFrame, path: Path, declared: object) -> None:
+    """Reject a layer that lands outside Europe: its declared CRS does not match.
+
+    A GeoPackage that says EPSG:25832 but holds lon/lat degrees ends up at
+    the equator after reprojection, and every village would silently fall
+    outside every Gemeinde.
+    """
+    if gdf.empty:
+        return
+    bounds = gdf.geometry.bounds.dropna()
+    if bounds.empty:
+        return
+    minx, miny, maxx, maxy = EUROPE_BOUNDS
+    inside = (
+        (bounds["maxx"] >= minx)
+        & (bounds["minx"] <= maxx)
+        & (bounds["maxy"] >= miny)
+        & (bounds["miny"] <= maxy)
+    )
+    if inside.any():
+        return
+    cx, cy = float(bounds["minx"].iloc[0]), float(bounds["miny"].iloc[0])
+    msg = (
+        f"the features lie outside Europe (near lon {cx:.3f}, lat {cy:.3f}) when read in the "
+        f"declared CRS {declared}: the coordinates do not match the layer's CRS"
+    )
+    raise CRSError(
+        msg,
+        file=path,
+        row=1,
+        expected="coordinates in the CRS the layer declares",
+        message_de=(
+            f"Die Objekte liegen im angegebenen Koordinatensystem ({declared}) außerhalb "
+            f"Europas (bei Länge {cx:.3f}, Breite {cy:.3f}): Koordinaten und angegebenes "
+            "Koordinatensystem passen nicht zusammen"
+        ),
+    )
 
 
 def read_boundaries(
@@ -1345,6 +1556,7 @@ def read_boundaries(
         },
         geometry=gpd.GeoSeries(geoms, crs=gdf.crs),
     ).to_crs(WGS84)
+    _check_in_europe(out, path, gdf.crs.to_string())
     if out["ags"].duplicated().any():
         out = _merge_duplicate_ags(out, path)
     if clip_to is not None:
@@ -1461,6 +1673,16 @@ def read_population(path: Path) -> pd.DataFrame:
     for rownum, code, raw in zip(table.index, table[key_col], table[pop_col], strict=True):
         row = int(rownum)
         ags = _ags_from_code(code)
+        if _blank(code):
+            msg = "AGS/ARS missing"
+            raise InputDataError(
+                msg,
+                file=path,
+                row=row,
+                column=key_col,
+                expected="8-digit AGS or 12-digit ARS",
+                message_de="Gemeindeschlüssel fehlt",
+            )
         if ags is None or not ags.isdigit():
             msg = f"invalid AGS/ARS {code!r}"
             raise InputDataError(
@@ -1487,6 +1709,16 @@ def read_population(path: Path) -> pd.DataFrame:
                     message_de=f"Einwohnerzahl „{raw}“ ist keine Zahl",
                 ) from exc
             value = float("nan") if parsed is None else parsed
+            if value < 0:
+                msg = f"population {raw!r} is negative"
+                raise InputDataError(
+                    msg,
+                    file=path,
+                    row=row,
+                    column=pop_col,
+                    expected="a number of inhabitants >= 0",
+                    message_de=f"Einwohnerzahl „{raw}“ ist negativ",
+                )
         if ags in first_row:
             prev = out_pop[out_ags.index(ags)]
             if not (prev == value or (math.isnan(prev) and math.isnan(value))):
@@ -1596,6 +1828,7 @@ def read_villages(
     arr = shapely.make_valid(geom.to_numpy())
     points = np.where(np.isin(kinds.to_numpy(), ["Point"]), arr, shapely.point_on_surface(arr))
     points_ws = gpd.GeoSeries(points, crs=gdf.crs).to_crs(WGS84)
+    _check_in_europe(gpd.GeoDataFrame(geometry=points_ws), path, gdf.crs.to_string())
 
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
     id_col = (

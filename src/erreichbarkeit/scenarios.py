@@ -1285,12 +1285,14 @@ def load_scenario(path: str | Path) -> Scenario:
                 p, "", f"file too large ({size} bytes)", f"at most {_MAX_FILE_BYTES} bytes",
                 "Datei zu groß für eine Szenario-Datei",
             )  # fmt: skip
-        raw = json.loads(p.read_text("utf-8"))
+        # utf-8-sig: Windows editors (Notepad) save JSON with a byte-order mark
+        raw = json.loads(p.read_text("utf-8-sig"))
     except FileNotFoundError as exc:
         raise _file_error(
             p, "", "scenario file not found", "a scenario file", "Szenario-Datei nicht gefunden"
         ) from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        # RecursionError: absurdly deep nesting ("[[[[…"), never a scenario
         raise _file_error(
             p, "", f"not a readable JSON file: {exc}", "JSON (UTF-8)",
             f"Keine lesbare JSON-Datei: {exc}",
