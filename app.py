@@ -10,13 +10,22 @@ from pathlib import Path
 
 import streamlit as st
 
-from erreichbarkeit.ui import about_page, dashboard_page, meeting_page, texts
+from erreichbarkeit.ui import (
+    about_page,
+    dashboard_page,
+    meeting_page,
+    planning_page,
+    supply_page,
+    texts,
+)
 
 ROOT = Path(__file__).resolve().parent
 
 st.set_page_config(page_title=texts.APP_TITLE, page_icon="🗺️", layout="wide")
 pages = [
     st.Page(partial(dashboard_page, ROOT), title=texts.PAGE_MAP, url_path="karte", default=True),
+    st.Page(partial(supply_page, ROOT), title=texts.PAGE_SUPPLY, url_path="versorgung"),
+    st.Page(partial(planning_page, ROOT), title=texts.PAGE_PLANNING, url_path="planung"),
     st.Page(partial(meeting_page, ROOT), title=texts.PAGE_MEETING, url_path="besprechung"),
     st.Page(about_page, title=texts.PAGE_ABOUT, url_path="methodik"),
 ]

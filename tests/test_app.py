@@ -233,6 +233,7 @@ def test_meeting_page_with_download_buttons(
         "A3 als PDF",
         "A4 als PNG",
         "A3 als PNG",
+        "Steckbrief herunterladen",
     ]
     captions = " ".join(c.value for c in app.caption)
     # the source line comes from the run's sources (the demo attributes itself as fictional)
@@ -471,3 +472,19 @@ def test_region_without_grid_explains_how_to_enable_it(
     assert "Regionsdatei" in hints
     assert not [t for t in at.sidebar.toggle if t.key in ("grid_surface", "grid_bands")]
     assert "Raster-Kennzahlen (wie Thünen-Landatlas)" not in [e.label for e in at.expander]
+
+
+def test_upload_with_too_many_offers_is_refused(tmp_path: Path) -> None:
+    """One accidental huge list must not tie up the shared server."""
+    rows = "\n".join(
+        f"Kita {i};Kita;{51.0 + i * 1e-5:.5f};{9.0 + i * 1e-5:.5f}".replace(".", ",")
+        for i in range(logic.MAX_UPLOAD_OFFERS + 1)
+    )
+    data = ("Name;Kategorie;Breitengrad;Längengrad\n" + rows + "\n").encode()
+    outcome = logic.handle_upload(
+        data, "riesig.csv", workdir=tmp_path, categories=load_categories(),
+        addresses=None, region_bounds=None, accept_street_match=False,
+    )  # fmt: skip
+    assert outcome.error is not None
+    assert "höchstens" in outcome.error
+    assert len(outcome.offers) == 0

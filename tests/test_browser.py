@@ -212,3 +212,53 @@ def test_dashboard_in_headless_chromium(server: str, browser: webdriver.Chrome) 
         and urlparse(u).hostname not in LOCAL_HOSTS
     ]
     assert foreign == []
+
+
+def test_planning_map_click_adds_an_offer(server: str, browser: webdriver.Chrome) -> None:
+    """A click into the what-if map sets the position; adding it shows the comparison."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    wait = WebDriverWait(browser, 90)
+    browser.get(f"{server}/planung")
+    _enter_map(browser, wait)
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "path.leaflet-interactive")) > 50)
+    browser.switch_to.default_content()
+    lat_input = wait.until(
+        ec.presence_of_element_located((By.XPATH, "//input[@aria-label='Breitengrad']"))
+    )
+    before = lat_input.get_attribute("value")
+    _enter_map(browser, wait)
+    container = browser.find_element(By.CSS_SELECTOR, ".leaflet-container")
+    # a spot off-centre (the centre is the default position); offset from the middle
+    ActionChains(browser).move_to_element_with_offset(container, 37, -23).click().perform()
+    browser.switch_to.default_content()
+
+    def position_taken(d: webdriver.Chrome) -> bool:
+        try:
+            field = d.find_element(By.XPATH, "//input[@aria-label='Breitengrad']")
+            return field.get_attribute("value") != before
+        except Exception:  # the form re-renders while the page updates
+            return False
+
+    wait.until(position_taken)
+    add = wait.until(
+        ec.element_to_be_clickable((By.XPATH, "//button[contains(., 'Änderung hinzufügen')]"))
+    )
+    add.click()
+    wait.until(lambda d: "Was sich ändert" in d.find_element(By.TAG_NAME, "body").text)
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert "neu: „Neues Angebot“" in body
+
+    # the map shows the scenario with its change marked
+    def change_marked(d: webdriver.Chrome) -> bool:
+        try:
+            _enter_map(d, WebDriverWait(d, 5))
+            return bool(d.find_elements(By.CSS_SELECTOR, ".ek-mark"))
+        except Exception:  # the iframe re-mounts while the page updates
+            return False
+
+    wait.until(change_marked)
+    browser.switch_to.default_content()
+    artifacts = REPO / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    assert browser.save_screenshot(str(artifacts / "planung.png"))

@@ -8,7 +8,6 @@ error (with ``--verbose`` the traceback is shown).
 from __future__ import annotations
 
 import argparse
-import itertools
 import logging
 import sys
 import time
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from erreichbarkeit import __version__
-from erreichbarkeit.config import AGE_GROUPS, MODES, Settings, age_column
+from erreichbarkeit.config import AGE_GROUPS, MODES, Settings
 from erreichbarkeit.errors import ErreichbarkeitError
 
 __all__ = ["main"]
@@ -562,13 +561,7 @@ def _standorte(args: argparse.Namespace) -> int:
             msg, expected=", ".join(results.categories),
             message_de=f"Keine Angebote der Kategorie „{args.category}“ in dieser Region",
         )  # fmt: skip
-    villages = results.villages.copy()
-    groups = table[args.category].age_groups
-    bounds = sorted((int(g.split("-")[0]), int(g.split("-")[1])) for g in groups)
-    contiguous = all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
-    # children_<lo>_<hi> reads as "Kinder lo–hi Jahre" in the model's German text
-    demand = f"children_{bounds[0][0]}_{bounds[-1][1]}" if contiguous else "demand"
-    villages[demand] = villages[[age_column(g) for g in groups]].sum(axis=1)
+    villages, demand = locations.with_demand_column(results.villages, table[args.category])
     own = inputs.read_villages(args.candidates) if args.candidates else None
     candidates = locations.candidate_sites(None if args.only_candidates else villages, own)
     router = pipeline.prepare_router(settings, results.inputs.network_osm, args.mode)

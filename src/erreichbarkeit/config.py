@@ -397,7 +397,7 @@ class Settings:
                 msg,
                 column="offers",
                 expected='["osm"] or a list of CSV/XLSX files',
-                message_de="Keine Angebotsquelle angegeben (\"osm\" und/oder Angebotslisten)",
+                message_de='Keine Angebotsquelle angegeben ("osm" und/oder Angebotslisten)',
             )
         if len(set(self.modes)) != len(self.modes):
             msg = f"a mode is listed twice: {', '.join(self.modes)}"

@@ -47,6 +47,7 @@ so the gains add up to ``covered_after − covered_before``.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import time
@@ -60,7 +61,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from erreichbarkeit.config import MODE_LABELS, WGS84
+from erreichbarkeit.config import MODE_LABELS, WGS84, Category, age_column
 from erreichbarkeit.errors import ConfigError, InputDataError, MissingColumnError
 from erreichbarkeit.matrix import travel_times as _matrix_travel_times
 from erreichbarkeit.routing import Router
@@ -71,6 +72,7 @@ __all__ = [
     "candidate_sites",
     "candidate_travel_times",
     "suggest_locations",
+    "with_demand_column",
 ]
 
 logger = logging.getLogger(__name__)
@@ -144,6 +146,29 @@ class LocationSuggestion:
 
 
 # -- candidates and their travel times ------------------------------------------
+
+
+def with_demand_column(villages: pd.DataFrame, category: Category) -> tuple[pd.DataFrame, str]:
+    """The villages with one demand column for the category's age groups.
+
+    The column is named ``children_<lo>_<hi>`` when the age groups are
+    contiguous (the model's German text then reads "Kinder lo–hi Jahre"),
+    else ``demand``.
+
+    Returns
+    -------
+    tuple
+        ``(villages with the column, its name)``.
+    """
+    groups = category.age_groups
+    bounds = sorted((int(g.split("-")[0]), int(g.split("-")[1])) for g in groups)
+    contiguous = all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
+    name = f"children_{bounds[0][0]}_{bounds[-1][1]}" if contiguous and bounds else "demand"
+    out = villages.copy()
+    out[name] = (
+        out[[age_column(g) for g in groups]].apply(pd.to_numeric, errors="coerce").sum(axis=1)
+    )
+    return out, name
 
 
 def candidate_sites(

@@ -69,6 +69,7 @@ __all__ = [
     "GeoJsonText",
     "GridSurfaceLayer",
     "Legend",
+    "MarkLayer",
     "OfferLayer",
     "VillageLayer",
     "band_color",
@@ -81,6 +82,7 @@ __all__ = [
     "grid_surface_json",
     "legend_html",
     "map_html",
+    "mark_rows",
     "minutes_color",
     "offer_icon_svg",
     "offline_assets",
@@ -534,6 +536,81 @@ class OfferLayer(_DataLayer):
         self.icons_json = _js_json(icons)
 
 
+class MarkLayer(_DataLayer):
+    """Highlighted points (planned changes, suggested sites) as labelled circles.
+
+    Each row is ``[lat, lon, label, tooltip_html, colour]``: a round
+    ``L.divIcon`` with the short ``label`` (``"+"``, ``"1"`` …) on the colour,
+    drawn above the offers.  No images, so it works offline.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.featureGroup();
+        (function (group) {
+            var rows = {{ this.rows_json }};
+            for (var i = 0; i < rows.length; i++) {
+                var r = rows[i];
+                var html = '<div style="width:24px;height:24px;border-radius:12px;' +
+                    'border:2px solid #fff;box-shadow:0 0 3px rgba(0,0,0,.7);' +
+                    'color:#fff;font:bold 14px/20px sans-serif;text-align:center;' +
+                    'background:' + r[4] + '">' + r[2] + '</div>';
+                L.marker([r[0], r[1]], {zIndexOffset: 1000, icon: L.divIcon({
+                    html: html, className: "ek-mark", iconSize: [24, 24], iconAnchor: [12, 12]
+                })}).bindTooltip(r[3]).addTo(group);
+            }
+        })({{ this.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, rows: list[list[Any]], *, name: str = "Markierungen") -> None:
+        super().__init__(name)
+        self._name = "MarkLayer"
+        self.rows = rows
+        self.rows_json = _js_json(rows)
+
+
+def mark_rows(
+    points: gpd.GeoDataFrame, *, label: str | Sequence[str], tooltip: Sequence[str], color: str
+) -> list[list[Any]]:
+    """Rows of :class:`MarkLayer` for points (EPSG:4326 or with a CRS).
+
+    Parameters
+    ----------
+    points
+        Point geometries.
+    label
+        One short text for all points, or one per point (escaped here).
+    tooltip
+        Tooltip text per point (escaped here).
+    color
+        CSS colour of the circles.
+
+    Returns
+    -------
+    list
+        ``[lat, lon, label, tooltip_html, colour]`` per non-empty point.
+    """
+    pts = points.to_crs("EPSG:4326") if points.crs is not None else points
+    labels = [label] * len(pts) if isinstance(label, str) else list(label)
+    rows: list[list[Any]] = []
+    for geom, lab, tip in zip(pts.geometry, labels, tooltip, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        rows.append(
+            [
+                round(float(geom.y), 6),
+                round(float(geom.x), 6),
+                html.escape(str(lab)),
+                html.escape(str(tip)),
+                html.escape(color),
+            ]
+        )
+    return rows
+
+
 class GeoJsonText(_DataLayer):
     """A GeoJSON text drawn as it is (no per-feature Python work at render time).
 
@@ -902,6 +979,8 @@ def build_map(
     bands_title: str = "Reisezeit-Bänder",
     bands_labels: Sequence[str] | None = None,
     bands_note: str = "",
+    marks: Sequence[list[Any]] | None = None,
+    marks_name: str = "Markierungen",
 ) -> folium.Map:
     """Build the folium map.
 
@@ -958,6 +1037,9 @@ def build_map(
     bands_title, bands_labels, bands_note
         Title, band labels (default: those of ``bands``, or 0–5 … > 20 for
         text) and a note line of the band legend.
+    marks, marks_name
+        Highlighted points above the offers (:func:`mark_rows`: planned
+        changes, suggested sites) and the name of their layer.
 
     Returns
     -------
@@ -1060,6 +1142,9 @@ def build_map(
     if offers is not None and len(offers):
         layer, used = _offer_layer(offers, cats)
         layer.add_to(m)
+    if marks:
+        # before the layer control, which refers to every layer by its variable
+        MarkLayer(list(marks), name=marks_name).add_to(m)
     used.sort(key=lambda c: c.order)
     Legend(
         legend_html(

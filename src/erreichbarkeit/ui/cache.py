@@ -11,19 +11,26 @@ import json
 import os
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
+import pandas as pd
 import streamlit as st
 
 from erreichbarkeit import demo, maps, pipeline
 from erreichbarkeit.config import ProgressCallback, Settings
+from erreichbarkeit.geocode import AddressIndex
 from erreichbarkeit.pipeline import Results
 from erreichbarkeit.routing import Router, prepare_network
 from erreichbarkeit.ui.logic import StaticLayers, category_bands, grid_surface_text, static_layers
 
+if TYPE_CHECKING:
+    from erreichbarkeit.locations import LocationSuggestion
+
 __all__ = [
     "DATA_DIR_ENV",
     "RunSlot",
+    "address_index_for",
     "category_bands_for",
     "data_dir",
     "ensure_demo",
@@ -34,6 +41,8 @@ __all__ = [
     "run_region",
     "run_slot",
     "static_layers_for",
+    "suggestion_for",
+    "village_candidates_for",
 ]
 
 #: Environment variable overriding the app's data folder (default ``<repo>/data``).
@@ -169,3 +178,60 @@ def category_bands_for(
     if bands is None:
         return None
     return bands, maps.bands_geojson(bands)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def address_index_for(
+    region_file: str, mtime: float, settings_key: str, _results: Results
+) -> AddressIndex | None:
+    """The region's offline address index (what-if changes by address), built once per region.
+
+    ``None`` when the region has no address points.
+    """
+    addresses = _results.inputs.addresses
+    if addresses is None or not len(addresses):
+        return None
+    return AddressIndex(addresses)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def village_candidates_for(
+    region_file: str, mtime: float, settings_key: str, mode: str, _results: Results
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """The villages as candidate sites and the minutes to them, routed once per region and mode."""
+    from erreichbarkeit.ui.planning_logic import village_candidate_times  # noqa: PLC0415
+
+    return village_candidate_times(_results, routers_for(_results), mode)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def suggestion_for(  # noqa: PLR0917 (positional: the cache key)
+    region_file: str,
+    mtime: float,
+    settings_key: str,
+    category: str,
+    mode: str,
+    k: int,
+    model: str,
+    threshold: float,
+    _results: Results,
+) -> LocationSuggestion:
+    """Location suggestions with the villages as candidates, computed once per key.
+
+    Only village candidates go through this shared cache; suggestions with a
+    user's own candidate sites are kept in that user's session.
+    """
+    from erreichbarkeit.ui.planning_logic import SUGGEST_TIME_LIMIT_S, suggest  # noqa: PLC0415
+
+    cands = village_candidates_for(region_file, mtime, settings_key, mode, _results)
+    return suggest(
+        _results,
+        routers_for(_results),
+        category=category,
+        mode=mode,
+        k=k,
+        model=model,
+        threshold=threshold,
+        village_candidates=cands,
+        time_limit_s=SUGGEST_TIME_LIMIT_S,
+    )

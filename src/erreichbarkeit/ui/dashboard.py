@@ -12,6 +12,7 @@ import logging
 import math
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -27,7 +28,14 @@ from erreichbarkeit.grid import GridResult
 from erreichbarkeit.pipeline import Results
 from erreichbarkeit.ui import cache, logic, texts
 
-__all__ = ["about_page", "dashboard_page", "format_int", "format_minutes", "meeting_page"]
+__all__ = [
+    "about_page",
+    "dashboard_page",
+    "format_int",
+    "format_minutes",
+    "meeting_page",
+    "steckbrief_section",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +54,20 @@ _PERSISTENT_KEYS = frozenset(
         "grid_surface",
         "grid_bands",
         "band_offers",
+        "steckbrief_ags",
+        "wi_name",
+        "wi_kind",
+        "wi_category",
+        "wi_pos",
+        "wi_lat",
+        "wi_lon",
+        "wi_address",
+        "wi_offer_name",
+        "loc_category",
+        "loc_mode",
+        "loc_k",
+        "loc_model",
+        "loc_use_villages",
     }
 )
 _OFFER_BANDS_MEMO_SIZE = 4
@@ -225,7 +247,7 @@ def _with_upload(data: logic.ViewData) -> logic.ViewData:
     upload = st.session_state.get("upload")
     if upload is None or upload.get("offers") is None or upload["offers"].empty:
         return data
-    key = (id(upload), id(data.travel_times))
+    key = (_upload_token(upload), id(data.travel_times))
     memo = st.session_state.get("_merged")
     if memo is None or memo[0] != key:
         memo = (key, logic.merge_upload(data, upload["offers"], upload["travel_times"]))
@@ -272,6 +294,10 @@ def _remove_upload() -> None:
         st.session_state.pop(k, None)
 
 
+def _upload_token(upload: dict[str, Any] | None) -> str | None:
+    return None if upload is None else str(upload.get("token"))
+
+
 def process_upload(raw: bytes, name: str, results: Results, data: logic.ViewData) -> dict[str, Any]:
     """Read an uploaded file and route its valid rows (stored in session_state)."""
     outcome = logic.handle_upload(
@@ -283,7 +309,10 @@ def process_upload(raw: bytes, name: str, results: Results, data: logic.ViewData
         region_bounds=tuple(data.villages.total_bounds),
         accept_street_match=results.settings.geocode_accept_street,
     )
-    out: dict[str, Any] = {"outcome": outcome, "offers": None, "travel_times": None}
+    # a token, not id(): memo keys must not collide when Python reuses an address
+    out: dict[str, Any] = {
+        "outcome": outcome, "offers": None, "travel_times": None, "token": uuid.uuid4().hex,
+    }  # fmt: skip
     if outcome.error is None and len(outcome.offers):
         try:
             routers = cache.routers_for(results)
@@ -308,14 +337,20 @@ def show_upload_outcome(upload: dict[str, Any]) -> None:
         st.dataframe(logic.problems_frame(outcome.problems), hide_index=True, width="stretch")
 
 
-def _map_category(view: logic.View, labels: dict[str, str], *, where: Any = st) -> str:
+def _map_category(
+    view: logic.View,
+    labels: dict[str, str],
+    *,
+    where: Any = st,
+    label: str = texts.SIDEBAR_MAP_CATEGORY,
+) -> str:
     """The category the map is coloured by (a radio when several are chosen)."""
     cats = list(view.categories)
     if st.session_state.get("map_category") not in cats:
         st.session_state["map_category"] = cats[0]
     if len(cats) > 1:
         where.radio(
-            texts.SIDEBAR_MAP_CATEGORY,
+            label,
             cats,
             format_func=lambda c: labels.get(c, c),
             key="map_category",
@@ -493,7 +528,7 @@ def _selected_offer_bands(page: _Page, grid: GridResult, ids: list[str]) -> Any:
     """Bands around the selected offers, memoised per session (routing takes a moment)."""
     mode = page.view.mode
     upload = st.session_state.get("upload")
-    key = (*_region_key(page), mode, tuple(sorted(ids)), id(upload))
+    key = (*_region_key(page), mode, tuple(sorted(ids)), _upload_token(upload))
     memo: dict[Any, Any] = st.session_state.setdefault("_offer_bands", {})
     if key not in memo:
         s = page.results.settings
@@ -621,7 +656,7 @@ def _keep_widget_state() -> None:
     """
     for key in list(st.session_state.keys()):
         name = str(key)
-        if name in _PERSISTENT_KEYS or name.startswith("thr_"):
+        if name in _PERSISTENT_KEYS or name.startswith(("thr_", "loc_thr_")):
             st.session_state[name] = st.session_state[name]
 
 
@@ -668,7 +703,7 @@ def _setup(root: Path | None, *, upload_widget: bool) -> _Page | None:
         st.info(texts.NO_CATEGORY)
         return None
     upload = st.session_state.get("upload")
-    data_key = (choice_path, results.settings.cache_key(), id(upload))
+    data_key = (choice_path, results.settings.cache_key(), _upload_token(upload))
     view = _view(data, choice, data_key)
     return _Page(region, results, data, layers, choice, view)
 
@@ -791,6 +826,48 @@ def meeting_page(root: Path | None = None) -> None:
     )
     st.caption(texts.MEETING_HINT)
     _print_section(page, map_cat, extent, extent_label)
+    steckbrief_section(page, map_cat)
+
+
+def steckbrief_section(page: _Page, category: str) -> None:
+    """Steckbrief download for one Gemeinde or the Kreis (built when clicked).
+
+    Uses the page's mode, age group, categories and thresholds; the map of
+    the PDF shows ``category``.
+    """
+    from erreichbarkeit import steckbrief  # noqa: PLC0415  (matplotlib only here)
+
+    st.subheader(texts.STECKBRIEF_HEADER)
+    st.caption(texts.STECKBRIEF_HINT)
+    table = steckbrief.gemeinden_of(page.results)
+    names = {"": texts.STECKBRIEF_KREIS} | dict(
+        zip(table["ags"].astype(str), table["gemeinde"].astype(str), strict=True)
+    )
+    if st.session_state.get("steckbrief_ags") not in names:
+        st.session_state["steckbrief_ags"] = ""
+    ags = st.selectbox(
+        texts.STECKBRIEF_SELECT, list(names), format_func=lambda a: names[a], key="steckbrief_ags"
+    )
+    view = page.view
+    make = functools.partial(
+        steckbrief.steckbrief_pdf,
+        page.results,
+        ags=ags or None,
+        mode=view.mode,
+        age_group=view.age_group,
+        categories=view.categories,
+        thresholds=dict(view.thresholds),
+        map_category=category,
+        roads=page.layers.roads,
+    )
+    st.download_button(
+        texts.STECKBRIEF_BUTTON,
+        make,
+        steckbrief.steckbrief_filename(ags or None, names[ags]),
+        "application/pdf",
+        key="steckbrief_dl",
+        on_click="ignore",
+    )
 
 
 def about_page() -> None:

@@ -416,6 +416,11 @@ def _empty_offers() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"id": [], "name": [], "category": []}, geometry=[], crs=WGS84)
 
 
+#: Most offers one upload may hold (routing 2 000 offers takes a few seconds;
+#: 20 000 took 40 s and held 675 000 travel-time rows in one session).
+MAX_UPLOAD_OFFERS = 2000
+
+
 def handle_upload(
     data: bytes,
     filename: str,
@@ -474,6 +479,16 @@ def handle_upload(
             filename,
             _empty_offers(),
             error=f"Datei {filename}: nicht lesbar ({type(exc).__name__})",
+        )
+    if len(res.offers) > MAX_UPLOAD_OFFERS:
+        # one accidental huge list must not tie up the shared server for minutes
+        return UploadOutcome(
+            filename,
+            _empty_offers(),
+            res.problems,
+            error=texts.UPLOAD_TOO_MANY.format(
+                name=filename, n=len(res.offers), max=MAX_UPLOAD_OFFERS
+            ),
         )
     offers = res.offers.copy()
     if len(offers):
@@ -644,11 +659,14 @@ def build_view_map(
     bounds: tuple[float, float, float, float] | None = None,
     legend_font_px: int = 12,
     overlay: GridOverlay | None = None,
+    marks: Sequence[list[Any]] | None = None,
+    marks_name: str = "Markierungen",
 ) -> Any:
     """The folium map of one category of a view (fixed layers from ``layers``).
 
     ``basemap`` is a key of :data:`erreichbarkeit.maps.BASEMAPS` (or
-    ``False``/``"none"``); ``overlay`` adds the grid surface and/or bands.
+    ``False``/``"none"``); ``overlay`` adds the grid surface and/or bands;
+    ``marks`` highlighted points (:func:`erreichbarkeit.maps.mark_rows`).
     """
     ov = overlay or GridOverlay()
     labels = {k: c.label for k, c in data.category_table.items()}
@@ -675,6 +693,8 @@ def build_view_map(
         bands_title=ov.bands_title,
         bands_labels=ov.bands_labels,
         bands_note=texts.BANDS_NOTE if ov.bands_json is not None else "",
+        marks=marks,
+        marks_name=marks_name,
     )
 
 

@@ -54,6 +54,10 @@ UPLOAD_NONE_VALID = (
 )
 UPLOAD_PROBLEMS = "{n} Hinweise zu einzelnen Zeilen:"
 UPLOAD_BAD_TYPE = "Dateityp „{suffix}“ wird nicht unterstützt (erlaubt: CSV, XLSX)."
+UPLOAD_TOO_MANY = (
+    "Die Datei {name} enthält {n} gültige Angebote; höchstens {max} pro Hochladen. "
+    "Bitte aufteilen oder als Region einlesen (erreichbarkeit prepare)."
+)
 UPLOAD_REMOVE = "Hochgeladene Liste entfernen"
 UPLOAD_ACTIVE = "Die Liste „{name}“ ist in dieser Sitzung aktiv ({n} Angebote)."
 
@@ -232,3 +236,152 @@ GRID_COL_MEAN = "Mittel Minuten (einwohnergewichtet)"
 GRID_COL_MEDIAN = "Median Minuten (einwohnergewichtet)"
 GRID_COL_WITHIN = "Anteil ≤ {minutes} min (%)"
 GRID_COL_UNREACHABLE = "Anteil ohne erreichbares Angebot (%)"
+
+# -- planning pages: Versorgung, Planung (Was wäre wenn, Standortvorschläge), Steckbrief ----
+
+PAGE_SUPPLY = "Versorgung"
+PAGE_PLANNING = "Planung"
+SUPPLY_TITLE = "Versorgung: Plätze je 1.000 Kinder ({label}, {mode})"
+SUPPLY_CATEGORY = "Kategorie"
+SUPPLY_PER_PLACES = "Plätze je 1.000 Kinder"
+SUPPLY_PER_OFFERS = "Angebote je 1.000 Kinder"
+SUPPLY_COL_DEMAND = "Kinder (Nachfrage)"
+SUPPLY_COL_N_OFFERS = "Angebote in Reichweite"
+SUPPLY_COL_IN_REACH = "{basis} in Reichweite"
+SUPPLY_COL_VILLAGES = "Orte"
+SUPPLY_COL_NO_ACCESS = "Orte ohne Angebot in Reichweite"
+SUPPLY_COL_DEMAND_NO_ACCESS = "Kinder ohne Angebot in Reichweite"
+SUPPLY_COL_LOCATED = "{basis} in der Gemeinde"
+SUPPLY_MISSING_CAPACITY = "Kapazitäten fehlen – gezählt werden Angebote. {note}"
+SUPPLY_NONE = "Für diese Auswahl gibt es keine Versorgungszahlen (keine Angebote der Kategorie)."
+SUPPLY_KPI_DEMAND = "Kinder {ages} Jahre"
+SUPPLY_KPI_RATIO = "{per} (Region)"
+SUPPLY_KPI_NO_ACCESS = "Kinder ohne Angebot in Reichweite"
+SUPPLY_KPI_VILLAGES = "Orte ohne Angebot in Reichweite"
+SUPPLY_GEMEINDEN = "Je Gemeinde"
+SUPPLY_VILLAGES = "Je Ort (niedrigste Versorgung zuerst)"
+SUPPLY_CATCHMENT = (
+    "Einzugsbereich: {minutes} min {mode} (Schwellenwert der Kategorie in der Regionsdatei); "
+    "Nachfrage: Kinder {ages} Jahre."
+)
+SUPPLY_THRESHOLD_DIFFERS = (
+    "Der Schwellenwert in der Seitenleiste ({sidebar} min) gilt für die Karte; die Versorgung "
+    "wird mit dem Schwellenwert der Regionsdatei ({minutes} min) berechnet."
+)
+SUPPLY_HOW = "Wie wird gerechnet? (2SFCA)"
+SUPPLY_EXPLAIN = """
+Die Versorgung stellt das **Angebot** (Plätze, z. B. Kita-Plätze) der **Nachfrage** (Kinder der
+Altersgruppen der Kategorie) gegenüber, die es erreichen kann – nach dem
+Zwei-Schritt-Verfahren *2SFCA* (two-step floating catchment area, Luo & Wang 2003):
+
+1. **Je Angebot:** seine Plätze geteilt durch alle Kinder der Orte, die es innerhalb des
+   Schwellenwerts erreichen (sein Einzugsbereich). Das ergibt „Plätze je Kind“ dieses Angebots.
+2. **Je Ort:** die Summe dieser Verhältnisse über alle Angebote, die der Ort innerhalb des
+   Schwellenwerts erreicht, angegeben als **Plätze je 1.000 Kinder**.
+
+Ein Ort, der zwei Kitas erreicht, teilt sich deren Plätze mit allen anderen Orten, die sie
+ebenfalls erreichen. 0 heißt: kein Angebot innerhalb des Schwellenwerts.
+
+**Richtung:** Fahrzeit vom Ort zum Angebot (wie die Karte). **Einzugsbereich:** der
+Schwellenwert der Kategorie für das Verkehrsmittel, in beiden Schritten gleich, ohne
+Abstufung nach Entfernung. **Fehlende Kapazitäten:** Fehlt bei einem Angebot der Kategorie die
+Platzzahl, zählt jedes Angebot als 1 („Angebote je 1.000 Kinder“). Die Gemeinde-Werte sind
+das kindgewichtete Mittel ihrer Orte; „in der Gemeinde“ zählt dagegen nur die Plätze, die in
+der Gemeinde liegen (ohne Wege über die Grenze).
+"""
+
+PLAN_TABS = ("Was wäre wenn", "Standortvorschläge")
+PLAN_TITLE = "Planung: {label} ({mode})"
+PLAN_UPLOAD_NOTE = (
+    "Die hochgeladene Angebotsliste der Seite „Karte“ geht in die Planung nicht ein; "
+    "Szenarien und Vorschläge beruhen auf den Angeboten der Region."
+)
+WI_NAME = "Name des Szenarios"
+WI_DEFAULT_NAME = "Mein Szenario"
+WI_KIND = "Änderung"
+WI_KINDS = {"add": "Neues Angebot", "move": "Angebot verlegen", "close": "Angebot schließen"}
+WI_POSITION = "Lage"
+WI_POSITIONS = {"coords": "Karte / Koordinaten", "address": "Adresse"}
+WI_LAT = "Breitengrad"
+WI_LON = "Längengrad"
+WI_ADDRESS = "Adresse (Straße Hausnummer, PLZ Ort)"
+WI_OFFER_NAME = "Name des neuen Angebots"
+WI_OFFER_CATEGORY = "Kategorie des neuen Angebots"
+WI_OFFER = "Angebot"
+WI_ADD = "Änderung hinzufügen"
+WI_CLICK_HINT = "Ein Klick in die Karte übernimmt die Stelle als Lage (Breiten-/Längengrad rechts)."
+WI_CHANGES = "Änderungen im Szenario"
+WI_NO_CHANGES = (
+    "Noch keine Änderung. Fügen Sie rechts ein Angebot hinzu, verlegen oder schließen Sie eins."
+)
+WI_REMOVE = "entfernen"
+WI_CLEAR = "Alle Änderungen verwerfen"
+WI_ADDED_NAME = "Neues Angebot"
+WI_RESULT = "Was sich ändert"
+WI_MOVED = "Orte mit veränderter Fahrzeit (neues nächstes Angebot)"
+WI_NONE_MOVED = "Kein Ort hat eine andere Fahrzeit oder ein anderes nächstes Angebot."
+WI_CROSSED = (
+    "{within} Orte ({cw} Kinder) jetzt innerhalb, {beyond} Orte ({cb} Kinder) jetzt "
+    "außerhalb der Schwelle."
+)
+WI_KPIS = "Kennzahlen vorher und nachher"
+WI_SAVE = "Szenario als JSON speichern"
+WI_LOAD = "Szenario laden (JSON)"
+WI_LOADED = "Szenario „{name}“ geladen ({n} Änderungen)."
+WI_KEEP = "Als {slot} merken"
+WI_SLOTS = "Zwei Szenarien vergleichen"
+WI_SLOTS_HINT = "Merken Sie bis zu zwei Szenarien (A und B), um sie nebeneinander zu vergleichen."
+WI_SLOT_LABEL = "{slot}: „{name}“ ({n} Änderungen)"
+WI_SLOT_FORGET = "{slot} vergessen"
+WI_EXPORT = "Vergleich als Excel"
+WI_TIME = "Neu berechnet in {seconds} s."
+WI_FILES = "Speichern, laden, vergleichen"
+MARK_ADDED = "neu: {name}"
+MARK_MOVED = "verlegt: {name}"
+MARK_CLOSED = "geschlossen: {name}"
+MARK_LAYER_CHANGES = "Änderungen des Szenarios"
+MARK_LAYER_SITES = "Vorgeschlagene Standorte"
+MARK_SITE = "Vorschlag {rank}: {name} (+{gain} Kinder)"
+
+LOC_CATEGORY = "Kategorie"
+LOC_MODE = "Verkehrsmittel"
+LOC_K = "Anzahl neuer Standorte"
+LOC_MODEL = "Ziel"
+LOC_MODELS = {
+    "mclp": "möglichst viele Kinder innerhalb der Schwelle",
+    "pmedian": "kürzeste mittlere Fahrzeit",
+}
+LOC_THRESHOLD = "Schwellenwert (Minuten)"
+LOC_USE_VILLAGES = "Orte als mögliche Standorte"
+LOC_UPLOAD = "Eigene mögliche Standorte (CSV, Excel, GeoPackage, GeoJSON)"
+LOC_UPLOAD_HELP = "Punkte mit Name und Breiten-/Längengrad (oder eine Punkt-/Flächenebene)."
+LOC_RUN = "Standorte vorschlagen"
+LOC_RUNNING = "Standorte werden berechnet (höchstens etwa 20 Sekunden) …"
+LOC_BAD_TYPE = (
+    "Dateityp „{suffix}“ wird für Standorte nicht unterstützt (erlaubt: CSV, XLSX, GPKG, GeoJSON)."
+)
+LOC_NO_CANDIDATES = "Bitte Orte als Standorte zulassen oder eigene Standorte hochladen."
+LOC_COL_RANK = "Rang"
+LOC_COL_SITE = "Standort"
+LOC_COL_GAIN = "zusätzlich erreichte Kinder"
+LOC_COL_SHARE = "Anteil aller Kinder (%)"
+LOC_COL_SAVED = "eingesparte Kinder-Minuten"
+LOC_COL_LAT = "Breitengrad"
+LOC_COL_LON = "Längengrad"
+LOC_BEFORE = "Kinder innerhalb vorher"
+LOC_AFTER = "Kinder innerhalb nachher"
+LOC_MEAN = "Mittlere Minuten vorher → nachher"
+LOC_TIME = "Löser: {seconds} s, {n} mögliche Standorte geprüft."
+LOC_HINT = (
+    "Bestehende Angebote bleiben. Die Tabelle nennt je Vorschlag, wie viele Kinder er "
+    "zusätzlich innerhalb der Schwelle erreicht (nach den besser platzierten Vorschlägen)."
+)
+
+STECKBRIEF_HEADER = "Steckbrief (PDF, eine Seite A4)"
+STECKBRIEF_HINT = (
+    "Karte, Kennzahlen und die am schlechtesten erreichbaren Orte je gewählter Kategorie, "
+    "für eine Gemeinde oder den ganzen Kreis; wird beim Klick erstellt (einige Sekunden)."
+)
+STECKBRIEF_SELECT = "Steckbrief für"
+STECKBRIEF_KREIS = "ganzer Kreis"
+STECKBRIEF_BUTTON = "Steckbrief herunterladen"
