@@ -171,8 +171,8 @@ def test_extent_zooms_the_map_and_the_inset_keeps_everything(inputs) -> None:  #
 
 
 def test_fit_extent_grows_to_the_frame_aspect() -> None:
-    assert printmap._fit_extent((0, 0, 1000, 1000), 2.0, margin=0.0) == (-500, 0, 1500, 1000)
-    assert printmap._fit_extent((0, 0, 4000, 1000), 2.0, margin=0.0) == (0, -500, 4000, 1500)
+    assert printmap.fit_extent((0, 0, 1000, 1000), 2.0, margin=0.0) == (-500, 0, 1500, 1000)
+    assert printmap.fit_extent((0, 0, 4000, 1000), 2.0, margin=0.0) == (0, -500, 4000, 1500)
 
 
 def test_unknown_paper_or_format_is_a_config_error(inputs) -> None:  # type: ignore[no-untyped-def]

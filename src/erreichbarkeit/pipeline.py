@@ -692,8 +692,7 @@ def supply_tables(
                 "category": cat, "mode": mode, "threshold": settings.threshold(cat, mode),
                 "demand_column": demand,
             }  # fmt: skip
-            access = supply.two_step_fca(travel_times, villages, offers, **kwargs)
-            ratios = supply.offer_ratios(travel_times, villages, offers, **kwargs)
+            access, ratios = supply.fca_tables(travel_times, villages, offers, **kwargs)
             ratios = ratios.assign(
                 ags=ratios["id"].map(dict(zip(offers["id"], offer_ags, strict=True)))
             )

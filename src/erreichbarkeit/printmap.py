@@ -113,13 +113,20 @@ def _metric(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
     return gdf.to_crs(METRIC_CRS) if gdf.crs is not None else gdf.set_crs(WGS84).to_crs(METRIC_CRS)
 
 
-def _fit_extent(
-    extent: tuple[float, float, float, float], aspect: float, *, margin: float = 0.04
+def fit_extent(
+    extent: tuple[float, float, float, float],
+    aspect: float,
+    *,
+    margin: float = 0.04,
+    min_size: float = 500.0,
 ) -> tuple[float, float, float, float]:
-    """Grow ``extent`` (metres) to the width/height ``aspect`` of the map frame."""
+    """Grow ``extent`` (metres) to the width/height ``aspect`` of the map frame.
+
+    Adds ``margin`` on every side and keeps at least ``min_size`` metres.
+    """
     minx, miny, maxx, maxy = extent
-    w = max(maxx - minx, 500.0) * (1 + 2 * margin)
-    h = max(maxy - miny, 500.0) * (1 + 2 * margin)
+    w = max(maxx - minx, min_size) * (1 + 2 * margin)
+    h = max(maxy - miny, min_size) * (1 + 2 * margin)
     if w / h < aspect:
         w = h * aspect
     else:
@@ -308,7 +315,7 @@ def print_figure(
     left, bottom, map_w, map_h = 0.025, 0.075, 0.695, 0.80
     ax = fig.add_axes((left, bottom, map_w, map_h))
     aspect = (map_w * width_in) / (map_h * height_in)
-    minx, miny, maxx, maxy = _fit_extent(wanted, aspect)
+    minx, miny, maxx, maxy = fit_extent(wanted, aspect)
     frame = box(minx, miny, maxx, maxy)
 
     if b is not None:

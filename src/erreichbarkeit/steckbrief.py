@@ -60,7 +60,7 @@ from erreichbarkeit.config import (
 )
 from erreichbarkeit.errors import ConfigError
 from erreichbarkeit.pipeline import Results
-from erreichbarkeit.printmap import source_line
+from erreichbarkeit.printmap import fit_extent, source_line
 
 __all__ = [
     "A4_PORTRAIT_MM",
@@ -303,20 +303,6 @@ def _halo(width: float = 2.0) -> list[Any]:
     return [patheffects.withStroke(linewidth=width, foreground="white")]
 
 
-def _fit(
-    bounds: tuple[float, float, float, float], aspect: float, margin: float = 0.06
-) -> tuple[float, float, float, float]:
-    minx, miny, maxx, maxy = bounds
-    w = max(maxx - minx, 1000.0) * (1 + 2 * margin)
-    h = max(maxy - miny, 1000.0) * (1 + 2 * margin)
-    if w / h < aspect:
-        w = h * aspect
-    else:
-        h = w / aspect
-    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-    return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
-
-
 def _draw_map(
     ax: Any,
     results: Results,
@@ -339,7 +325,9 @@ def _draw_map(
     pos = ax.get_position()
     fig_w, fig_h = ax.figure.get_size_inches()
     aspect = (pos.width * fig_w) / (pos.height * fig_h)
-    minx, miny, maxx, maxy = _fit((fb[0], fb[1], fb[2], fb[3]), aspect)
+    minx, miny, maxx, maxy = fit_extent(
+        (fb[0], fb[1], fb[2], fb[3]), aspect, margin=0.06, min_size=1000.0
+    )
 
     if b is not None:
         b.plot(ax=ax, facecolor="#f4f4f1", edgecolor="#9a9a9a", linewidth=0.5, zorder=0)

@@ -88,6 +88,7 @@ __all__ = [
     "E2SFCA_WEIGHTS",
     "VILLAGE_ACCESS_COLUMNS",
     "e2sfca_steps",
+    "fca_tables",
     "offer_ratios",
     "supply_by_gemeinde",
     "two_step_fca",
@@ -262,7 +263,7 @@ def _supply(offers: pd.DataFrame, category: str) -> tuple[pd.DataFrame, str, str
     return sub, "Angebote", note
 
 
-def _fca(
+def fca_tables(
     travel_times: pd.DataFrame,
     villages: pd.DataFrame,
     offers: pd.DataFrame,
@@ -271,10 +272,15 @@ def _fca(
     mode: str,
     threshold: float,
     demand_column: str | Sequence[str],
-    decay: Decay,
-    steps: Sequence[tuple[float, float]] | None,
-    per: float,
+    decay: Decay = "none",
+    steps: Sequence[tuple[float, float]] | None = None,
+    per: float = 1000.0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both 2SFCA tables in one pass: ``(two_step_fca(...), offer_ratios(...))``.
+
+    Same parameters as :func:`two_step_fca`; use this when both tables are
+    needed, so the catchments are computed once.
+    """
     if not (threshold > 0 and math.isfinite(threshold)):
         msg = f"threshold must be a positive number of minutes, got {threshold}"
         raise ConfigError(msg, column="threshold", expected="minutes > 0")
@@ -427,7 +433,7 @@ def two_step_fca(
     ConfigError
         Bad threshold, ``per``, ``decay`` or ``steps``.
     """
-    out, _ = _fca(
+    out, _ = fca_tables(
         travel_times,
         villages,
         offers,
@@ -478,7 +484,7 @@ def offer_ratios(
     MissingColumnError, InputDataError, ConfigError
         As for :func:`two_step_fca`.
     """
-    _, off = _fca(
+    _, off = fca_tables(
         travel_times,
         villages,
         offers,
