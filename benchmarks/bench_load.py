@@ -490,30 +490,65 @@ MODE_LABELS = {"car": "Auto", "bike": "Fahrrad", "walk": "zu Fuß"}
 KITA_DEFAULT = {"car": 10.0, "bike": 15.0, "walk": 20.0}
 
 
-def click_mode(driver: Any, mode: str) -> None:
+def _retrying[T](action: Callable[[], T], *, timeout: float) -> T:
+    """Run a browser action, retrying while Streamlit re-renders the page.
+
+    Elements may not exist yet, go stale, or be covered for a moment while
+    other sessions' script runs finish; retry until ``timeout``.
+    """
+    from selenium.common.exceptions import (
+        ElementClickInterceptedException,
+        NoSuchElementException,
+        StaleElementReferenceException,
+        TimeoutException,
+    )
+
+    transient = (
+        ElementClickInterceptedException,
+        NoSuchElementException,
+        StaleElementReferenceException,
+        TimeoutException,
+    )
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return action()
+        except transient:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.5)
+
+
+def click_mode(driver: Any, mode: str, *, timeout: float = 30.0) -> None:
     """Click a Verkehrsmittel label in the sidebar."""
     from selenium.webdriver.common.by import By
 
-    driver.switch_to.default_content()
-    driver.find_element(
-        By.XPATH,
-        "//section[@data-testid='stSidebar']//label"
-        f"[contains(., '{MODE_LABELS[mode]}')][.//input[@type='radio']]",
-    ).click()
+    def act() -> None:
+        driver.switch_to.default_content()
+        driver.find_element(
+            By.XPATH,
+            "//section[@data-testid='stSidebar']//label"
+            f"[contains(., '{MODE_LABELS[mode]}')][.//input[@type='radio']]",
+        ).click()
+
+    _retrying(act, timeout=timeout)
 
 
-def set_threshold(driver: Any, minutes: float) -> None:
+def set_threshold(driver: Any, minutes: float, *, timeout: float = 30.0) -> None:
     """Type a threshold into the first Schwellenwert field and confirm with Enter."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    driver.switch_to.default_content()
-    box = driver.find_element(
-        By.XPATH,
-        "//section[@data-testid='stSidebar']//div[@data-testid='stNumberInput']//input",
-    )
-    box.send_keys(Keys.CONTROL, "a")
-    box.send_keys(f"{minutes:.0f}", Keys.ENTER)
+    def act() -> None:
+        driver.switch_to.default_content()
+        box = driver.find_element(
+            By.XPATH,
+            "//section[@data-testid='stSidebar']//div[@data-testid='stNumberInput']//input",
+        )
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys(f"{minutes:.0f}", Keys.ENTER)
+
+    _retrying(act, timeout=timeout)
 
 
 def pick_village(driver: Any, index: int, *, timeout: float) -> str:
@@ -525,18 +560,23 @@ def pick_village(driver: Any, index: int, *, timeout: float) -> str:
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    driver.switch_to.default_content()
-    box = driver.find_element(By.CSS_SELECTOR, "input[aria-label='Ort auswählen']")
-    current = box.get_attribute("value")
-    box.find_element(By.XPATH, "following-sibling::button").click()
-    options = WebDriverWait(driver, timeout).until(
-        ec.presence_of_all_elements_located((By.CSS_SELECTOR, "[role='option']"))
-    )
-    others = [o for o in options if str(o.text).strip() != current]
-    option = others[index % len(others)]
-    name = str(option.text).strip()
-    option.click()
-    return name
+    def act() -> str:
+        driver.switch_to.default_content()
+        box = WebDriverWait(driver, 10).until(
+            ec.presence_of_element_located((By.CSS_SELECTOR, "input[aria-label='Ort auswählen']"))
+        )
+        current = box.get_attribute("value")
+        box.find_element(By.XPATH, "following-sibling::button").click()
+        options = WebDriverWait(driver, 15).until(
+            ec.presence_of_all_elements_located((By.CSS_SELECTOR, "[role='option']"))
+        )
+        others = [o for o in options if str(o.text).strip() != current]
+        option = others[index % len(others)]
+        name = str(option.text).strip()
+        option.click()
+        return name
+
+    return _retrying(act, timeout=timeout)
 
 
 def _browser_worker(
