@@ -46,10 +46,11 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from erreichbarkeit import indicators, pipeline
-from erreichbarkeit.config import Settings, age_column
+from erreichbarkeit import pipeline
+from erreichbarkeit.config import Settings
 from erreichbarkeit.ui import cache
-from erreichbarkeit.ui.dashboard import format_int, format_minutes
+
+from .test_app import _expected
 
 REPO = Path(__file__).resolve().parents[1]
 APP = str(REPO / "app.py")
@@ -133,26 +134,6 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
         second = _results_of(zweit, data_dir)
         fingerprints = (_fingerprint(demo), _fingerprint(second))
         yield Env(root, data_dir, sessions_dir, demo_region, zweit, demo, second, fingerprints)
-
-
-def _expected(
-    results: pipeline.Results, category: str, mode: str, age: str, threshold: float
-) -> list[str]:
-    """The four KPI strings computed with the library directly."""
-    kreis = indicators.kreis_summary(
-        results.villages,
-        categories=[category],
-        modes=[mode],
-        threshold=lambda c, m: threshold,
-        age_groups={category: [age]},
-    ).iloc[0]
-    total = results.villages[age_column(age)].sum()
-    return [
-        format_int(total - kreis["children_beyond"]),
-        format_int(kreis["children_beyond"]),
-        format_int(kreis["n_underserved"]),
-        format_minutes(kreis["children_median_min"]),
-    ]
 
 
 def _metrics(at: AppTest) -> list[str]:

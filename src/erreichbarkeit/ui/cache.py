@@ -7,7 +7,6 @@ goes through these caches.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from pathlib import Path
@@ -21,7 +20,7 @@ from erreichbarkeit import demo, maps, pipeline
 from erreichbarkeit.config import ProgressCallback, Settings
 from erreichbarkeit.geocode import AddressIndex
 from erreichbarkeit.pipeline import Results
-from erreichbarkeit.routing import Router, prepare_network
+from erreichbarkeit.routing import Router
 from erreichbarkeit.ui.logic import StaticLayers, category_bands, grid_surface_text, static_layers
 
 if TYPE_CHECKING:
@@ -117,41 +116,21 @@ def static_layers_for(
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def router(
-    network: str,
-    mode: str,
-    *,
-    algorithm: str,
-    speeds_json: str,
-    maxspeed_json: str,
-    cache_dir: str,
-) -> Router:
-    """A router over a prepared network (the preparation itself is cached on disk)."""
-    net = prepare_network(
-        network,
-        mode,
-        cache_dir=Path(cache_dir) / "osrm",
-        algorithm=algorithm,
-        speeds=json.loads(speeds_json) or None,
-        maxspeed=json.loads(maxspeed_json) or None,
-    )
-    return Router(net)
+def router(network: str, mode: str, settings_key: str, _settings: Settings) -> Router:
+    """A router over a prepared network, one per process and (network, mode, settings).
+
+    ``_settings`` (not hashed) are the settings of ``settings_key``; the
+    preparation itself is :func:`erreichbarkeit.pipeline.prepare_router`,
+    cached on disk.
+    """
+    return pipeline.prepare_router(_settings, Path(network), mode)
 
 
 def routers_for(results: Results) -> dict[str, Router]:
     """Cached routers for every mode of a run."""
     s = results.settings
-    return {
-        mode: router(
-            str(results.inputs.network_osm),
-            mode,
-            algorithm=s.routing.algorithm.get(mode, "MLD"),
-            speeds_json=json.dumps(dict(s.routing.speeds.get(mode, {})), sort_keys=True),
-            maxspeed_json=json.dumps(dict(s.routing.maxspeed.get(mode, {})), sort_keys=True),
-            cache_dir=str(s.cache_dir),
-        )
-        for mode in s.modes
-    }
+    network = str(results.inputs.network_osm)
+    return {mode: router(network, mode, s.cache_key(), s) for mode in s.modes}
 
 
 @st.cache_resource(show_spinner=False, max_entries=48)
