@@ -14,7 +14,7 @@ Data sets
     ``osm-north-bayreuth/north-bayreuth.osm.bz2`` (rural, OSM of 2014).
 ``goettingen``
     ``osm-goettingen-omt/goettingen_omt_z16_derived.gpkg``, an OpenMapTiles
-    line layer converted with :func:`erreichbarkeit.gislayer.lines_to_osm`.
+    line layer converted with :func:`erreichbarkeit.io.gislayer.lines_to_osm`.
 ``heidelberg``
     ``heidelberg-ors/heidelberg.test.pbf`` (road network only, ≈100 × 23 km,
     no places or POIs: villages and offers are synthetic points).
@@ -85,7 +85,7 @@ class Workspace:
 
     def demo(self):
         """The generated Beispielkreis (generated once per workspace)."""
-        from erreichbarkeit.demo import generate_demo
+        from erreichbarkeit.demo.beispielkreis import generate_demo
 
         if not self._demo:
             self._demo.append(generate_demo(self.folder / "demo"))
@@ -98,7 +98,7 @@ class Workspace:
         if name == "goettingen":
             out = self.folder / "goettingen.osm"
             if not out.exists():
-                from erreichbarkeit.gislayer import lines_to_osm
+                from erreichbarkeit.io.gislayer import lines_to_osm
 
                 lines_to_osm(_need(_FILES["goettingen"]), out)
             return out
@@ -143,7 +143,7 @@ class Workspace:
         elif name == "goettingen":  # the layers directly: no second conversion of the roads
             from erreichbarkeit._schema import PLACE_TYPES
             from erreichbarkeit.config import load_categories
-            from erreichbarkeit.gislayer import read_gis_features
+            from erreichbarkeit.io.gislayer import read_gis_features
 
             places, offers = read_gis_features(_need(_FILES[name]), load_categories(None))
             villages = places[places["place"].isin(PLACE_TYPES)]

@@ -54,7 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _data import BASE_DATASETS, DatasetMissingError, Workspace
 
 from erreichbarkeit.config import RoutingOptions
-from erreichbarkeit.routing import Router, prepare_network
+from erreichbarkeit.network.routing import Router, prepare_network
 
 #: Earth radius OSRM uses for haversine distances (util/coordinate_calculation).
 EARTH_R = 6372797.560856

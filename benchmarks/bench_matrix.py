@@ -5,7 +5,7 @@ osmnx and networkx.  For each data set and mode this script measures, in the
 same run and on the same network and points:
 
 * our preprocessing (cold, empty cache) and the cached reload;
-* our matrix step, :func:`erreichbarkeit.matrix.travel_times` (routing,
+* our matrix step, :func:`erreichbarkeit.network.matrix.travel_times` (routing,
   snapping report, long-table building), median of ``--repeats``;
 * the raw OSRM ``Table`` call alone (engine already loaded, all villages ×
   offers in one call) — goal: our step ≤ 1.5× of it;
@@ -42,8 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _data import BASE_DATASETS, DatasetMissingError, Workspace, fmt_s, fmt_x, lonlat
 
 from erreichbarkeit.config import RoutingOptions
-from erreichbarkeit.matrix import travel_times
-from erreichbarkeit.routing import Router, prepare_network
+from erreichbarkeit.network.matrix import travel_times
+from erreichbarkeit.network.routing import Router, prepare_network
 
 #: OSRM car.lua's default km/h per highway class (osrm-bindings 26.x), given to
 #: osmnx.add_edge_speeds as an analyst would copy them.

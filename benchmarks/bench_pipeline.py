@@ -3,7 +3,7 @@
 Why: planners run the command line or the dashboard on ordinary office
 machines; this shows where the time and memory of one analysis go.  For each
 data set :func:`erreichbarkeit.pipeline.run` and
-:func:`erreichbarkeit.pipeline.export_results` run in a fresh child process
+:func:`erreichbarkeit.report.outputs.export_results` run in a fresh child process
 (so peak-RSS figures belong to that run alone):
 
 1. cold: empty cache (GIS conversion and OSRM preprocessing included);
@@ -86,7 +86,8 @@ def child(
     name: str, work: Path, cache: Path, *, trace: bool, modes: list[str] | None = None
 ) -> dict[str, Any]:
     """One pipeline run + export; returns timings and memory (JSON-able)."""
-    from erreichbarkeit.pipeline import export_results, run
+    from erreichbarkeit.pipeline import run
+    from erreichbarkeit.report.outputs import export_results
 
     ws = Workspace(work)
     out = work / f"out-{name}"

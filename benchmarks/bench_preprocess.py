@@ -30,9 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-from erreichbarkeit.demo import generate_demo
-from erreichbarkeit.gislayer import lines_to_osm
-from erreichbarkeit.routing import Router, prepare_network
+from erreichbarkeit.demo.beispielkreis import generate_demo
+from erreichbarkeit.io.gislayer import lines_to_osm
+from erreichbarkeit.network.routing import Router, prepare_network
 
 REPO = Path(__file__).resolve().parents[1]
 

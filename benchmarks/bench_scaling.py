@@ -3,7 +3,7 @@
 Why: a county has a few hundred villages and offers, a Land-wide or
 grid-based analysis tens of thousands of points; networks range from one
 Kreis to a whole Regierungsbezirk.  This script shows how our matrix step
-(:func:`erreichbarkeit.matrix.travel_times`) and OSRM preprocessing grow.
+(:func:`erreichbarkeit.network.matrix.travel_times`) and OSRM preprocessing grow.
 
 (a) Fixed graph (``--fixed``, default Heidelberg, 30 k osmnx nodes over
 100 × 23 km): our matrix step for N × M random points in the central half
@@ -39,8 +39,8 @@ from _data import ALL_DATASETS, DatasetMissingError, Workspace, fmt_s, fmt_x, no
 from _data import random_points as _random_points
 
 from erreichbarkeit.config import RoutingOptions
-from erreichbarkeit.matrix import travel_times
-from erreichbarkeit.routing import Router, prepare_network
+from erreichbarkeit.network.matrix import travel_times
+from erreichbarkeit.network.routing import Router, prepare_network
 
 
 def _query(router: Router, mode: str, origins: Any, dests: Any, repeats: int) -> float:

@@ -17,10 +17,14 @@ import geopandas as gpd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from erreichbarkeit import indicators, maps, pipeline
+from erreichbarkeit import pipeline
+from erreichbarkeit.analysis import indicators
+from erreichbarkeit.analysis.bands import grid_bands
 from erreichbarkeit.config import Settings, age_column, load_categories
+from erreichbarkeit.results import Results
 from erreichbarkeit.ui import logic
 from erreichbarkeit.ui.dashboard import format_int, format_minutes
+from erreichbarkeit.webmap import maps
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -42,7 +46,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="module")
-def library_results(data_dir: Path) -> pipeline.Results:
+def library_results(data_dir: Path) -> Results:
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()  # generates the Beispielkreis and fills the OSRM cache
     assert not at.exception
@@ -51,7 +55,7 @@ def library_results(data_dir: Path) -> pipeline.Results:
 
 
 @pytest.fixture
-def app(library_results: pipeline.Results) -> AppTest:
+def app(library_results: Results) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     assert not at.exception, at.exception
@@ -80,7 +84,7 @@ def _metrics(at: AppTest) -> list[str]:
 
 
 def _expected(
-    results: pipeline.Results, category: str, mode: str, age: str, threshold: float
+    results: Results, category: str, mode: str, age: str, threshold: float
 ) -> list[str]:
     """The four KPI strings computed with the library directly."""
     kreis = indicators.kreis_summary(
@@ -99,7 +103,7 @@ def _expected(
     ]
 
 
-def test_renders_on_the_beispielkreis(app: AppTest, library_results: pipeline.Results) -> None:
+def test_renders_on_the_beispielkreis(app: AppTest, library_results: Results) -> None:
     assert not app.error
     assert app.title[0].value == "Erreichbarkeit von Angeboten für Familien"
     assert len(app.metric) == 4
@@ -109,7 +113,7 @@ def test_renders_on_the_beispielkreis(app: AppTest, library_results: pipeline.Re
     assert app.sidebar.radio(key="mode").options == ["Auto", "Fahrrad", "zu Fuß"]
 
 
-def test_kpis_equal_the_library(app: AppTest, library_results: pipeline.Results) -> None:
+def test_kpis_equal_the_library(app: AppTest, library_results: Results) -> None:
     cat = library_results.categories[0]
     threshold = library_results.settings.threshold(cat, "car")
     assert _metrics(app) == _expected(library_results, cat, "car", "0-3", threshold)
@@ -119,7 +123,7 @@ def test_kpis_equal_the_library(app: AppTest, library_results: pipeline.Results)
 
 
 def test_mode_threshold_and_age_change_results(
-    app: AppTest, library_results: pipeline.Results
+    app: AppTest, library_results: Results
 ) -> None:
     cat = library_results.categories[0]
     before = _metrics(app)
@@ -138,7 +142,7 @@ def test_mode_threshold_and_age_change_results(
     assert not app.exception
 
 
-def test_second_category_adds_a_kpi_row(app: AppTest, library_results: pipeline.Results) -> None:
+def test_second_category_adds_a_kpi_row(app: AppTest, library_results: Results) -> None:
     second = library_results.categories[1]
     app.sidebar.multiselect(key="categories").select(second).run()
     assert len(app.metric) == 8
@@ -199,7 +203,7 @@ def test_handle_upload_rejects_other_types(tmp_path: Path) -> None:
 
 
 def test_exports_offer_workbook_csv_geopackage_and_html(
-    app: AppTest, library_results: pipeline.Results
+    app: AppTest, library_results: Results
 ) -> None:
     app.button(key="export_build").click().run()
     assert not app.exception
@@ -216,7 +220,7 @@ def test_exports_offer_workbook_csv_geopackage_and_html(
 
 
 def test_meeting_page_with_download_buttons(
-    app: AppTest, library_results: pipeline.Results
+    app: AppTest, library_results: Results
 ) -> None:
     app.sidebar.radio(key="mode").set_value("walk").run()
     _goto(app, "besprechung")
@@ -248,7 +252,7 @@ def test_meeting_page_with_download_buttons(
     assert app.sidebar.radio(key="mode").value == "walk"
 
 
-def test_print_map_of_the_view(library_results: pipeline.Results) -> None:
+def test_print_map_of_the_view(library_results: Results) -> None:
     data = logic.view_data(library_results)
     cat = library_results.categories[0]
     view = logic.compute_view(
@@ -319,7 +323,7 @@ def _surface_data(script: str) -> dict[str, list[float]] | None:
 
 
 def test_surface_toggle_shows_the_grid_layer(
-    app: AppTest, library_results: pipeline.Results
+    app: AppTest, library_results: Results
 ) -> None:
     grid = library_results.grid
     assert grid is not None  # the Beispielkreis has a 250 m grid
@@ -353,11 +357,11 @@ def _band_areas(bands: gpd.GeoDataFrame) -> dict[str, float]:
 
 
 def test_category_bands_match_the_pipeline(
-    app: AppTest, library_results: pipeline.Results, tmp_path: Path
+    app: AppTest, library_results: Results, tmp_path: Path
 ) -> None:
     cat = library_results.categories[0]
     label = library_results.settings.categories()[cat].label
-    expected = pipeline.grid_bands(library_results)
+    expected = grid_bands(library_results.grid, library_results.categories, library_results.settings.modes)
     app.sidebar.toggle(key="grid_bands").set_value(True).run()
     assert not app.exception
     for mode in ("car", "walk"):
@@ -383,7 +387,7 @@ def test_category_bands_match_the_pipeline(
 
 
 def test_bands_around_all_offers_equal_the_category_bands(
-    app: AppTest, library_results: pipeline.Results
+    app: AppTest, library_results: Results
 ) -> None:
     cat = library_results.categories[0]
     app.sidebar.toggle(key="grid_bands").set_value(True).run()
@@ -410,7 +414,7 @@ def test_bands_around_all_offers_equal_the_category_bands(
 
 
 def test_grid_kpi_expander_shows_the_library_numbers(
-    app: AppTest, library_results: pipeline.Results
+    app: AppTest, library_results: Results
 ) -> None:
     grid = library_results.grid
     assert grid is not None

@@ -18,9 +18,14 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from erreichbarkeit import locations, maps, pipeline, scenarios, steckbrief
+from erreichbarkeit import pipeline
 from erreichbarkeit.config import Settings, age_column
+from erreichbarkeit.network.routing import make_routers
+from erreichbarkeit.planning import locations, scenarios
+from erreichbarkeit.report import steckbrief
+from erreichbarkeit.results import Results
 from erreichbarkeit.ui import planning_logic
+from erreichbarkeit.webmap import maps
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -35,7 +40,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="module")
-def results(data_dir: Path) -> pipeline.Results:
+def results(data_dir: Path) -> Results:
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()  # generates the Beispielkreis and fills the OSRM cache
     assert not at.exception
@@ -44,8 +49,8 @@ def results(data_dir: Path) -> pipeline.Results:
 
 
 @pytest.fixture(scope="module")
-def routers(results: pipeline.Results) -> dict[str, Any]:
-    return pipeline.make_routers(results)
+def routers(results: Results) -> dict[str, Any]:
+    return make_routers(results.settings, results.inputs.network_osm)
 
 
 def _goto(at: AppTest, url_path: str) -> AppTest:
@@ -79,7 +84,7 @@ def _frame(at: AppTest, column: str) -> pd.DataFrame:
 # -- Versorgung ----------------------------------------------------------------------
 
 
-def test_supply_page_shows_the_runs_2sfca_numbers(results: pipeline.Results) -> None:
+def test_supply_page_shows_the_runs_2sfca_numbers(results: Results) -> None:
     at = _page("versorgung")
     cat = results.categories[0]  # kita: every demo Kita has a capacity
     assert at.title[0].value == "Versorgung: Plätze je 1.000 Kinder (Kita, Auto)"
@@ -103,7 +108,7 @@ def test_supply_page_shows_the_runs_2sfca_numbers(results: pipeline.Results) -> 
     assert "2SFCA" in " ".join(e.label for e in at.expander)
 
 
-def test_supply_page_notes_missing_capacities(results: pipeline.Results) -> None:
+def test_supply_page_notes_missing_capacities(results: Results) -> None:
     at = _page("versorgung")
     cat = "familienzentrum"
     assert cat in results.categories
@@ -123,7 +128,7 @@ def test_supply_page_notes_missing_capacities(results: pipeline.Results) -> None
 # -- Was wäre wenn ------------------------------------------------------------------
 
 
-def _busiest_offer(results: pipeline.Results, category: str) -> str:
+def _busiest_offer(results: Results, category: str) -> str:
     """The offer whose closing puts the most children 0–3 beyond the car threshold."""
     p = f"{category}_car"
     thr = results.settings.threshold(category, "car")
@@ -143,7 +148,7 @@ def _assert_same_delta(at: AppTest, delta: scenarios.ScenarioDelta) -> None:
 
 
 def test_close_offer_shows_the_library_comparison(
-    results: pipeline.Results, routers: dict[str, Any]
+    results: Results, routers: dict[str, Any]
 ) -> None:
     cat = results.categories[0]
     offer = _busiest_offer(results, cat)
@@ -171,7 +176,7 @@ def test_close_offer_shows_the_library_comparison(
     assert not [d for d in at.dataframe if "Kennzahl" in d.value.columns]
 
 
-def test_add_offer_by_coordinates(results: pipeline.Results, routers: dict[str, Any]) -> None:
+def test_add_offer_by_coordinates(results: Results, routers: dict[str, Any]) -> None:
     cat = results.categories[0]
     # the worst-served village with children: a new Kita there must help
     v = results.villages
@@ -203,7 +208,7 @@ def test_add_offer_by_coordinates(results: pipeline.Results, routers: dict[str, 
 
 
 def test_changes_added_one_by_one_equal_one_application(
-    results: pipeline.Results, routers: dict[str, Any]
+    results: Results, routers: dict[str, Any]
 ) -> None:
     # the page applies each new change on top of the previous state
     cat = results.categories[0]
@@ -267,7 +272,7 @@ def test_broken_scenario_upload_shows_german_error() -> None:
 
 
 def test_scenario_upload_round_trip_and_two_slots(
-    results: pipeline.Results, tmp_path: Path
+    results: Results, tmp_path: Path
 ) -> None:
     cat = results.categories[0]
     offer = _busiest_offer(results, cat)
@@ -312,7 +317,7 @@ def test_scenario_files_never_use_the_user_name(tmp_path: Path) -> None:
 
 
 def test_location_suggestions_equal_the_library(
-    results: pipeline.Results, routers: dict[str, Any]
+    results: Results, routers: dict[str, Any]
 ) -> None:
     cat = "familienzentrum"
     at = _page("planung")
@@ -370,7 +375,7 @@ def test_suggestion_without_candidates_warns() -> None:
 # -- Steckbrief ------------------------------------------------------------------------
 
 
-def test_steckbrief_download_on_the_meeting_page(results: pipeline.Results) -> None:
+def test_steckbrief_download_on_the_meeting_page(results: Results) -> None:
     at = _page("besprechung")
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Steckbrief herunterladen" in labels

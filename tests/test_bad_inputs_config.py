@@ -18,10 +18,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from erreichbarkeit.cli import main
+from erreichbarkeit.cli.main import main
 from erreichbarkeit.config import Settings
 from erreichbarkeit.errors import ConfigError, ErreichbarkeitError, ScenarioFileError
-from erreichbarkeit.scenarios import load_scenario
+from erreichbarkeit.planning.scenarios import load_scenario
 
 from .test_bad_inputs_common import Case, assert_clear_error
 

@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, box
 
+from erreichbarkeit.analysis.grid import read_population_grid
 from erreichbarkeit.config import load_categories
 from erreichbarkeit.errors import (
     CRSError,
@@ -29,11 +30,10 @@ from erreichbarkeit.errors import (
     MissingColumnError,
     NetworkError,
 )
-from erreichbarkeit.geocode import AddressIndex, parse_address
-from erreichbarkeit.gislayer import lines_to_osm, read_gis_features
-from erreichbarkeit.grid import read_population_grid
-from erreichbarkeit.inputs import read_boundaries, read_population, read_villages
-from erreichbarkeit.osm import read_osm_features, validate_osm_file
+from erreichbarkeit.io.geocode import AddressIndex, parse_address
+from erreichbarkeit.io.gislayer import lines_to_osm, read_gis_features
+from erreichbarkeit.io.inputs import read_boundaries, read_population, read_villages
+from erreichbarkeit.io.osm import read_osm_features, validate_osm_file
 
 from .test_bad_inputs_common import Case, assert_clear_error
 
@@ -229,8 +229,8 @@ def test_islands_and_far_villages_are_flagged_not_zero(
     island_network: Path, tmp_path: Path
 ) -> None:
     """Two road islands and a village 5 km from any road: absent / not snapped, never 0 min."""
-    from erreichbarkeit.matrix import travel_times
-    from erreichbarkeit.routing import Router, prepare_network
+    from erreichbarkeit.network.matrix import travel_times
+    from erreichbarkeit.network.routing import Router, prepare_network
 
     net = prepare_network(island_network, "car", cache_dir=tmp_path / "cache", algorithm="MLD")
     villages = gpd.GeoDataFrame(

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from erreichbarkeit.config import load_categories
 from erreichbarkeit.errors import ErreichbarkeitError, InputDataError, MissingColumnError
-from erreichbarkeit.inputs import _slack_box, read_offers, read_table
+from erreichbarkeit.io.inputs import _slack_box, read_offers, read_table
 
 from .test_bad_inputs_common import Case, assert_clear_error, assert_problem
 

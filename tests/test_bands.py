@@ -11,14 +11,14 @@ import pytest
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from erreichbarkeit.bands import (
+from erreichbarkeit.analysis.bands import (
     assign_bands,
     band_labels,
     bands_for_offers,
     travel_time_bands,
 )
+from erreichbarkeit.analysis.grid import GRID_CRS, inspire_ids
 from erreichbarkeit.errors import ConfigError, MissingColumnError
-from erreichbarkeit.grid import GRID_CRS, inspire_ids
 
 X0, Y0 = 4_250_000.0, 3_050_000.0
 CELL_AREA = 250.0 * 250.0

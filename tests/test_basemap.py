@@ -9,8 +9,8 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import LineString, Point
 
-from erreichbarkeit import basemap
 from erreichbarkeit.errors import NetworkError
+from erreichbarkeit.report import basemap
 
 # five nodes on a line near Göttingen, ~700 m apart
 _NODES = {i: (9.90 + 0.01 * i, 51.50) for i in range(1, 6)}

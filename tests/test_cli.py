@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from erreichbarkeit.cli import build_parser, main
+from erreichbarkeit.cli.main import build_parser, main
 
 
 def test_help_of_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
@@ -80,7 +80,7 @@ def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 @pytest.fixture(scope="module")
 def demo_region(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from erreichbarkeit.demo import generate_demo
+    from erreichbarkeit.demo.beispielkreis import generate_demo
 
     return generate_demo(tmp_path_factory.mktemp("demo-cli") / "daten").region
 
@@ -120,7 +120,7 @@ def test_standorte_command_suggests_sites(
 def test_szenario_command_compares(
     demo_region: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from erreichbarkeit.scenarios import Change, new_scenario, save_scenario
+    from erreichbarkeit.planning.scenarios import Change, new_scenario, save_scenario
 
     orte = pd.read_csv(demo_region.parent / "angebote.csv", sep=";", encoding="utf-8-sig")
     kita = orte[orte["Kategorie"] == "Kita"].iloc[0]

@@ -1,4 +1,4 @@
-"""Tests of the fictional "Beispielkreis" generator (erreichbarkeit.demo)."""
+"""Tests of the fictional "Beispielkreis" generator (erreichbarkeit.demo.beispielkreis)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import shapely
 from shapely.geometry import Point
 
 from erreichbarkeit.config import METRIC_CRS, WGS84, Settings, load_categories
-from erreichbarkeit.demo import DemoFiles, generate_demo
+from erreichbarkeit.demo.beispielkreis import DemoFiles, generate_demo
 
 CSV_HEADER = [
     "Nr", "Name", "Kategorie", "Träger", "Straße", "Hausnummer", "PLZ", "Ort",

@@ -1,4 +1,4 @@
-"""Tests of erreichbarkeit.export: files are read back and compared with the input."""
+"""Tests of erreichbarkeit.report.export: files are read back and compared with the input."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ import pytest
 import xlsxwriter
 from shapely.geometry import Point, box
 
-from erreichbarkeit import export
 from erreichbarkeit.config import Settings
 from erreichbarkeit.errors import CRSError, ErreichbarkeitError
-from erreichbarkeit.export import (
+from erreichbarkeit.report import export
+from erreichbarkeit.report.export import (
     export_all,
     methodik_rows,
     safe_cell,
@@ -485,8 +485,8 @@ def test_export_real_gemeinden_and_places(tmp_path):
     Travel times are a crow-fly proxy (distance × 1.3 at 40 km/h), enough to
     exercise sizes, joins and file round trips on real geometries.
     """
+    from erreichbarkeit.analysis.indicators import gemeinde_table, kreis_summary, village_table
     from erreichbarkeit.config import DEFAULT_AGE_SHARES, age_column
-    from erreichbarkeit.indicators import gemeinde_table, kreis_summary, village_table
 
     gpkg = need_shared("osm-goettingen-omt/goettingen_omt_z16_derived.gpkg")
     bounds_path = need_shared("gemeinden-de/gemeinden_zielkreise.geojson")

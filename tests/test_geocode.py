@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from erreichbarkeit.errors import MissingColumnError
-from erreichbarkeit.geocode import (
+from erreichbarkeit.io.geocode import (
     AddressIndex,
     GeocodeResult,
     normalize_street,

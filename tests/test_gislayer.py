@@ -1,4 +1,4 @@
-"""Tests of erreichbarkeit.gislayer: GIS road layers → OSM XML, places/POIs from layers."""
+"""Tests of erreichbarkeit.io.gislayer: GIS road layers → OSM XML, places/POIs from layers."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from shapely.geometry import LineString, MultiLineString, Point, Polygon
 from erreichbarkeit._schema import OFFER_COLUMNS, VILLAGE_COLUMNS
 from erreichbarkeit.config import load_categories
 from erreichbarkeit.errors import CRSError, MissingColumnError, NetworkError
-from erreichbarkeit.gislayer import (
+from erreichbarkeit.io.gislayer import (
     detect_road_class_column,
     guess_layers,
     lines_to_osm,

@@ -19,14 +19,7 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point, box
 
-from erreichbarkeit.config import Settings
-from erreichbarkeit.errors import (
-    ConfigError,
-    CRSError,
-    InputDataError,
-    MissingColumnError,
-)
-from erreichbarkeit.grid import (
+from erreichbarkeit.analysis.grid import (
     GRID_CRS,
     build_grid,
     compute_grid,
@@ -37,8 +30,15 @@ from erreichbarkeit.grid import (
     read_population_grid,
     settled_lines_from_network,
 )
-from erreichbarkeit.indicators import weighted_median
-from erreichbarkeit.routing import Router, prepare_network
+from erreichbarkeit.analysis.indicators import weighted_median
+from erreichbarkeit.config import Settings
+from erreichbarkeit.errors import (
+    ConfigError,
+    CRSError,
+    InputDataError,
+    MissingColumnError,
+)
+from erreichbarkeit.network.routing import Router, prepare_network
 
 from .conftest import need_shared
 from .test_routing import LAT_A, LAT_B, LAT_C, LON, lat_after, write_osm
@@ -457,7 +457,7 @@ def test_compute_grid_orchestrates(toy: tuple[Path, dict[str, Router]], tmp_path
 @pytest.mark.slow
 @pytest.mark.shared_data
 def test_goettingen_grid_keeps_zensus_population() -> None:
-    from erreichbarkeit.inputs import read_boundaries
+    from erreichbarkeit.io.inputs import read_boundaries
 
     gpkg = need_shared("gemeinden-de/gemeinden_de_zensus2022_simplified.gpkg")
     csv = need_shared("population/zensus2011_1km_goettingen.csv")

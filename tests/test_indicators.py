@@ -1,4 +1,4 @@
-"""Tests of erreichbarkeit.indicators on hand-computed tiny tables and invariants.
+"""Tests of erreichbarkeit.analysis.indicators on hand-computed tiny tables and invariants.
 
 The fixture: 3 villages, 4 offers (2 Kitas, 2 Hebammen), modes car and walk.
 
@@ -27,8 +27,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point
 
-from erreichbarkeit.errors import ConfigError, InputDataError, MissingColumnError
-from erreichbarkeit.indicators import (
+from erreichbarkeit.analysis.indicators import (
     INDICATOR_COLUMNS,
     count_within,
     gemeinde_long,
@@ -38,6 +37,7 @@ from erreichbarkeit.indicators import (
     village_table,
     weighted_median,
 )
+from erreichbarkeit.errors import ConfigError, InputDataError, MissingColumnError
 
 CATS = ["kita", "hebamme"]
 MODES = ["car", "walk"]

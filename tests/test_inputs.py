@@ -17,7 +17,7 @@ from shapely.geometry import Point, Polygon, box
 from erreichbarkeit._schema import OFFER_COLUMNS
 from erreichbarkeit.config import load_categories
 from erreichbarkeit.errors import CRSError, InputDataError, MissingColumnError
-from erreichbarkeit.inputs import (
+from erreichbarkeit.io.inputs import (
     _parse_number,
     read_boundaries,
     read_offers,

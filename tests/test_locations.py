@@ -1,4 +1,4 @@
-"""Tests of erreichbarkeit.locations on a hand-made line of villages.
+"""Tests of erreichbarkeit.planning.locations on a hand-made line of villages.
 
 Six villages on a road, positions in minutes from the left end; the minutes
 between a village and a site are the difference of their positions.
@@ -37,9 +37,9 @@ import pulp
 import pytest
 from shapely.geometry import Point
 
-import erreichbarkeit.locations as loc
+import erreichbarkeit.planning.locations as loc
 from erreichbarkeit.errors import ConfigError, InputDataError
-from erreichbarkeit.locations import candidate_sites, suggest_locations
+from erreichbarkeit.planning.locations import candidate_sites, suggest_locations
 
 POS_V = {"v1": 0, "v2": 10, "v3": 20, "v4": 30, "v5": 40, "v6": 50}
 CHILDREN = [10.0, 20.0, 30.0, 50.0, 50.0, 20.0]

@@ -14,8 +14,8 @@ import pytest
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, box
 
-from erreichbarkeit import maps
 from erreichbarkeit.config import load_categories
+from erreichbarkeit.webmap import maps
 
 
 def test_classify_minutes_bins_are_closed_on_the_right() -> None:
@@ -140,7 +140,7 @@ def test_layers_in_control_and_roads_below_villages(small_map_inputs) -> None:  
     assert names == ["Straßen", "Gemeinden", "Orte", "Angebote"]  # bottom to top
     assert '"road_class":"primary"' in page
     # the same map from the pre-serialised texts the dashboard caches
-    from erreichbarkeit import basemap
+    from erreichbarkeit.report import basemap
 
     m2 = maps.build_map(
         villages,

@@ -1,4 +1,4 @@
-"""Tests of erreichbarkeit.osm on hand-written OSM files and the shared real extracts."""
+"""Tests of erreichbarkeit.io.osm on hand-written OSM files and the shared real extracts."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from erreichbarkeit._schema import (
 )
 from erreichbarkeit.config import load_categories
 from erreichbarkeit.errors import NetworkError
-from erreichbarkeit.osm import (
+from erreichbarkeit.io.osm import (
     format_address,
     match_category,
     parse_population,

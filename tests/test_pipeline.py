@@ -14,7 +14,9 @@ import pandas as pd
 import pytest
 
 from erreichbarkeit.config import Settings
-from erreichbarkeit.pipeline import Results, export_results, run
+from erreichbarkeit.pipeline import run
+from erreichbarkeit.report.outputs import export_results
+from erreichbarkeit.results import Results
 
 from .conftest import need_shared
 
@@ -131,7 +133,7 @@ def test_bayreuth_walk_times_plausible(bayreuth: Results) -> None:
 
 @pytest.fixture(scope="module")
 def demo_files(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from erreichbarkeit.demo import generate_demo
+    from erreichbarkeit.demo.beispielkreis import generate_demo
 
     return generate_demo(tmp_path_factory.mktemp("demo") / "daten")
 

@@ -1,4 +1,4 @@
-"""Tests of erreichbarkeit.prepare: region files, download cache, clipping.
+"""Tests of erreichbarkeit.prepare.region: region files, download cache, clipping.
 
 Downloads are tested against a local HTTP server on 127.0.0.1 serving files
 the tests write themselves; the internet is never used.
@@ -21,7 +21,7 @@ from shapely.geometry import box
 
 from erreichbarkeit.config import Settings
 from erreichbarkeit.errors import ConfigError, InputDataError, NetworkError
-from erreichbarkeit.prepare import (
+from erreichbarkeit.prepare.region import (
     area_polygon,
     clip_extract,
     load_gemeinden,
@@ -452,7 +452,7 @@ def test_prepare_region_kreis_outside_extract(served: tuple[Server, Path]) -> No
 
 
 def test_rewrite_inputs_keeps_comments_and_adds_section() -> None:
-    from erreichbarkeit.prepare import _rewrite_inputs
+    from erreichbarkeit.prepare.region import _rewrite_inputs
 
     text = '[region]\nname = "X"\n\n[inputs]\n# Netz\nnetwork = "old.pbf"\n\n[routing]\n'
     out = _rewrite_inputs(text, {"network": "new.osm.pbf", "boundaries": "gemeinden.gpkg"})

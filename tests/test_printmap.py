@@ -12,9 +12,9 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from erreichbarkeit import printmap
 from erreichbarkeit.config import load_categories
 from erreichbarkeit.errors import ConfigError
+from erreichbarkeit.report import printmap
 
 CREATED = date(2026, 2, 1)
 SOURCES = (

@@ -29,8 +29,8 @@ import pytest
 from shapely.geometry import Point
 
 from erreichbarkeit.errors import NetworkError
-from erreichbarkeit.matrix import travel_times
-from erreichbarkeit.routing import Router, prepare_network, profile_text
+from erreichbarkeit.network.matrix import travel_times
+from erreichbarkeit.network.routing import Router, prepare_network, profile_text
 
 R = 6_372_797.560856  # OSRM's earth radius (util/coordinate_calculation.hpp)
 
@@ -177,7 +177,7 @@ def test_corrupt_cache_entry_of_same_size_is_rebuilt(
     data = bytearray(victim.read_bytes())
     data[len(data) // 2] ^= 0xFF
     victim.write_bytes(bytes(data))
-    with caplog.at_level("WARNING", logger="erreichbarkeit.routing"):
+    with caplog.at_level("WARNING", logger="erreichbarkeit.network.routing"):
         again = prepare_network(toy_osm, "car", cache_dir=tmp_path, algorithm="CH")
     assert not again.from_cache
     assert "damaged" in caplog.text
@@ -236,7 +236,7 @@ def test_wrong_extension_is_rejected(tmp_path: Path) -> None:
 
 def test_profile_summary_matches_shipped_profiles() -> None:
     """The documented speeds are the ones in OSRM's Lua files."""
-    from erreichbarkeit.routing import profiles_dir
+    from erreichbarkeit.network.routing import profiles_dir
 
     car = (profiles_dir() / "car.lua").read_text()
     for line in (

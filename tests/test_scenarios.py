@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from erreichbarkeit import indicators
+from erreichbarkeit.analysis import indicators
 from erreichbarkeit.config import Settings
 from erreichbarkeit.errors import ErreichbarkeitError, GeocodingError
-from erreichbarkeit.pipeline import Results, run
-from erreichbarkeit.scenarios import (
+from erreichbarkeit.pipeline import run
+from erreichbarkeit.planning.scenarios import (
     Change,
     Scenario,
     ScenarioError,
@@ -31,6 +31,7 @@ from erreichbarkeit.scenarios import (
     new_scenario,
     save_scenario,
 )
+from erreichbarkeit.results import Results
 
 from .conftest import need_shared
 
@@ -39,13 +40,13 @@ _SUFFIXES = ("nearest", "nearest_id", "min", "km", "second_min", "n_within", "wi
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    from erreichbarkeit.demo import generate_demo
+    from erreichbarkeit.demo.beispielkreis import generate_demo
 
     tmp = tmp_path_factory.mktemp("scen")
     files = generate_demo(tmp / "daten")
     settings = Settings.from_toml(files.region, cache_dir=tmp / "cache", grid_cell_m=None)
     base = run(settings)
-    yield {"files": files, "settings": settings, "base": base, "routers": make_routers(base)}
+    yield {"files": files, "settings": settings, "base": base, "routers": make_routers(base.settings, base.inputs.network_osm)}
 
 
 def _offers_csv(demo: dict[str, Any]) -> pd.DataFrame:
@@ -435,7 +436,7 @@ def test_goettingen_change_incremental_equals_full(
         modes=("car",), cache_dir=tmp / "cache",
     )  # fmt: skip
     base = run(settings)
-    routers = make_routers(base)
+    routers = make_routers(base.settings, base.inputs.network_osm)
     closed = _busiest(base, "kita", "car")
     # OpenMapTiles has no Kinderarzt (no healthcare:speciality): add a Grundschule
     added = "grundschule" if "grundschule" in base.categories else base.categories[-1]

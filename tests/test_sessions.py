@@ -46,8 +46,8 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from erreichbarkeit import pipeline
 from erreichbarkeit.config import Settings
+from erreichbarkeit.results import Results
 from erreichbarkeit.ui import cache
 
 from .test_app import _expected
@@ -71,7 +71,7 @@ def _load_bench() -> ModuleType:
 bench = _load_bench()
 
 
-def _fingerprint(results: pipeline.Results) -> str:
+def _fingerprint(results: Results) -> str:
     """A digest of the shared tables every session reads (villages, offers, travel times)."""
     digest = hashlib.sha256()
     for frame in (results.villages, results.offers, results.travel_times):
@@ -88,12 +88,12 @@ class Env:
     sessions_dir: Path
     demo_region: Path
     zweit_region: Path
-    demo: pipeline.Results
-    zweit: pipeline.Results
+    demo: Results
+    zweit: Results
     fingerprints: tuple[str, str]
 
 
-def _results_of(region: Path, data_dir: Path) -> pipeline.Results:
+def _results_of(region: Path, data_dir: Path) -> Results:
     """The run the app cached for ``region`` (the same object every session uses)."""
     settings = Settings.from_toml(region, cache_dir=data_dir / "cache")
     return cache.run_region(str(region), region.stat().st_mtime, settings.cache_key(), settings)
@@ -159,7 +159,7 @@ def _upload_csv(name: str, lat: float, lon: float) -> bytes:
     ).encode()
 
 
-def _worst_villages(results: pipeline.Results, category: str, mode: str) -> list[Any]:
+def _worst_villages(results: Results, category: str, mode: str) -> list[Any]:
     """Reachable villages sorted by minutes to the nearest offer, farthest first.
 
     (Unreachable villages may lie off the network, where an offer placed on

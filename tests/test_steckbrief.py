@@ -10,19 +10,20 @@ from pypdf import PdfReader
 
 from erreichbarkeit.config import Settings
 from erreichbarkeit.errors import ConfigError
-from erreichbarkeit.pipeline import Results, run
-from erreichbarkeit.steckbrief import (
+from erreichbarkeit.pipeline import run
+from erreichbarkeit.report.steckbrief import (
     gemeinden_of,
     steckbrief_filename,
     steckbrief_kpis,
     steckbrief_pdf,
     write_steckbriefe,
 )
+from erreichbarkeit.results import Results
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Results:
-    from erreichbarkeit.demo import generate_demo
+    from erreichbarkeit.demo.beispielkreis import generate_demo
 
     tmp = tmp_path_factory.mktemp("steckbrief")
     files = generate_demo(tmp / "daten")

@@ -1,4 +1,4 @@
-"""Tests of erreichbarkeit.supply (2SFCA / E2SFCA) on a hand-computed example and invariants.
+"""Tests of erreichbarkeit.analysis.supply (2SFCA / E2SFCA) on a hand-computed example and invariants.
 
 The example: 3 villages, 2 Kitas, car, threshold d0 = 30 minutes, demand =
 children_0_3.
@@ -42,13 +42,13 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from erreichbarkeit.errors import ConfigError, InputDataError, MissingColumnError
-from erreichbarkeit.supply import (
+from erreichbarkeit.analysis.supply import (
     e2sfca_steps,
     offer_ratios,
     supply_by_gemeinde,
     two_step_fca,
 )
+from erreichbarkeit.errors import ConfigError, InputDataError, MissingColumnError
 
 KW = {"category": "kita", "mode": "car", "threshold": 30.0, "demand_column": "children_0_3"}
 

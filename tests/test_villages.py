@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from shapely.geometry import Point, box
 
+from erreichbarkeit.analysis.population import OUTSIDE, assign_gemeinden, estimate_population
 from erreichbarkeit.config import DEFAULT_AGE_SHARES
-from erreichbarkeit.villages import OUTSIDE, assign_gemeinden, estimate_population
 
 
 @pytest.fixture

@@ -2,6 +2,6 @@
 
 import sys
 
-from erreichbarkeit.cli import main
+from erreichbarkeit.cli.main import main
 
 sys.exit(main())

@@ -20,9 +20,9 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,29 +30,19 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from erreichbarkeit import __version__
 from erreichbarkeit._atomic import atomic_path
 from erreichbarkeit._helpers import file_digest
 from erreichbarkeit._schema import PLACE_TYPES
-from erreichbarkeit.config import METRIC_CRS, WGS84, ProgressCallback, Settings, age_column
+from erreichbarkeit.analysis.grid import compute_grid
+from erreichbarkeit.analysis.population import assign_gemeinden, estimate_population
+from erreichbarkeit.analysis.supply import supply_tables
+from erreichbarkeit.config import METRIC_CRS, WGS84, ProgressCallback, Settings
 from erreichbarkeit.errors import ConfigError, InputDataError, NetworkError
-from erreichbarkeit.grid import GridResult, compute_grid
-from erreichbarkeit.matrix import travel_times
-from erreichbarkeit.routing import PROFILE_SUMMARY, Router, prepare_network
-from erreichbarkeit.villages import assign_gemeinden, estimate_population
+from erreichbarkeit.network.matrix import travel_times
+from erreichbarkeit.network.routing import Router, prepare_router
+from erreichbarkeit.results import Inputs, Results
 
-__all__ = [
-    "Inputs",
-    "Results",
-    "export_results",
-    "grid_bands",
-    "hinweise_table",
-    "load_inputs",
-    "make_routers",
-    "methodik",
-    "prepare_router",
-    "run",
-]
+__all__ = ["load_inputs", "run"]
 
 logger = logging.getLogger(__name__)
 
@@ -60,76 +50,8 @@ logger = logging.getLogger(__name__)
 _GIS_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb")
 
 
-@dataclass(frozen=True)
-class Inputs:
-    """Validated inputs of one run (all EPSG:4326)."""
-
-    network_osm: Path
-    villages: gpd.GeoDataFrame
-    offers: gpd.GeoDataFrame
-    boundaries: gpd.GeoDataFrame
-    addresses: pd.DataFrame
-    problems: tuple[Any, ...] = ()
-    unmatched: pd.DataFrame = field(default_factory=pd.DataFrame)
-    sources: tuple[Mapping[str, str], ...] = ()
-    estimates: tuple[str, ...] = ()
-    network_report: Any = None
-    extent: Any = None  # shapely geometry (EPSG:4326) the network data covers
 
 
-@dataclass(frozen=True)
-class Results:
-    """Everything one run produced.
-
-    Attributes
-    ----------
-    villages
-        One row per village: Gemeinde, population, children, snap distance
-        per mode, and per category × mode nearest offer, minutes, km, second
-        nearest minutes, offers within the threshold.
-    gemeinden
-        Per Gemeinde × category × mode: weighted mean/median minutes,
-        children beyond the threshold, underserved villages (long form).
-    kreis
-        The same indicators over the whole region.
-    offers, boundaries
-        The offers and Gemeinde polygons used.
-    travel_times
-        The long table ``origin_id, destination_id, mode, minutes, km``.
-    snapping
-        ``id, role, mode, snap_m, snap_ok``.
-    timings
-        Seconds per step.
-    grid
-        The population grid surface (:mod:`erreichbarkeit.grid`) when
-        ``settings.grid_cell_m`` is set.
-    supply, supply_gemeinden
-        Supply versus demand (2SFCA, :mod:`erreichbarkeit.supply`) per
-        village and per Gemeinde, long form with ``category`` and ``mode``.
-    """
-
-    settings: Settings
-    inputs: Inputs
-    villages: gpd.GeoDataFrame
-    gemeinden: pd.DataFrame
-    kreis: pd.DataFrame
-    travel_times: pd.DataFrame
-    snapping: pd.DataFrame
-    categories: tuple[str, ...]
-    timings: Mapping[str, float]
-    grid: GridResult | None = None
-    supply: pd.DataFrame = field(default_factory=pd.DataFrame)
-    supply_gemeinden: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-    @property
-    def offers(self) -> gpd.GeoDataFrame:
-        """Offers used in the run."""
-        return self.inputs.offers
-
-    @property
-    def boundaries(self) -> gpd.GeoDataFrame:
-        """Gemeinde polygons used in the run."""
-        return self.inputs.boundaries
 
 
 @contextmanager
@@ -151,7 +73,7 @@ def _converted_network(
     tolerance and the converter's version; the conversion report is kept
     beside the file so a cached run still reports connectivity.
     """
-    from erreichbarkeit import gislayer  # noqa: PLC0415
+    from erreichbarkeit.io import gislayer  # noqa: PLC0415
 
     options = json.dumps(
         [file_digest(path), settings.roads_layer, settings.road_class_column,
@@ -194,7 +116,10 @@ class _NetworkData:
 
 def _network_features(settings: Settings, progress: ProgressCallback | None) -> _NetworkData:
     """Read (and for a GIS layer, convert) the network file and its features."""
-    from erreichbarkeit import gislayer, osm  # noqa: PLC0415  (heavy imports)
+    from erreichbarkeit.io import (
+        gislayer,  # noqa: PLC0415  (heavy imports)
+        osm,  # noqa: PLC0415  (heavy imports)
+    )
 
     if settings.network is None:
         msg = "no road network given"
@@ -239,7 +164,7 @@ def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None)
         problem.  Row-level problems of offers files do not raise; they are
         returned in :attr:`Inputs.problems`.
     """
-    from erreichbarkeit import inputs as inp  # noqa: PLC0415
+    from erreichbarkeit.io import inputs as inp  # noqa: PLC0415
 
     if progress:
         progress("Eingabedaten lesen", 0, 4)
@@ -437,7 +362,7 @@ def _combine_offers(
 
     Returns the offers and notes (``RowProblem`` warnings) about dropped OSM objects.
     """
-    from erreichbarkeit.inputs import RowProblem  # noqa: PLC0415
+    from erreichbarkeit.io.inputs import RowProblem  # noqa: PLC0415
 
     own = [f.to_crs(WGS84) for f in own if len(f)]
     notes: list[Any] = []
@@ -490,51 +415,10 @@ def _combine_offers(
     return gpd.GeoDataFrame(offers, geometry="geometry", crs=WGS84), notes
 
 
-def hinweise_table(results: Results) -> pd.DataFrame:
-    """Row problems of the inputs as a German table (sheet *Hinweise*)."""
-    rows = [
-        {
-            "Datei": p.file,
-            "Zeile": p.row or None,
-            "Spalte": p.column or "",
-            "Art": "Fehler (Zeile nicht verwendet)" if p.severity == "error" else "Hinweis",
-            "Meldung": p.message_de,
-        }
-        for p in results.inputs.problems
-    ]
-    return pd.DataFrame(rows, columns=["Datei", "Zeile", "Spalte", "Art", "Meldung"])
 
 
-def prepare_router(
-    settings: Settings,
-    network_osm: Path,
-    mode: str,
-    *,
-    progress: ProgressCallback | None = None,
-) -> Router:
-    """A router for one mode with the settings' algorithm and speed overrides.
-
-    The prepared network comes from the cache when it is there (see
-    :func:`erreichbarkeit.routing.prepare_network`).
-    """
-    net = prepare_network(
-        network_osm,
-        mode,
-        cache_dir=Path(settings.cache_dir) / "osrm",
-        algorithm=settings.routing.algorithm.get(mode, "MLD"),
-        speeds=settings.routing.speeds.get(mode),
-        maxspeed=settings.routing.maxspeed.get(mode),
-        progress=progress,
-    )
-    return Router(net)
 
 
-def make_routers(results: Results) -> dict[str, Router]:
-    """Routers for every mode of a finished run (what-if scenarios, location planning)."""
-    return {
-        mode: prepare_router(results.settings, results.inputs.network_osm, mode)
-        for mode in results.settings.modes
-    }
 
 
 def run(settings: Settings, *, progress: ProgressCallback | None = None) -> Results:
@@ -552,7 +436,7 @@ def run(settings: Settings, *, progress: ProgressCallback | None = None) -> Resu
     -------
     Results
     """
-    from erreichbarkeit import indicators  # noqa: PLC0415
+    from erreichbarkeit.analysis import indicators  # noqa: PLC0415
 
     timings: dict[str, float] = {}
     with _timed(timings, "Eingabedaten lesen"):
@@ -646,70 +530,8 @@ def run(settings: Settings, *, progress: ProgressCallback | None = None) -> Resu
     )
 
 
-#: The 2SFCA method in German for the Methodik sheet.
-SUPPLY_METHOD_DE = (
-    "Zwei-Schritt-Verfahren (2SFCA, Luo & Wang 2003) je Kategorie und Verkehrsmittel: "
-    "1) je Angebot j das Verhältnis R_j = Kapazität S_j / Σ Kinder D_i der Orte i, die j "
-    "innerhalb des Schwellenwerts erreichen; 2) je Ort i die Versorgung A_i = Σ R_j über die "
-    "Angebote, die i innerhalb des Schwellenwerts erreicht, angegeben als Plätze je 1 000 "
-    "Kinder der Altersgruppen der Kategorie. Reiserichtung: vom Ort zum Angebot (Minuten der "
-    "Reisezeitentabelle), beide Schritte mit demselben Schwellenwert, ohne Distanzgewichtung "
-    "(W = 1). Fehlen Kapazitäten, zählt jedes Angebot als 1 (Angebote je 1 000 Kinder)."
-)
 
 
-def supply_tables(
-    travel_times: pd.DataFrame,
-    villages: gpd.GeoDataFrame,
-    offers: gpd.GeoDataFrame,
-    boundaries: gpd.GeoDataFrame,
-    *,
-    settings: Settings,
-    categories: Sequence[str],
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """2SFCA places per 1 000 children per village and Gemeinde, every category × mode.
-
-    Demand: the children of the category's age groups; catchment: the
-    category's threshold for the mode (classic 2SFCA, ``W = 1``).  Where an
-    offer of the category has no capacity, all its offers count as 1 and the
-    ``supply_note`` says so (see :mod:`erreichbarkeit.supply`).
-    """
-    from erreichbarkeit import supply  # noqa: PLC0415
-
-    table = settings.categories()
-    located = offers[["id", "geometry"]]
-    if len(boundaries):
-        joined = gpd.sjoin(located, boundaries[["ags", "geometry"]], how="left", predicate="within")
-        offer_ags = joined[~joined.index.duplicated()]["ags"]
-    else:
-        offer_ags = pd.Series(pd.NA, index=offers.index)
-    village_rows: list[pd.DataFrame] = []
-    gemeinde_rows: list[pd.DataFrame] = []
-    for cat in categories:
-        demand = [age_column(g) for g in table[cat].age_groups]
-        for mode in settings.modes:
-            kwargs: dict[str, Any] = {
-                "category": cat, "mode": mode, "threshold": settings.threshold(cat, mode),
-                "demand_column": demand,
-            }  # fmt: skip
-            access, ratios = supply.fca_tables(travel_times, villages, offers, **kwargs)
-            ratios = ratios.assign(
-                ags=ratios["id"].map(dict(zip(offers["id"], offer_ags, strict=True)))
-            )
-            gem = supply.supply_by_gemeinde(
-                access, villages, demand_column=demand, offer_table=ratios
-            )
-            village_rows.append(access.assign(category=cat, mode=mode))
-            gemeinde_rows.append(gem.assign(category=cat, mode=mode))
-    first = ["category", "mode"]
-
-    def ordered(frames: list[pd.DataFrame]) -> pd.DataFrame:
-        if not frames:
-            return pd.DataFrame()
-        out = pd.concat(frames, ignore_index=True)
-        return out[first + [c for c in out.columns if c not in first]]
-
-    return ordered(village_rows), ordered(gemeinde_rows)
 
 
 def _with_snapping(
@@ -729,109 +551,7 @@ def _with_snapping(
     return out
 
 
-def methodik(results: Results) -> list[tuple[str, str]]:
-    """The Methodik rows (German) for the workbook."""
-    from erreichbarkeit import export  # noqa: PLC0415
-
-    s = results.settings
-    speeds = {m: PROFILE_SUMMARY[m] for m in s.modes}
-    extra: list[tuple[str, str]] = []
-    for mode in s.modes:
-        if s.routing.speeds.get(mode) or s.routing.maxspeed.get(mode):
-            over = dict(s.routing.speeds.get(mode, {})) | dict(s.routing.maxspeed.get(mode, {}))
-            extra.append(
-                (
-                    f"Geschwindigkeiten angepasst ({mode})",
-                    ", ".join(f"{k} = {v:g} km/h" for k, v in over.items()),
-                )
-            )
-    n_far = int((~results.villages["snap_ok"]).sum()) if "snap_ok" in results.villages else 0
-    extra.append(
-        (
-            "Orte ohne Ergebnis",
-            f"{n_far} Orte liegen für mindestens ein Verkehrsmittel weiter als "
-            f"{s.routing.max_snap_m:g} m vom Straßennetz und wurden für dieses nicht berechnet "
-            "(die Spalte 'reason' nennt das Verkehrsmittel).",
-        )
-    )
-    if len(results.supply):
-        extra.append(("Versorgung (2SFCA)", SUPPLY_METHOD_DE))
-        notes = sorted({str(n) for n in results.supply.get("supply_note", []) if str(n)})
-        extra.extend(("Versorgung: Kapazitäten", n) for n in notes)
-    if results.grid is not None:
-        extra.extend((str(k), str(v)) for k, v in results.grid.meta.items())
-    extra.append(("Rechenzeiten", ", ".join(f"{k}: {v:.1f} s" for k, v in results.timings.items())))
-    return export.methodik_rows(
-        s,
-        sources=results.inputs.sources,
-        speeds=speeds,
-        estimates=results.inputs.estimates,
-        version=__version__,
-        created=datetime.now(),
-        extra=extra,
-    )
 
 
-def export_results(results: Results, out_dir: str | Path) -> dict[str, Path]:
-    """Write the Excel workbook, German CSVs, parquet and GeoPackage.
-
-    Returns
-    -------
-    dict[str, Path]
-        Written files by kind.
-    """
-    from erreichbarkeit import export  # noqa: PLC0415
-
-    extra_sheets: dict[str, pd.DataFrame] = {}
-    extra_layers: dict[str, gpd.GeoDataFrame] = {}
-    if len(results.supply):
-        extra_sheets["Versorgung Orte"] = results.supply
-        extra_sheets["Versorgung Gemeinden"] = results.supply_gemeinden
-    grid = results.grid
-    if grid is not None:
-        size = f"{results.settings.grid_cell_m or 250:g}m"
-        extra_sheets["Raster Gemeinden"] = grid.gemeinde
-        extra_sheets["Raster Kreis"] = grid.kreis
-        extra_layers[f"raster_{size}"] = grid.cells
-        bands = grid_bands(results)
-        if len(bands):
-            extra_layers["reisezeitbaender"] = bands
-    return export.export_all(
-        Path(out_dir),
-        villages=results.villages,
-        gemeinden=results.gemeinden,
-        offers=results.offers,
-        travel_times=results.travel_times,
-        boundaries=results.boundaries,
-        methodik=methodik(results),
-        hinweise=hinweise_table(results),
-        extra_sheets=extra_sheets,
-        extra_layers=extra_layers,
-    )
 
 
-def grid_bands(results: Results) -> gpd.GeoDataFrame:
-    """Travel-time bands around every category's offers, per mode, from the grid.
-
-    One row per category × mode × band (``0–5`` … ``> 20`` minutes), with
-    holes where cells are unreachable (see :mod:`erreichbarkeit.bands`).
-    Empty when the run has no grid.
-    """
-    from erreichbarkeit.bands import bands_for_offers  # noqa: PLC0415
-
-    if results.grid is None:
-        return gpd.GeoDataFrame(geometry=[], crs=WGS84)
-    frames = []
-    for cat in results.categories:
-        for mode in results.settings.modes:
-            if f"{cat}_{mode}_min" not in results.grid.cells:
-                continue
-            part = bands_for_offers(results.grid.cells, category=cat, mode=mode)
-            frames.append(part.assign(category=cat, mode=mode))
-    if not frames:
-        return gpd.GeoDataFrame(geometry=[], crs=WGS84)
-    out = pd.concat(frames, ignore_index=True)
-    first = ["category", "mode"]
-    return gpd.GeoDataFrame(
-        out[first + [c for c in out.columns if c not in first]], geometry="geometry", crs=WGS84
-    )

@@ -16,15 +16,17 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from erreichbarkeit import demo, maps, pipeline
+from erreichbarkeit import pipeline
 from erreichbarkeit.config import ProgressCallback, Settings
-from erreichbarkeit.geocode import AddressIndex
-from erreichbarkeit.pipeline import Results
-from erreichbarkeit.routing import Router
+from erreichbarkeit.demo import beispielkreis as demo
+from erreichbarkeit.io.geocode import AddressIndex
+from erreichbarkeit.network.routing import Router, prepare_router
+from erreichbarkeit.results import Results
 from erreichbarkeit.ui.logic import StaticLayers, category_bands, grid_surface_text, static_layers
+from erreichbarkeit.webmap import maps
 
 if TYPE_CHECKING:
-    from erreichbarkeit.locations import LocationSuggestion
+    from erreichbarkeit.planning.locations import LocationSuggestion
 
 __all__ = [
     "DATA_DIR_ENV",
@@ -120,10 +122,10 @@ def router(network: str, mode: str, settings_key: str, _settings: Settings) -> R
     """A router over a prepared network, one per process and (network, mode, settings).
 
     ``_settings`` (not hashed) are the settings of ``settings_key``; the
-    preparation itself is :func:`erreichbarkeit.pipeline.prepare_router`,
+    preparation itself is :func:`erreichbarkeit.network.routing.prepare_router`,
     cached on disk.
     """
-    return pipeline.prepare_router(_settings, Path(network), mode)
+    return prepare_router(_settings, Path(network), mode)
 
 
 def routers_for(results: Results) -> dict[str, Router]:

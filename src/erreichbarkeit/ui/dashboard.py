@@ -21,12 +21,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from erreichbarkeit import maps
+from erreichbarkeit.analysis.grid import GridResult
 from erreichbarkeit.config import AGE_GROUPS, MODE_LABELS
 from erreichbarkeit.errors import ErreichbarkeitError
-from erreichbarkeit.grid import GridResult
-from erreichbarkeit.pipeline import Results
+from erreichbarkeit.results import Results
 from erreichbarkeit.ui import cache, logic, texts
+from erreichbarkeit.webmap import maps
 
 __all__ = [
     "about_page",
@@ -816,7 +816,7 @@ def meeting_page(root: Path | None = None) -> None:
         bounds=extent,
         overlay=overlay,
     )
-    from erreichbarkeit.printmap import source_line  # noqa: PLC0415
+    from erreichbarkeit.report.printmap import source_line  # noqa: PLC0415
 
     st.caption(
         texts.SOURCES_CAPTION.format(
@@ -835,7 +835,7 @@ def steckbrief_section(page: _Page, category: str) -> None:
     Uses the page's mode, age group, categories and thresholds; the map of
     the PDF shows ``category``.
     """
-    from erreichbarkeit import steckbrief  # noqa: PLC0415  (matplotlib only here)
+    from erreichbarkeit.report import steckbrief  # noqa: PLC0415  (matplotlib only here)
 
     st.subheader(texts.STECKBRIEF_HEADER)
     st.caption(texts.STECKBRIEF_HINT)

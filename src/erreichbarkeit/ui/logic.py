@@ -23,15 +23,17 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from erreichbarkeit import indicators, maps
+from erreichbarkeit.analysis import indicators
+from erreichbarkeit.analysis.grid import GridResult
 from erreichbarkeit.config import MODE_LABELS, WGS84, Category, Settings, age_column
 from erreichbarkeit.errors import ErreichbarkeitError
-from erreichbarkeit.grid import GridResult
-from erreichbarkeit.inputs import RowProblem, read_offers
-from erreichbarkeit.matrix import travel_times as compute_travel_times
-from erreichbarkeit.pipeline import Results, methodik
-from erreichbarkeit.routing import Router
+from erreichbarkeit.io.inputs import RowProblem, read_offers
+from erreichbarkeit.network.matrix import travel_times as compute_travel_times
+from erreichbarkeit.network.routing import Router
+from erreichbarkeit.report.methodik import methodik
+from erreichbarkeit.results import Results
 from erreichbarkeit.ui import texts
+from erreichbarkeit.webmap import maps
 
 __all__ = [
     "REGIONS_ENV",
@@ -291,7 +293,7 @@ def kpis(view: View, category: str) -> dict[str, float]:
 
 
 def map_frame(view: View, category: str) -> gpd.GeoDataFrame:
-    """The village points for :func:`erreichbarkeit.maps.build_map`."""
+    """The village points for :func:`erreichbarkeit.webmap.maps.build_map`."""
     p = f"{category}_{view.mode}"
     v = view.villages
     return gpd.GeoDataFrame(
@@ -445,7 +447,7 @@ def handle_upload(
     workdir
         A per-session temporary folder.
     categories, addresses, region_bounds, accept_street_match
-        As for :func:`erreichbarkeit.inputs.read_offers`.
+        As for :func:`erreichbarkeit.io.inputs.read_offers`.
 
     Returns
     -------
@@ -555,7 +557,7 @@ def export_files(
     dict[str, bytes]
         ``xlsx``, ``orte_csv``, ``gpkg``, ``html``.
     """
-    from erreichbarkeit import export  # noqa: PLC0415
+    from erreichbarkeit.report import export  # noqa: PLC0415
 
     thresholds = {
         c: dict(results.settings.thresholds.get(c, {})) for c in results.settings.thresholds
@@ -601,7 +603,7 @@ class StaticLayers:
     Attributes
     ----------
     roads
-        The offline base layer (:func:`erreichbarkeit.basemap.road_lines`),
+        The offline base layer (:func:`erreichbarkeit.report.basemap.road_lines`),
         ``None`` when it could not be extracted.
     roads_json
         ``roads`` as GeoJSON text for the web map (``None`` likewise).
@@ -620,7 +622,7 @@ def static_layers(results: Results) -> StaticLayers:
     A base layer that cannot be extracted is logged and left out: it is
     orientation only and must never keep the dashboard from working.
     """
-    from erreichbarkeit import basemap  # noqa: PLC0415
+    from erreichbarkeit.report import basemap  # noqa: PLC0415
 
     s = results.settings
     roads: gpd.GeoDataFrame | None = None
@@ -664,9 +666,9 @@ def build_view_map(
 ) -> Any:
     """The folium map of one category of a view (fixed layers from ``layers``).
 
-    ``basemap`` is a key of :data:`erreichbarkeit.maps.BASEMAPS` (or
+    ``basemap`` is a key of :data:`erreichbarkeit.webmap.maps.BASEMAPS` (or
     ``False``/``"none"``); ``overlay`` adds the grid surface and/or bands;
-    ``marks`` highlighted points (:func:`erreichbarkeit.maps.mark_rows`).
+    ``marks`` highlighted points (:func:`erreichbarkeit.webmap.maps.mark_rows`).
     """
     ov = overlay or GridOverlay()
     labels = {k: c.label for k, c in data.category_table.items()}
@@ -708,9 +710,9 @@ class GridOverlay:
     Attributes
     ----------
     surface
-        Text of :func:`erreichbarkeit.maps.grid_surface_json`.
+        Text of :func:`erreichbarkeit.webmap.maps.grid_surface_json`.
     bands_json
-        Bands as text of :func:`erreichbarkeit.maps.bands_geojson`.
+        Bands as text of :func:`erreichbarkeit.webmap.maps.bands_geojson`.
     bands_labels
         The band labels of ``bands_json``, fastest first.
     bands_title
@@ -732,7 +734,7 @@ def grid_surface_text(grid: GridResult | None, category: str, mode: str) -> str 
     """The grid surface of one category and mode for the map (``None`` without grid data).
 
     Cells are coloured by minutes to the nearest offer of ``category`` with
-    the village classes (:func:`erreichbarkeit.maps.classify_minutes`).
+    the village classes (:func:`erreichbarkeit.webmap.maps.classify_minutes`).
     """
     if grid is None:
         return None
@@ -745,11 +747,11 @@ def grid_surface_text(grid: GridResult | None, category: str, mode: str) -> str 
 def category_bands(grid: GridResult | None, category: str, mode: str) -> gpd.GeoDataFrame | None:
     """Travel-time bands around all offers of a category (``None`` without grid data).
 
-    The same as :func:`erreichbarkeit.pipeline.grid_bands` for that category
+    The same as :func:`erreichbarkeit.analysis.bands.grid_bands` for that category
     and mode, plus the columns ``category``, ``mode`` and ``offers`` (empty:
     the whole category).
     """
-    from erreichbarkeit.bands import bands_for_offers  # noqa: PLC0415
+    from erreichbarkeit.analysis.bands import bands_for_offers  # noqa: PLC0415
 
     if grid is None or _grid_column(grid, category, mode) is None:
         return None
@@ -770,9 +772,9 @@ def offer_bands(
     """Travel-time bands around a few selected offers, routed on demand.
 
     Every grid cell is routed to the selected offers only
-    (:func:`erreichbarkeit.grid.offer_minutes`), then dissolved into bands
+    (:func:`erreichbarkeit.analysis.grid.offer_minutes`), then dissolved into bands
     of the minutes to the nearest of them
-    (:func:`erreichbarkeit.bands.bands_for_offers`).
+    (:func:`erreichbarkeit.analysis.bands.bands_for_offers`).
 
     Parameters
     ----------
@@ -792,11 +794,11 @@ def offer_bands(
     Returns
     -------
     geopandas.GeoDataFrame
-        As :func:`erreichbarkeit.bands.travel_time_bands` plus ``category``
+        As :func:`erreichbarkeit.analysis.bands.travel_time_bands` plus ``category``
         (of the offers, ``;``-joined), ``mode`` and ``offers`` (their names).
     """
-    from erreichbarkeit.bands import bands_for_offers  # noqa: PLC0415
-    from erreichbarkeit.grid import offer_minutes  # noqa: PLC0415
+    from erreichbarkeit.analysis.bands import bands_for_offers  # noqa: PLC0415
+    from erreichbarkeit.analysis.grid import offer_minutes  # noqa: PLC0415
 
     ids = [str(i) for i in offer_ids]
     t = offer_minutes(
@@ -825,7 +827,7 @@ def offer_label(row: Mapping[str, Any]) -> str:
 
 def bands_gpkg_bytes(bands: gpd.GeoDataFrame, *, workdir: Path) -> bytes:
     """The bands as a GeoPackage (layer ``reisezeitbaender``, EPSG:25832), as bytes."""
-    from erreichbarkeit import export  # noqa: PLC0415
+    from erreichbarkeit.report import export  # noqa: PLC0415
 
     workdir.mkdir(parents=True, exist_ok=True)
     path = export.write_geopackage(workdir / "reisezeitbaender.gpkg", {"reisezeitbaender": bands})
@@ -968,7 +970,7 @@ def print_map_bytes(
     -------
     bytes
     """
-    from erreichbarkeit import printmap  # noqa: PLC0415  (matplotlib only when printing)
+    from erreichbarkeit.report import printmap  # noqa: PLC0415  (matplotlib only when printing)
 
     labels = {k: c.label for k, c in data.category_table.items()}
     title = texts.PRINT_TITLE.format(label=labels.get(category, category), region=region_name)

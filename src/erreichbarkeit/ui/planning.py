@@ -5,7 +5,7 @@ own candidate sites, the last suggestion) lives in ``st.session_state``
 only; the region's run, routers, address index and the suggestions with the
 villages as candidates are shared read-only through
 :mod:`erreichbarkeit.ui.cache`.  The numbers come from the library
-(:mod:`erreichbarkeit.scenarios`, :mod:`erreichbarkeit.locations`, the run's
+(:mod:`erreichbarkeit.planning.scenarios`, :mod:`erreichbarkeit.planning.locations`, the run's
 supply tables) through :mod:`erreichbarkeit.ui.planning_logic`.
 """
 
@@ -21,10 +21,10 @@ from typing import Any
 
 import streamlit as st
 
-from erreichbarkeit import scenarios
 from erreichbarkeit.config import MODE_LABELS
 from erreichbarkeit.errors import ErreichbarkeitError
-from erreichbarkeit.pipeline import Results
+from erreichbarkeit.planning import scenarios
+from erreichbarkeit.results import Results
 from erreichbarkeit.ui import cache, logic, planning_logic, texts
 from erreichbarkeit.ui.dashboard import (
     _map_category,

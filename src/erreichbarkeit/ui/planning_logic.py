@@ -1,8 +1,8 @@
 """Planning views without Streamlit: supply, what-if scenarios, location suggestions.
 
-Plain functions over the library (:mod:`erreichbarkeit.supply` tables of a
-run, :mod:`erreichbarkeit.scenarios`, :mod:`erreichbarkeit.locations`,
-:mod:`erreichbarkeit.steckbrief`) that turn its results into the German
+Plain functions over the library (:mod:`erreichbarkeit.analysis.supply` tables of a
+run, :mod:`erreichbarkeit.planning.scenarios`, :mod:`erreichbarkeit.planning.locations`,
+:mod:`erreichbarkeit.report.steckbrief`) that turn its results into the German
 tables, files and maps of the planning pages.  The Streamlit layer
 (:mod:`erreichbarkeit.ui.planning`) keeps per-user state in
 ``st.session_state`` and calls these.
@@ -23,12 +23,13 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from erreichbarkeit import locations, maps, scenarios
 from erreichbarkeit.config import MODE_LABELS, WGS84, Category
 from erreichbarkeit.errors import ConfigError
-from erreichbarkeit.pipeline import Results
-from erreichbarkeit.routing import Router
+from erreichbarkeit.network.routing import Router
+from erreichbarkeit.planning import locations, scenarios
+from erreichbarkeit.results import Results
 from erreichbarkeit.ui import logic, texts
+from erreichbarkeit.webmap import maps
 
 __all__ = [
     "CANDIDATE_SUFFIXES",
@@ -54,7 +55,7 @@ logger = logging.getLogger(__name__)
 
 #: Solver time limit of the dashboard's location suggestions (seconds).
 SUGGEST_TIME_LIMIT_S = 20.0
-#: File types accepted for own candidate sites (as :func:`erreichbarkeit.inputs.read_villages`).
+#: File types accepted for own candidate sites (as :func:`erreichbarkeit.io.inputs.read_villages`).
 CANDIDATE_SUFFIXES = (".csv", ".xlsx", ".gpkg", ".geojson")
 _UMLAUTS = str.maketrans(
     {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
@@ -209,8 +210,8 @@ def village_candidate_times(
     -------
     tuple
         ``(candidates, long table)`` from
-        :func:`erreichbarkeit.locations.candidate_sites` and
-        :func:`~erreichbarkeit.locations.candidate_travel_times`.
+        :func:`erreichbarkeit.planning.locations.candidate_sites` and
+        :func:`~erreichbarkeit.planning.locations.candidate_travel_times`.
     """
     cands = locations.candidate_sites(results.villages)
     s = results.settings
@@ -237,7 +238,7 @@ def read_candidates(raw: bytes, filename: str, *, workdir: Path) -> gpd.GeoDataF
         Unsupported type or unreadable file (German message).
     """
     from erreichbarkeit.errors import InputDataError  # noqa: PLC0415
-    from erreichbarkeit.inputs import read_villages  # noqa: PLC0415
+    from erreichbarkeit.io.inputs import read_villages  # noqa: PLC0415
 
     suffix = Path(filename).suffix.lower()
     if suffix not in CANDIDATE_SUFFIXES:
@@ -278,7 +279,7 @@ def suggest(
     routers
         Routers per mode (only needed for ``own`` candidates).
     category, mode, k, model, threshold
-        As for :func:`erreichbarkeit.locations.suggest_locations`.
+        As for :func:`erreichbarkeit.planning.locations.suggest_locations`.
     village_candidates
         :func:`village_candidate_times` of ``mode`` (``None``: villages are
         not candidates).
@@ -373,7 +374,7 @@ def change_marks(
     base_offers: gpd.GeoDataFrame,
     scen_offers: gpd.GeoDataFrame | None,
 ) -> list[list[Any]]:
-    """:class:`erreichbarkeit.maps.MarkLayer` rows for a scenario's changes.
+    """:class:`erreichbarkeit.webmap.maps.MarkLayer` rows for a scenario's changes.
 
     Added offers ``+`` and moved offers ``→`` at their new place (from the
     scenario's offers), closed offers ``×`` at their old place.
@@ -422,7 +423,7 @@ def change_label(change: scenarios.Change, offers: pd.DataFrame, labels: Mapping
 
 
 def site_marks(suggestion: locations.LocationSuggestion) -> list[list[Any]]:
-    """:class:`erreichbarkeit.maps.MarkLayer` rows of suggested sites (labelled by rank)."""
+    """:class:`erreichbarkeit.webmap.maps.MarkLayer` rows of suggested sites (labelled by rank)."""
     s = suggestion.sites
     if s.empty:
         return []
@@ -458,7 +459,7 @@ def scenario_name_slug(name: str) -> str:
 
 
 def scenario_json_bytes(scenario: scenarios.Scenario, *, workdir: Path, region: str) -> bytes:
-    """The scenario file (:func:`erreichbarkeit.scenarios.save_scenario`) as bytes."""
+    """The scenario file (:func:`erreichbarkeit.planning.scenarios.save_scenario`) as bytes."""
     workdir.mkdir(parents=True, exist_ok=True)
     path = scenarios.save_scenario(scenario, workdir / "szenario.json", region=region)
     return path.read_bytes()
@@ -468,7 +469,7 @@ def load_scenario_bytes(raw: bytes, *, workdir: Path) -> scenarios.Scenario:
     """Read an uploaded scenario file.
 
     The bytes go to ``workdir`` under a name made from their hash (never the
-    user's file name), then through :func:`erreichbarkeit.scenarios.load_scenario`.
+    user's file name), then through :func:`erreichbarkeit.planning.scenarios.load_scenario`.
 
     Raises
     ------
@@ -488,7 +489,7 @@ def comparison_xlsx(
     side_by_side: pd.DataFrame | None,
     workdir: Path,
 ) -> bytes:
-    """The comparison workbook (:func:`erreichbarkeit.scenarios.export_comparison`) as bytes."""
+    """The comparison workbook (:func:`erreichbarkeit.planning.scenarios.export_comparison`) as bytes."""
     workdir.mkdir(parents=True, exist_ok=True)
     path = scenarios.export_comparison(
         workdir / "vergleich.xlsx", delta, base=base, side_by_side=side_by_side

@@ -1,10 +1,10 @@
 """Static print maps (PDF/PNG, A4/A3 landscape) for steering-group meetings.
 
 :func:`render_print_map` draws the villages coloured by the same minute
-classes as the web map (:func:`erreichbarkeit.maps.classify_minutes`,
-:data:`~erreichbarkeit.maps.BIN_COLORS`, :func:`~erreichbarkeit.maps.bin_labels`),
+classes as the web map (:func:`erreichbarkeit.webmap.maps.classify_minutes`,
+:data:`~erreichbarkeit.webmap.maps.BIN_COLORS`, :func:`~erreichbarkeit.webmap.maps.bin_labels`),
 the offers as category-coloured markers, the Gemeinde boundaries and the
-offline road base layer (:mod:`erreichbarkeit.basemap`), with title,
+offline road base layer (:mod:`erreichbarkeit.report.basemap`), with title,
 subtitle, a large legend, a metric scale bar, a north arrow, an overview
 inset of the whole region with the map extent marked, the source line and
 the date.
@@ -39,10 +39,10 @@ from matplotlib.patches import FancyArrow, Rectangle
 from matplotlib_scalebar.scalebar import ScaleBar
 from shapely.geometry import box
 
-from erreichbarkeit import maps
-from erreichbarkeit.basemap import ROAD_CLASSES, ROAD_STYLES
 from erreichbarkeit.config import METRIC_CRS, WGS84, Category
 from erreichbarkeit.errors import ConfigError
+from erreichbarkeit.report.basemap import ROAD_CLASSES, ROAD_STYLES
+from erreichbarkeit.webmap import maps
 
 __all__ = ["PAPER_SIZES_MM", "print_figure", "render_print_map", "source_line"]
 
@@ -262,7 +262,7 @@ def print_figure(
     boundaries
         Gemeinde polygons with ``gemeinde``.
     roads
-        Offline base layer (:func:`erreichbarkeit.basemap.road_lines`).
+        Offline base layer (:func:`erreichbarkeit.report.basemap.road_lines`).
     categories
         The category table (labels and colours of the offers).
     legend_title

@@ -21,7 +21,7 @@ import pandas as pd
 from erreichbarkeit._schema import LONG_COLUMNS
 from erreichbarkeit.config import WGS84, ProgressCallback
 from erreichbarkeit.errors import CRSError, InputDataError
-from erreichbarkeit.routing import Router
+from erreichbarkeit.network.routing import Router
 
 __all__ = ["MatrixResult", "check_points", "travel_times"]
 
@@ -111,7 +111,7 @@ def travel_times(
     Parameters
     ----------
     routers
-        One :class:`~erreichbarkeit.routing.Router` per mode.
+        One :class:`~erreichbarkeit.network.routing.Router` per mode.
     origins, destinations
         Point tables with unique ``id`` (the villages and offers contracts).
     cutoff_minutes

@@ -30,12 +30,13 @@ import shapely
 from pyproj import CRS
 from shapely.geometry import MultiPolygon, Polygon
 
+from erreichbarkeit.analysis.grid import GRID_CRS, GridResult
 from erreichbarkeit.config import WGS84
 from erreichbarkeit.errors import ConfigError, CRSError, InputDataError, MissingColumnError
-from erreichbarkeit.grid import GRID_CRS
 
 __all__ = [
     "BAND_COLUMNS",
+    "grid_bands",
     "DEFAULT_BREAKS",
     "assign_bands",
     "band_labels",
@@ -135,7 +136,7 @@ def travel_time_bands(
     ----------
     cells
         Grid cells (square polygons, best in EPSG:3035 as
-        :func:`erreichbarkeit.grid.build_grid` makes them).
+        :func:`erreichbarkeit.analysis.grid.build_grid` makes them).
     minutes
         Minutes per cell, aligned with ``cells`` by index, or by ``cell_id``
         when the Series' index is named ``cell_id``.  NaN = unreachable: the
@@ -230,7 +231,7 @@ def bands_for_offers(
         Grid cells with ``cell_id`` (and ``<category>_<mode>_min`` for a category).
     offers_min
         Minutes per cell (index ``cell_id``) and offer (one column per offer
-        id), as :func:`erreichbarkeit.grid.offer_minutes` returns them for
+        id), as :func:`erreichbarkeit.analysis.grid.offer_minutes` returns them for
         one mode.  Needed for ``offer_ids``.
     offer_ids
         The selected offers: a cell's minutes are those to the nearest of
@@ -291,3 +292,30 @@ def bands_for_offers(
             message_de="Angebote oder eine Kategorie mit Verkehrsmittel auswählen",
         )
     return travel_time_bands(cells, nearest, breaks=breaks, crs_out=crs_out)
+
+
+def grid_bands(
+    grid: GridResult | None, categories: Sequence[str], modes: Sequence[str]
+) -> gpd.GeoDataFrame:
+    """Travel-time bands around every category's offers, per mode, from the grid.
+
+    One row per category × mode × band (``0–5`` … ``> 20`` minutes), with
+    holes where cells are unreachable (see :func:`bands_for_offers`).
+    Empty when the run has no grid.
+    """
+    if grid is None:
+        return gpd.GeoDataFrame(geometry=[], crs=WGS84)
+    frames = []
+    for cat in categories:
+        for mode in modes:
+            if f"{cat}_{mode}_min" not in grid.cells:
+                continue
+            part = bands_for_offers(grid.cells, category=cat, mode=mode)
+            frames.append(part.assign(category=cat, mode=mode))
+    if not frames:
+        return gpd.GeoDataFrame(geometry=[], crs=WGS84)
+    out = pd.concat(frames, ignore_index=True)
+    first = ["category", "mode"]
+    return gpd.GeoDataFrame(
+        out[first + [c for c in out.columns if c not in first]], geometry="geometry", crs=WGS84
+    )

@@ -4,15 +4,15 @@ Steering-group rooms often have no internet, so online tiles are no option
 for orientation.  :func:`road_lines` extracts the classified roads
 (motorway … tertiary, plus residential/unclassified streets as ``minor``)
 from the same network file the routing uses and simplifies them; the folium
-map (:mod:`erreichbarkeit.maps`) and the print map
-(:mod:`erreichbarkeit.printmap`) draw them below the villages in
+map (:mod:`erreichbarkeit.webmap.maps`) and the print map
+(:mod:`erreichbarkeit.report.printmap`) draw them below the villages in
 :data:`ROAD_STYLES`.
 
 * OSM files (``.osm.pbf``, ``.osm``, ``.osm.bz2``, ``.osm.gz``) are streamed
   with pyosmium (ways with a ``highway`` tag, node locations cached).
 * GIS line layers (GeoPackage, GeoJSON, Shapefile) are read with geopandas,
   filtered in GDAL by the road class column (OSM ``highway``, OpenMapTiles
-  ``class`` or Geofabrik ``fclass``; see :mod:`erreichbarkeit.gislayer`).
+  ``class`` or Geofabrik ``fclass``; see :mod:`erreichbarkeit.io.gislayer`).
 
 The result is cached on disk as GeoParquet, keyed on the SHA-256 of the
 network file's bytes and the extraction options, and written atomically; a
@@ -147,7 +147,7 @@ def _osm_roads(path: Path) -> gpd.GeoDataFrame:
 
 
 def _gis_roads(path: Path, layer: str | None, class_column: str | None) -> gpd.GeoDataFrame:
-    from erreichbarkeit import gislayer  # noqa: PLC0415  (heavy module, only for GIS layers)
+    from erreichbarkeit.io import gislayer  # noqa: PLC0415  (heavy module, only for GIS layers)
 
     if layer is None and len(gislayer.list_layers(path)) > 1:
         layer = gislayer.guess_layers(path)["roads"]

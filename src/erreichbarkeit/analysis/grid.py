@@ -63,14 +63,14 @@ import pyogrio
 import shapely
 from pyproj import Transformer
 
+from erreichbarkeit.analysis.indicators import weighted_median
 from erreichbarkeit.config import WGS84, ProgressCallback
 from erreichbarkeit.errors import ConfigError, CRSError, InputDataError, MissingColumnError
-from erreichbarkeit.indicators import weighted_median
-from erreichbarkeit.matrix import check_points
+from erreichbarkeit.network.matrix import check_points
 
 if TYPE_CHECKING:
     from erreichbarkeit.config import Settings
-    from erreichbarkeit.routing import Router
+    from erreichbarkeit.network.routing import Router
 
 __all__ = [
     "GRID_CRS",
@@ -551,8 +551,8 @@ def settled_lines_from_network(
     MissingColumnError
         A GIS layer without road class column.
     """
-    from erreichbarkeit import gislayer  # noqa: PLC0415  (heavy imports)
     from erreichbarkeit._schema import OSM_SUFFIXES  # noqa: PLC0415
+    from erreichbarkeit.io import gislayer  # noqa: PLC0415  (heavy imports)
 
     p = Path(network_path)
     name = p.name.lower()
@@ -584,7 +584,7 @@ def _settled_from_osm(path: Path) -> gpd.GeoSeries:
     import osmium  # noqa: PLC0415
     import osmium.geom  # noqa: PLC0415
 
-    from erreichbarkeit.osm import validate_osm_file  # noqa: PLC0415
+    from erreichbarkeit.io.osm import validate_osm_file  # noqa: PLC0415
 
     validate_osm_file(path)
     wkb = osmium.geom.WKBFactory()
@@ -1020,7 +1020,7 @@ def grid_travel_times(
 ) -> gpd.GeoDataFrame:
     """Minutes from every cell centre to the nearest offer per category and mode.
 
-    The routing follows :func:`erreichbarkeit.matrix.travel_times` (same
+    The routing follows :func:`erreichbarkeit.network.matrix.travel_times` (same
     snapping and cutoff rules) but queries the routers directly and reduces
     each chunk of origins to the per-category minimum at once: the long table
     of 10⁵ cells × 10³ offers (10⁸ rows) is never built.
@@ -1212,7 +1212,7 @@ def grid_indicators(
 
     * ``pop_mean_min = Σ w_c·t_c / Σ w_c`` over cells with finite ``t_c``;
     * ``pop_median_min``: lower weighted median of the same cells
-      (:func:`erreichbarkeit.indicators.weighted_median`);
+      (:func:`erreichbarkeit.analysis.indicators.weighted_median`);
     * ``share_within_<b> = Σ w_c [t_c <= b] / Σ w_c`` over **all** cells,
       so unreachable cells count in the denominator;
     * ``share_unreachable = Σ w_c [t_c NaN] / Σ w_c``;

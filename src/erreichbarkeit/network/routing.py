@@ -41,7 +41,7 @@ import numpy.typing as npt
 from erreichbarkeit._atomic import atomic_dir
 from erreichbarkeit._helpers import file_digest
 from erreichbarkeit._schema import OSM_SUFFIXES
-from erreichbarkeit.config import MODES, ProgressCallback
+from erreichbarkeit.config import MODES, ProgressCallback, Settings
 from erreichbarkeit.errors import NetworkError, RoutingError
 
 __all__ = [
@@ -50,6 +50,8 @@ __all__ = [
     "PreparedNetwork",
     "Router",
     "TableResult",
+    "make_routers",
+    "prepare_router",
     "network_key",
     "prepare_network",
     "profile_text",
@@ -560,3 +562,33 @@ class Router:
             if start == 0:
                 dst_snap[:] = [w["distance"] for w in answer["destinations"]]
         return TableResult(seconds, metres, src_snap, dst_snap)
+
+
+def prepare_router(
+    settings: Settings,
+    network_osm: Path,
+    mode: str,
+    *,
+    progress: ProgressCallback | None = None,
+) -> Router:
+    """A router for one mode with the settings' algorithm and speed overrides.
+
+    The prepared network comes from the cache when it is there (see
+    :func:`erreichbarkeit.network.routing.prepare_network`).
+    """
+    net = prepare_network(
+        network_osm,
+        mode,
+        cache_dir=Path(settings.cache_dir) / "osrm",
+        algorithm=settings.routing.algorithm.get(mode, "MLD"),
+        speeds=settings.routing.speeds.get(mode),
+        maxspeed=settings.routing.maxspeed.get(mode),
+        progress=progress,
+    )
+    return Router(net)
+
+
+def make_routers(settings: Settings, network_osm: Path) -> dict[str, Router]:
+    """Routers for every mode of ``settings`` (what-if scenarios, location planning)."""
+    return {mode: prepare_router(settings, network_osm, mode) for mode in settings.modes}
+

@@ -18,6 +18,8 @@ from typing import Any, TextIO
 from erreichbarkeit import __version__
 from erreichbarkeit.config import AGE_GROUPS, MODES, Settings
 from erreichbarkeit.errors import ErreichbarkeitError
+from erreichbarkeit.network.routing import make_routers, prepare_router
+from erreichbarkeit.report.outputs import export_results
 
 __all__ = ["main"]
 
@@ -423,7 +425,7 @@ def _analyse(settings: Settings, *, quiet: bool) -> int:
     progress = None if quiet else _Progress(sys.stderr)
     results = pipeline.run(settings, progress=progress)
     started = time.perf_counter()
-    paths = pipeline.export_results(results, settings.out_dir)
+    paths = export_results(results, settings.out_dir)
     export_s = time.perf_counter() - started
     _print_summary(results, paths, export_s)
     return EXIT_OK
@@ -468,7 +470,7 @@ def _print_summary(results: Any, paths: dict[str, Path], export_s: float) -> Non
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from erreichbarkeit import demo  # noqa: PLC0415
+    from erreichbarkeit.demo import beispielkreis as demo  # noqa: PLC0415
 
     files = demo.generate_demo(args.out / "beispielkreis-daten", seed=args.seed)
     overrides: dict[str, Any] = {"out_dir": args.out}
@@ -481,7 +483,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _prepare(args: argparse.Namespace) -> int:
-    from erreichbarkeit import prepare  # noqa: PLC0415
+    from erreichbarkeit.prepare import region as prepare  # noqa: PLC0415
 
     progress = None if args.quiet else _Progress(sys.stderr)
     prepared = prepare.prepare_region(
@@ -500,7 +502,8 @@ def _prepare(args: argparse.Namespace) -> int:
 
 
 def _steckbrief(args: argparse.Namespace) -> int:
-    from erreichbarkeit import pipeline, steckbrief  # noqa: PLC0415
+    from erreichbarkeit import pipeline  # noqa: PLC0415
+    from erreichbarkeit.report import steckbrief  # noqa: PLC0415
 
     settings = _settings_from_args(args)
     progress = None if args.quiet else _Progress(sys.stderr)
@@ -516,15 +519,16 @@ def _steckbrief(args: argparse.Namespace) -> int:
 
 
 def _szenario(args: argparse.Namespace) -> int:
-    from erreichbarkeit import pipeline, scenarios  # noqa: PLC0415
+    from erreichbarkeit import pipeline  # noqa: PLC0415
+    from erreichbarkeit.planning import scenarios  # noqa: PLC0415
 
     settings = _settings_from_args(args)
     progress = None if args.quiet else _Progress(sys.stderr)
     results = pipeline.run(settings, progress=progress)
-    routers = pipeline.make_routers(results)
+    routers = make_routers(results.settings, results.inputs.network_osm)
     index = None
     if len(results.inputs.addresses):
-        from erreichbarkeit.geocode import AddressIndex  # noqa: PLC0415
+        from erreichbarkeit.io.geocode import AddressIndex  # noqa: PLC0415
 
         index = AddressIndex(results.inputs.addresses)
     applied = [
@@ -549,7 +553,10 @@ def _szenario(args: argparse.Namespace) -> int:
 def _standorte(args: argparse.Namespace) -> int:
     import pandas as pd  # noqa: PLC0415
 
-    from erreichbarkeit import export, inputs, locations, pipeline  # noqa: PLC0415
+    from erreichbarkeit import pipeline  # noqa: PLC0415
+    from erreichbarkeit.io import inputs  # noqa: PLC0415
+    from erreichbarkeit.planning import locations  # noqa: PLC0415
+    from erreichbarkeit.report import export  # noqa: PLC0415
 
     settings = _settings_from_args(args)
     progress = None if args.quiet else _Progress(sys.stderr)
@@ -564,7 +571,7 @@ def _standorte(args: argparse.Namespace) -> int:
     villages, demand = locations.with_demand_column(results.villages, table[args.category])
     own = inputs.read_villages(args.candidates) if args.candidates else None
     candidates = locations.candidate_sites(None if args.only_candidates else villages, own)
-    router = pipeline.prepare_router(settings, results.inputs.network_osm, args.mode)
+    router = prepare_router(settings, results.inputs.network_osm, args.mode)
     tt = locations.candidate_travel_times(
         {args.mode: router}, villages, candidates, mode=args.mode,
         cutoff_minutes=settings.routing.cutoff_minutes, max_snap_m=settings.routing.max_snap_m,
@@ -603,7 +610,7 @@ def _standorte(args: argparse.Namespace) -> int:
 
 
 def _regions() -> int:
-    from erreichbarkeit import prepare  # noqa: PLC0415
+    from erreichbarkeit.prepare import region as prepare  # noqa: PLC0415
 
     for name, path in sorted(prepare.region_files().items()):
         settings = Settings.from_toml(path)

@@ -5,16 +5,16 @@ portrait page per Gemeinde with
 
 * a map of the Gemeinde: villages coloured by the minutes to the nearest
   offer of the map category, in the classes and colours of the web and print
-  maps (:func:`erreichbarkeit.maps.classify_minutes`,
-  :data:`~erreichbarkeit.maps.BIN_COLORS`), the category's offers (also those
+  maps (:func:`erreichbarkeit.webmap.maps.classify_minutes`,
+  :data:`~erreichbarkeit.webmap.maps.BIN_COLORS`), the category's offers (also those
   beyond the Gemeinde border, which the villages may be using), the Gemeinde
   boundary and its neighbours, a scale bar;
 * the key figures per category for the chosen age group and mode: children
   within and beyond the threshold, underserved villages, children-weighted
   median minutes (the same numbers as the dashboard's KPI cards, from
-  :func:`erreichbarkeit.indicators.kreis_summary`);
+  :func:`erreichbarkeit.analysis.indicators.kreis_summary`);
 * the worst-served villages per category (minutes, km, children);
-* the source line (:func:`erreichbarkeit.printmap.source_line`) and the date.
+* the source line (:func:`erreichbarkeit.report.printmap.source_line`) and the date.
 
 :func:`steckbrief_pdf` renders one page (``ags=None``: the whole Kreis);
 :func:`write_steckbriefe` writes one file per Gemeinde plus ``kreis.pdf``.
@@ -48,8 +48,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib_scalebar.scalebar import ScaleBar
 
-from erreichbarkeit import indicators, maps
 from erreichbarkeit._atomic import atomic_path
+from erreichbarkeit.analysis import indicators
 from erreichbarkeit.config import (
     METRIC_CRS,
     MODE_LABELS,
@@ -59,8 +59,9 @@ from erreichbarkeit.config import (
     age_column,
 )
 from erreichbarkeit.errors import ConfigError
-from erreichbarkeit.pipeline import Results
-from erreichbarkeit.printmap import fit_extent, source_line
+from erreichbarkeit.report.printmap import fit_extent, source_line
+from erreichbarkeit.results import Results
+from erreichbarkeit.webmap import maps
 
 __all__ = [
     "A4_PORTRAIT_MM",
@@ -343,7 +344,7 @@ def _draw_map(
                     )  # fmt: skip
     drew_roads = False
     if roads is not None and len(roads):
-        from erreichbarkeit.basemap import ROAD_CLASSES, ROAD_STYLES  # noqa: PLC0415
+        from erreichbarkeit.report.basemap import ROAD_CLASSES, ROAD_STYLES  # noqa: PLC0415
 
         r = roads.to_crs(METRIC_CRS)
         for cls in reversed(ROAD_CLASSES):
@@ -545,7 +546,7 @@ def steckbrief_figure(
     map_category
         The category the map shows (default: the first of ``categories``).
     roads
-        Optional offline base layer (:func:`erreichbarkeit.basemap.cached_road_lines`).
+        Optional offline base layer (:func:`erreichbarkeit.report.basemap.cached_road_lines`).
     created
         Date printed on the page (default: today).
 

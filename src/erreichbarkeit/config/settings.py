@@ -160,7 +160,7 @@ def _parse_categories(raw: Mapping[str, Any], source: str) -> dict[str, Category
 
 @cache
 def _builtin_categories() -> Mapping[str, Category]:
-    text = resources.files("erreichbarkeit").joinpath("categories.toml").read_text("utf-8")
+    text = resources.files("erreichbarkeit.config").joinpath("categories.toml").read_text("utf-8")
     return MappingProxyType(_parse_categories(tomllib.loads(text), "categories.toml"))
 
 

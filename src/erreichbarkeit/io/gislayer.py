@@ -82,7 +82,7 @@ from erreichbarkeit._atomic import atomic_path
 from erreichbarkeit._schema import OFFER_COLUMNS, PLACE_TYPES, VILLAGE_COLUMNS
 from erreichbarkeit.config import METRIC_CRS, WGS84, Category, ProgressCallback
 from erreichbarkeit.errors import CRSError, InputDataError, MissingColumnError, NetworkError
-from erreichbarkeit.osm import match_category, parse_population
+from erreichbarkeit.io.osm import match_category, parse_population
 
 __all__ = [
     "ConversionReport",
@@ -941,7 +941,7 @@ def read_gis_features(
     place value; only :data:`erreichbarkeit._schema.PLACE_TYPES` with a name are
     kept; id ``gis:<layer>/<osm_fid or row>``.  POIs: columns named like OSM
     keys (``amenity`` …) are matched with
-    :func:`erreichbarkeit.osm.match_category`; otherwise the OpenMapTiles
+    :func:`erreichbarkeit.io.osm.match_category`; otherwise the OpenMapTiles
     ``subclass`` (the OSM value) matches category rules that have exactly one
     tag with that value (``amenity=kindergarten`` ↔ subclass
     ``kindergarten``).

@@ -44,7 +44,7 @@ from shapely.geometry.base import BaseGeometry
 from erreichbarkeit._helpers import ags_from_key
 from erreichbarkeit.config import WGS84, Category
 from erreichbarkeit.errors import CRSError, InputDataError, MissingColumnError
-from erreichbarkeit.geocode import AddressIndex, parse_address
+from erreichbarkeit.io.geocode import AddressIndex, parse_address
 
 __all__ = [
     "EUROPE_BOUNDS",

@@ -20,12 +20,12 @@ internet).
 
 Grid surface and bands
 ----------------------
-The population grid surface (:mod:`erreichbarkeit.grid`, ~10⁴–10⁵ cells)
+The population grid surface (:mod:`erreichbarkeit.analysis.grid`, ~10⁴–10⁵ cells)
 is drawn by :class:`GridSurfaceLayer` from a compact JSON text
 (:func:`grid_surface_json`: shared cell corners once, then four corner
 indices and the minute class per cell), merged per class into one canvas
 path in a pane below the vector layers — no folium object per cell.  The
-travel-time bands (:mod:`erreichbarkeit.bands`, a handful of polygons with
+travel-time bands (:mod:`erreichbarkeit.analysis.bands`, a handful of polygons with
 holes) are plain GeoJSON in a :class:`GeoJsonText` layer with their own
 legend (:func:`bands_legend_html`).
 """
@@ -773,7 +773,7 @@ def grid_surface_json(
     """Grid cells and their minute classes as compact JSON for :class:`GridSurfaceLayer`.
 
     Each cell is taken as the rectangle of its bounds in its own CRS (the
-    INSPIRE cells of :mod:`erreichbarkeit.grid` are squares in EPSG:3035).
+    INSPIRE cells of :mod:`erreichbarkeit.analysis.grid` are squares in EPSG:3035).
     Neighbouring cells share corners, so the distinct corners are projected
     to lon/lat once and stored once; a cell is then five integers.  A plain
     GeoJSON of 30 000 squares would be about three times larger and take
@@ -849,7 +849,7 @@ def band_color(index: int) -> str:
 
 
 def bands_geojson(bands: gpd.GeoDataFrame, *, digits: int = 5) -> str:
-    """Travel-time bands (:func:`erreichbarkeit.bands.travel_time_bands`) as GeoJSON text.
+    """Travel-time bands (:func:`erreichbarkeit.analysis.bands.travel_time_bands`) as GeoJSON text.
 
     Adds the property ``color`` per band (fastest first, :func:`band_color`)
     and keeps ``band``, ``population`` and ``area_km2``.
@@ -1002,8 +1002,8 @@ def build_map(
         Gemeinde polygons with ``gemeinde``, or their GeoJSON text from
         :func:`geojson_text` (the dashboard serialises them once per region).
     roads
-        The offline base layer (:func:`erreichbarkeit.basemap.road_lines`)
-        or its text from :func:`erreichbarkeit.basemap.roads_geojson`.
+        The offline base layer (:func:`erreichbarkeit.report.basemap.road_lines`)
+        or its text from :func:`erreichbarkeit.report.basemap.roads_geojson`.
     categories
         The category table (labels, icons, colours of the offers).
     legend_title
@@ -1031,7 +1031,7 @@ def build_map(
     surface_note
         A line under the legend title explaining the surface.
     bands
-        Travel-time bands (:func:`erreichbarkeit.bands.travel_time_bands`,
+        Travel-time bands (:func:`erreichbarkeit.analysis.bands.travel_time_bands`,
         fastest first) or their text from :func:`bands_geojson`; drawn
         semi-transparent with their own legend (bottom left).
     bands_title, bands_labels, bands_note
@@ -1050,7 +1050,7 @@ def build_map(
     KeyError
         An unknown ``basemap`` key.
     """
-    from erreichbarkeit import basemap as base  # noqa: PLC0415
+    from erreichbarkeit.report import basemap as base  # noqa: PLC0415
 
     cats = dict(categories or {})
     pts = villages.to_crs("EPSG:4326") if villages.crs is not None else villages

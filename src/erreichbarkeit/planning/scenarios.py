@@ -2,16 +2,16 @@
 
 A planner asks "what if the Kinderarzt in X closes?" or "what if the new
 Familienzentrum opens in Y?".  :func:`apply_scenario` answers from a finished
-run (:class:`~erreichbarkeit.pipeline.Results`) without running the pipeline
+run (:class:`~erreichbarkeit.results.Results`) without running the pipeline
 again:
 
 * only the **changed offers' columns** of the long travel-time table are
   routed (one OSRM table query per mode from every village to the new or
-  moved offers, through :func:`erreichbarkeit.matrix.travel_times`, so
+  moved offers, through :func:`erreichbarkeit.network.matrix.travel_times`, so
   snapping and the cutoff follow exactly the rules of the full run); rows of
   closed or moved offers are dropped;
 * the village table is recomputed only for the **affected categories** (with
-  :func:`erreichbarkeit.indicators.village_table` on those categories'
+  :func:`erreichbarkeit.analysis.indicators.village_table` on those categories'
   offers) and spliced into the base table; the German ``reason`` text is
   recomputed only for villages whose reachability changed;
 * Gemeinde and Kreis rows are recomputed only for the affected categories.
@@ -48,14 +48,14 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
-from erreichbarkeit import indicators
 from erreichbarkeit._atomic import atomic_path
+from erreichbarkeit.analysis import indicators
 from erreichbarkeit.config import MODE_LABELS, WGS84, Settings, age_column, load_categories
 from erreichbarkeit.errors import ConfigError, GeocodingError, ScenarioError, ScenarioFileError
-from erreichbarkeit.geocode import AddressIndex, parse_address
-from erreichbarkeit.matrix import travel_times as compute_travel_times
-from erreichbarkeit.pipeline import Results, make_routers
-from erreichbarkeit.routing import Router
+from erreichbarkeit.io.geocode import AddressIndex, parse_address
+from erreichbarkeit.network.matrix import travel_times as compute_travel_times
+from erreichbarkeit.network.routing import Router, make_routers
+from erreichbarkeit.results import Results
 
 __all__ = [
     "FORMAT_VERSION",
@@ -234,7 +234,7 @@ class ScenarioResult:
     scenario
         The scenario applied.
     results
-        A :class:`~erreichbarkeit.pipeline.Results` with the changed offers,
+        A :class:`~erreichbarkeit.results.Results` with the changed offers,
         long table, village, Gemeinde and Kreis tables (``grid`` is ``None``:
         the grid surface is not recomputed), usable wherever a run is (maps,
         exports, Steckbriefe).
@@ -1388,7 +1388,7 @@ def export_comparison(
     *Änderungen* (the scenario's changes), optionally *Vergleich* (a table
     of :func:`compare_two`), and *Methodik* (the summary, the choice, and
     with ``base`` the run's Methodik rows).  Written with
-    :func:`erreichbarkeit.export.write_excel` (atomic, formula-injection-safe).
+    :func:`erreichbarkeit.report.export.write_excel` (atomic, formula-injection-safe).
 
     Parameters
     ----------
@@ -1406,8 +1406,8 @@ def export_comparison(
     Path
         ``path``.
     """
-    from erreichbarkeit import export  # noqa: PLC0415  (xlsxwriter only when exporting)
-    from erreichbarkeit.pipeline import methodik  # noqa: PLC0415
+    from erreichbarkeit.report import export  # noqa: PLC0415  (xlsxwriter only when exporting)
+    from erreichbarkeit.report.methodik import methodik  # noqa: PLC0415
 
     sheets: dict[str, pd.DataFrame] = {
         "Kennzahlen": delta.kpis_de(),

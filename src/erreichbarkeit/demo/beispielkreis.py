@@ -1569,13 +1569,13 @@ def _de_decimal(value: float) -> str:
     return f"{value:.1f}".replace(".", ",")
 
 
-_FICTIONAL = "fiktive Daten, erzeugt von erreichbarkeit.demo (frei verwendbar)"
+_FICTIONAL = "fiktive Daten, erzeugt von erreichbarkeit.demo.beispielkreis (frei verwendbar)"
 
 
 def _write_region(files: DemoFiles) -> None:
     text = f"""\
 # Fiktiver Beispielkreis: alle Orte, Straßen, Einwohnerzahlen und Angebote sind
-# erfunden (erzeugt von erreichbarkeit.demo).  Gemeindeschlüssel mit Land „99“.
+# erfunden (erzeugt von erreichbarkeit.demo.beispielkreis).  Gemeindeschlüssel mit Land „99“.
 
 [region]
 name = "{REGION_NAME}"

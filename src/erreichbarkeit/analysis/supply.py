@@ -1,6 +1,6 @@
 """Supply versus demand: two-step floating catchment area (2SFCA) measures.
 
-Nearest-offer minutes (:mod:`erreichbarkeit.indicators`) say whether a village
+Nearest-offer minutes (:mod:`erreichbarkeit.analysis.indicators`) say whether a village
 *reaches* an offer; they do not say whether the offer has room for the
 children who reach it.  A Kita with 40 places that 300 children reach is as
 "near" as one with 120 places that 60 children reach.  The floating
@@ -79,9 +79,11 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from erreichbarkeit.config import Settings, age_column
 from erreichbarkeit.errors import ConfigError, InputDataError, MissingColumnError
 
 __all__ = [
@@ -90,6 +92,7 @@ __all__ = [
     "e2sfca_steps",
     "fca_tables",
     "offer_ratios",
+    "supply_tables",
     "supply_by_gemeinde",
     "two_step_fca",
 ]
@@ -588,3 +591,56 @@ def supply_by_gemeinde(
             )
     out.attrs = {"per": per, "supply_basis": out["supply_basis"].iloc[0] if len(out) else ""}
     return out
+
+
+def supply_tables(
+    travel_times: pd.DataFrame,
+    villages: gpd.GeoDataFrame,
+    offers: gpd.GeoDataFrame,
+    boundaries: gpd.GeoDataFrame,
+    *,
+    settings: Settings,
+    categories: Sequence[str],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """2SFCA places per 1 000 children per village and Gemeinde, every category × mode.
+
+    Demand: the children of the category's age groups; catchment: the
+    category's threshold for the mode (classic 2SFCA, ``W = 1``).  Where an
+    offer of the category has no capacity, all its offers count as 1 and the
+    ``supply_note`` says so (see above).
+    """
+    table = settings.categories()
+    located = offers[["id", "geometry"]]
+    if len(boundaries):
+        joined = gpd.sjoin(located, boundaries[["ags", "geometry"]], how="left", predicate="within")
+        offer_ags = joined[~joined.index.duplicated()]["ags"]
+    else:
+        offer_ags = pd.Series(pd.NA, index=offers.index)
+    village_rows: list[pd.DataFrame] = []
+    gemeinde_rows: list[pd.DataFrame] = []
+    for cat in categories:
+        demand = [age_column(g) for g in table[cat].age_groups]
+        for mode in settings.modes:
+            kwargs: dict[str, Any] = {
+                "category": cat, "mode": mode, "threshold": settings.threshold(cat, mode),
+                "demand_column": demand,
+            }  # fmt: skip
+            access, ratios = fca_tables(travel_times, villages, offers, **kwargs)
+            ratios = ratios.assign(
+                ags=ratios["id"].map(dict(zip(offers["id"], offer_ags, strict=True)))
+            )
+            gem = supply_by_gemeinde(
+                access, villages, demand_column=demand, offer_table=ratios
+            )
+            village_rows.append(access.assign(category=cat, mode=mode))
+            gemeinde_rows.append(gem.assign(category=cat, mode=mode))
+    first = ["category", "mode"]
+
+    def ordered(frames: list[pd.DataFrame]) -> pd.DataFrame:
+        if not frames:
+            return pd.DataFrame()
+        out = pd.concat(frames, ignore_index=True)
+        return out[first + [c for c in out.columns if c not in first]]
+
+    return ordered(village_rows), ordered(gemeinde_rows)
+

@@ -63,8 +63,8 @@ import pulp
 
 from erreichbarkeit.config import MODE_LABELS, WGS84, Category, age_column
 from erreichbarkeit.errors import ConfigError, InputDataError, MissingColumnError
-from erreichbarkeit.matrix import travel_times as _matrix_travel_times
-from erreichbarkeit.routing import Router
+from erreichbarkeit.network.matrix import travel_times as _matrix_travel_times
+from erreichbarkeit.network.routing import Router
 
 __all__ = [
     "SITE_COLUMNS",
@@ -203,7 +203,7 @@ def candidate_sites(
     InputDataError
         Duplicate ids, non-point geometries or no CRS.
     """
-    from erreichbarkeit.matrix import check_points  # noqa: PLC0415 (keeps import light)
+    from erreichbarkeit.network.matrix import check_points  # noqa: PLC0415 (keeps import light)
 
     parts: list[gpd.GeoDataFrame] = []
     if villages is not None:
@@ -256,7 +256,7 @@ def candidate_travel_times(
     Parameters
     ----------
     routers
-        One :class:`~erreichbarkeit.routing.Router` per mode (``mode`` must be a key).
+        One :class:`~erreichbarkeit.network.routing.Router` per mode (``mode`` must be a key).
     villages
         Villages (origins).
     candidates
@@ -264,7 +264,7 @@ def candidate_travel_times(
     mode
         The mode to route.
     cutoff_minutes, max_snap_m
-        As for :func:`erreichbarkeit.matrix.travel_times`; candidates further
+        As for :func:`erreichbarkeit.network.matrix.travel_times`; candidates further
         than ``max_snap_m`` from the network get no rows (never suggested).
 
     Returns

@@ -132,7 +132,7 @@ def region_files() -> dict[str, Path]:
     dict[str, Path]
         ``{"coesfeld": Path(".../regions/coesfeld.toml"), ...}``, sorted by name.
     """
-    folder = resources.files("erreichbarkeit").joinpath("regions")
+    folder = resources.files("erreichbarkeit.prepare").joinpath("regions")
     # The package is installed on disk (wheel or editable), never zipped, so
     # the traversable is a real folder.
     root = Path(str(folder))

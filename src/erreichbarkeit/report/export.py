@@ -758,11 +758,11 @@ def export_all(
     out_dir
         Output folder (created if missing).
     villages
-        The village table (:func:`erreichbarkeit.indicators.village_table`)
+        The village table (:func:`erreichbarkeit.analysis.indicators.village_table`)
         as GeoDataFrame in EPSG:4326.
     gemeinden
-        The Gemeinde table, wide (:func:`erreichbarkeit.indicators.gemeinde_table`)
-        or long (:func:`erreichbarkeit.indicators.gemeinde_long`); sheet and
+        The Gemeinde table, wide (:func:`erreichbarkeit.analysis.indicators.gemeinde_table`)
+        or long (:func:`erreichbarkeit.analysis.indicators.gemeinde_long`); sheet and
         CSV get it as given, the GeoPackage layer always wide (one polygon per
         Gemeinde).
     offers

@@ -1,0 +1,1 @@
+"""Population estimates, indicators, supply (2SFCA), grid surface and bands."""

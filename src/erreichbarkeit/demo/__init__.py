@@ -1,0 +1,1 @@
+"""The fictional Beispielkreis generator."""

@@ -1,0 +1,1 @@
+"""Reading inputs: tables, offers, boundaries, population, villages, OSM, GIS layers, geocoding."""

@@ -1,0 +1,1 @@
+"""Road networks (OSRM) and the long travel-time table."""

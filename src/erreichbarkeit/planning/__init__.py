@@ -1,0 +1,1 @@
+"""What-if scenarios and location suggestions."""

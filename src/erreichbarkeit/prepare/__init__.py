@@ -1,0 +1,1 @@
+"""Preparing a region: download, clip, region files."""

@@ -1,0 +1,1 @@
+"""Exports, Methodik, print maps, Steckbrief, base map."""

@@ -1,0 +1,96 @@
+"""The types every stage hands on: :class:`Inputs` and :class:`Results`.
+
+Only data classes live here, so that the planning, report and web-map layers
+can take a finished run without importing the orchestrator
+(:mod:`erreichbarkeit.pipeline`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import pandas as pd
+
+from erreichbarkeit.config import Settings
+
+if TYPE_CHECKING:  # the grid result type only annotates; importing it would invert the layers
+    from erreichbarkeit.analysis.grid import GridResult
+
+__all__ = ["Inputs", "Results"]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Validated inputs of one run (all EPSG:4326)."""
+
+    network_osm: Path
+    villages: gpd.GeoDataFrame
+    offers: gpd.GeoDataFrame
+    boundaries: gpd.GeoDataFrame
+    addresses: pd.DataFrame
+    problems: tuple[Any, ...] = ()
+    unmatched: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sources: tuple[Mapping[str, str], ...] = ()
+    estimates: tuple[str, ...] = ()
+    network_report: Any = None
+    extent: Any = None  # shapely geometry (EPSG:4326) the network data covers
+
+
+@dataclass(frozen=True)
+class Results:
+    """Everything one run produced.
+
+    Attributes
+    ----------
+    villages
+        One row per village: Gemeinde, population, children, snap distance
+        per mode, and per category × mode nearest offer, minutes, km, second
+        nearest minutes, offers within the threshold.
+    gemeinden
+        Per Gemeinde × category × mode: weighted mean/median minutes,
+        children beyond the threshold, underserved villages (long form).
+    kreis
+        The same indicators over the whole region.
+    offers, boundaries
+        The offers and Gemeinde polygons used.
+    travel_times
+        The long table ``origin_id, destination_id, mode, minutes, km``.
+    snapping
+        ``id, role, mode, snap_m, snap_ok``.
+    timings
+        Seconds per step.
+    grid
+        The population grid surface (:mod:`erreichbarkeit.analysis.grid`) when
+        ``settings.grid_cell_m`` is set.
+    supply, supply_gemeinden
+        Supply versus demand (2SFCA, :mod:`erreichbarkeit.analysis.supply`) per
+        village and per Gemeinde, long form with ``category`` and ``mode``.
+    """
+
+    settings: Settings
+    inputs: Inputs
+    villages: gpd.GeoDataFrame
+    gemeinden: pd.DataFrame
+    kreis: pd.DataFrame
+    travel_times: pd.DataFrame
+    snapping: pd.DataFrame
+    categories: tuple[str, ...]
+    timings: Mapping[str, float]
+    grid: GridResult | None = None
+    supply: pd.DataFrame = field(default_factory=pd.DataFrame)
+    supply_gemeinden: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def offers(self) -> gpd.GeoDataFrame:
+        """Offers used in the run."""
+        return self.inputs.offers
+
+    @property
+    def boundaries(self) -> gpd.GeoDataFrame:
+        """Gemeinde polygons used in the run."""
+        return self.inputs.boundaries
+

@@ -1,0 +1,1 @@
+"""Folium web maps (offline assets, layers, legend)."""
