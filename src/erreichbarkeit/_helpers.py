@@ -5,9 +5,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["ags_from_key", "file_digest"]
+import pandas as pd
+
+from erreichbarkeit.errors import MissingColumnError
+
+__all__ = ["ags_from_key", "file_digest", "require_columns"]
 
 
 def file_digest(path: str | Path) -> str:
@@ -65,3 +70,27 @@ def ags_from_key(value: object) -> str | None:
         text = text.zfill(12)
         return text[:5] + text[9:]
     return None
+
+
+def require_columns(df: pd.DataFrame, columns: Iterable[str], table: str) -> None:
+    """Raise :class:`MissingColumnError` naming every column of ``columns`` that ``df`` lacks.
+
+    Parameters
+    ----------
+    df
+        The table handed to a pure function (indicators, supply).
+    columns
+        The contract columns that function needs.
+    table
+        The table's name in the message (e.g. ``"villages"``).
+    """
+    wanted = list(columns)
+    missing = [c for c in wanted if c not in df.columns]
+    if missing:
+        msg = f"{table} table lacks column(s) {', '.join(missing)}"
+        raise MissingColumnError(
+            msg,
+            column=missing[0],
+            expected=", ".join(wanted),
+            message_de=f"Der Tabelle „{table}“ fehlen die Spalten {', '.join(missing)}",
+        )

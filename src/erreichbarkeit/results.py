@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
-from erreichbarkeit.config import Settings
+from erreichbarkeit.config import Settings, age_column
+from erreichbarkeit.errors import ConfigError
 
 if TYPE_CHECKING:  # the grid result type only annotates; importing it would invert the layers
     from erreichbarkeit.analysis.grid import GridResult
@@ -94,3 +95,32 @@ class Results:
         """Gemeinde polygons used in the run."""
         return self.inputs.boundaries
 
+    def check_choice(self, mode: str, age_group: str, category: str | None = None) -> None:
+        """Raise :class:`ConfigError` unless the run has results for this choice.
+
+        Parameters
+        ----------
+        mode
+            A mode of ``settings.modes``.
+        age_group
+            One of :data:`erreichbarkeit.config.AGE_GROUPS`.
+        category
+            A category key; ``None`` skips the category check.
+        """
+        age_column(age_group)  # ConfigError for an unknown age group
+        if mode not in self.settings.modes:
+            msg = f"mode {mode!r} was not computed"
+            raise ConfigError(
+                msg,
+                column="mode",
+                expected=", ".join(self.settings.modes),
+                message_de=f"Verkehrsmittel „{mode}“ wurde nicht berechnet",
+            )
+        if category is not None and f"{category}_{mode}_min" not in self.villages.columns:
+            msg = f"category {category!r} has no results"
+            raise ConfigError(
+                msg,
+                column="category",
+                expected=", ".join(self.categories),
+                message_de=f"Für die Kategorie „{category}“ gibt es keine Ergebnisse",
+            )

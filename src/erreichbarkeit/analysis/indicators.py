@@ -50,8 +50,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from erreichbarkeit._helpers import require_columns
 from erreichbarkeit.config import MODE_LABELS, age_column, load_categories
-from erreichbarkeit.errors import ConfigError, InputDataError, MissingColumnError
+from erreichbarkeit.errors import ConfigError, InputDataError
 
 __all__ = [
     "INDICATOR_COLUMNS",
@@ -87,16 +88,6 @@ Threshold = Callable[[str, str], float] | Mapping[tuple[str, str], float]
 # -- helpers ---------------------------------------------------------------
 
 
-def _require(df: pd.DataFrame, columns: Iterable[str], table: str) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        msg = f"{table} table lacks column(s) {', '.join(missing)}"
-        raise MissingColumnError(
-            msg,
-            column=missing[0],
-            expected=", ".join(columns),
-            message_de=f"Der Tabelle „{table}“ fehlen die Spalten {', '.join(missing)}",
-        )
 
 
 def _threshold_fn(threshold: Threshold) -> Callable[[str, str], float]:
@@ -121,8 +112,8 @@ def _threshold_fn(threshold: Threshold) -> Callable[[str, str], float]:
 
 def _joined(travel_times: pd.DataFrame, offers: pd.DataFrame) -> pd.DataFrame:
     """Reachable pairs with the offer's category and name (NaN minutes dropped)."""
-    _require(travel_times, _TT_COLUMNS, "travel times")
-    _require(offers, ("id", "category"), "offers")
+    require_columns(travel_times, _TT_COLUMNS, "travel times")
+    require_columns(offers, ("id", "category"), "offers")
     if offers["id"].duplicated().any():
         dup = offers.loc[offers["id"].duplicated(), "id"].iloc[0]
         msg = f"offer id {dup!r} is not unique"
@@ -296,7 +287,7 @@ def village_table(
     MissingColumnError
         If ``villages`` lacks ``id`` or another table a required column.
     """
-    _require(villages, ("id",), "villages")
+    require_columns(villages, ("id",), "villages")
     fn = _threshold_fn(threshold)
     near = nearest_offers(travel_times, offers, k=2)
     near = near[near["category"].isin(categories) & near["mode"].isin(modes)]
@@ -491,7 +482,7 @@ def _children_weights(
             msg = f"no age groups given for category {cat!r}"
             raise ConfigError(msg, expected="age_groups for every category")
         cols = [age_column(g) for g in age_groups[cat]]
-        _require(table, cols, "villages")
+        require_columns(table, cols, "villages")
         sub = table.loc[:, cols].apply(pd.to_numeric, errors="coerce")
         weights[cat] = sub.fillna(0.0).sum(axis=1).to_numpy(dtype="float64")
     return weights
@@ -533,9 +524,9 @@ def _summaries(
     age_groups: Mapping[str, Sequence[str]] | None,
 ) -> pd.DataFrame:
     fn = _threshold_fn(threshold)
-    _require(table, ["name", "population", *keys], "villages")
+    require_columns(table, ["name", "population", *keys], "villages")
     for cat in categories:
-        _require(table, [f"{cat}_{m}_min" for m in modes], "villages")
+        require_columns(table, [f"{cat}_{m}_min" for m in modes], "villages")
     groups = _default_age_groups(categories) if age_groups is None else age_groups
     child_w = _children_weights(table, categories, groups)
     pop = pd.to_numeric(table["population"], errors="coerce").fillna(0.0).to_numpy("float64")

@@ -83,8 +83,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from erreichbarkeit._helpers import require_columns
 from erreichbarkeit.config import Settings, age_column
-from erreichbarkeit.errors import ConfigError, InputDataError, MissingColumnError
+from erreichbarkeit.errors import ConfigError, InputDataError
 
 __all__ = [
     "E2SFCA_WEIGHTS",
@@ -118,16 +119,6 @@ _TT_COLUMNS = ("origin_id", "destination_id", "mode", "minutes")
 _ID_COLUMNS = ("id", "name", "ags", "gemeinde")
 
 
-def _require(df: pd.DataFrame, columns: Sequence[str], table: str) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        msg = f"{table} table lacks column(s) {', '.join(missing)}"
-        raise MissingColumnError(
-            msg,
-            column=missing[0],
-            expected=", ".join(columns),
-            message_de=f"Der Tabelle „{table}“ fehlen die Spalten {', '.join(missing)}",
-        )
 
 
 def e2sfca_steps(threshold: float) -> tuple[tuple[float, float], ...]:
@@ -202,7 +193,7 @@ def _demand(villages: pd.DataFrame, demand_column: str | Sequence[str]) -> pd.Se
     if not cols:
         msg = "no demand column given"
         raise ConfigError(msg, column="demand_column", expected="e.g. children_0_3")
-    _require(villages, ["id", *cols], "villages")
+    require_columns(villages, ["id", *cols], "villages")
     values = villages.loc[:, cols].apply(pd.to_numeric, errors="coerce")
     n_nan = int(values.isna().any(axis=1).sum())
     if n_nan:
@@ -223,7 +214,7 @@ def _demand(villages: pd.DataFrame, demand_column: str | Sequence[str]) -> pd.Se
 
 def _supply(offers: pd.DataFrame, category: str) -> tuple[pd.DataFrame, str, str]:
     """Offers of the category with ``supply`` and the basis and German note."""
-    _require(offers, ["id", "category"], "offers")
+    require_columns(offers, ["id", "category"], "offers")
     sub = offers[offers["category"] == category].copy()
     if sub["id"].duplicated().any():
         dup = sub.loc[sub["id"].duplicated(), "id"].iloc[0]
@@ -293,7 +284,7 @@ def fca_tables(
     weight = _weight_fn(decay, threshold, steps)
     demand = _demand(villages, demand_column)
     sup, basis, note = _supply(offers, category)
-    _require(travel_times, _TT_COLUMNS, "travel times")
+    require_columns(travel_times, _TT_COLUMNS, "travel times")
     tt = travel_times.loc[travel_times["mode"] == mode, ["origin_id", "destination_id", "minutes"]]
     tt = tt[tt["minutes"].notna()]
     if (tt["minutes"] < 0).any():
@@ -546,8 +537,8 @@ def supply_by_gemeinde(
     MissingColumnError
         A needed column is missing.
     """
-    _require(village_access, ["id", "access"], "village access")
-    _require(villages, ["id", "ags", "gemeinde"], "villages")
+    require_columns(village_access, ["id", "access"], "village access")
+    require_columns(villages, ["id", "ags", "gemeinde"], "villages")
     per = float(village_access.attrs.get("per", 1000.0))
     demand = _demand(villages, demand_column)
     acc = village_access.assign(id=village_access["id"].astype(str)).set_index("id")["access"]
@@ -582,7 +573,7 @@ def supply_by_gemeinde(
     out = pd.DataFrame(rows)
     out["supply_basis"] = str(village_access.attrs.get("supply_basis", ""))
     if offer_table is not None:
-        _require(offer_table, ["ags", "supply"], "offer ratios")
+        require_columns(offer_table, ["ags", "supply"], "offer ratios")
         located = offer_table.groupby("ags")["supply"].sum()
         out["supply_located"] = out["ags"].map(located).fillna(0.0).astype("float64")
         with np.errstate(divide="ignore", invalid="ignore"):

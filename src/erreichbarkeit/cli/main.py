@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from erreichbarkeit import __version__
+from erreichbarkeit._version import __version__
 from erreichbarkeit.config import AGE_GROUPS, MODES, Settings
 from erreichbarkeit.errors import ErreichbarkeitError
 from erreichbarkeit.network.routing import make_routers, prepare_router

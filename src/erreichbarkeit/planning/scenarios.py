@@ -51,7 +51,7 @@ from shapely.geometry import Point
 from erreichbarkeit._atomic import atomic_path
 from erreichbarkeit.analysis import indicators
 from erreichbarkeit.config import MODE_LABELS, WGS84, Settings, age_column, load_categories
-from erreichbarkeit.errors import ConfigError, GeocodingError, ScenarioError, ScenarioFileError
+from erreichbarkeit.errors import GeocodingError, ScenarioError, ScenarioFileError
 from erreichbarkeit.io.geocode import AddressIndex, parse_address
 from erreichbarkeit.network.matrix import travel_times as compute_travel_times
 from erreichbarkeit.network.routing import Router, make_routers
@@ -762,24 +762,6 @@ def _name_of(obj: Results | ScenarioResult, default: str = "Ausgangslage") -> st
     return obj.name if isinstance(obj, ScenarioResult) else default
 
 
-def _check_choice(results: Results, category: str, mode: str, age_group: str) -> None:
-    age_column(age_group)  # ConfigError for an unknown age group
-    if mode not in results.settings.modes:
-        msg = f"mode {mode!r} was not computed"
-        raise ConfigError(
-            msg,
-            column="mode",
-            expected=", ".join(results.settings.modes),
-            message_de=f"Verkehrsmittel „{mode}“ wurde nicht berechnet",
-        )
-    if f"{category}_{mode}_min" not in results.villages.columns:
-        msg = f"category {category!r} has no results"
-        raise ConfigError(
-            msg,
-            column="category",
-            expected=", ".join(results.categories),
-            message_de=f"Für die Kategorie „{category}“ gibt es keine Ergebnisse",
-        )
 
 
 def kpi_values(
@@ -816,7 +798,7 @@ def kpi_values(
         If the category, mode or age group has no results.
     """
     res = _results_of(results)
-    _check_choice(res, category, mode, age_group)
+    res.check_choice(mode, age_group, category)
     return _kpis(res.villages, res.settings, category, mode, age_group, threshold)
 
 
@@ -1002,7 +984,7 @@ def compare(
     b, s = _results_of(base), _results_of(scen)
     # a category may exist on one side only (its first offer added)
     has_b = f"{category}_{mode}_min" in b.villages.columns
-    _check_choice(b if has_b else s, category, mode, age_group)
+    (b if has_b else s).check_choice(mode, age_group, category)
     vb = _without_offers(b.villages, category, mode)
     vs = _without_offers(s.villages, category, mode)
     limit = b.settings.threshold(category, mode) if threshold is None else float(threshold)

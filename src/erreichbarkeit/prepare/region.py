@@ -64,9 +64,9 @@ import pyogrio
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from erreichbarkeit import __version__
 from erreichbarkeit._atomic import atomic_path
 from erreichbarkeit._helpers import ags_from_key
+from erreichbarkeit._version import __version__
 from erreichbarkeit.config import METRIC_CRS, WGS84, ProgressCallback, RegionSource, Settings
 from erreichbarkeit.errors import ConfigError, InputDataError, NetworkError
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from erreichbarkeit import __version__
+from erreichbarkeit._version import __version__
 from erreichbarkeit.network.routing import PROFILE_SUMMARY
 from erreichbarkeit.report import export
 from erreichbarkeit.results import Results

@@ -89,16 +89,6 @@ _UMLAUTS = str.maketrans(
 # -- choices ----------------------------------------------------------------------------
 
 
-def _check_choice(results: Results, mode: str, age_group: str) -> None:
-    age_column(age_group)  # ConfigError for an unknown age group
-    if mode not in results.settings.modes:
-        msg = f"mode {mode!r} was not computed"
-        raise ConfigError(
-            msg,
-            column="mode",
-            expected=", ".join(results.settings.modes),
-            message_de=f"Verkehrsmittel „{mode}“ wurde nicht berechnet",
-        )
 
 
 def _categories(
@@ -216,7 +206,7 @@ def steckbrief_kpis(
     ConfigError
         Unknown AGS, mode, age group or category.
     """
-    _check_choice(results, mode, age_group)
+    results.check_choice(mode, age_group)
     cats = _categories(results, age_group, categories)
     v = results.villages
     if ags is not None:
@@ -776,7 +766,7 @@ def write_steckbriefe(
     list[Path]
         The written files, Gemeinden by AGS, ``kreis.pdf`` last.
     """
-    _check_choice(results, mode, age_group)
+    results.check_choice(mode, age_group)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     table = gemeinden_of(results)
