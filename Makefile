@@ -28,7 +28,8 @@ test: install
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks app.py
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 
 clean:

@@ -14,7 +14,7 @@ Data sets
     ``osm-north-bayreuth/north-bayreuth.osm.bz2`` (rural, OSM of 2014).
 ``goettingen``
     ``osm-goettingen-omt/goettingen_omt_z16_derived.gpkg``, an OpenMapTiles
-    line layer converted with :func:`erreichbarkeit.io.gislayer.lines_to_osm`.
+    line layer converted with :func:`erreichbarkeit.io.gis2osm.lines_to_osm`.
 ``heidelberg``
     ``heidelberg-ors/heidelberg.test.pbf`` (road network only, ≈100 × 23 km,
     no places or POIs: villages and offers are synthetic points).
@@ -36,7 +36,9 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import osmium
 import pandas as pd
+from osmium.osm.mutable import Node, Way
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -98,7 +100,7 @@ class Workspace:
         if name == "goettingen":
             out = self.folder / "goettingen.osm"
             if not out.exists():
-                from erreichbarkeit.io.gislayer import lines_to_osm
+                from erreichbarkeit.io.gis2osm import lines_to_osm
 
                 lines_to_osm(_need(_FILES["goettingen"]), out)
             return out
@@ -220,8 +222,6 @@ def _sample(gdf: gpd.GeoDataFrame, n: int, rng: np.random.Generator) -> gpd.GeoD
 
 def node_bbox(osm: Path, *, every: int = 7) -> tuple[float, float, float, float, int]:
     """Quartile box of the file's node coordinates (central half) and node count."""
-    import osmium
-
     lons: list[float] = []
     lats: list[float] = []
     n = 0
@@ -266,6 +266,34 @@ _CAR_CLASSES = {
 }  # fmt: skip
 
 
+@dataclass(frozen=True)
+class _Network:
+    """A road network read into memory: node arrays plus the ways as plain tuples."""
+
+    node_ids: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    node_tags: list[dict[str, str]]
+    ways: list[tuple[int, list[int], dict[str, str]]]
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where the tiles go: grid size, coordinate shift and id offsets per tile."""
+
+    nx: int
+    ny: int
+    width: float
+    height: float
+    node_off: int
+    way_off: int
+
+    @property
+    def tiles(self) -> list[tuple[int, int]]:
+        """``(i, j)`` of every tile, west to east, then south to north."""
+        return [(i, j) for j in range(self.ny) for i in range(self.nx)]
+
+
 def tile_network(
     source: Path, out: Path, *, nx: int, ny: int, connectors: int = 6
 ) -> dict[str, int]:
@@ -298,47 +326,78 @@ def tile_network(
     dict[str, int]
         ``nodes``, ``ways``, ``connectors`` written.
     """
-    import osmium
-    from osmium.osm.mutable import Node, Way
+    net = _read_network(source)
+    layout = _layout(net, nx, ny)
+    east, west, north, south = _border_nodes(net)
+    ew = _pairs(east, west, net.lat, connectors)
+    sn = _pairs(north, south, net.lon, connectors)
 
-    # Read everything once into arrays/lists: the networks here fit in memory
-    # (Heidelberg: 221 k nodes, 32 k ways) and pyosmium objects are only valid
-    # inside the loop that produced them.
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.exists():
+        out.unlink()
+    writer = osmium.SimpleWriter(str(out))
+    try:
+        n_nodes = _write_nodes(writer, net, layout)
+        n_ways = _write_ways(writer, net, layout)
+        n_conn = _write_connectors(writer, net, layout, ew=ew, sn=sn)
+    finally:
+        writer.close()
+    return {"nodes": n_nodes, "ways": n_ways, "connectors": n_conn}
+
+
+def _read_network(source: Path) -> _Network:
+    """Read every node with a valid location and every way of ``source`` into memory."""
+    # Everything at once: the networks here fit in memory (Heidelberg: 221 k
+    # nodes, 32 k ways) and pyosmium objects are only valid inside the loop
+    # that produced them.
     ids: list[int] = []
     lons: list[float] = []
     lats: list[float] = []
     node_tags: list[dict[str, str]] = []
     ways: list[tuple[int, list[int], dict[str, str]]] = []
     for obj in osmium.FileProcessor(str(source), osmium.osm.NODE | osmium.osm.WAY):
-        if obj.is_node():
+        if isinstance(obj, osmium.osm.Node):
             if not obj.location.valid():
                 continue
             ids.append(obj.id)
             lons.append(obj.location.lon)
             lats.append(obj.location.lat)
             node_tags.append(dict(obj.tags) if len(obj.tags) else {})
-        elif obj.is_way():
+        elif isinstance(obj, osmium.osm.Way):
             ways.append((obj.id, [n.ref for n in obj.nodes], dict(obj.tags)))
-    lon = np.asarray(lons)
-    lat = np.asarray(lats)
-    node_ids = np.asarray(ids, dtype=np.int64)
-    w = float(lon.max() - lon.min()) * 1.001
-    h = float(lat.max() - lat.min()) * 1.001
-    node_off = 10 ** (len(str(int(node_ids.max()))) + 0)
-    way_off = 10 ** (len(str(max(wid for wid, _, _ in ways))) + 0)
-    pos = {int(i): k for k, i in enumerate(node_ids)}
+    return _Network(
+        node_ids=np.asarray(ids, dtype=np.int64),
+        lon=np.asarray(lons),
+        lat=np.asarray(lats),
+        node_tags=node_tags,
+        ways=ways,
+    )
 
-    # Candidate border nodes: on main roads of the largest connected piece of
-    # the car network (an extract's edge holds stubs cut off from the rest),
-    # among the outermost 2 % of those nodes per side (quantiles, not the
-    # bounding box: extracts are not rectangles).
+
+def _layout(net: _Network, nx: int, ny: int) -> _Layout:
+    """Shift (the node extent × 1.001) and id offsets (one digit more than the largest id)."""
+    return _Layout(
+        nx=nx,
+        ny=ny,
+        width=float(net.lon.max() - net.lon.min()) * 1.001,
+        height=float(net.lat.max() - net.lat.min()) * 1.001,
+        node_off=10 ** len(str(int(net.node_ids.max()))),
+        way_off=10 ** len(str(max(wid for wid, _, _ in net.ways))),
+    )
+
+
+def _main_road_nodes(net: _Network) -> np.ndarray:
+    """Indices of the main-road nodes in the largest connected piece of the car network."""
+    # Imported here: scipy.sparse.csgraph adds ≈0.7 s to the start-up of every
+    # benchmark script, and only the tiled data sets need it.
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
+    pos = {int(i): k for k, i in enumerate(net.node_ids)}
     us: list[int] = []
     vs: list[int] = []
     main: set[int] = set()
-    for _, refs, tags in ways:
+    for _, refs, tags in net.ways:
         hw = tags.get("highway")
         if hw not in _CAR_CLASSES:
             continue
@@ -347,83 +406,120 @@ def tile_network(
         vs.extend(idx[1:])
         if hw in _CONNECT_CLASSES:
             main.update(idx)
-    n = len(node_ids)
+    n = len(net.node_ids)
     adj = coo_matrix((np.ones(len(us)), (us, vs)), shape=(n, n))
     _, label = connected_components(adj, directed=False)
     main_idx = np.array(sorted(main))
     biggest = np.bincount(label[main_idx]).argmax()
-    cidx = main_idx[label[main_idx] == biggest]
+    cidx: np.ndarray = main_idx[label[main_idx] == biggest]
+    return cidx
+
+
+def _border_nodes(net: _Network) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """East, west, north and south candidates for connectors (node indices)."""
+    # On main roads of the largest connected piece of the car network (an
+    # extract's edge holds stubs cut off from the rest), among the outermost
+    # 2 % of those nodes per side (quantiles, not the bounding box: extracts
+    # are not rectangles).
+    cidx = _main_road_nodes(net)
+    lon, lat = net.lon, net.lat
     qx0, qx1 = np.quantile(lon[cidx], [0.02, 0.98])
     qy0, qy1 = np.quantile(lat[cidx], [0.02, 0.98])
     east, west = cidx[lon[cidx] >= qx1], cidx[lon[cidx] <= qx0]
     north, south = cidx[lat[cidx] >= qy1], cidx[lat[cidx] <= qy0]
+    return east, west, north, south
 
-    def pairs(a: np.ndarray, b: np.ndarray, coord: np.ndarray) -> list[tuple[int, int]]:
-        """Pick ``connectors`` nodes spread along ``a`` and their nearest partner in ``b``."""
-        if len(a) == 0 or len(b) == 0:
-            return []
-        a_sorted = a[np.argsort(coord[a])]
-        b_sorted = b[np.argsort(coord[b])]
-        k = min(connectors, len(a_sorted), len(b_sorted))
-        at = np.linspace(0, 1, k + 2)[1:-1]  # evenly spread, away from the corners
-        return [
-            (
-                int(a_sorted[int(f * (len(a_sorted) - 1))]),
-                int(b_sorted[int(f * (len(b_sorted) - 1))]),
+
+def _pairs(
+    a: np.ndarray, b: np.ndarray, coord: np.ndarray, connectors: int
+) -> list[tuple[int, int]]:
+    """Pick ``connectors`` nodes spread along ``a`` and their nearest partner in ``b``."""
+    if len(a) == 0 or len(b) == 0:
+        return []
+    a_sorted = a[np.argsort(coord[a])]
+    b_sorted = b[np.argsort(coord[b])]
+    k = min(connectors, len(a_sorted), len(b_sorted))
+    at = np.linspace(0, 1, k + 2)[1:-1]  # evenly spread, away from the corners
+    return [
+        (
+            int(a_sorted[int(f * (len(a_sorted) - 1))]),
+            int(b_sorted[int(f * (len(b_sorted) - 1))]),
+        )
+        for f in at
+    ]
+
+
+def _write_nodes(writer: osmium.SimpleWriter, net: _Network, layout: _Layout) -> int:
+    """Write every node once per tile, shifted and with offset ids; return the count."""
+    n_nodes = 0
+    for t, (i, j) in enumerate(layout.tiles):
+        for k in range(len(net.node_ids)):
+            writer.add_node(
+                Node(
+                    id=int(net.node_ids[k]) + t * layout.node_off,
+                    location=(net.lon[k] + i * layout.width, net.lat[k] + j * layout.height),
+                    tags=net.node_tags[k],
+                )
             )
-            for f in at
-        ]
+            n_nodes += 1
+    return n_nodes
 
-    ew = pairs(east, west, lat)
-    sn = pairs(north, south, lon)
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.exists():
-        out.unlink()
-    tiles = [(i, j) for j in range(ny) for i in range(nx)]
-    n_nodes = n_ways = n_conn = 0
-    writer = osmium.SimpleWriter(str(out))
-    try:
-        for t, (i, j) in enumerate(tiles):
-            for k in range(len(node_ids)):
-                writer.add_node(
-                    Node(
-                        id=int(node_ids[k]) + t * node_off,
-                        location=(lon[k] + i * w, lat[k] + j * h),
-                        tags=node_tags[k],
-                    )
+def _write_ways(writer: osmium.SimpleWriter, net: _Network, layout: _Layout) -> int:
+    """Write every way once per tile with offset way and node ids; return the count."""
+    n_ways = 0
+    for t in range(len(layout.tiles)):
+        for wid, refs, tags in net.ways:
+            writer.add_way(
+                Way(
+                    id=wid + t * layout.way_off,
+                    nodes=[r + t * layout.node_off for r in refs],
+                    tags=tags,
                 )
-                n_nodes += 1
-        for t, _tile in enumerate(tiles):
-            for wid, refs, tags in ways:
+            )
+            n_ways += 1
+    return n_ways
+
+
+def _neighbours(
+    t: int, layout: _Layout, *, ew: list[tuple[int, int]], sn: list[tuple[int, int]]
+) -> list[tuple[int, list[tuple[int, int]]]]:
+    """The eastern and northern neighbour tiles of tile ``t``, each with its node pairs."""
+    i, j = layout.tiles[t]
+    neighbours = []
+    if i + 1 < layout.nx:
+        neighbours.append((t + 1, ew))
+    if j + 1 < layout.ny:
+        neighbours.append((t + layout.nx, sn))
+    return neighbours
+
+
+def _write_connectors(
+    writer: osmium.SimpleWriter,
+    net: _Network,
+    layout: _Layout,
+    *,
+    ew: list[tuple[int, int]],
+    sn: list[tuple[int, int]],
+) -> int:
+    """Join each tile to its eastern and northern neighbour; return the connector count."""
+    first_way = len(layout.tiles) * layout.way_off
+    n_conn = 0
+    for t in range(len(layout.tiles)):
+        for t2, links in _neighbours(t, layout, ew=ew, sn=sn):
+            for a, b in links:
                 writer.add_way(
-                    Way(id=wid + t * way_off, nodes=[r + t * node_off for r in refs], tags=tags)
-                )
-                n_ways += 1
-        next_way = len(tiles) * way_off
-        for t, (i, j) in enumerate(tiles):
-            neighbours = []
-            if i + 1 < nx:
-                neighbours.append((t + 1, ew))
-            if j + 1 < ny:
-                neighbours.append((t + nx, sn))
-            for t2, links in neighbours:
-                for a, b in links:
-                    writer.add_way(
-                        Way(
-                            id=next_way,
-                            nodes=[
-                                int(node_ids[a]) + t * node_off,
-                                int(node_ids[b]) + t2 * node_off,
-                            ],
-                            tags={"highway": "secondary", "note": "benchmark tile connector"},
-                        )
+                    Way(
+                        id=first_way + n_conn,
+                        nodes=[
+                            int(net.node_ids[a]) + t * layout.node_off,
+                            int(net.node_ids[b]) + t2 * layout.node_off,
+                        ],
+                        tags={"highway": "secondary", "note": "benchmark tile connector"},
                     )
-                    next_way += 1
-                    n_conn += 1
-    finally:
-        writer.close()
-    return {"nodes": n_nodes, "ways": n_ways, "connectors": n_conn}
+                )
+                n_conn += 1
+    return n_conn
 
 
 # ---------------------------------------------------------------------------

@@ -48,6 +48,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import osmium
+import osrm
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.spatial import cKDTree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -79,6 +84,16 @@ ACCESS_BLACKLIST = {
     "no", "private", "agricultural", "forestry", "emergency", "psv", "customers", "delivery",
 }  # fmt: skip
 MAXSPEED_IMPLICIT = {"de:urban": 50.0, "de:rural": 100.0, "de:living_street": 7.0}
+#: Highway classes closed to bikes.
+BIKE_CLOSED = {"motorway", "motorway_link", "trunk", "trunk_link"}
+#: ``oneway`` values meaning "one-way in the drawing direction".
+ONEWAY_YES = ("yes", "1", "true")
+#: Access tags per mode, most specific first.
+ACCESS_KEYS = {
+    "car": ("motorcar", "motor_vehicle", "vehicle", "access"),
+    "bike": ("bicycle", "vehicle", "access"),
+    "walk": ("foot", "access"),
+}
 MODES = ("car", "bike", "walk")
 
 
@@ -98,61 +113,91 @@ def parse_maxspeed(value: str | None) -> float:
 
 
 def _access(tags: dict[str, str], keys: tuple[str, ...]) -> str | None:
+    """The value of the first of ``keys`` the way has (most specific first)."""
     for key in keys:
         if key in tags:
             return tags[key]
     return None
 
 
-def way_speeds(  # noqa: PLR0911 - one flat dispatch over modes and tags reads best
-    tags: dict[str, str], mode: str
-) -> tuple[float, float] | None:
+def _roundabout(tags: dict[str, str]) -> bool:
+    """Whether the way is part of a roundabout (implicitly one-way)."""
+    return tags.get("junction") in ("roundabout", "circular")
+
+
+def _direction(tags: dict[str, str], *, implied: bool) -> int:
+    """1 for a oneway, -1 for a oneway against the drawing direction, 0 for two-way.
+
+    ``implied`` makes the way one-way unless it is tagged ``oneway=no``.
+    """
+    oneway = tags.get("oneway", "")
+    if oneway in ONEWAY_YES or (oneway != "no" and implied):
+        return 1
+    return -1 if oneway == "-1" else 0
+
+
+def _directed(kmh: float, direction: int, against: float) -> tuple[float, float]:
+    """Forward and backward km/h for a :func:`_direction` (``against`` on the closed side)."""
+    if direction == 1:
+        return kmh, against
+    if direction == -1:
+        return against, kmh
+    return kmh, kmh
+
+
+def _car_speeds(tags: dict[str, str], hw: str) -> tuple[float, float] | None:
+    """``car.lua``: class speed or 0.8 × maxspeed; oneways closed against the direction."""
+    if hw not in CAR_KMH or _access(tags, ACCESS_KEYS["car"]) in ACCESS_BLACKLIST:
+        return None
+    limit = parse_maxspeed(tags.get("maxspeed"))
+    kmh = limit * 0.8 if limit > 0 else float(CAR_KMH[hw])
+    direction = _direction(tags, implied=_roundabout(tags) or hw == "motorway")
+    return _directed(kmh, direction, 0.0)
+
+
+def _bike_kmh(tags: dict[str, str], hw: str) -> float | None:
+    """``bicycle.lua`` km/h of a highway class (pushing on footways unless bikes may ride)."""
+    if hw in BIKE_KMH:
+        return float(BIKE_KMH[hw])
+    if hw in ("footway", "pedestrian"):
+        return 15.0 if tags.get("bicycle") in ("yes", "designated", "permissive") else 4.0
+    if hw == "steps":
+        return 2.0
+    return None
+
+
+def _bike_speeds(tags: dict[str, str], hw: str) -> tuple[float, float] | None:
+    """``bicycle.lua``: class speed; against a oneway pushing at 4 km/h unless opened."""
+    if hw in BIKE_CLOSED or _access(tags, ACCESS_KEYS["bike"]) in ACCESS_BLACKLIST:
+        return None
+    kmh = _bike_kmh(tags, hw)
+    if kmh is None:
+        return None
+    contra = tags.get("oneway:bicycle") == "no" or str(tags.get("cycleway", "")).startswith(
+        "opposite"
+    )
+    if contra:
+        return kmh, kmh
+    return _directed(kmh, _direction(tags, implied=_roundabout(tags)), 4.0)
+
+
+def _walk_speeds(tags: dict[str, str], hw: str) -> tuple[float, float] | None:
+    """``foot.lua``: 5 km/h both ways on its highway classes."""
+    if hw not in FOOT_CLASSES or _access(tags, ACCESS_KEYS["walk"]) in ACCESS_BLACKLIST:
+        return None
+    return 5.0, 5.0
+
+
+#: Speeds of a way per mode; any other mode is routed like ``walk``.
+_SPEEDS = {"car": _car_speeds, "bike": _bike_speeds}
+
+
+def way_speeds(tags: dict[str, str], mode: str) -> tuple[float, float] | None:
     """Forward and backward km/h of a way for a mode (0 = closed), None if not routable."""
     hw = tags.get("highway")
     if hw is None or tags.get("area") == "yes":
         return None
-    oneway = tags.get("oneway", "")
-    roundabout = tags.get("junction") in ("roundabout", "circular")
-    if mode == "car":
-        if hw not in CAR_KMH:
-            return None
-        if _access(tags, ("motorcar", "motor_vehicle", "vehicle", "access")) in ACCESS_BLACKLIST:
-            return None
-        kmh = float(CAR_KMH[hw])
-        limit = parse_maxspeed(tags.get("maxspeed"))
-        if limit > 0:
-            kmh = limit * 0.8
-        if oneway in ("yes", "1", "true") or (oneway != "no" and (roundabout or hw == "motorway")):
-            return kmh, 0.0
-        if oneway == "-1":
-            return 0.0, kmh
-        return kmh, kmh
-    if mode == "bike":
-        if hw in ("motorway", "motorway_link", "trunk", "trunk_link"):
-            return None
-        if _access(tags, ("bicycle", "vehicle", "access")) in ACCESS_BLACKLIST:
-            return None
-        if hw in BIKE_KMH:
-            kmh = float(BIKE_KMH[hw])
-        elif hw in ("footway", "pedestrian"):
-            kmh = 15.0 if tags.get("bicycle") in ("yes", "designated", "permissive") else 4.0
-        elif hw == "steps":
-            kmh = 2.0
-        else:
-            return None
-        contra = tags.get("oneway:bicycle") == "no" or str(tags.get("cycleway", "")).startswith(
-            "opposite"
-        )
-        if not contra and (oneway in ("yes", "1", "true") or (oneway != "no" and roundabout)):
-            return kmh, 4.0
-        if not contra and oneway == "-1":
-            return 4.0, kmh
-        return kmh, kmh
-    if hw not in FOOT_CLASSES:
-        return None
-    if _access(tags, ("foot", "access")) in ACCESS_BLACKLIST:
-        return None
-    return 5.0, 5.0
+    return _SPEEDS.get(mode, _walk_speeds)(tags, hw)
 
 
 @dataclass
@@ -164,87 +209,109 @@ class Graph:
     lat: np.ndarray
 
 
+#: Per mode: lists of from-node, to-node and seconds arrays, one entry per way and direction.
+_EdgeLists = dict[str, tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]]
+
+
 def build_graphs(osm: Path, modes: tuple[str, ...]) -> dict[str, Graph]:
     """Read the file once with pyosmium and build one graph per mode."""
-    import osmium
-    from scipy.sparse import csr_matrix
-
     index: dict[int, int] = {}
     lons: list[float] = []
     lats: list[float] = []
-    edges: dict[str, tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]] = {
-        m: ([], [], []) for m in modes
-    }
+    edges: _EdgeLists = {m: ([], [], []) for m in modes}
     reader = osmium.FileProcessor(str(osm), osmium.osm.NODE | osmium.osm.WAY).with_locations()
     for way in reader:
-        if not way.is_way() or "highway" not in way.tags:
+        if not isinstance(way, osmium.osm.Way) or "highway" not in way.tags:
             continue
         tags = dict(way.tags)
         speeds = {m: way_speeds(tags, m) for m in modes}
         if all(s is None for s in speeds.values()):
             continue
-        ids = []
-        way_lon = []
-        way_lat = []
-        for n in way.nodes:
-            if not n.location.valid():
-                continue
-            lon, lat = n.location.lon, n.location.lat
-            k = index.get(n.ref)
-            if k is None:
-                k = index[n.ref] = len(lons)
-                lons.append(lon)
-                lats.append(lat)
-            ids.append(k)
-            way_lon.append(lon)
-            way_lat.append(lat)
-        if len(ids) < 2:
-            continue
-        a = np.asarray(ids[:-1])
-        b = np.asarray(ids[1:])
-        lo = np.radians(way_lon)
-        la = np.radians(way_lat)
-        h = (
-            np.sin(np.diff(la) / 2) ** 2
-            + np.cos(la[:-1]) * np.cos(la[1:]) * np.sin(np.diff(lo) / 2) ** 2
-        )
-        metres = 2 * EARTH_R * np.arcsin(np.sqrt(h))
-        for m, sp in speeds.items():
-            if sp is None:
-                continue
-            fwd, bwd = sp
-            us, vs, ws = edges[m]
-            if fwd > 0:
-                us.append(a), vs.append(b), ws.append(metres / (fwd / 3.6))
-            if bwd > 0:
-                us.append(b), vs.append(a), ws.append(metres / (bwd / 3.6))
+        ids, way_lon, way_lat = _way_nodes(way, index, lons, lats)
+        if len(ids) >= 2:
+            _add_edges(edges, speeds, ids, _haversine_m(way_lon, way_lat))
     n = len(lons)
-    graphs = {}
-    for m, (us, vs, ws) in edges.items():
-        if not us:
+    return {
+        m: Graph(_csr(us, vs, ws, n), np.asarray(lons), np.asarray(lats))
+        for m, (us, vs, ws) in edges.items()
+        if us
+    }
+
+
+def _way_nodes(
+    way: osmium.osm.Way, index: dict[int, int], lons: list[float], lats: list[float]
+) -> tuple[list[int], list[float], list[float]]:
+    """Graph node numbers and coordinates of a way's located nodes (new ones are appended)."""
+    ids: list[int] = []
+    way_lon: list[float] = []
+    way_lat: list[float] = []
+    for n in way.nodes:
+        if not n.location.valid():
             continue
-        u, v, w = np.concatenate(us), np.concatenate(vs), np.concatenate(ws)
-        # csr_matrix would *sum* parallel edges; keep the fastest of each pair.
-        key = u.astype(np.int64) * n + v
-        order = np.lexsort((w, key))
-        first = np.ones(len(order), bool)
-        first[1:] = key[order][1:] != key[order][:-1]
-        sel = order[first]
-        # a zero weight is "no edge" in scipy's sparse graphs; keep a tiny positive one
-        weights = np.maximum(w[sel], 1e-6)
-        graphs[m] = Graph(
-            csr_matrix((weights, (u[sel], v[sel])), shape=(n, n)),
-            np.asarray(lons),
-            np.asarray(lats),
-        )
-    return graphs
+        lon, lat = n.location.lon, n.location.lat
+        k = index.get(n.ref)
+        if k is None:
+            k = index[n.ref] = len(lons)
+            lons.append(lon)
+            lats.append(lat)
+        ids.append(k)
+        way_lon.append(lon)
+        way_lat.append(lat)
+    return ids, way_lon, way_lat
+
+
+def _haversine_m(way_lon: list[float], way_lat: list[float]) -> np.ndarray:
+    """Metres between consecutive points (haversine on OSRM's earth radius)."""
+    lo = np.radians(way_lon)
+    la = np.radians(way_lat)
+    h = (
+        np.sin(np.diff(la) / 2) ** 2
+        + np.cos(la[:-1]) * np.cos(la[1:]) * np.sin(np.diff(lo) / 2) ** 2
+    )
+    metres: np.ndarray = 2 * EARTH_R * np.arcsin(np.sqrt(h))
+    return metres
+
+
+def _add_edges(
+    edges: _EdgeLists,
+    speeds: dict[str, tuple[float, float] | None],
+    ids: list[int],
+    metres: np.ndarray,
+) -> None:
+    """Append a way's segments, in each open direction, to every mode that may use it."""
+    a = np.asarray(ids[:-1])
+    b = np.asarray(ids[1:])
+    for m, sp in speeds.items():
+        if sp is None:
+            continue
+        fwd, bwd = sp
+        us, vs, ws = edges[m]
+        if fwd > 0:
+            us.append(a)
+            vs.append(b)
+            ws.append(metres / (fwd / 3.6))
+        if bwd > 0:
+            us.append(b)
+            vs.append(a)
+            ws.append(metres / (bwd / 3.6))
+
+
+def _csr(us: list[np.ndarray], vs: list[np.ndarray], ws: list[np.ndarray], n: int) -> Any:
+    """``n × n`` CSR matrix of the edges, keeping the fastest of parallel edges."""
+    u, v, w = np.concatenate(us), np.concatenate(vs), np.concatenate(ws)
+    # csr_matrix would *sum* parallel edges; keep the fastest of each pair.
+    key = u.astype(np.int64) * n + v
+    order = np.lexsort((w, key))
+    first = np.ones(len(order), bool)
+    first[1:] = key[order][1:] != key[order][:-1]
+    sel = order[first]
+    # a zero weight is "no edge" in scipy's sparse graphs; keep a tiny positive one
+    weights = np.maximum(w[sel], 1e-6)
+    return csr_matrix((weights, (u[sel], v[sel])), shape=(n, n))
 
 
 def sample_nodes(graph: Graph, n: int, rng: np.random.Generator) -> np.ndarray:
     """Nodes of the largest strongly connected component nearest to n random points."""
-    from scipy.sparse.csgraph import connected_components
-    from scipy.spatial import cKDTree
-
     _, label = connected_components(graph.csr, directed=True, connection="strong")
     big = np.flatnonzero(label == np.bincount(label).argmax())
     x0, x1 = np.quantile(graph.lon[big], [0.25, 0.75])
@@ -253,7 +320,8 @@ def sample_nodes(graph: Graph, n: int, rng: np.random.Generator) -> np.ndarray:
     tree = cKDTree(np.column_stack([graph.lon[big] * coslat, graph.lat[big]]))
     pts = np.column_stack([rng.uniform(x0, x1, n) * coslat, rng.uniform(y0, y1, n)])
     _, nearest = tree.query(pts)
-    return big[nearest]
+    nodes: np.ndarray = big[nearest]
+    return nodes
 
 
 def _get(obj: Any, key: str) -> Any:
@@ -268,8 +336,6 @@ def route_penalties(
     router: Router, src: np.ndarray, dst: np.ndarray, pairs: list[tuple[int, int]]
 ) -> list[tuple[float, float, int]]:
     """For each pair: OSRM route duration, its penalty seconds, and its number of turns."""
-    import osrm
-
     net = router.network
     engine = osrm.OSRM(
         storage_config=str(net.base), algorithm=net.algorithm, use_shared_memory=False
@@ -300,8 +366,6 @@ def route_penalties(
 
 
 def measure(ws: Workspace, name: str, args: argparse.Namespace) -> list[dict[str, Any]]:
-    from scipy.sparse.csgraph import dijkstra
-
     osm = ws.network(name)
     graphs = build_graphs(osm, tuple(args.modes))
     opts = RoutingOptions()

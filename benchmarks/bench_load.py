@@ -279,7 +279,12 @@ def _session_worker(
             ),
         )
     rounds = 0
-    while at is not None and time.monotonic() < deadline:
+
+    def over() -> bool:
+        """Past the deadline, after the first full round (each interaction is measured once)."""
+        return rounds > 1 and time.monotonic() >= deadline
+
+    while at is not None and (rounds == 0 or time.monotonic() < deadline):
         rounds += 1
         modes = at.sidebar.radio(key="mode").options
         mode = modes[rng.randrange(len(modes))]
@@ -289,7 +294,7 @@ def _session_worker(
             "Verkehrsmittel",
             lambda at=at, mode=mode: at.sidebar.radio(key="mode").set_value(mode).run(),
         )
-        if at is None or time.monotonic() >= deadline:
+        if at is None or over():
             break
         category = at.session_state["categories"][0]
         key = f"thr_{category}_{at.session_state['mode']}"
@@ -302,7 +307,7 @@ def _session_worker(
                 at.sidebar.number_input(key=key).set_value(minutes).run()
             ),
         )
-        if at is None or time.monotonic() >= deadline:
+        if at is None or over():
             break
         options = at.selectbox(key="village").options
         village = options[rng.randrange(len(options))]

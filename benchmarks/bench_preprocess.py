@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from erreichbarkeit.demo.beispielkreis import generate_demo
-from erreichbarkeit.io.gislayer import lines_to_osm
+from erreichbarkeit.io.gis2osm import lines_to_osm
 from erreichbarkeit.network.routing import Router, prepare_network
 
 REPO = Path(__file__).resolve().parents[1]

@@ -18,13 +18,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from erreichbarkeit import pipeline
+from erreichbarkeit import webmap as maps
 from erreichbarkeit.analysis import indicators
 from erreichbarkeit.analysis.bands import grid_bands
 from erreichbarkeit.config import Settings, age_column, load_categories
 from erreichbarkeit.results import Results
-from erreichbarkeit.ui import logic
-from erreichbarkeit.ui.dashboard import format_int, format_minutes
-from erreichbarkeit.webmap import maps
+from erreichbarkeit.ui import downloads, kpis, layers, regions, tables, uploads, views
+from erreichbarkeit.ui.tables import format_int, format_minutes
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -183,7 +183,7 @@ def test_upload_unreadable_file_shows_error_not_crash(app: AppTest) -> None:
 
 
 def test_handle_upload_never_uses_the_user_file_name_as_path(tmp_path: Path) -> None:
-    out = logic.handle_upload(
+    out = uploads.handle_upload(
         BAD_CSV, "../../böse.csv", workdir=tmp_path / "w", categories=load_categories()
     )
     written = list((tmp_path / "w").iterdir())
@@ -196,7 +196,7 @@ def test_handle_upload_never_uses_the_user_file_name_as_path(tmp_path: Path) -> 
 
 
 def test_handle_upload_rejects_other_types(tmp_path: Path) -> None:
-    out = logic.handle_upload(b"x", "liste.pdf", workdir=tmp_path, categories=load_categories())
+    out = uploads.handle_upload(b"x", "liste.pdf", workdir=tmp_path, categories=load_categories())
     assert out.error == "Dateityp „.pdf“ wird nicht unterstützt (erlaubt: CSV, XLSX)."
     assert out.offers.empty
     assert list(tmp_path.iterdir()) == []
@@ -216,7 +216,7 @@ def test_exports_offer_workbook_csv_geopackage_and_html(
     assert "https://cdn" not in page
     assert "nicht erreichbar" in page
     assert '"road_class":"minor"' in page  # the offline base layer
-    assert len(_village_rows(page)) == len(logic.base_villages(library_results))
+    assert len(_village_rows(page)) == len(views.base_villages(library_results))
 
 
 def test_meeting_page_with_download_buttons(
@@ -253,32 +253,30 @@ def test_meeting_page_with_download_buttons(
 
 
 def test_print_map_of_the_view(library_results: Results) -> None:
-    data = logic.view_data(library_results)
+    data = views.view_data(library_results)
     cat = library_results.categories[0]
-    view = logic.compute_view(
+    view = views.compute_view(
         data, mode="car", categories=[cat], age_group="0-3", thresholds={cat: 12.0}
     )
-    layers = logic.static_layers(library_results)
-    assert layers.roads is not None and len(layers.roads) > 0
+    static = layers.static_layers(library_results)
+    assert static.roads is not None and len(static.roads) > 0
     ags = str(data.boundaries["ags"].iloc[0])
-    png = logic.print_map_bytes(
+    png = downloads.print_map_bytes(
         data,
         view,
         cat,
-        region_name=library_results.settings.name,
-        sources=library_results.inputs.sources,
-        layers=layers,
-        extent=logic.gemeinde_extent(data, ags),
+        layers=static,
+        extent=views.gemeinde_extent(data, ags),
         extent_label="Testgemeinde",
         paper="A4",
         fmt="png",
     )
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert logic.view_subtitle(view, cat, {cat: "Kita"}) == (
+    assert tables.view_subtitle(view, cat, {cat: "Kita"}) == (
         "Kita · Auto · Kinder 0–3 Jahre · Schwellenwert 12 min"
     )
-    notes = logic.kpi_notes(view, cat)
-    beyond = format_int(logic.kpis(view, cat)["children_beyond"])
+    notes = kpis.kpi_notes(view, cat)
+    beyond = format_int(kpis.kpis(view, cat)["children_beyond"])
     assert notes[0].startswith(f"Kinder 0–3 J. jenseits 12 min oder ohne Angebot: {beyond}")
 
 
@@ -292,7 +290,7 @@ def test_regions_from_data_folder_and_env(tmp_path: Path) -> None:
     (extra / "b" / "region.toml").write_text('[region]\nname = "Kreis B"\n', encoding="utf-8")
     (extra / "c.toml").write_text("[inputs]\n", encoding="utf-8")
     demo = tmp_path / "demo" / "region.toml"
-    found = logic.discover_regions(
+    found = regions.discover_regions(
         tmp_path, demo_region=demo, env={"ERREICHBARKEIT_REGIONS_DIR": str(extra)}
     )
     assert [r.label for r in found] == [
@@ -335,7 +333,7 @@ def test_surface_toggle_shows_the_grid_layer(
     assert 'createPane("ekSurface")' in script
     assert "250-m-Rasterzellen" in script  # the legend's note
     data = _surface_data(script)
-    expected = json.loads(logic.grid_surface_text(grid, cat, "car") or "")
+    expected = json.loads(layers.grid_surface_text(grid, cat, "car") or "")
     assert data == expected
     classes = data["c"][4::5]  # type: ignore[index]
     assert len(classes) == len(grid.cells)
@@ -344,7 +342,7 @@ def test_surface_toggle_shows_the_grid_layer(
     # another mode: the surface of that mode
     app.sidebar.radio(key="mode").set_value("walk").run()
     assert _surface_data(_map_script(app)) == json.loads(
-        logic.grid_surface_text(grid, cat, "walk") or ""
+        layers.grid_surface_text(grid, cat, "walk") or ""
     )
     app.sidebar.toggle(key="grid_surface").set_value(False).run()
     assert _surface_data(_map_script(app)) is None
@@ -361,7 +359,9 @@ def test_category_bands_match_the_pipeline(
 ) -> None:
     cat = library_results.categories[0]
     label = library_results.settings.categories()[cat].label
-    expected = grid_bands(library_results.grid, library_results.categories, library_results.settings.modes)
+    expected = grid_bands(
+        library_results.grid, library_results.categories, library_results.settings.modes
+    )
     app.sidebar.toggle(key="grid_bands").set_value(True).run()
     assert not app.exception
     for mode in ("car", "walk"):
@@ -378,7 +378,7 @@ def test_category_bands_match_the_pipeline(
         assert f"Reisezeit-Bänder: {label} ({mode_label})" in script
     # the GeoPackage download of the shown bands
     assert "Reisezeit-Bänder als GeoPackage" in [b.proto.label for b in app.get("download_button")]
-    gpkg = logic.bands_gpkg_bytes(bands, workdir=tmp_path)
+    gpkg = downloads.bands_gpkg_bytes(bands, workdir=tmp_path)
     (tmp_path / "b.gpkg").write_bytes(gpkg)
     back = gpd.read_file(tmp_path / "b.gpkg", layer="reisezeitbaender")
     assert back.crs.to_epsg() == 25832
@@ -482,13 +482,54 @@ def test_upload_with_too_many_offers_is_refused(tmp_path: Path) -> None:
     """One accidental huge list must not tie up the shared server."""
     rows = "\n".join(
         f"Kita {i};Kita;{51.0 + i * 1e-5:.5f};{9.0 + i * 1e-5:.5f}".replace(".", ",")
-        for i in range(logic.MAX_UPLOAD_OFFERS + 1)
+        for i in range(uploads.MAX_UPLOAD_OFFERS + 1)
     )
     data = ("Name;Kategorie;Breitengrad;Längengrad\n" + rows + "\n").encode()
-    outcome = logic.handle_upload(
+    outcome = uploads.handle_upload(
         data, "riesig.csv", workdir=tmp_path, categories=load_categories(),
         addresses=None, region_bounds=None, accept_street_match=False,
     )  # fmt: skip
     assert outcome.error is not None
     assert "höchstens" in outcome.error
     assert len(outcome.offers) == 0
+
+
+def test_view_logic_modules_do_not_use_streamlit() -> None:
+    """The pure view logic can be used and tested without a Streamlit server."""
+    import ast
+
+    for module in (views, regions, uploads, kpis, tables, layers, downloads):
+        tree = ast.parse(Path(str(module.__file__)).read_text("utf-8"))
+        imported = {
+            alias.name.split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        } | {
+            (node.module or "").split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+        }
+        assert "streamlit" not in imported, module.__name__
+        assert "streamlit_folium" not in imported, module.__name__
+
+
+def test_view_data_refers_to_the_run_and_adds_the_upload(library_results: Results) -> None:
+    """The view data holds no copy of the run; an upload extends offers and travel times."""
+    data = views.view_data(library_results)
+    assert data.results is library_results
+    assert data.offers is library_results.offers
+    assert data.travel_times is library_results.travel_times
+    assert data.categories == library_results.categories
+    assert data.settings is library_results.settings
+    assert not data.has_upload
+    first = library_results.offers.iloc[[0]].copy()
+    upload = first.assign(id="upload:neu", name="Neu")
+    tt = library_results.travel_times
+    upload_tt = tt[tt["destination_id"] == first["id"].iloc[0]].assign(destination_id="upload:neu")
+    merged = views.merge_upload(data, upload, upload_tt)
+    assert merged.results is library_results
+    assert len(merged.offers) == len(library_results.offers) + 1
+    assert len(merged.travel_times) == len(tt) + len(upload_tt)
+    assert merged.offers["id"].iloc[-1] == "upload:neu"
+    assert views.merge_upload(data, upload.iloc[:0], upload_tt.iloc[:0]) is data

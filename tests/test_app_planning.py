@@ -19,13 +19,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from erreichbarkeit import pipeline
+from erreichbarkeit import webmap as maps
 from erreichbarkeit.config import Settings, age_column
 from erreichbarkeit.network.routing import make_routers
 from erreichbarkeit.planning import locations, scenarios
 from erreichbarkeit.report import steckbrief
 from erreichbarkeit.results import Results
 from erreichbarkeit.ui import planning_logic
-from erreichbarkeit.webmap import maps
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 

@@ -108,3 +108,24 @@ def test_streamlit_only_in_the_ui_and_app() -> None:
         if p.parent.name != "ui" and "import streamlit" in p.read_text(encoding="utf-8")
     ]
     assert not offenders
+
+
+def test_public_api_resolves() -> None:
+    import erreichbarkeit as eb
+
+    for name in eb.__all__:
+        assert getattr(eb, name) is not None, name
+    assert callable(eb.run) and callable(eb.export_results) and callable(eb.read_offers)
+    assert callable(eb.Settings.from_toml)
+    with pytest.raises(AttributeError):
+        _ = eb.no_such_name
+
+
+def test_importing_the_package_stays_light() -> None:
+    code = (
+        "import sys, erreichbarkeit;"
+        "heavy = [m for m in ('osrm', 'matplotlib', 'streamlit', 'erreichbarkeit.pipeline')"
+        " if m in sys.modules]; print(heavy)"
+    )
+    result = _run(sys.executable, "-c", code)
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr

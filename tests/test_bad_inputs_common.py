@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from erreichbarkeit.errors import ConfigError, ErreichbarkeitError
-from erreichbarkeit.io.inputs import RowProblem
+from erreichbarkeit.io import RowProblem
 
 #: German words or characters one of which every German message contains.
 GERMAN = re.compile(

@@ -30,9 +30,10 @@ from erreichbarkeit.errors import (
     MissingColumnError,
     NetworkError,
 )
+from erreichbarkeit.io import read_boundaries, read_population, read_villages
 from erreichbarkeit.io.geocode import AddressIndex, parse_address
-from erreichbarkeit.io.gislayer import lines_to_osm, read_gis_features
-from erreichbarkeit.io.inputs import read_boundaries, read_population, read_villages
+from erreichbarkeit.io.gis2osm import lines_to_osm
+from erreichbarkeit.io.gislayer import read_gis_features
 from erreichbarkeit.io.osm import read_osm_features, validate_osm_file
 
 from .test_bad_inputs_common import Case, assert_clear_error

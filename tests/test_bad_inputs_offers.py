@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 
 from erreichbarkeit.config import load_categories
 from erreichbarkeit.errors import ErreichbarkeitError, InputDataError, MissingColumnError
-from erreichbarkeit.io.inputs import _slack_box, read_offers, read_table
+from erreichbarkeit.io import read_offers, read_table
+from erreichbarkeit.io._placement import slack_box
 
 from .test_bad_inputs_common import Case, assert_clear_error, assert_problem
 
@@ -690,7 +691,7 @@ def test_random_cells_never_crash_and_rows_stay_inside(
             assert exc.file is not None
             assert Path(exc.file).name == "zufall.csv"
             return
-    box = _slack_box(REGION) if bounded else (-180.0, -90.0, 180.0, 90.0)
+    box = slack_box(REGION) if bounded else (-180.0, -90.0, 180.0, 90.0)
     for geom in res.offers.geometry:
         assert math.isfinite(geom.x)
         assert math.isfinite(geom.y)

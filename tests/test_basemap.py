@@ -10,7 +10,7 @@ import pytest
 from shapely.geometry import LineString, Point
 
 from erreichbarkeit.errors import NetworkError
-from erreichbarkeit.report import basemap
+from erreichbarkeit.report import basemap, style
 
 # five nodes on a line near Göttingen, ~700 m apart
 _NODES = {i: (9.90 + 0.01 * i, 51.50) for i in range(1, 6)}
@@ -127,4 +127,4 @@ def test_missing_file_is_a_network_error(tmp_path: Path) -> None:
 
 
 def test_every_class_has_a_style() -> None:
-    assert set(basemap.ROAD_STYLES) == set(basemap.ROAD_CLASSES)
+    assert set(style.ROAD_STYLES) == set(style.ROAD_CLASSES)

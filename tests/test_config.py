@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -204,3 +205,12 @@ def test_empty_offer_sources_are_rejected(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         Settings.from_toml(write(tmp_path, "[inputs]\noffers = []\n"))
     assert info.value.column == "offers"
+
+
+def test_every_settings_field_is_a_region_file_key() -> None:
+    """Each field has a parser: a wrong value is a type error, never an unknown key."""
+    for f in dataclasses.fields(Settings):
+        with pytest.raises(ConfigError) as info:
+            Settings.from_dict({f.name: object()})
+        assert info.value.column == f.name
+        assert "unknown key" not in str(info.value)

@@ -1,4 +1,7 @@
-"""Tests of erreichbarkeit.report.export: files are read back and compared with the input."""
+"""Tests of the exports (erreichbarkeit.report.export, xlsx, csv_de, gpkg, methodik).
+
+Files are read back and compared with the input.
+"""
 
 from __future__ import annotations
 
@@ -18,15 +21,13 @@ from shapely.geometry import Point, box
 
 from erreichbarkeit.config import Settings
 from erreichbarkeit.errors import CRSError, ErreichbarkeitError
-from erreichbarkeit.report import export
-from erreichbarkeit.report.export import (
-    export_all,
-    methodik_rows,
-    safe_cell,
-    write_csv_de,
-    write_excel,
-    write_geopackage,
-)
+from erreichbarkeit.report import gpkg
+from erreichbarkeit.report.cells import safe_cell
+from erreichbarkeit.report.csv_de import write_csv_de
+from erreichbarkeit.report.export import export_all
+from erreichbarkeit.report.gpkg import write_geopackage
+from erreichbarkeit.report.methodik import methodik_rows
+from erreichbarkeit.report.xlsx import write_excel
 
 from .conftest import need_shared
 
@@ -300,7 +301,7 @@ def test_write_geopackage_is_atomic(tmp_path, layers, monkeypatch):
             raise RuntimeError("GDAL crashed")
         real(df, path, **kwargs)
 
-    monkeypatch.setattr(export.pyogrio, "write_dataframe", second_layer_fails)
+    monkeypatch.setattr(gpkg.pyogrio, "write_dataframe", second_layer_fails)
     with pytest.raises(RuntimeError, match="GDAL crashed"):
         write_geopackage(target, layers)
     assert calls == ["orte", "gemeinden"]

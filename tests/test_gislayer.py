@@ -1,4 +1,4 @@
-"""Tests of erreichbarkeit.io.gislayer: GIS road layers → OSM XML, places/POIs from layers."""
+"""Tests of erreichbarkeit.io.gis2osm and .gislayer: GIS road layers → OSM XML, places/POIs."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from shapely.geometry import LineString, MultiLineString, Point, Polygon
 from erreichbarkeit._schema import OFFER_COLUMNS, VILLAGE_COLUMNS
 from erreichbarkeit.config import load_categories
 from erreichbarkeit.errors import CRSError, MissingColumnError, NetworkError
+from erreichbarkeit.io.gis2osm import lines_to_osm
 from erreichbarkeit.io.gislayer import (
     detect_road_class_column,
     guess_layers,
-    lines_to_osm,
     list_layers,
     read_gis_features,
 )

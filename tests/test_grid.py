@@ -457,7 +457,7 @@ def test_compute_grid_orchestrates(toy: tuple[Path, dict[str, Router]], tmp_path
 @pytest.mark.slow
 @pytest.mark.shared_data
 def test_goettingen_grid_keeps_zensus_population() -> None:
-    from erreichbarkeit.io.inputs import read_boundaries
+    from erreichbarkeit.io import read_boundaries
 
     gpkg = need_shared("gemeinden-de/gemeinden_de_zensus2022_simplified.gpkg")
     csv = need_shared("population/zensus2011_1km_goettingen.csv")

@@ -17,14 +17,14 @@ from shapely.geometry import Point, Polygon, box
 from erreichbarkeit._schema import OFFER_COLUMNS
 from erreichbarkeit.config import load_categories
 from erreichbarkeit.errors import CRSError, InputDataError, MissingColumnError
-from erreichbarkeit.io.inputs import (
-    _parse_number,
+from erreichbarkeit.io import (
     read_boundaries,
     read_offers,
     read_population,
     read_table,
     read_villages,
 )
+from erreichbarkeit.io._cells import parse_number
 
 from .conftest import need_shared
 
@@ -74,13 +74,13 @@ def offers_of(result_offers: gpd.GeoDataFrame) -> list[tuple]:
     ],
 )
 def test_parse_number(raw: object, count: bool, expected: float | None) -> None:
-    assert _parse_number(raw, count=count) == expected
+    assert parse_number(raw, count=count) == expected
 
 
 @pytest.mark.parametrize("raw", ["ca. 20", "abc", "1.2.3", "20-30", "inf", "nan", "1,2,3.4.5"])
 def test_parse_number_rejects_text(raw: str) -> None:
     with pytest.raises(ValueError):
-        _parse_number(raw, count=True)
+        parse_number(raw, count=True)
 
 
 # --------------------------------------------------------------------------

@@ -37,6 +37,7 @@ import pulp
 import pytest
 from shapely.geometry import Point
 
+import erreichbarkeit.planning._location_solver as solver_module
 import erreichbarkeit.planning.locations as loc
 from erreichbarkeit.errors import ConfigError, InputDataError
 from erreichbarkeit.planning.locations import candidate_sites, suggest_locations
@@ -129,7 +130,7 @@ def test_mclp_k2_beats_greedy_and_orders_by_marginal_gain(tt, villages, candidat
     # the greedy fallback would have picked cC first: the exact model is better
     names = ["E", "cA", "cB", "cC", "cD"]
     times = np.array([[abs(POS_V[v] - POS_S[s]) for s in names] for v in POS_V], dtype=float)
-    greedy = loc._greedy_pick(
+    greedy = solver_module.greedy_pick(
         [1, 2, 3, 4], times, times[:, 0], np.array(CHILDREN),
         k=2, threshold=10.0, penalty=100.0, ids=names, model="mclp",
     )  # fmt: skip
@@ -234,17 +235,17 @@ def test_input_errors(tt, villages, candidates):
 
 
 def test_time_limit_is_passed_to_cbc(tt, villages, candidates, monkeypatch):
-    solver = loc._make_solver(7.0)
+    solver = solver_module.make_solver(7.0)
     assert solver.timeLimit == 7.0
     assert solver.msg is False
     seen: list[float] = []
-    real = loc._make_solver
+    real = solver_module.make_solver
 
     def spy(limit: float) -> pulp.LpSolver:
         seen.append(limit)
         return real(limit)
 
-    monkeypatch.setattr(loc, "_make_solver", spy)
+    monkeypatch.setattr(solver_module, "make_solver", spy)
     suggest_locations(tt, villages, ["E"], candidates=candidates, k=1, time_limit_s=3, **KW)
     assert seen == [3]
 
@@ -259,7 +260,7 @@ class _NoSolution(pulp.LpSolver):
 
 @pytest.mark.parametrize("model", ["mclp", "pmedian"])
 def test_no_solution_in_time_falls_back_to_greedy(tt, villages, candidates, monkeypatch, model):
-    monkeypatch.setattr(loc, "_make_solver", lambda limit: _NoSolution())
+    monkeypatch.setattr(solver_module, "make_solver", lambda limit: _NoSolution())
     got = suggest_locations(
         tt, villages, ["E"], candidates=candidates, k=2, model=model, time_limit_s=1, **KW
     )

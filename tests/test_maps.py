@@ -14,23 +14,23 @@ import pytest
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, box
 
+from erreichbarkeit import webmap
 from erreichbarkeit.config import load_categories
-from erreichbarkeit.webmap import maps
 
 
 def test_classify_minutes_bins_are_closed_on_the_right() -> None:
     x = [0.0, 5.0, 5.01, 10.0, 12.0, 20.0, 30.0, 30.5, math.nan]
-    assert maps.classify_minutes(x).tolist() == [0, 0, 1, 1, 2, 3, 4, 5, -1]
+    assert webmap.classify_minutes(x).tolist() == [0, 0, 1, 1, 2, 3, 4, 5, -1]
 
 
 def test_classify_minutes_scalar_and_own_edges() -> None:
-    assert int(maps.classify_minutes(7.5, (10.0, 20.0))) == 0
-    assert int(maps.classify_minutes(25.0, (10.0, 20.0))) == 2
-    assert int(maps.classify_minutes(np.nan, (10.0, 20.0))) == -1
+    assert int(webmap.classify_minutes(7.5, (10.0, 20.0))) == 0
+    assert int(webmap.classify_minutes(25.0, (10.0, 20.0))) == 2
+    assert int(webmap.classify_minutes(np.nan, (10.0, 20.0))) == -1
 
 
 def test_bin_labels_german() -> None:
-    assert maps.bin_labels() == [
+    assert webmap.bin_labels() == [
         "≤ 5 min",
         "5–10 min",
         "10–15 min",
@@ -38,14 +38,14 @@ def test_bin_labels_german() -> None:
         "20–30 min",
         "> 30 min",
     ]
-    assert maps.bin_labels((7.5, 15)) == ["≤ 7,5 min", "7,5–15 min", "> 15 min"]
+    assert webmap.bin_labels((7.5, 15)) == ["≤ 7,5 min", "7,5–15 min", "> 15 min"]
 
 
 def test_minutes_color() -> None:
-    assert maps.minutes_color(3) == maps.BIN_COLORS[0]
-    assert maps.minutes_color(12) == maps.BIN_COLORS[2]
-    assert maps.minutes_color(99) == maps.BIN_COLORS[5]
-    assert maps.minutes_color(math.nan) == maps.UNREACHABLE_COLOR
+    assert webmap.minutes_color(3) == webmap.BIN_COLORS[0]
+    assert webmap.minutes_color(12) == webmap.BIN_COLORS[2]
+    assert webmap.minutes_color(99) == webmap.BIN_COLORS[5]
+    assert webmap.minutes_color(math.nan) == webmap.UNREACHABLE_COLOR
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def _rows(page: str) -> list[list[object]]:
 
 def test_build_map_one_marker_per_village_legend_and_offline(small_map_inputs) -> None:  # type: ignore[no-untyped-def]
     villages, offers, boundaries = small_map_inputs
-    m = maps.build_map(
+    m = webmap.build_map(
         villages,
         offers=offers,
         boundaries=boundaries,
@@ -100,7 +100,7 @@ def test_build_map_one_marker_per_village_legend_and_offline(small_map_inputs) -
         legend_title="Minuten zur nächsten Kita (Auto)",
         selected_id="v2",
     )
-    page = maps.map_html(m)
+    page = webmap.map_html(m)
     village_rows, offer_rows = _rows(page)
     assert len(village_rows) == 3
     assert len(offer_rows) == 2
@@ -110,10 +110,10 @@ def test_build_map_one_marker_per_village_legend_and_offline(small_map_inputs) -
         [51.02, 9.05, 2, 1],
         [50.98, 9.1, 6, 0],
     ]
-    colours = [*maps.BIN_COLORS, maps.UNREACHABLE_COLOR]
+    colours = [*webmap.BIN_COLORS, webmap.UNREACHABLE_COLOR]
     assert f"var colors = {json.dumps(colours, separators=(',', ':'))};" in page
     assert "Minuten zur nächsten Kita (Auto)" in page
-    for label in [*maps.bin_labels(), "nicht erreichbar", "Kita", "Familienzentrum"]:
+    for label in [*webmap.bin_labels(), "nicht erreichbar", "Kita", "Familienzentrum"]:
         assert html.escape(label) in page
     # popups
     assert "Gemeinde Musterhausen" in page
@@ -134,42 +134,42 @@ def test_layers_in_control_and_roads_below_villages(small_map_inputs) -> None:  
         geometry=[LineString([(9.0, 51.0), (9.1, 51.0)]), LineString([(9.0, 51.01), (9.1, 51.01)])],
         crs="EPSG:4326",
     )
-    m = maps.build_map(villages, offers=offers, boundaries=boundaries, roads=roads)
-    page = maps.map_html(m)
+    m = webmap.build_map(villages, offers=offers, boundaries=boundaries, roads=roads)
+    page = webmap.map_html(m)
     names = [c.layer_name for c in m._children.values() if isinstance(c, folium.map.Layer)]
     assert names == ["Straßen", "Gemeinden", "Orte", "Angebote"]  # bottom to top
     assert '"road_class":"primary"' in page
     # the same map from the pre-serialised texts the dashboard caches
     from erreichbarkeit.report import basemap
 
-    m2 = maps.build_map(
+    m2 = webmap.build_map(
         villages,
-        boundaries=maps.geojson_text(boundaries, ("ags", "gemeinde")),
+        boundaries=webmap.geojson_text(boundaries, ("ags", "gemeinde")),
         roads=basemap.roads_geojson(roads),
         bounds=(8.95, 50.95, 9.15, 51.05),
     )
-    page2 = maps.map_html(m2)
+    page2 = webmap.map_html(m2)
     assert '"gemeinde": "Musterhausen"' in page2 or '"gemeinde":"Musterhausen"' in page2
     assert '"road_class":"minor"' in page2
 
 
 def test_legend_font_scales() -> None:
-    assert "font:17px/1.5" in maps.legend_html("T", font_px=17)
-    assert "font:12px/1.5" in maps.legend_html("T")
+    assert "font:17px/1.5" in webmap.legend_html("T", font_px=17)
+    assert "font:12px/1.5" in webmap.legend_html("T")
 
 
 def test_build_map_basemap_optional(small_map_inputs) -> None:  # type: ignore[no-untyped-def]
     villages, _, _ = small_map_inputs
-    assert "tile.openstreetmap.org" not in maps.map_html(maps.build_map(villages))
-    assert "tile.openstreetmap.org" in maps.map_html(maps.build_map(villages, basemap=True))
+    assert "tile.openstreetmap.org" not in webmap.map_html(webmap.build_map(villages))
+    assert "tile.openstreetmap.org" in webmap.map_html(webmap.build_map(villages, basemap=True))
 
 
 def test_offer_icon_resolves_old_font_awesome_names() -> None:
     # "home" and "user-md" are Font Awesome 4/5 names used in categories.toml
     for icon in ("home", "user-md", "child"):
-        assert "<svg " in maps.offer_icon_svg(icon, "#123456")
-    assert "<svg" not in maps.offer_icon_svg("no-such-icon", "#123456")
-    assert "<svg" not in maps.offer_icon_svg("../../etc/passwd", "#123456")
+        assert "<svg " in webmap.offer_icon_svg(icon, "#123456")
+    assert "<svg" not in webmap.offer_icon_svg("no-such-icon", "#123456")
+    assert "<svg" not in webmap.offer_icon_svg("../../etc/passwd", "#123456")
 
 
 # -- grid surface, bands, online base maps --------------------------------------------
@@ -195,7 +195,7 @@ def grid_cells() -> gpd.GeoDataFrame:
 
 def test_grid_surface_one_feature_per_cell_with_village_bins(grid_cells) -> None:  # type: ignore[no-untyped-def]
     minutes = [4.0, 12.5, math.nan, 31.0]
-    data = json.loads(maps.grid_surface_json(grid_cells, minutes))
+    data = json.loads(webmap.grid_surface_json(grid_cells, minutes))
     cells = np.asarray(data["c"]).reshape(-1, 5)
     assert len(cells) == 4  # one feature per cell
     # classes as for the villages; unreachable = len(BIN_COLORS)
@@ -218,16 +218,16 @@ def test_grid_surface_one_feature_per_cell_with_village_bins(grid_cells) -> None
 
 def test_grid_surface_rejects_wrong_length(grid_cells) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match="3 minute values for 4 cells"):
-        maps.grid_surface_json(grid_cells, [1.0, 2.0, 3.0])
+        webmap.grid_surface_json(grid_cells, [1.0, 2.0, 3.0])
 
 
 def test_surface_layer_below_the_vector_layers(small_map_inputs, grid_cells) -> None:  # type: ignore[no-untyped-def]
     villages, offers, boundaries = small_map_inputs
-    text = maps.grid_surface_json(grid_cells, [4.0, 12.5, math.nan, 31.0])
-    m = maps.build_map(
+    text = webmap.grid_surface_json(grid_cells, [4.0, 12.5, math.nan, 31.0])
+    m = webmap.build_map(
         villages, offers=offers, boundaries=boundaries, surface=text, surface_note="Fläche X"
     )
-    page = maps.map_html(m)
+    page = webmap.map_html(m)
     names = [c.layer_name for c in m._children.values() if isinstance(c, folium.map.Layer)]
     assert names == ["Reisezeit-Fläche", "Gemeinden", "Orte", "Angebote"]
     assert _surface(page) == json.loads(text)
@@ -235,7 +235,7 @@ def test_surface_layer_below_the_vector_layers(small_map_inputs, grid_cells) -> 
     assert "pane.style.zIndex = 350" in page  # below Leaflet's overlay pane (400)
     assert "interactive: false" in page
     assert "Fläche X" in page
-    assert "Fläche X" not in maps.map_html(maps.build_map(villages, surface_note="Fläche X"))
+    assert "Fläche X" not in webmap.map_html(webmap.build_map(villages, surface_note="Fläche X"))
 
 
 def test_bands_layer_with_own_legend(small_map_inputs) -> None:  # type: ignore[no-untyped-def]
@@ -249,34 +249,35 @@ def test_bands_layer_with_own_legend(small_map_inputs) -> None:  # type: ignore[
         ],
         crs="EPSG:4326",
     )
-    page = maps.map_html(maps.build_map(villages, bands=bands, bands_title="Bänder Kita"))
-    props = [f["properties"] for f in json.loads(maps.bands_geojson(bands))["features"]]
-    assert [p["color"] for p in props] == list(maps.BAND_COLORS[:3])
+    page = webmap.map_html(webmap.build_map(villages, bands=bands, bands_title="Bänder Kita"))
+    props = [f["properties"] for f in json.loads(webmap.bands_geojson(bands))["features"]]
+    assert [p["color"] for p in props] == list(webmap.BAND_COLORS[:3])
     assert "Bänder Kita" in page
     assert "0–5 min" in page and "&gt; 20 min" in page
     assert 'position: "bottomleft"' in page
     # the band colours follow the bands' order (fastest first)
-    assert f'"> 20":{{"color":"{maps.BAND_COLORS[2]}","fillColor":"{maps.BAND_COLORS[2]}"}}' in page
+    c = webmap.BAND_COLORS[2]
+    assert f'"> 20":{{"color":"{c}","fillColor":"{c}"}}' in page
 
 
 def test_band_colors_follow_the_village_colours() -> None:
-    assert (*maps.BIN_COLORS[:4], maps.BIN_COLORS[5]) == maps.BAND_COLORS
-    assert maps.band_color(0) == maps.BIN_COLORS[0]
-    assert maps.band_color(9) == maps.BIN_COLORS[5]
+    assert (*webmap.BIN_COLORS[:4], webmap.BIN_COLORS[5]) == webmap.BAND_COLORS
+    assert webmap.band_color(0) == webmap.BIN_COLORS[0]
+    assert webmap.band_color(9) == webmap.BIN_COLORS[5]
 
 
 def test_online_base_maps() -> None:
     v = gpd.GeoDataFrame(
         {"id": ["a"], "name": ["A"], "minutes": [1.0]}, geometry=[Point(9, 51)], crs="EPSG:4326"
     )
-    offline = maps.map_html(maps.build_map(v, basemap="none"))
+    offline = webmap.map_html(webmap.build_map(v, basemap="none"))
     assert "geodatenzentrum" not in offline and "tile.openstreetmap.org" not in offline
-    bkg = maps.map_html(maps.build_map(v, basemap="basemap.de"))
+    bkg = webmap.map_html(webmap.build_map(v, basemap="basemap.de"))
     assert (
         "https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/"
         "de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{z}/{y}/{x}.png"
     ) in bkg
     assert "GeoBasis-DE / BKG" in bkg
-    assert "tile.openstreetmap.org" in maps.map_html(maps.build_map(v, basemap="osm"))
+    assert "tile.openstreetmap.org" in webmap.map_html(webmap.build_map(v, basemap="osm"))
     with pytest.raises(KeyError, match="unknown basemap"):
-        maps.build_map(v, basemap="google")
+        webmap.build_map(v, basemap="google")

@@ -186,7 +186,7 @@ def test_gis_conversion_cache_is_keyed_on_layer_options(tmp_path: Path) -> None:
     import geopandas as gpd
     from shapely.geometry import LineString
 
-    from erreichbarkeit.pipeline import _converted_network
+    from erreichbarkeit.io.network_source import converted_network
 
     roads = gpd.GeoDataFrame(
         {"class": ["primary", "minor"], "highway": ["secondary", "residential"]},
@@ -199,12 +199,12 @@ def test_gis_conversion_cache_is_keyed_on_layer_options(tmp_path: Path) -> None:
     path = tmp_path / "roads.gpkg"
     roads.to_file(path, layer="roads")
     settings = Settings(network=path, cache_dir=tmp_path / "cache", road_class_column="class")
-    first, report = _converted_network(settings, path, None)
-    again, cached = _converted_network(settings, path, None)
+    first, report = converted_network(settings, path, None)
+    again, cached = converted_network(settings, path, None)
     assert again == first
     assert cached == report  # the report survives the cache
     assert report.n_ways == 2
-    other, _ = _converted_network(settings.replace(road_class_column="highway"), path, None)
+    other, _ = converted_network(settings.replace(road_class_column="highway"), path, None)
     assert other != first
     assert "secondary" in other.read_text() and "secondary" not in first.read_text()
 

@@ -1,15 +1,18 @@
-"""Tests of erreichbarkeit.prepare.region: region files, download cache, clipping.
+"""Tests of erreichbarkeit.prepare: region files, download cache, clipping, online offers.
 
 Downloads are tested against a local HTTP server on 127.0.0.1 serving files
-the tests write themselves; the internet is never used.
+the tests write themselves, the online offers against a local fake Overpass
+API; the internet is never used.
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
+import json
 import shutil
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,17 +22,20 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from erreichbarkeit.config import Settings
+from erreichbarkeit.config import Settings, load_categories
 from erreichbarkeit.errors import ConfigError, InputDataError, NetworkError
-from erreichbarkeit.prepare.region import (
+from erreichbarkeit.io import read_offers
+from erreichbarkeit.prepare import (
     area_polygon,
     clip_extract,
+    fetch_osm_offers,
     load_gemeinden,
     prepare_region,
     region_files,
     region_slug,
     resolve_region,
 )
+from erreichbarkeit.prepare.online_offers import overpass_tags
 
 from .conftest import need_shared
 
@@ -146,7 +152,18 @@ class Server:
         class Handler(http.server.SimpleHTTPRequestHandler):
             def do_GET(self) -> None:
                 requests.append(self.path)
-                super().do_GET()
+                wanted = self.headers.get("Range", "")
+                if not wanted.startswith("bytes="):
+                    super().do_GET()
+                    return
+                # the little of HTTP ranges a resumed download needs: "bytes=N-"
+                data = (root / self.path.lstrip("/")).read_bytes()
+                start = int(wanted.removeprefix("bytes=").rstrip("-"))
+                self.send_response(206)
+                self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+                self.send_header("Content-Length", str(len(data) - start))
+                self.end_headers()
+                self.wfile.write(data[start:])
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
@@ -366,6 +383,28 @@ def test_prepare_region_downloads_clips_and_caches(served: tuple[Server, Path]) 
     assert len(server.requests) == 2
 
 
+def test_prepare_region_resumes_a_broken_download(served: tuple[Server, Path]) -> None:
+    """A partial file left by a broken download is continued, not started again."""
+    server, tmp = served
+    region = write_region(tmp / "testkreis.toml", server.url)
+    downloads = tmp / "data" / "downloads"
+    downloads.mkdir(parents=True)
+    full = (tmp / "www" / "testkreis-latest.osm.pbf").read_bytes()
+    (downloads / ".partial-testkreis-latest.osm.pbf").write_bytes(full[:100])
+    (downloads / ".partial-testkreis-latest.osm.pbf.meta.json").write_text(
+        json.dumps({"url": f"{server.url}/testkreis-latest.osm.pbf", "validator": None}), "utf-8"
+    )
+    calls: list[tuple[str, int, int]] = []
+    result = prepare_region(region, data_dir=tmp / "data", progress=lambda *a: calls.append(a))
+    assert (downloads / "testkreis-latest.osm.pbf").read_bytes() == full
+    assert not (downloads / ".partial-testkreis-latest.osm.pbf").exists()
+    assert not (downloads / ".partial-testkreis-latest.osm.pbf.meta.json").exists()
+    assert ("Download OSM-Extrakt", len(full), len(full)) in calls
+    first = next(c for c in calls if c[0] == "Download OSM-Extrakt")
+    assert first[1] > 100  # the progress counts the bytes already there
+    assert osm_ids(result.network)[1] == KEPT_WAYS
+
+
 def test_prepare_region_local_files_no_download(served: tuple[Server, Path]) -> None:
     server, tmp = served
     region = write_region(tmp / "testkreis.toml", server.url)
@@ -452,7 +491,7 @@ def test_prepare_region_kreis_outside_extract(served: tuple[Server, Path]) -> No
 
 
 def test_rewrite_inputs_keeps_comments_and_adds_section() -> None:
-    from erreichbarkeit.prepare.region import _rewrite_inputs
+    from erreichbarkeit.prepare.regionfile import _rewrite_inputs
 
     text = '[region]\nname = "X"\n\n[inputs]\n# Netz\nnetwork = "old.pbf"\n\n[routing]\n'
     out = _rewrite_inputs(text, {"network": "new.osm.pbf", "boundaries": "gemeinden.gpkg"})
@@ -495,3 +534,209 @@ def test_clip_real_lauf(tmp_path: Path) -> None:
     if shutil.which("osmium"):
         cli = clip_extract(pbf, tmp_path / "lauf-cli.osm.pbf", buffered, method="osmium")
         assert osm_ids(cli) == osm_ids(out)  # nodes, ways and relations
+
+
+# ---------------------------------------------------------------------------
+# current offers online (osmnx against a local fake Overpass API)
+# ---------------------------------------------------------------------------
+_OVERPASS_STATUS = (
+    "Connected as: 1\nCurrent time: 2026-01-01T00:00:00Z\nAnnounced endpoint: none\n"
+    "Rate limit: 2\n2 slots available now.\n"
+    "Currently running queries (pid, space limit, time limit, start time):\n"
+)
+#: What the fake Overpass server answers: a Kita node inside, a Kinderarzt
+#: node, a pharmacy (no category), a Kita way (square building) and a Kita
+#: node far outside the Kreis.
+_OVERPASS_ELEMENTS = [
+    {"type": "node", "id": 101, "lat": 51.02, "lon": 10.03,
+     "tags": {"amenity": "kindergarten", "name": "Kita Sonnenschein",
+              "addr:street": "Hauptstraße", "addr:housenumber": "3",
+              "addr:postcode": "99999", "addr:city": "Adorf", "operator": "Gemeinde Adorf"}},
+    {"type": "node", "id": 102, "lat": 51.03, "lon": 10.07,
+     "tags": {"amenity": "doctors", "healthcare:speciality": "paediatrics",
+              "name": "Kinderarztpraxis Dr. Muster", "opening_hours": "Mo-Fr 08:00-12:00"}},
+    {"type": "node", "id": 103, "lat": 51.025, "lon": 10.06,
+     "tags": {"amenity": "pharmacy", "name": "Apotheke"}},
+    {"type": "node", "id": 1, "lat": 51.010, "lon": 10.080},
+    {"type": "node", "id": 2, "lat": 51.010, "lon": 10.082},
+    {"type": "node", "id": 3, "lat": 51.012, "lon": 10.082},
+    {"type": "node", "id": 4, "lat": 51.012, "lon": 10.080},
+    {"type": "way", "id": 201, "nodes": [1, 2, 3, 4, 1],
+     "tags": {"amenity": "kindergarten", "building": "yes"}},
+    {"type": "node", "id": 104, "lat": 52.5, "lon": 12.0,
+     "tags": {"amenity": "kindergarten", "name": "Kita weit weg"}},
+]  # fmt: skip
+
+
+class FakeOverpass:
+    """A local Overpass API: ``/status`` and ``/interpreter`` with a canned answer."""
+
+    def __init__(self, elements: list[dict[str, object]], *, status: int = 200) -> None:
+        queries: list[str] = []
+        self.queries = queries
+        body = json.dumps({"version": 0.6, "elements": elements}).encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _send(self, code: int, payload: bytes, kind: str) -> None:
+                self.send_response(code)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def do_GET(self) -> None:
+                self._send(200, _OVERPASS_STATUS.encode(), "text/plain")
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                queries.append(urllib.parse.unquote_plus(self.rfile.read(length).decode()))
+                if status != 200:
+                    self._send(status, b"<html>Internal error</html>", "text/html")
+                else:
+                    self._send(200, body, "application/json")
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/api"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def overpass() -> Iterator[FakeOverpass]:
+    server = FakeOverpass(_OVERPASS_ELEMENTS)
+    yield server
+    server.close()
+
+
+def test_overpass_tags_cover_every_rule() -> None:
+    tags = overpass_tags(load_categories())
+    assert "kindergarten" in tags["amenity"]  # type: ignore[operator]
+    assert "doctors" in tags["amenity"]  # type: ignore[operator]
+    assert tags["healthcare"] == ["midwife"] or "midwife" in tags["healthcare"]  # type: ignore[operator]
+
+
+def test_fetch_osm_offers_from_local_overpass(overpass: FakeOverpass, tmp_path: Path) -> None:
+    kreis = box(10.0, 51.0, 10.1, 51.05)
+    out = tmp_path / "offers.csv"
+    table = fetch_osm_offers(kreis, load_categories(), out_path=out, overpass_url=overpass.url)
+    assert len(overpass.queries) == 1
+    assert "amenity" in overpass.queries[0] and "kindergarten" in overpass.queries[0]
+    assert table["ID"].tolist() == ["osm:node/101", "osm:node/102", "osm:way/201"]
+    assert table["Kategorie"].tolist() == ["Kita", "Kinderarzt", "Kita"]
+    assert table["Name"].tolist()[:2] == ["Kita Sonnenschein", "Kinderarztpraxis Dr. Muster"]
+    assert table["Adresse"].iloc[0] == "Hauptstraße 3, 99999 Adorf"
+    assert table["Träger"].iloc[0] == "Gemeinde Adorf"
+    assert table["Öffnungszeiten"].iloc[1] == "Mo-Fr 08:00-12:00"
+    assert float(table["Breitengrad"].iloc[0]) == pytest.approx(51.02)
+    assert float(table["Längengrad"].iloc[1]) == pytest.approx(10.07)
+    assert float(table["Breitengrad"].iloc[2]) == pytest.approx(51.011, abs=1e-6)  # centroid
+    assert float(table["Längengrad"].iloc[2]) == pytest.approx(10.081, abs=1e-6)
+    # the file is an ordinary offer list
+    result = read_offers(out, load_categories())
+    assert sorted(result.offers["category"]) == ["kinderarzt", "kita", "kita"]
+    assert not result.errors
+
+
+def test_fetch_osm_offers_nothing_found(tmp_path: Path) -> None:
+    server = FakeOverpass([])
+    try:
+        table = fetch_osm_offers(
+            box(10.0, 51.0, 10.1, 51.05),
+            load_categories(),
+            out_path=tmp_path / "offers.csv",
+            overpass_url=server.url,
+        )
+    finally:
+        server.close()
+    assert table.empty
+    assert not (tmp_path / "offers.csv").exists()
+
+
+def test_fetch_osm_offers_http_error(tmp_path: Path) -> None:
+    server = FakeOverpass(_OVERPASS_ELEMENTS, status=500)
+    try:
+        with pytest.raises(InputDataError) as info:
+            fetch_osm_offers(
+                box(10.0, 51.0, 10.1, 51.05),
+                load_categories(),
+                out_path=tmp_path / "offers.csv",
+                overpass_url=server.url,
+            )
+    finally:
+        server.close()
+    assert "Abruf der aktuellen OSM-Angebote fehlgeschlagen" in info.value.german
+    assert not (tmp_path / "offers.csv").exists()
+
+
+def test_fetch_osm_offers_no_connection(tmp_path: Path) -> None:
+    server = FakeOverpass([])
+    url = server.url
+    server.close()  # nobody listens on that port any more
+    with pytest.raises(InputDataError) as info:
+        fetch_osm_offers(
+            box(10.0, 51.0, 10.1, 51.05),
+            load_categories(),
+            out_path=tmp_path / "offers.csv",
+            overpass_url=url,
+            timeout_s=5,
+        )
+    assert "Abruf der aktuellen OSM-Angebote fehlgeschlagen" in info.value.german
+    assert "--online-offers" in info.value.german
+
+
+def test_prepare_region_online_offers(served: tuple[Server, Path], overpass: FakeOverpass) -> None:
+    server, tmp = served
+    region = write_region(tmp / "testkreis.toml", server.url)
+    calls: list[tuple[str, int, int]] = []
+    result = prepare_region(
+        region,
+        data_dir=tmp / "data",
+        online_offers=True,
+        overpass_url=overpass.url,
+        progress=lambda *a: calls.append(a),
+    )
+    assert result.online_offers == result.folder / "angebote-osm-aktuell.csv"
+    settings = Settings.from_toml(result.region_file)
+    assert settings.offers == (str(result.online_offers),)  # instead of "osm"
+    assert settings.network == result.network
+    assert ("Aktuelle OSM-Angebote abrufen", 4, 5) in calls
+    assert calls[-1] == ("Fertig", 5, 5)
+    with pytest.raises(ConfigError, match="offline"):
+        prepare_region(region, data_dir=tmp / "data", offline=True, online_offers=True)
+
+
+def test_rewrite_inputs_replaces_multiline_list() -> None:
+    from erreichbarkeit.prepare.regionfile import _rewrite_inputs
+
+    text = '[inputs]\noffers = [\n  "osm",  # OSM\n  "a.csv",\n]\nmodes = ["car"]\n'
+    out = _rewrite_inputs(text, {"offers": ["x.csv", "a.csv"]})
+    assert out == '[inputs]\noffers = ["x.csv", "a.csv"]\nmodes = ["car"]\n'
+
+
+def test_cli_prepare_online_offers(
+    served: tuple[Server, Path], overpass: FakeOverpass, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from erreichbarkeit.cli.main import main
+
+    server, tmp = served
+    region = write_region(tmp / "testkreis.toml", server.url)
+    args = [
+        "prepare", str(region), "--data-dir", str(tmp / "data"), "-q",
+        "--online-offers", "--overpass-url", overpass.url,
+    ]  # fmt: skip
+    assert main(args) == 0
+    region_file = Path(capsys.readouterr().out.split("--config ")[1].strip())
+    settings = Settings.from_toml(region_file)
+    assert [Path(o).name for o in settings.offers] == ["angebote-osm-aktuell.csv"]
+    assert len(overpass.queries) == 1
+    # online and offline together is the user's contradiction: exit 2, German message
+    assert main(["prepare", str(region), "--data-dir", str(tmp / "d2"), "--offline",
+                 "--online-offers"]) == 2  # fmt: skip
+    assert "offline" in capsys.readouterr().err

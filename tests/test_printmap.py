@@ -14,7 +14,7 @@ from shapely.geometry import LineString, Point, box
 
 from erreichbarkeit.config import load_categories
 from erreichbarkeit.errors import ConfigError
-from erreichbarkeit.report import printmap
+from erreichbarkeit.report import mapplot, printmap
 
 CREATED = date(2026, 2, 1)
 SOURCES = (
@@ -171,8 +171,8 @@ def test_extent_zooms_the_map_and_the_inset_keeps_everything(inputs) -> None:  #
 
 
 def test_fit_extent_grows_to_the_frame_aspect() -> None:
-    assert printmap.fit_extent((0, 0, 1000, 1000), 2.0, margin=0.0) == (-500, 0, 1500, 1000)
-    assert printmap.fit_extent((0, 0, 4000, 1000), 2.0, margin=0.0) == (0, -500, 4000, 1500)
+    assert mapplot.fit_extent((0, 0, 1000, 1000), 2.0, margin=0.0) == (-500, 0, 1500, 1000)
+    assert mapplot.fit_extent((0, 0, 4000, 1000), 2.0, margin=0.0) == (0, -500, 4000, 1500)
 
 
 def test_unknown_paper_or_format_is_a_config_error(inputs) -> None:  # type: ignore[no-untyped-def]

@@ -30,7 +30,8 @@ from shapely.geometry import Point
 
 from erreichbarkeit.errors import NetworkError
 from erreichbarkeit.network.matrix import travel_times
-from erreichbarkeit.network.routing import Router, prepare_network, profile_text
+from erreichbarkeit.network.profiles import profile_text, profiles_dir
+from erreichbarkeit.network.routing import Router, prepare_network
 
 R = 6_372_797.560856  # OSRM's earth radius (util/coordinate_calculation.hpp)
 
@@ -236,8 +237,6 @@ def test_wrong_extension_is_rejected(tmp_path: Path) -> None:
 
 def test_profile_summary_matches_shipped_profiles() -> None:
     """The documented speeds are the ones in OSRM's Lua files."""
-    from erreichbarkeit.network.routing import profiles_dir
-
     car = (profiles_dir() / "car.lua").read_text()
     for line in (
         "motorway        = 90",

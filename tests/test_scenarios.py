@@ -15,6 +15,7 @@ import pytest
 from erreichbarkeit.analysis import indicators
 from erreichbarkeit.config import Settings
 from erreichbarkeit.errors import ErreichbarkeitError, GeocodingError
+from erreichbarkeit.network.routing import make_routers
 from erreichbarkeit.pipeline import run
 from erreichbarkeit.planning.scenarios import (
     Change,
@@ -24,13 +25,12 @@ from erreichbarkeit.planning.scenarios import (
     apply_scenario,
     compare,
     compare_two,
-    export_comparison,
     kpi_values,
     load_scenario,
-    make_routers,
     new_scenario,
     save_scenario,
 )
+from erreichbarkeit.report.scenario_export import export_comparison
 from erreichbarkeit.results import Results
 
 from .conftest import need_shared
@@ -46,7 +46,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     files = generate_demo(tmp / "daten")
     settings = Settings.from_toml(files.region, cache_dir=tmp / "cache", grid_cell_m=None)
     base = run(settings)
-    yield {"files": files, "settings": settings, "base": base, "routers": make_routers(base.settings, base.inputs.network_osm)}
+    routers = make_routers(base.settings, base.inputs.network_osm)
+    yield {"files": files, "settings": settings, "base": base, "routers": routers}
 
 
 def _offers_csv(demo: dict[str, Any]) -> pd.DataFrame:

@@ -1,4 +1,6 @@
-"""Tests of erreichbarkeit.analysis.supply (2SFCA / E2SFCA) on a hand-computed example and invariants.
+"""Tests of erreichbarkeit.analysis.supply and .supply_tables (2SFCA / E2SFCA).
+
+A hand-computed example and invariants.
 
 The example: 3 villages, 2 Kitas, car, threshold d0 = 30 minutes, demand =
 children_0_3.
@@ -42,12 +44,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from erreichbarkeit.analysis.supply import (
-    e2sfca_steps,
-    offer_ratios,
-    supply_by_gemeinde,
-    two_step_fca,
-)
+from erreichbarkeit.analysis.supply import e2sfca_steps, offer_ratios, two_step_fca
+from erreichbarkeit.analysis.supply_tables import supply_by_gemeinde
 from erreichbarkeit.errors import ConfigError, InputDataError, MissingColumnError
 
 KW = {"category": "kita", "mode": "car", "threshold": 30.0, "demand_column": "children_0_3"}

@@ -1,1 +1,1 @@
-"""Population estimates, indicators, supply (2SFCA), grid surface and bands."""
+"""Population estimates, indicators and their summaries, supply (2SFCA), grid surface, bands."""

@@ -36,11 +36,11 @@ from erreichbarkeit.errors import ConfigError, CRSError, InputDataError, Missing
 
 __all__ = [
     "BAND_COLUMNS",
-    "grid_bands",
     "DEFAULT_BREAKS",
     "assign_bands",
     "band_labels",
     "bands_for_offers",
+    "grid_bands",
     "travel_time_bands",
 ]
 
@@ -185,32 +185,42 @@ def travel_time_bands(
     rows: list[dict[str, Any]] = []
     for i, label in enumerate(labels):
         idx = np.flatnonzero(band == i)
-        if idx.size == 0:
-            continue
-        # aligned grid squares are a valid coverage; other input (reprojected
-        # cells) may not match edge for edge, so it takes the general union
-        geom = (
-            shapely.coverage_union_all(geoms[idx])
-            if on_grid
-            else shapely.union_all(geoms[idx], grid_size=0.01)
-        )
-        p = pop[idx]
-        rows.append(
-            {
-                "band": label,
-                "min_lo": float(lows[i]),
-                "min_hi": float(arr[i]) if i < arr.size else math.nan,
-                "area_km2": float(shapely.area(geom)) / 1e6,
-                "population": float(np.nansum(p)) if np.isfinite(p).any() else math.nan,
-                "n_cells": int(idx.size),
-                "geometry": _as_multi(geom),
-            }
-        )
+        if idx.size:
+            hi = float(arr[i]) if i < arr.size else math.nan
+            rows.append(
+                _band_row(
+                    geoms[idx], pop[idx], label=label, lo=float(lows[i]), hi=hi, exact=on_grid
+                )
+            )
     out = gpd.GeoDataFrame(
         pd.DataFrame(rows, columns=[*BAND_COLUMNS, "geometry"]), geometry="geometry", crs=GRID_CRS
     )
     logger.debug("%d bands from %d cells (%d unreachable)", len(out), len(t), int((band < 0).sum()))
     return out.to_crs(crs_out) if crs_out is not None else out
+
+
+def _band_row(
+    geoms: npt.NDArray[Any],
+    pop: npt.NDArray[np.float64],
+    *,
+    label: str,
+    lo: float,
+    hi: float,
+    exact: bool,
+) -> dict[str, Any]:
+    """One band: the union of its cells (a coverage union when ``exact``), area, population."""
+    # aligned grid squares are a valid coverage; other input (reprojected
+    # cells) may not match edge for edge, so it takes the general union
+    geom = shapely.coverage_union_all(geoms) if exact else shapely.union_all(geoms, grid_size=0.01)
+    return {
+        "band": label,
+        "min_lo": lo,
+        "min_hi": hi,
+        "area_km2": float(shapely.area(geom)) / 1e6,
+        "population": float(np.nansum(pop)) if np.isfinite(pop).any() else math.nan,
+        "n_cells": int(geoms.size),
+        "geometry": _as_multi(geom),
+    }
 
 
 def bands_for_offers(
@@ -257,33 +267,9 @@ def bands_for_offers(
         Neither offers nor a category (with mode) given.
     """
     if offers_min is not None and (offer_ids is not None or category is None):
-        ids = [str(i) for i in (offer_ids if offer_ids is not None else offers_min.columns)]
-        missing = [i for i in ids if i not in offers_min.columns]
-        if missing:
-            msg = f"no minutes for offer(s) {', '.join(missing[:5])}"
-            raise MissingColumnError(
-                msg,
-                column=missing[0],
-                expected="offer ids routed by grid.offer_minutes",
-                message_de=f"Keine Fahrzeiten zu den Angeboten {', '.join(missing[:5])}",
-            )
-        if not ids:
-            msg = "no offers selected"
-            raise ConfigError(msg, expected="at least one offer id")
-        # min over columns skips NaN and is NaN only where no selected offer is reachable
-        nearest = offers_min.loc[:, ids].min(axis=1, skipna=True)
-        nearest.index = nearest.index.astype(str).rename("cell_id")
+        nearest = _nearest_of_offers(offers_min, offer_ids)
     elif category is not None and mode is not None:
-        column = f"{category}_{mode}_min"
-        if column not in cells.columns:
-            msg = f"grid cells have no column {column}"
-            raise MissingColumnError(
-                msg,
-                column=column,
-                expected="a category and mode computed by grid.grid_travel_times",
-                message_de=f"Für „{category}“ ({mode}) gibt es keine Fahrzeiten im Raster",
-            )
-        nearest = pd.Series(cells[column].to_numpy("float64"), index=cells.index)
+        nearest = _category_minutes(cells, category, mode)
     else:
         msg = "give offer_ids with offers_min, or a category with a mode"
         raise ConfigError(
@@ -292,6 +278,41 @@ def bands_for_offers(
             message_de="Angebote oder eine Kategorie mit Verkehrsmittel auswählen",
         )
     return travel_time_bands(cells, nearest, breaks=breaks, crs_out=crs_out)
+
+
+def _nearest_of_offers(offers_min: pd.DataFrame, offer_ids: Sequence[str] | None) -> pd.Series:
+    """Minutes per ``cell_id`` to the nearest of the selected offers (all columns: ``None``)."""
+    ids = [str(i) for i in (offer_ids if offer_ids is not None else offers_min.columns)]
+    missing = [i for i in ids if i not in offers_min.columns]
+    if missing:
+        msg = f"no minutes for offer(s) {', '.join(missing[:5])}"
+        raise MissingColumnError(
+            msg,
+            column=missing[0],
+            expected="offer ids routed by grid.offer_minutes",
+            message_de=f"Keine Fahrzeiten zu den Angeboten {', '.join(missing[:5])}",
+        )
+    if not ids:
+        msg = "no offers selected"
+        raise ConfigError(msg, expected="at least one offer id")
+    # min over columns skips NaN and is NaN only where no selected offer is reachable
+    nearest = offers_min.loc[:, ids].min(axis=1, skipna=True)
+    nearest.index = nearest.index.astype(str).rename("cell_id")
+    return nearest
+
+
+def _category_minutes(cells: gpd.GeoDataFrame, category: str, mode: str) -> pd.Series:
+    """The cells' minutes to the nearest offer of a category (``<category>_<mode>_min``)."""
+    column = f"{category}_{mode}_min"
+    if column not in cells.columns:
+        msg = f"grid cells have no column {column}"
+        raise MissingColumnError(
+            msg,
+            column=column,
+            expected="a category and mode computed by grid.grid_travel_times",
+            message_de=f"Für „{category}“ ({mode}) gibt es keine Fahrzeiten im Raster",
+        )
+    return pd.Series(cells[column].to_numpy("float64"), index=cells.index)
 
 
 def grid_bands(

@@ -121,21 +121,38 @@ def estimate_population(
         over the villages of *g* without an own figure.
     """
     out = villages.copy()
+    population, source = _village_population(out, gemeinde_population, population_source)
+    out["population"] = population.round(0)
+    out["population_source"] = source
+    _add_children(out, age_shares)
+    return out
+
+
+def _village_population(
+    villages: pd.DataFrame,
+    gemeinde_population: Mapping[str, float] | pd.Series,
+    population_source: str,
+) -> tuple[pd.Series, pd.Series]:
+    """Population per village (own figure, share of the Gemeinde, or rough) and its label."""
     given = (
-        pd.to_numeric(out["population"], errors="coerce")
-        if "population" in out.columns
-        else pd.Series(np.nan, index=out.index)
+        pd.to_numeric(villages["population"], errors="coerce")
+        if "population" in villages.columns
+        else pd.Series(np.nan, index=villages.index)
     )
     osm_pop = (
-        pd.to_numeric(out["osm_population"], errors="coerce")
-        if "osm_population" in out.columns
-        else pd.Series(np.nan, index=out.index)
+        pd.to_numeric(villages["osm_population"], errors="coerce")
+        if "osm_population" in villages.columns
+        else pd.Series(np.nan, index=villages.index)
     )
-    place = out["place"] if "place" in out.columns else pd.Series("user", index=out.index)
+    place = (
+        villages["place"]
+        if "place" in villages.columns
+        else pd.Series("user", index=villages.index)
+    )
     type_weight = place.map(PLACE_WEIGHTS).fillna(PLACE_WEIGHTS["village"])
     weight = osm_pop.where(osm_pop > 0, type_weight)
     gpop = pd.Series(gemeinde_population, dtype=float)
-    ags = out["ags"] if "ags" in out.columns else pd.Series(pd.NA, index=out.index)
+    ags = villages["ags"] if "ags" in villages.columns else pd.Series(pd.NA, index=villages.index)
     # villages with the user's own figure keep it; the rest of the Gemeinde's
     # population is distributed over the others
     open_weight = weight.where(given.isna(), 0.0)
@@ -145,7 +162,7 @@ def estimate_population(
     share_estimate = remaining * open_weight / weight_sum
 
     population = given.copy()
-    source = pd.Series("Angabe", index=out.index, dtype=object)
+    source = pd.Series("Angabe", index=villages.index, dtype=object)
     use_share = population.isna() & share_estimate.notna()
     population[use_share] = share_estimate[use_share]
     source[use_share] = np.where(
@@ -158,9 +175,11 @@ def estimate_population(
     source[rough] = (
         "grobe Schätzung: typische Größe des Ortstyps (Gemeinde-Einwohnerzahl unbekannt)"
     )
-    out["population"] = population.round(0)
-    out["population_source"] = source
+    return population, source
 
+
+def _add_children(out: pd.DataFrame, age_shares: Mapping[str, float]) -> None:
+    """Children per age group (given counts kept, missing ones estimated) and their label."""
     shares_text = ", ".join(
         f"{g}: {age_shares[g] * 100:.1f} %" for g in AGE_GROUPS if g in age_shares
     )
@@ -180,4 +199,3 @@ def estimate_population(
         for g in AGE_GROUPS:
             out[age_column(g)] = (out["population"] * age_shares[g]).round(1)
         out["children_source"] = f"Schätzung: Einwohner × Altersanteile ({shares_text})"
-    return out

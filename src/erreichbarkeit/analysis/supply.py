@@ -79,12 +79,10 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from erreichbarkeit._helpers import require_columns
-from erreichbarkeit.config import Settings, age_column
 from erreichbarkeit.errors import ConfigError, InputDataError
 
 __all__ = [
@@ -93,9 +91,8 @@ __all__ = [
     "e2sfca_steps",
     "fca_tables",
     "offer_ratios",
-    "supply_tables",
-    "supply_by_gemeinde",
     "two_step_fca",
+    "village_demand",
 ]
 
 logger = logging.getLogger(__name__)
@@ -117,8 +114,6 @@ VILLAGE_ACCESS_COLUMNS: tuple[str, ...] = (
 
 _TT_COLUMNS = ("origin_id", "destination_id", "mode", "minutes")
 _ID_COLUMNS = ("id", "name", "ags", "gemeinde")
-
-
 
 
 def e2sfca_steps(threshold: float) -> tuple[tuple[float, float], ...]:
@@ -188,7 +183,18 @@ def _weight_fn(
     raise ConfigError(msg, column="decay", expected="none, gaussian, steps")
 
 
-def _demand(villages: pd.DataFrame, demand_column: str | Sequence[str]) -> pd.Series:
+def village_demand(villages: pd.DataFrame, demand_column: str | Sequence[str]) -> pd.Series:
+    """Demand ``D_i`` per village id: the sum of the demand column(s), NaN counted as 0.
+
+    Raises
+    ------
+    ConfigError
+        No demand column given.
+    MissingColumnError
+        ``id`` or a demand column is missing.
+    InputDataError
+        Negative demand or duplicate village ids.
+    """
     cols = [demand_column] if isinstance(demand_column, str) else list(demand_column)
     if not cols:
         msg = "no demand column given"
@@ -275,62 +281,16 @@ def fca_tables(
     Same parameters as :func:`two_step_fca`; use this when both tables are
     needed, so the catchments are computed once.
     """
-    if not (threshold > 0 and math.isfinite(threshold)):
-        msg = f"threshold must be a positive number of minutes, got {threshold}"
-        raise ConfigError(msg, column="threshold", expected="minutes > 0")
-    if not per > 0:
-        msg = f"per must be positive, got {per}"
-        raise ConfigError(msg, column="per", expected="> 0, e.g. 1000")
+    _check_scale(threshold, per)
     weight = _weight_fn(decay, threshold, steps)
-    demand = _demand(villages, demand_column)
+    demand = village_demand(villages, demand_column)
     sup, basis, note = _supply(offers, category)
-    require_columns(travel_times, _TT_COLUMNS, "travel times")
-    tt = travel_times.loc[travel_times["mode"] == mode, ["origin_id", "destination_id", "minutes"]]
-    tt = tt[tt["minutes"].notna()]
-    if (tt["minutes"] < 0).any():
-        msg = "travel times contain negative minutes"
-        raise InputDataError(
-            msg, column="minutes", expected="minutes >= 0", message_de="Negative Reisezeiten"
-        )
-    tt = tt.astype({"origin_id": str, "destination_id": str})
     supply = pd.Series(sup["supply"].to_numpy(), index=sup["id"].to_numpy())
-    pairs = tt[
-        (tt["minutes"] <= threshold)
-        & tt["destination_id"].isin(supply.index)
-        & tt["origin_id"].isin(demand.index)
-    ]
-    # one time per pair (the table should already be unique; keep the fastest)
-    pairs = pairs.groupby(["origin_id", "destination_id"], sort=True)["minutes"].min().reset_index()
-    t = pairs["minutes"].to_numpy("float64")
-    w = weight(t)
-    d = pairs["origin_id"].map(demand).to_numpy("float64")
-    s = pairs["destination_id"].map(supply).to_numpy("float64")
-
-    # step 1: weighted demand in each offer's catchment, R_j = S_j / that demand
-    frame = pd.DataFrame(
-        {"o": pairs["origin_id"], "j": pairs["destination_id"], "wd": w * d, "w": w, "s": s}
+    frame = _catchments(
+        travel_times, mode=mode, threshold=threshold, weight=weight, demand=demand, supply=supply
     )
-    catch = frame.groupby("j")["wd"].sum().reindex(supply.index, fill_value=0.0)
-    n_catch = frame.groupby("j").size().reindex(supply.index, fill_value=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = pd.Series(
-            np.where(catch.to_numpy() > 0, supply.to_numpy() / catch.to_numpy(), np.nan),
-            index=supply.index,
-        )
-    # step 2: A_i = Σ W · R_j; offers without demand in reach (R_j NaN) add nothing
-    frame["wr"] = frame["w"] * frame["j"].map(ratio).fillna(0.0).to_numpy()
-    by_o = frame.groupby("o")
-    access = by_o["wr"].sum().reindex(demand.index, fill_value=0.0) * per
-    n_in_reach = by_o.size().reindex(demand.index, fill_value=0)
-    supply_in_reach = by_o["s"].sum().reindex(demand.index, fill_value=0.0)
-
-    keep = [c for c in _ID_COLUMNS if c in villages.columns]
-    out = villages.loc[:, keep].copy()
-    out["id"] = out["id"].astype(str)
-    out["demand"] = demand.to_numpy()
-    out["access"] = access.to_numpy()
-    out["n_offers_in_reach"] = n_in_reach.to_numpy().astype("int64")
-    out["supply_in_reach"] = supply_in_reach.to_numpy()
+    catch, n_catch, ratio = _offer_side(frame, supply)
+    out = _village_side(frame, villages, demand=demand, ratio=ratio, per=per)
     out["supply_basis"] = basis
     out["supply_note"] = note
     out = out.reset_index(drop=True)
@@ -350,6 +310,87 @@ def fca_tables(
     return out, off
 
 
+def _check_scale(threshold: float, per: float) -> None:
+    """Raise a :class:`ConfigError` for a threshold or scale that is not positive."""
+    if not (threshold > 0 and math.isfinite(threshold)):
+        msg = f"threshold must be a positive number of minutes, got {threshold}"
+        raise ConfigError(msg, column="threshold", expected="minutes > 0")
+    if not per > 0:
+        msg = f"per must be positive, got {per}"
+        raise ConfigError(msg, column="per", expected="> 0, e.g. 1000")
+
+
+def _catchments(
+    travel_times: pd.DataFrame,
+    *,
+    mode: str,
+    threshold: float,
+    weight: Callable[[np.ndarray[Any, Any]], np.ndarray[Any, Any]],
+    demand: pd.Series,
+    supply: pd.Series,
+) -> pd.DataFrame:
+    """Village–offer pairs within the threshold: ``o``, ``j``, ``wd`` (W·D), ``w``, ``s`` (S_j)."""
+    require_columns(travel_times, _TT_COLUMNS, "travel times")
+    tt = travel_times.loc[travel_times["mode"] == mode, ["origin_id", "destination_id", "minutes"]]
+    tt = tt[tt["minutes"].notna()]
+    if (tt["minutes"] < 0).any():
+        msg = "travel times contain negative minutes"
+        raise InputDataError(
+            msg, column="minutes", expected="minutes >= 0", message_de="Negative Reisezeiten"
+        )
+    tt = tt.astype({"origin_id": str, "destination_id": str})
+    pairs = tt[
+        (tt["minutes"] <= threshold)
+        & tt["destination_id"].isin(supply.index)
+        & tt["origin_id"].isin(demand.index)
+    ]
+    # one time per pair (the table should already be unique; keep the fastest)
+    pairs = pairs.groupby(["origin_id", "destination_id"], sort=True)["minutes"].min().reset_index()
+    w = weight(pairs["minutes"].to_numpy("float64"))
+    d = pairs["origin_id"].map(demand).to_numpy("float64")
+    s = pairs["destination_id"].map(supply).to_numpy("float64")
+    return pd.DataFrame(
+        {"o": pairs["origin_id"], "j": pairs["destination_id"], "wd": w * d, "w": w, "s": s}
+    )
+
+
+def _offer_side(frame: pd.DataFrame, supply: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Step 1: weighted demand in each offer's catchment, its size, ``R_j = S_j / demand``."""
+    catch = frame.groupby("j")["wd"].sum().reindex(supply.index, fill_value=0.0)
+    n_catch = frame.groupby("j").size().reindex(supply.index, fill_value=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = pd.Series(
+            np.where(catch.to_numpy() > 0, supply.to_numpy() / catch.to_numpy(), np.nan),
+            index=supply.index,
+        )
+    return catch, n_catch, ratio
+
+
+def _village_side(
+    frame: pd.DataFrame,
+    villages: pd.DataFrame,
+    *,
+    demand: pd.Series,
+    ratio: pd.Series,
+    per: float,
+) -> pd.DataFrame:
+    """Step 2: ``A_i = per · Σ W · R_j`` per village, with the offers and places in reach."""
+    # offers without demand in reach (R_j NaN) add nothing
+    frame = frame.assign(wr=frame["w"] * frame["j"].map(ratio).fillna(0.0).to_numpy())
+    by_o = frame.groupby("o")
+    access = by_o["wr"].sum().reindex(demand.index, fill_value=0.0) * per
+    n_in_reach = by_o.size().reindex(demand.index, fill_value=0)
+    supply_in_reach = by_o["s"].sum().reindex(demand.index, fill_value=0.0)
+    keep = [c for c in _ID_COLUMNS if c in villages.columns]
+    out = villages.loc[:, keep].copy()
+    out["id"] = out["id"].astype(str)
+    out["demand"] = demand.to_numpy()
+    out["access"] = access.to_numpy()
+    out["n_offers_in_reach"] = n_in_reach.to_numpy().astype("int64")
+    out["supply_in_reach"] = supply_in_reach.to_numpy()
+    return out
+
+
 def two_step_fca(
     travel_times: pd.DataFrame,
     villages: pd.DataFrame,
@@ -365,17 +406,11 @@ def two_step_fca(
 ) -> pd.DataFrame:
     """Places (or offers) per ``per`` children within reach, per village (2SFCA/E2SFCA).
 
-    Step 1 (offer side, catchment of offer *j* = villages within ``d0`` of it):
-    ``R_j = S_j / Σ_{i: t_ij ≤ d0} W(t_ij) · D_i``.
-    Step 2 (village side): ``A_i = per · Σ_{j: t_ij ≤ d0} W(t_ij) · R_j``.
-    ``W = 1`` is the classic 2SFCA (Luo & Wang 2003); ``decay="steps"`` the
-    E2SFCA (Luo & Qi 2009; default weights 1.0 / 0.68 / 0.22 for the thirds
-    of ``d0``, upper bounds inclusive); ``decay="gaussian"`` Dai's (2010)
-    Gaussian ``(exp(-½(t/d0)²) − exp(-½)) / (1 − exp(-½))``, 1 at 0 and 0 at
-    ``d0``.  ``t_ij`` are the minutes from village *i* to offer *j* (the
-    long table's direction, origin = village) in both steps.  See the module
-    docstring for the conservation property and the reasons it is written
-    with pandas rather than the PySAL ``access`` package.
+    Step 1 (offer side): ``R_j = S_j / Σ_{i: t_ij ≤ d0} W(t_ij) · D_i``; step 2
+    (village side): ``A_i = per · Σ_{j: t_ij ≤ d0} W(t_ij) · R_j``; ``t_ij`` are
+    the minutes from village *i* to offer *j* in both steps.  The weights ``W``
+    of each ``decay``, the conservation property and why this is not PySAL's
+    ``access`` package: see the module docstring.
 
     Parameters
     ----------
@@ -387,20 +422,16 @@ def two_step_fca(
         carried into the result when present.  NaN demand counts as 0.
     offers
         ``id``, ``category`` and ``capacity`` (places; NaN = unknown).
-    category
-        The offer category (key of the category table).
-    mode
-        ``car``, ``bike`` or ``walk``.
+    category, mode
+        The offer category (key of the category table); ``car``, ``bike`` or ``walk``.
     threshold
         Catchment size ``d0`` in minutes (pairs with ``t ≤ d0`` count).
     demand_column
         Column(s) of ``villages`` summed into the demand ``D_i``, e.g.
         ``["children_0_3", "children_3_6"]`` for Kitas.
-    decay
-        ``"none"`` (2SFCA), ``"steps"`` (E2SFCA) or ``"gaussian"``.
-    steps
-        For ``decay="steps"``: ``(upper bound in minutes, weight)`` pairs with
-        increasing bounds; default :func:`e2sfca_steps`.
+    decay, steps
+        ``"none"`` (2SFCA), ``"gaussian"`` or ``"steps"`` (E2SFCA) with ``steps``:
+        increasing ``(upper bound in minutes, weight)`` pairs, default :func:`e2sfca_steps`.
     per
         Scale of the result (1000: places per 1 000 children).
 
@@ -491,147 +522,3 @@ def offer_ratios(
         per=per,
     )
     return off
-
-
-def supply_by_gemeinde(
-    village_access: pd.DataFrame,
-    villages: pd.DataFrame,
-    *,
-    demand_column: str | Sequence[str],
-    offer_table: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """Gemeinde summary of :func:`two_step_fca`.
-
-    Parameters
-    ----------
-    village_access
-        Output of :func:`two_step_fca` (``id``, ``access``; ``attrs["per"]``
-        is used as the scale, default 1000).
-    villages
-        ``id``, ``ags``, ``gemeinde`` and the demand column(s).
-    demand_column
-        The same demand column(s) as for :func:`two_step_fca`.
-    offer_table
-        Optional output of :func:`offer_ratios` with an ``ags`` column (the
-        Gemeinde each offer lies in); adds the classic container ratio of the
-        places located in the Gemeinde.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per ``(ags, gemeinde)``, sorted by ``ags``: ``n_villages``;
-        ``demand`` (``Σ D_i``); ``supply_allocated`` (``Σ A_i·D_i / per``:
-        the places the 2SFCA shares out to the Gemeinde's children, wherever
-        the offers lie — with ``W = 1`` these add up to the total supply
-        over all Gemeinden); ``access_mean`` (demand-weighted mean of
-        ``A_i`` = ``supply_allocated / demand · per``, places per ``per``
-        children; NaN when the demand is 0); ``access_min`` and
-        ``access_max`` over villages with demand; ``n_villages_without_access``
-        and ``demand_without_access`` (``A_i = 0``); ``supply_basis``; and,
-        with ``offer_table``, ``supply_located`` (``Σ S_j`` of offers in
-        the Gemeinde) and ``located_per`` (``supply_located / demand · per``,
-        ignoring that families cross Gemeinde borders).
-
-    Raises
-    ------
-    MissingColumnError
-        A needed column is missing.
-    """
-    require_columns(village_access, ["id", "access"], "village access")
-    require_columns(villages, ["id", "ags", "gemeinde"], "villages")
-    per = float(village_access.attrs.get("per", 1000.0))
-    demand = _demand(villages, demand_column)
-    acc = village_access.assign(id=village_access["id"].astype(str)).set_index("id")["access"]
-    table = pd.DataFrame(
-        {
-            "ags": villages["ags"].to_numpy(),
-            "gemeinde": villages["gemeinde"].to_numpy(),
-            "demand": demand.to_numpy(),
-            "access": demand.index.to_series().map(acc).to_numpy("float64"),
-        }
-    )
-    table["allocated"] = table["access"] * table["demand"] / per
-    rows: list[dict[str, Any]] = []
-    for (ags, gem), g in table.groupby(["ags", "gemeinde"], sort=True, dropna=False):
-        dem = float(g["demand"].sum())
-        with_demand = g[g["demand"] > 0]
-        none = g["access"].fillna(0.0) <= 0
-        rows.append(
-            {
-                "ags": ags,
-                "gemeinde": gem,
-                "n_villages": len(g),
-                "demand": dem,
-                "supply_allocated": float(g["allocated"].sum()),
-                "access_mean": float(g["allocated"].sum()) / dem * per if dem > 0 else math.nan,
-                "access_min": float(with_demand["access"].min()) if len(with_demand) else math.nan,
-                "access_max": float(with_demand["access"].max()) if len(with_demand) else math.nan,
-                "n_villages_without_access": int(none.sum()),
-                "demand_without_access": float(g.loc[none, "demand"].sum()),
-            }
-        )
-    out = pd.DataFrame(rows)
-    out["supply_basis"] = str(village_access.attrs.get("supply_basis", ""))
-    if offer_table is not None:
-        require_columns(offer_table, ["ags", "supply"], "offer ratios")
-        located = offer_table.groupby("ags")["supply"].sum()
-        out["supply_located"] = out["ags"].map(located).fillna(0.0).astype("float64")
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out["located_per"] = np.where(
-                out["demand"] > 0, out["supply_located"] / out["demand"] * per, np.nan
-            )
-    out.attrs = {"per": per, "supply_basis": out["supply_basis"].iloc[0] if len(out) else ""}
-    return out
-
-
-def supply_tables(
-    travel_times: pd.DataFrame,
-    villages: gpd.GeoDataFrame,
-    offers: gpd.GeoDataFrame,
-    boundaries: gpd.GeoDataFrame,
-    *,
-    settings: Settings,
-    categories: Sequence[str],
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """2SFCA places per 1 000 children per village and Gemeinde, every category × mode.
-
-    Demand: the children of the category's age groups; catchment: the
-    category's threshold for the mode (classic 2SFCA, ``W = 1``).  Where an
-    offer of the category has no capacity, all its offers count as 1 and the
-    ``supply_note`` says so (see above).
-    """
-    table = settings.categories()
-    located = offers[["id", "geometry"]]
-    if len(boundaries):
-        joined = gpd.sjoin(located, boundaries[["ags", "geometry"]], how="left", predicate="within")
-        offer_ags = joined[~joined.index.duplicated()]["ags"]
-    else:
-        offer_ags = pd.Series(pd.NA, index=offers.index)
-    village_rows: list[pd.DataFrame] = []
-    gemeinde_rows: list[pd.DataFrame] = []
-    for cat in categories:
-        demand = [age_column(g) for g in table[cat].age_groups]
-        for mode in settings.modes:
-            kwargs: dict[str, Any] = {
-                "category": cat, "mode": mode, "threshold": settings.threshold(cat, mode),
-                "demand_column": demand,
-            }  # fmt: skip
-            access, ratios = fca_tables(travel_times, villages, offers, **kwargs)
-            ratios = ratios.assign(
-                ags=ratios["id"].map(dict(zip(offers["id"], offer_ags, strict=True)))
-            )
-            gem = supply_by_gemeinde(
-                access, villages, demand_column=demand, offer_table=ratios
-            )
-            village_rows.append(access.assign(category=cat, mode=mode))
-            gemeinde_rows.append(gem.assign(category=cat, mode=mode))
-    first = ["category", "mode"]
-
-    def ordered(frames: list[pd.DataFrame]) -> pd.DataFrame:
-        if not frames:
-            return pd.DataFrame()
-        out = pd.concat(frames, ignore_index=True)
-        return out[first + [c for c in out.columns if c not in first]]
-
-    return ordered(village_rows), ordered(gemeinde_rows)
-

@@ -1,33 +1,37 @@
-"""Settings, categories and region-file validation."""
+"""Settings, categories and region-file validation.
 
-from erreichbarkeit.config.settings import (
+``constants`` holds the shared vocabulary (CRS, modes, age groups),
+``categories`` the offer category table, ``validation`` the region-file
+checks and ``settings`` the frozen :class:`Settings` built from them.
+"""
+
+from erreichbarkeit.config.categories import Category, load_categories
+from erreichbarkeit.config.constants import (
     AGE_GROUPS,
     DEFAULT_AGE_SHARES,
     METRIC_CRS,
     MODE_LABELS,
     MODES,
     WGS84,
-    Category,
+    Mode,
     ProgressCallback,
-    RegionSource,
-    RoutingOptions,
-    Settings,
     age_column,
-    load_categories,
 )
+from erreichbarkeit.config.settings import RegionSource, RoutingOptions, Settings
 
 __all__ = [
     "AGE_GROUPS",
-    "Category",
     "DEFAULT_AGE_SHARES",
     "METRIC_CRS",
     "MODES",
     "MODE_LABELS",
+    "WGS84",
+    "Category",
+    "Mode",
     "ProgressCallback",
     "RegionSource",
     "RoutingOptions",
     "Settings",
-    "WGS84",
     "age_column",
     "load_categories",
 ]

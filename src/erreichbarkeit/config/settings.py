@@ -7,208 +7,47 @@ used to estimate children.  It is immutable and hashable in content
 one process can pass it around and key caches on it without shared mutable
 state.
 
-Region files (``region.toml``) are parsed by :func:`Settings.from_toml`; every
-unknown key is an error that suggests the nearest valid key, every value is
-type- and range-checked, and relative paths are resolved against the region
-file's folder.
+Region files (``region.toml``) are parsed by :func:`Settings.from_toml`
+through :mod:`erreichbarkeit.config.validation`; this module adds the
+``[routing]`` and ``[source]`` tables and the checks that need the whole
+settings (thresholds against the category table and the routing cutoff).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import functools
 import hashlib
 import json
-import logging
-import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, cast
+from typing import Any, cast
 
+from erreichbarkeit.config.categories import Category, load_categories
+from erreichbarkeit.config.constants import AGE_GROUPS, DEFAULT_AGE_SHARES, MODES
+from erreichbarkeit.config.validation import (
+    SIMPLE_FIELD_PARSERS,
+    FieldParser,
+    check_known_keys,
+    check_range,
+    check_type,
+    flatten_region,
+    freeze,
+    numbers_table,
+    parse_fields,
+    read_region_file,
+    require_table,
+    type_error,
+)
 from erreichbarkeit.errors import ConfigError
 
-__all__ = [
-    "AGE_GROUPS",
-    "DEFAULT_AGE_SHARES",
-    "METRIC_CRS",
-    "MODES",
-    "MODE_LABELS",
-    "WGS84",
-    "Category",
-    "Mode",
-    "ProgressCallback",
-    "RegionSource",
-    "RoutingOptions",
-    "Settings",
-    "age_column",
-    "load_categories",
-]
-
-logger = logging.getLogger(__name__)
-
-#: CRS of every point/polygon table handed between modules (lon/lat).
-WGS84 = "EPSG:4326"
-#: CRS for metric operations in Germany (ETRS89 / UTM zone 32N, as VG250 uses).
-METRIC_CRS = "EPSG:25832"
-
-#: Progress callback of long steps: ``(step, done, total)``; the CLI shows a
-#: progress line and the dashboard an ``st.progress`` from the same calls.
-ProgressCallback = Callable[[str, int, int], None]
-
-Mode = Literal["car", "bike", "walk"]
-MODES: tuple[Mode, ...] = ("car", "bike", "walk")
-MODE_LABELS: Mapping[str, str] = MappingProxyType(
-    {"car": "Auto", "bike": "Fahrrad", "walk": "zu Fuß"}
-)
-
-AGE_GROUPS: tuple[str, ...] = ("0-3", "3-6", "6-10", "10-18", "18-27")
-
-#: Share of the total population in each age group (``"0-3"`` = ages 0, 1, 2).
-#: Rounded national shares of Germany from the Destatis population update
-#: (Bevölkerungsfortschreibung, 31.12.2022: under 3 ≈ 2.8 %, 3–5 ≈ 2.9 %,
-#: 6–9 ≈ 3.7 %, 10–17 ≈ 7.4 %, 18–26 ≈ 9.4 %).  Rural counties differ; replace
-#: them with the county's own shares (Regionalstatistik table 12411-02-03-5)
-#: in the region file's ``[age_shares]`` table.
-DEFAULT_AGE_SHARES: Mapping[str, float] = MappingProxyType(
-    {"0-3": 0.028, "3-6": 0.029, "6-10": 0.037, "10-18": 0.074, "18-27": 0.094}
-)
+__all__ = ["RegionSource", "RoutingOptions", "Settings"]
 
 _MAX_THRESHOLD_MIN = 240.0
 _ATTRIBUTION_KEYS = ("network", "boundaries", "population", "population_grid", "villages", "offers")
-
-
-def age_column(group: str) -> str:
-    """Return the column name holding the children of an age group.
-
-    Examples
-    --------
-    >>> age_column("0-3")
-    'children_0_3'
-    """
-    if group not in AGE_GROUPS:
-        msg = f"unknown age group {group!r}"
-        raise ConfigError(
-            msg,
-            expected=", ".join(AGE_GROUPS),
-            message_de=f"Unbekannte Altersgruppe „{group}“ (erlaubt: {', '.join(AGE_GROUPS)})",
-        )
-    return "children_" + group.replace("-", "_")
-
-
-@dataclass(frozen=True)
-class Category:
-    """One offer category from ``categories.toml``.
-
-    Attributes
-    ----------
-    key
-        Machine key (``kita``), used in tables.
-    label
-        German label (``Kita``).
-    thresholds
-        Default threshold minutes per mode.
-    age_groups
-        Age groups the offers serve.
-    osm
-        Tag rules; a rule matches when every tag matches (``"*"`` = any value).
-    """
-
-    key: str
-    label: str
-    thresholds: Mapping[str, float]
-    age_groups: tuple[str, ...]
-    icon: str
-    color: str
-    aliases: tuple[str, ...]
-    osm: tuple[Mapping[str, str], ...]
-    order: int
-
-
-def _parse_categories(raw: Mapping[str, Any], source: str) -> dict[str, Category]:
-    cats: dict[str, Category] = {}
-    for key, spec in raw.items():
-        try:
-            thresholds: dict[str, float] = {m: float(spec["thresholds"][m]) for m in MODES}
-            cats[key] = Category(
-                key=key,
-                label=str(spec["label"]),
-                thresholds=MappingProxyType(thresholds),
-                age_groups=tuple(str(a) for a in spec["age_groups"]),
-                icon=str(spec.get("icon", "info-sign")),
-                color=str(spec.get("color", "#555555")),
-                aliases=tuple(str(a) for a in spec.get("aliases", [])),
-                osm=tuple(MappingProxyType(dict(r)) for r in spec.get("osm", [])),
-                order=int(spec.get("order", 100)),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            msg = f"category {key!r} is incomplete or has a wrong type: {exc}"
-            raise ConfigError(
-                msg,
-                file=source,
-                expected="label, thresholds.{car,bike,walk}, age_groups",
-                message_de=f"Kategorie „{key}“ ist unvollständig oder fehlerhaft: {exc}",
-            ) from exc
-        for group in cats[key].age_groups:
-            age_column(group)
-    return cats
-
-
-@cache
-def _builtin_categories() -> Mapping[str, Category]:
-    text = resources.files("erreichbarkeit.config").joinpath("categories.toml").read_text("utf-8")
-    return MappingProxyType(_parse_categories(tomllib.loads(text), "categories.toml"))
-
-
-def load_categories(path: str | Path | None = None) -> Mapping[str, Category]:
-    """Load the category table.
-
-    Parameters
-    ----------
-    path
-        A TOML file of the same shape as the built-in ``categories.toml``;
-        ``None`` loads the built-in table.
-
-    Returns
-    -------
-    Mapping[str, Category]
-        Categories by key, read-only.
-
-    Raises
-    ------
-    ConfigError
-        If the file is not valid TOML or a category is incomplete.
-    """
-    if path is None:
-        return _builtin_categories()
-    p = Path(path)
-    try:
-        stamp = p.stat().st_mtime_ns
-    except OSError as exc:
-        msg = f"cannot read category table: {exc}"
-        raise ConfigError(msg, file=p, message_de=f"Kategorientabelle unlesbar: {exc}") from exc
-    return _categories_file(str(p.resolve()), stamp)
-
-
-@functools.lru_cache(maxsize=32)
-def _categories_file(path: str, mtime_ns: int) -> Mapping[str, Category]:
-    """Parse a category file once per (path, modification time).
-
-    Settings look categories up per threshold, many times per run and per
-    dashboard interaction; parsing the TOML each time is needlessly slow.
-    """
-    del mtime_ns  # part of the cache key only: an edited file is read again
-    p = Path(path)
-    try:
-        raw = tomllib.loads(_toml_text(p))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        msg = f"cannot read category table: {exc}"
-        raise ConfigError(msg, file=p, message_de=f"Kategorientabelle unlesbar: {exc}") from exc
-    return MappingProxyType(_parse_categories(raw, str(p)))
+_ALGORITHMS = ("CH", "MLD")
+_URL = "a URL or file path string"
 
 
 @dataclass(frozen=True)
@@ -267,15 +106,80 @@ class RegionSource:
     buffer_km: float = 10.0
 
 
-def _freeze(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
-    if isinstance(value, list):
-        return tuple(_freeze(v) for v in value)
-    return value
+def _routing_algorithm(value: Any) -> Mapping[str, str]:
+    """``[routing.algorithm]``: the default algorithms updated with the file's."""
+    where = "routing.algorithm"
+    if not isinstance(value, Mapping):
+        raise type_error(where, 'a table like {car = "CH"}', value)
+    check_known_keys(where, value, MODES)
+    merged = dict(RoutingOptions().algorithm)
+    merged.update({mode: str(algo).upper() for mode, algo in value.items()})
+    return MappingProxyType(merged)
+
+
+def _routing_speeds(key: str, value: Any) -> Mapping[str, Mapping[str, float]]:
+    """``[routing.speeds]`` or ``[routing.maxspeed]``: km/h per mode and tag."""
+    where = f"routing.{key}"
+    table = numbers_table(where, value, depth=2)
+    check_known_keys(where, table, MODES)
+    for mode, per in table.items():
+        for tag, kmh in per.items():
+            check_range(f"{where}.{mode}.{tag}", kmh, 1.0, 200.0)
+    return cast(Mapping[str, Mapping[str, float]], freeze(table))
+
+
+def _routing_number(key: str, value: Any) -> float:
+    """A plain number of ``[routing]`` (ranges are checked by the settings)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        where = f"routing.{key}"
+        raise type_error(where, "a number", value)
+    return float(value)
+
+
+def _parse_routing(key: str, value: Any, base: Path) -> RoutingOptions:
+    """The ``[routing]`` table as :class:`RoutingOptions`."""
+    del base
+    table = require_table(key, value)
+    known = {f.name for f in dataclasses.fields(RoutingOptions)}
+    kwargs: dict[str, Any] = {}
+    for name, v in table.items():
+        check_known_keys(key, [name], known)
+        if name == "algorithm":
+            kwargs[name] = _routing_algorithm(v)
+        elif name in ("speeds", "maxspeed"):
+            kwargs[name] = _routing_speeds(name, v)
+        else:
+            kwargs[name] = _routing_number(name, v)
+    return RoutingOptions(**kwargs)
+
+
+def _parse_source(key: str, value: Any, base: Path) -> RegionSource:
+    """The ``[source]`` table as :class:`RegionSource`."""
+    del base
+    table = require_table(key, value)
+    check_known_keys(key, table, {f.name for f in dataclasses.fields(RegionSource)})
+    kreis = table.get("kreis")
+    is_key = isinstance(kreis, str) and kreis.isdigit() and len(kreis) == 5
+    check_type(f"{key}.kreis", kreis, 'a 5-digit Kreis key string like "05958"', ok=is_key)
+    url = table.get("extract_url")
+    check_type(f"{key}.extract_url", url, _URL, ok=isinstance(url, str) and bool(url))
+    b_url = table.get("boundaries_url")
+    check_type(f"{key}.boundaries_url", b_url, _URL, ok=b_url is None or isinstance(b_url, str))
+    buffer_km = table.get("buffer_km", 10.0)
+    check_range(f"{key}.buffer_km", buffer_km, 0.0, 100.0)
+    return RegionSource(
+        kreis=str(kreis), extract_url=str(url), boundaries_url=b_url, buffer_km=float(buffer_km)
+    )
+
+
+#: Parsers of every field of the region file, by key.
+_FIELD_PARSERS: Mapping[str, FieldParser] = MappingProxyType(
+    {**SIMPLE_FIELD_PARSERS, "routing": _parse_routing, "source": _parse_source}
+)
 
 
 def _jsonable(value: Any) -> Any:
+    """Plain JSON types of nested settings (sorted tables, lists, strings)."""
     if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in sorted(value.items())}
     if isinstance(value, tuple | list):
@@ -374,6 +278,21 @@ class Settings:
     attribution: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
+        """Check every field; the first problem raises :class:`ConfigError`."""
+        self._check_modes_and_offers()
+        cats = self.categories()
+        self._check_threshold_overrides(cats)
+        self._check_attribution_and_age_shares()
+        _check_routing_ranges(self.routing)
+        self._check_thresholds_within_cutoff(cats)
+        check_range("merge_tolerance_m", self.merge_tolerance_m, 0.0, 25.0)
+        if self.grid_cell_m is not None:
+            check_range("grid_cell_m", self.grid_cell_m, 50.0, 5_000.0)
+        _check_algorithms(self.routing)
+
+    # -- checks -----------------------------------------------------------
+    def _check_modes_and_offers(self) -> None:
+        """Known modes, each at most once, at least one; at least one offer source."""
         for mode in self.modes:
             if mode not in MODES:
                 msg = f"unknown mode {mode!r}"
@@ -407,26 +326,28 @@ class Settings:
                 expected="each of car, bike, walk at most once",
                 message_de=f"Verkehrsmittel doppelt angegeben: {', '.join(self.modes)}",
             )
-        cats = self.categories()
+
+    def _check_threshold_overrides(self, cats: Mapping[str, Category]) -> None:
+        """Threshold overrides name known categories and modes and sane minutes."""
         for cat, per_mode in self.thresholds.items():
-            if cat not in cats:
-                raise _unknown_key_error("thresholds", cat, cats.keys())
+            check_known_keys("thresholds", [cat], cats.keys())
             for mode, minutes in per_mode.items():
-                if mode not in MODES:
-                    raise _unknown_key_error(f"thresholds.{cat}", mode, MODES)
-                _check_range(f"thresholds.{cat}.{mode}", minutes, 0.5, _MAX_THRESHOLD_MIN)
-        for key in self.attribution:
-            if key not in _ATTRIBUTION_KEYS:
-                raise _unknown_key_error("attribution", key, _ATTRIBUTION_KEYS)
+                check_known_keys(f"thresholds.{cat}", [mode], MODES)
+                check_range(f"thresholds.{cat}.{mode}", minutes, 0.5, _MAX_THRESHOLD_MIN)
+
+    def _check_attribution_and_age_shares(self) -> None:
+        """Attribution texts for known inputs; age shares for known groups, 0 … 1."""
+        check_known_keys("attribution", self.attribution, _ATTRIBUTION_KEYS)
         for group, share in self.age_shares.items():
-            if group not in AGE_GROUPS:
-                raise _unknown_key_error("age_shares", group, AGE_GROUPS)
-            _check_range(f"age_shares.{group}", share, 0.0, 1.0)
-        _check_range("routing.max_snap_m", self.routing.max_snap_m, 1.0, 50_000.0)
-        # before the comparison with the thresholds: an absurd cutoff is the error
-        _check_range("routing.cutoff_minutes", self.routing.cutoff_minutes, 1.0, 1440.0)
-        # Pairs beyond the cutoff are not in the travel-time table, so a
-        # threshold above it would count reachable villages as unreachable.
+            check_known_keys("age_shares", [group], AGE_GROUPS)
+            check_range(f"age_shares.{group}", share, 0.0, 1.0)
+
+    def _check_thresholds_within_cutoff(self, cats: Mapping[str, Category]) -> None:
+        """No threshold above the routing cutoff.
+
+        Pairs beyond the cutoff are not in the travel-time table, so a
+        threshold above it would count reachable villages as unreachable.
+        """
         cutoff = self.routing.cutoff_minutes
         for cat in cats:
             for mode in self.modes:
@@ -445,19 +366,6 @@ class Settings:
                             f"Berechnungsgrenze von {cutoff:g} min; routing.cutoff_minutes erhöhen"
                         ),
                     )
-        _check_range("merge_tolerance_m", self.merge_tolerance_m, 0.0, 25.0)
-        if self.grid_cell_m is not None:
-            _check_range("grid_cell_m", self.grid_cell_m, 50.0, 5_000.0)
-        for mode, algo in self.routing.algorithm.items():
-            if algo not in ("CH", "MLD"):
-                msg = f"unknown routing algorithm {algo!r} for {mode}"
-                raise ConfigError(
-                    msg,
-                    column="routing.algorithm",
-                    expected="CH or MLD",
-                    message_de=f"Unbekanntes Routing-Verfahren „{algo}“ für {mode} "
-                    "(erlaubt: CH, MLD)",
-                )
 
     # -- derived values -------------------------------------------------
     def categories(self) -> Mapping[str, Category]:
@@ -513,24 +421,7 @@ class Settings:
             type or an absurd value.
         """
         p = Path(path)
-        try:
-            raw = tomllib.loads(_toml_text(p))
-        except FileNotFoundError as exc:
-            msg = "region file not found"
-            raise ConfigError(msg, file=p, message_de="Regionsdatei nicht gefunden") from exc
-        except OSError as exc:  # a folder, no permission, …
-            msg = f"cannot read the region file: {exc}"
-            raise ConfigError(
-                msg,
-                file=p,
-                expected="a readable TOML file",
-                message_de=f"Regionsdatei nicht lesbar: {exc}",
-            ) from exc
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            msg = f"not valid TOML: {exc}"
-            raise ConfigError(
-                msg, file=p, expected="TOML syntax", message_de=f"Kein gültiges TOML: {exc}"
-            ) from exc
+        raw = read_region_file(p)
         try:
             return cls.from_dict(
                 raw, base_dir=p.parent, routing_overrides=routing_overrides, **overrides
@@ -555,235 +446,30 @@ class Settings:
         See :meth:`from_toml` for the accepted keys; unknown keys raise
         :class:`ConfigError`.
         """
-        base = base_dir or Path.cwd()
-        known_top = {f.name for f in dataclasses.fields(cls)} | {"inputs", "region"}
-        # [region] may carry a `kreis` key that belongs to [source]
-        raw = dict(raw)
-        if routing_overrides:
-            merged = dict(raw.get("routing", {})) if isinstance(raw.get("routing"), Mapping) else {}
-            merged.update(routing_overrides)
-            raw["routing"] = merged
-        region_sec = dict(raw.get("region", {})) if isinstance(raw.get("region"), Mapping) else {}
-        if "kreis" in region_sec:
-            src = dict(raw.get("source", {}))
-            src.setdefault("kreis", region_sec.pop("kreis"))
-            raw["source"] = src
-            raw["region"] = region_sec
-        for key in raw:
-            if key not in known_top:
-                raise _unknown_key_error("", key, known_top)
-        kwargs: dict[str, Any] = {}
-        # [region] and [inputs] are sections for readability; flatten them.
-        flat: dict[str, Any] = {}
-        for section in ("region", "inputs"):
-            sec = raw.get(section, {})
-            if not isinstance(sec, Mapping):
-                raise _type_error(section, "a table", sec)
-            flat.update(sec)
-        flat.update({k: v for k, v in raw.items() if k not in ("region", "inputs")})
-
-        path_fields = {
-            "population_grid",
-            "network",
-            "boundaries",
-            "villages",
-            "population",
-            "categories_file",
-            "cache_dir",
-            "out_dir",
-        }
-        str_fields = {
-            "name",
-            "roads_layer",
-            "places_layer",
-            "pois_layer",
-            "road_class_column",
-            "boundaries_layer",
-        }
-        fields = {f.name for f in dataclasses.fields(cls)}
-        for key, value in flat.items():
-            if key not in fields:
-                raise _unknown_key_error("", key, fields)
-            if key in path_fields:
-                if not isinstance(value, str):
-                    raise _type_error(key, "a path string", value)
-                kwargs[key] = _resolve(base, value)
-            elif key in str_fields:
-                if not isinstance(value, str):
-                    raise _type_error(key, "a string", value)
-                kwargs[key] = value
-            elif key == "offers":
-                values = [value] if isinstance(value, str) else value
-                if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-                    raise _type_error(key, '"osm" or a list of paths / "osm"', value)
-                kwargs[key] = tuple(v if v == "osm" else str(_resolve(base, v)) for v in values)
-            elif key == "modes":
-                values = [value] if isinstance(value, str) else value
-                if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-                    raise _type_error(key, 'a list like ["car", "bike", "walk"]', value)
-                kwargs[key] = tuple(values)
-            elif key == "thresholds":
-                kwargs[key] = _freeze(_numbers_table(key, value, depth=2))
-            elif key == "age_shares":
-                merged = dict(DEFAULT_AGE_SHARES)
-                merged.update(_numbers_table(key, value, depth=1))
-                kwargs[key] = MappingProxyType(merged)
-            elif key == "routing":
-                kwargs[key] = _routing_from_dict(value)
-            elif key == "source":
-                kwargs[key] = _source_from_dict(value)
-            elif key == "merge_tolerance_m":
-                if isinstance(value, bool) or not isinstance(value, int | float):
-                    raise _type_error(key, "a distance in metres such as 1.0", value)
-                kwargs[key] = float(value)
-            elif key == "attribution":
-                if not isinstance(value, Mapping) or not all(
-                    isinstance(v, str) for v in value.values()
-                ):
-                    raise _type_error(key, 'a table of texts like {boundaries = "…"}', value)
-                kwargs[key] = MappingProxyType(dict(value))
-            elif key == "grid_cell_m":
-                if isinstance(value, bool) or not isinstance(value, int | float):
-                    raise _type_error(key, "a number of metres such as 250", value)
-                kwargs[key] = float(value)
-            elif key == "geocode_accept_street":
-                if not isinstance(value, bool):
-                    raise _type_error(key, "true or false", value)
-                kwargs[key] = value
+        flat = flatten_region(raw, fields=_FIELD_PARSERS, routing_overrides=routing_overrides)
+        kwargs = parse_fields(flat, base_dir or Path.cwd(), _FIELD_PARSERS)
         kwargs.update(overrides)
         return cls(**kwargs)
 
 
-def _toml_text(path: Path) -> str:
-    """Text of a TOML file; tolerates the BOM and the Windows-1252 of Windows editors.
+def _check_routing_ranges(routing: RoutingOptions) -> None:
+    """Snap distance and cutoff within sane ranges.
 
-    TOML requires UTF-8, but region files are edited by planners in Notepad,
-    which may add a byte-order mark or save umlauts as Windows-1252.
-
-    Raises
-    ------
-    UnicodeDecodeError
-        If the bytes are neither UTF-8 nor Windows-1252 text (a binary file).
+    Checked before the thresholds are compared with the cutoff: an absurd
+    cutoff is the error then, not the thresholds.
     """
-    data = path.read_bytes()
-    if b"\x00" in data:
-        raise UnicodeDecodeError("utf-8", data[:1], 0, 1, "binary file (NUL bytes)")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252")
-        logger.warning("%s: not UTF-8; read as Windows-1252", path.name)
-        return text
+    check_range("routing.max_snap_m", routing.max_snap_m, 1.0, 50_000.0)
+    check_range("routing.cutoff_minutes", routing.cutoff_minutes, 1.0, 1440.0)
 
 
-def _resolve(base: Path, value: str) -> Path:
-    p = Path(value).expanduser()
-    return p if p.is_absolute() else (base / p)
-
-
-def _unknown_key_error(prefix: str, key: str, known: Iterable[str]) -> ConfigError:
-    known_list = sorted(known)
-    close = difflib.get_close_matches(key, known_list, n=1)
-    hint = f" — did you mean {close[0]!r}?" if close else ""
-    hint_de = f" – meinten Sie „{close[0]}“?" if close else ""
-    where = f"{prefix}.{key}" if prefix else key
-    msg = f"unknown key {where!r}{hint}"
-    return ConfigError(
-        msg,
-        column=where,
-        expected=", ".join(known_list),
-        message_de=f"Unbekannter Eintrag „{where}“{hint_de}",
-    )
-
-
-def _type_error(key: str, expected: str, value: Any) -> ConfigError:
-    msg = f"{key} has the wrong type ({type(value).__name__}: {value!r})"
-    return ConfigError(
-        msg,
-        column=key,
-        expected=expected,
-        message_de=f"„{key}“ hat den falschen Typ ({value!r}), erwartet: {expected}",
-    )
-
-
-def _check_range(key: str, value: Any, lo: float, hi: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _type_error(key, f"a number between {lo:g} and {hi:g}", value)
-    if not (lo <= float(value) <= hi):
-        msg = f"{key} = {value!r} is out of range"
-        raise ConfigError(
-            msg,
-            column=key,
-            expected=f"{lo:g} … {hi:g}",
-            message_de=f"„{key}“ = {value!r} liegt außerhalb von {lo:g} … {hi:g}",
-        )
-
-
-def _numbers_table(key: str, value: Any, *, depth: int) -> dict[str, Any]:
-    if not isinstance(value, Mapping):
-        raise _type_error(key, "a table", value)
-    out: dict[str, Any] = {}
-    for k, v in value.items():
-        if depth > 1:
-            out[k] = _numbers_table(f"{key}.{k}", v, depth=depth - 1)
-        else:
-            if isinstance(v, bool) or not isinstance(v, int | float):
-                raise _type_error(f"{key}.{k}", "a number", v)
-            out[k] = float(v)
-    return out
-
-
-def _source_from_dict(value: Any) -> RegionSource:
-    if not isinstance(value, Mapping):
-        raise _type_error("source", "a table", value)
-    known = {f.name for f in dataclasses.fields(RegionSource)}
-    for key in value:
-        if key not in known:
-            raise _unknown_key_error("source", key, known)
-    kreis = value.get("kreis")
-    if not isinstance(kreis, str) or not (kreis.isdigit() and len(kreis) == 5):
-        raise _type_error("source.kreis", 'a 5-digit Kreis key string like "05958"', kreis)
-    url = value.get("extract_url")
-    if not isinstance(url, str) or not url:
-        raise _type_error("source.extract_url", "a URL or file path string", url)
-    b_url = value.get("boundaries_url")
-    if b_url is not None and not isinstance(b_url, str):
-        raise _type_error("source.boundaries_url", "a URL or file path string", b_url)
-    buffer_km = value.get("buffer_km", 10.0)
-    _check_range("source.buffer_km", buffer_km, 0.0, 100.0)
-    return RegionSource(
-        kreis=kreis, extract_url=url, boundaries_url=b_url, buffer_km=float(buffer_km)
-    )
-
-
-def _routing_from_dict(value: Any) -> RoutingOptions:
-    if not isinstance(value, Mapping):
-        raise _type_error("routing", "a table", value)
-    known = {f.name for f in dataclasses.fields(RoutingOptions)}
-    kwargs: dict[str, Any] = {}
-    for key, v in value.items():
-        if key not in known:
-            raise _unknown_key_error("routing", key, known)
-        if key == "algorithm":
-            if not isinstance(v, Mapping):
-                raise _type_error("routing.algorithm", 'a table like {car = "CH"}', v)
-            merged = dict(RoutingOptions().algorithm)
-            for mode, algo in v.items():
-                if mode not in MODES:
-                    raise _unknown_key_error("routing.algorithm", mode, MODES)
-                merged[mode] = str(algo).upper()
-            kwargs[key] = MappingProxyType(merged)
-        elif key in ("speeds", "maxspeed"):
-            table = _numbers_table(f"routing.{key}", v, depth=2)
-            for mode in table:
-                if mode not in MODES:
-                    raise _unknown_key_error(f"routing.{key}", mode, MODES)
-            for mode, per in table.items():
-                for tag, kmh in per.items():
-                    _check_range(f"routing.{key}.{mode}.{tag}", kmh, 1.0, 200.0)
-            kwargs[key] = _freeze(table)
-        else:
-            if isinstance(v, bool) or not isinstance(v, int | float):
-                raise _type_error(f"routing.{key}", "a number", v)
-            kwargs[key] = float(v)
-    return RoutingOptions(**kwargs)
+def _check_algorithms(routing: RoutingOptions) -> None:
+    """Every routing algorithm is CH or MLD."""
+    for mode, algo in routing.algorithm.items():
+        if algo not in _ALGORITHMS:
+            msg = f"unknown routing algorithm {algo!r} for {mode}"
+            raise ConfigError(
+                msg,
+                column="routing.algorithm",
+                expected="CH or MLD",
+                message_de=f"Unbekanntes Routing-Verfahren „{algo}“ für {mode} (erlaubt: CH, MLD)",
+            )

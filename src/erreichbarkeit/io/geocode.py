@@ -446,7 +446,12 @@ class AddressIndex:
                 0.0,
                 f"Straße „{street}“ gibt es nicht in {where}" if where else "",
             )
-        rows, score = street_hit
+        return self._street_centre(*street_hit, street=street, housenumber=housenumber)
+
+    def _street_centre(
+        self, rows: np.ndarray, score: float, *, street: str, housenumber: str | None
+    ) -> GeocodeResult:
+        """Street-only result at the centre of the street's known addresses."""
         lon, lat = self._lon[rows], self._lat[rows]
         if _spread_m(lon, lat) > AMBIGUOUS_STREET_M:
             return GeocodeResult(
@@ -459,7 +464,7 @@ class AddressIndex:
             )
         note = (
             f"Hausnummer {housenumber} nicht gefunden; Mitte der Straße"
-            if hnr
+            if _normalize_housenumber(housenumber)
             else "Keine Hausnummer angegeben; Mitte der Straße"
         )
         return GeocodeResult(

@@ -353,19 +353,97 @@ def read_osm_features(
     """
     p = Path(path)
     _check_path(p)
-    ordered = _sorted_categories(categories)
-    labels = {c.key: c.label for c in ordered}
-    level = str(admin_level)
-    wkb = osmium.geom.WKBFactory()
+    collector = _Collector(categories, admin_level, p.name)
+    try:
+        for obj in osmium.FileProcessor(p).with_locations().with_areas():
+            collector.add(obj)
+    except RuntimeError as exc:
+        raise _read_error(p, exc) from exc
+    features = collector.features()
+    logger.info(
+        "%s: %d places, %d POIs, %d addresses, %d admin_level=%d boundaries",
+        p.name,
+        len(features.places),
+        len(features.pois),
+        len(features.addresses),
+        len(features.boundaries),
+        admin_level,
+    )
+    return features
 
-    places: list[dict[str, Any]] = []
-    pois: list[dict[str, Any]] = []
-    addresses: list[tuple[str, str, str, str, float, float]] = []
-    boundaries: list[dict[str, Any]] = []
 
-    def collect(kind: str, osm_id: int, tags: dict[str, str], point: Point) -> None:
+class _Collector:
+    """Places, POIs, addresses and boundaries gathered while the file streams by."""
+
+    def __init__(
+        self, categories: Mapping[str, Category], admin_level: int, file_name: str
+    ) -> None:
+        self.ordered = _sorted_categories(categories)
+        self.labels = {c.key: c.label for c in self.ordered}
+        self.level = str(admin_level)
+        self.file_name = file_name
+        self.wkb = osmium.geom.WKBFactory()
+        self.places: list[dict[str, Any]] = []
+        self.pois: list[dict[str, Any]] = []
+        self.addresses: list[tuple[str, str, str, str, float, float]] = []
+        self.boundaries: list[dict[str, Any]] = []
+        self.newest = 0.0  # newest object timestamp (seconds): the data's "as of" date
+
+    def add(self, obj: Any) -> None:
+        """Take one OSM object (node, way or assembled area) of the stream."""
+        if not obj.tags:
+            return
+        if isinstance(obj, osmium.osm.Node | osmium.osm.Way):
+            self.newest = max(self.newest, obj.timestamp.timestamp())
+        if isinstance(obj, osmium.osm.Node):
+            if obj.location.valid():
+                tags = {t.k: t.v for t in obj.tags}
+                self.collect("node", obj.id, tags, Point(obj.location.lon, obj.location.lat))
+        elif isinstance(obj, osmium.osm.Way):
+            tags = {t.k: t.v for t in obj.tags}
+            centroid = _way_centroid(obj)
+            if centroid is not None:
+                self.collect("way", obj.id, tags, centroid)
+        elif isinstance(obj, osmium.osm.Area) and not obj.from_way():
+            self._add_relation(obj)
+
+    def _add_relation(self, obj: osmium.osm.Area) -> None:
+        """A multipolygon or boundary relation, assembled by pyosmium."""
+        tags = {t.k: t.v for t in obj.tags}
+        try:
+            geom = shapely.from_wkb(self.wkb.create_multipolygon(obj))
+        except RuntimeError:  # invalid rings despite assembly
+            return
+        if tags.get("boundary") == "administrative" and tags.get("admin_level") == self.level:
+            self._add_boundary(obj.orig_id(), tags, geom)
+            return
+        self.collect("relation", obj.orig_id(), tags, geom.centroid)
+
+    def _add_boundary(self, osm_id: int, tags: Mapping[str, str], geom: Any) -> None:
+        """A Gemeinde boundary (skipped, with a warning, without an AGS)."""
+        ags = _ags(tags)
+        if ags is None:
+            logger.warning(
+                "%s: boundary relation %d (%s) has no 8-digit AGS "
+                "(de:amtlicher_gemeindeschluessel / de:regionalschluessel); skipped",
+                self.file_name,
+                osm_id,
+                tags.get("name", "?"),
+            )
+            return
+        self.boundaries.append(
+            {
+                "ags": ags,
+                "gemeinde": tags.get("name", ""),
+                "population": parse_population(tags.get("population")),
+                "geometry": geom,
+            }
+        )
+
+    def collect(self, kind: str, osm_id: int, tags: Mapping[str, str], point: Point) -> None:
+        """Record the object as an address, a place and/or a POI, as its tags say."""
         if "addr:housenumber" in tags and ("addr:street" in tags or "addr:place" in tags):
-            addresses.append(
+            self.addresses.append(
                 (
                     tags.get("addr:street") or tags["addr:place"],
                     tags["addr:housenumber"],
@@ -377,7 +455,7 @@ def read_osm_features(
             )
         place = tags.get("place")
         if place in PLACE_TYPES and tags.get("name"):
-            places.append(
+            self.places.append(
                 {
                     "id": f"osm:{kind}/{osm_id}",
                     "name": tags["name"],
@@ -386,11 +464,11 @@ def read_osm_features(
                     "geometry": point,
                 }
             )
-        category = _match_sorted(tags, ordered)
+        category = _match_sorted(tags, self.ordered)
         if category is not None:
             street = tags.get("addr:street") or tags.get("addr:place") or ""
-            fallback = f"{labels[category]} {street}".strip()
-            pois.append(
+            fallback = f"{self.labels[category]} {street}".strip()
+            self.pois.append(
                 {
                     "id": f"osm:{kind}/{osm_id}",
                     "name": tags.get("name") or fallback,
@@ -406,90 +484,43 @@ def read_osm_features(
                 }
             )
 
-    newest = 0.0  # newest object timestamp (seconds): the data's "as of" date
-    try:
-        for obj in osmium.FileProcessor(p).with_locations().with_areas():
-            if not obj.tags:
-                continue
-            if isinstance(obj, osmium.osm.Node | osmium.osm.Way):
-                newest = max(newest, obj.timestamp.timestamp())
-            if isinstance(obj, osmium.osm.Node):
-                if obj.location.valid():
-                    tags = {t.k: t.v for t in obj.tags}
-                    collect("node", obj.id, tags, Point(obj.location.lon, obj.location.lat))
-            elif isinstance(obj, osmium.osm.Way):
-                tags = {t.k: t.v for t in obj.tags}
-                centroid = _way_centroid(obj)
-                if centroid is not None:
-                    collect("way", obj.id, tags, centroid)
-            elif isinstance(obj, osmium.osm.Area) and not obj.from_way():
-                # Multipolygon and boundary relations, assembled by pyosmium.
-                tags = {t.k: t.v for t in obj.tags}
-                try:
-                    geom = shapely.from_wkb(wkb.create_multipolygon(obj))
-                except RuntimeError:  # invalid rings despite assembly
-                    continue
-                if tags.get("boundary") == "administrative" and tags.get("admin_level") == level:
-                    ags = _ags(tags)
-                    if ags is None:
-                        logger.warning(
-                            "%s: boundary relation %d (%s) has no 8-digit AGS "
-                            "(de:amtlicher_gemeindeschluessel / de:regionalschluessel); skipped",
-                            p.name,
-                            obj.orig_id(),
-                            tags.get("name", "?"),
-                        )
-                    else:
-                        boundaries.append(
-                            {
-                                "ags": ags,
-                                "gemeinde": tags.get("name", ""),
-                                "population": parse_population(tags.get("population")),
-                                "geometry": geom,
-                            }
-                        )
-                    continue
-                collect("relation", obj.orig_id(), tags, geom.centroid)
-    except RuntimeError as exc:
-        raise _read_error(p, exc) from exc
+    def features(self) -> OsmFeatures:
+        """The collected features as contract tables."""
+        places_gdf = gpd.GeoDataFrame(
+            pd.DataFrame(self.places, columns=list(VILLAGE_COLUMNS)), geometry="geometry", crs=WGS84
+        )
+        places_gdf["osm_population"] = places_gdf["osm_population"].astype(float)
+        pois_gdf = gpd.GeoDataFrame(
+            pd.DataFrame(self.pois, columns=list(OFFER_COLUMNS)), geometry="geometry", crs=WGS84
+        )
+        pois_gdf["capacity"] = pois_gdf["capacity"].astype(float)
+        addr_df = pd.DataFrame(self.addresses, columns=list(ADDRESS_COLUMNS))
+        addr_df[["lon", "lat"]] = addr_df[["lon", "lat"]].astype(float)
+        # OSM timestamps are UTC; files without them (e.g. osmium exports
+        # stripped of metadata) carry 1970 → no date
+        data_date = (
+            datetime.fromtimestamp(self.newest, tz=UTC).strftime("%d.%m.%Y")
+            if self.newest > 86400
+            else ""
+        )
+        return OsmFeatures(
+            places=places_gdf.reset_index(drop=True),
+            pois=pois_gdf.reset_index(drop=True),
+            addresses=addr_df,
+            boundaries=self._boundaries_frame().reset_index(drop=True),
+            data_date=data_date,
+        )
 
-    places_gdf = gpd.GeoDataFrame(
-        pd.DataFrame(places, columns=list(VILLAGE_COLUMNS)), geometry="geometry", crs=WGS84
-    )
-    places_gdf["osm_population"] = places_gdf["osm_population"].astype(float)
-    pois_gdf = gpd.GeoDataFrame(
-        pd.DataFrame(pois, columns=list(OFFER_COLUMNS)), geometry="geometry", crs=WGS84
-    )
-    pois_gdf["capacity"] = pois_gdf["capacity"].astype(float)
-    addr_df = pd.DataFrame(addresses, columns=list(ADDRESS_COLUMNS))
-    addr_df[["lon", "lat"]] = addr_df[["lon", "lat"]].astype(float)
-    bounds_gdf = gpd.GeoDataFrame(
-        pd.DataFrame(boundaries, columns=list(BOUNDARY_COLUMNS)), geometry="geometry", crs=WGS84
-    )
-    bounds_gdf["population"] = bounds_gdf["population"].astype(float)
-    if bounds_gdf["ags"].duplicated().any():
-        # A Gemeinde mapped twice (e.g. exclave as own relation): merge into one MultiPolygon.
-        bounds_gdf = bounds_gdf.dissolve(
-            by="ags", aggfunc={"gemeinde": "first", "population": "max"}, as_index=False
-        )[list(BOUNDARY_COLUMNS)]
-    logger.info(
-        "%s: %d places, %d POIs, %d addresses, %d admin_level=%d boundaries",
-        p.name,
-        len(places_gdf),
-        len(pois_gdf),
-        len(addr_df),
-        len(bounds_gdf),
-        admin_level,
-    )
-    # OSM timestamps are UTC; files without them (e.g. osmium exports
-    # stripped of metadata) carry 1970 → no date
-    data_date = (
-        datetime.fromtimestamp(newest, tz=UTC).strftime("%d.%m.%Y") if newest > 86400 else ""
-    )
-    return OsmFeatures(
-        places=places_gdf.reset_index(drop=True),
-        pois=pois_gdf.reset_index(drop=True),
-        addresses=addr_df,
-        boundaries=bounds_gdf.reset_index(drop=True),
-        data_date=data_date,
-    )
+    def _boundaries_frame(self) -> gpd.GeoDataFrame:
+        """The boundaries; a Gemeinde mapped twice (e.g. exclave as own relation) merged."""
+        bounds_gdf = gpd.GeoDataFrame(
+            pd.DataFrame(self.boundaries, columns=list(BOUNDARY_COLUMNS)),
+            geometry="geometry",
+            crs=WGS84,
+        )
+        bounds_gdf["population"] = bounds_gdf["population"].astype(float)
+        if bounds_gdf["ags"].duplicated().any():
+            bounds_gdf = bounds_gdf.dissolve(
+                by="ags", aggfunc={"gemeinde": "first", "population": "max"}, as_index=False
+            )[list(BOUNDARY_COLUMNS)]
+        return bounds_gdf

@@ -13,15 +13,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from erreichbarkeit._schema import LONG_COLUMNS
 from erreichbarkeit.config import WGS84, ProgressCallback
 from erreichbarkeit.errors import CRSError, InputDataError
-from erreichbarkeit.network.routing import Router
+from erreichbarkeit.network.routing import Router, TableResult
 
 __all__ = ["MatrixResult", "check_points", "travel_times"]
 
@@ -140,40 +142,11 @@ def travel_times(
         if progress:
             progress("Reisezeiten berechnen", i, len(modes))
         result = routers[mode].table(o_xy, d_xy)
-        o_ok = result.source_snap_m <= max_snap_m
-        d_ok = result.destination_snap_m <= max_snap_m
-        minutes = result.seconds / 60.0
-        km = result.metres / 1000.0
-        keep = np.isfinite(minutes) & (minutes <= cutoff_minutes)
-        keep &= o_ok[:, None] & d_ok[None, :]
-        rows, cols = np.nonzero(keep)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "origin_id": o_ids[rows],
-                    "destination_id": d_ids[cols],
-                    "mode": mode,
-                    "minutes": minutes[rows, cols],
-                    "km": km[rows, cols],
-                }
-            )
+        frame, snap = _mode_tables(
+            result, mode, o_ids, d_ids, cutoff_minutes=cutoff_minutes, max_snap_m=max_snap_m
         )
-        snaps.append(
-            pd.DataFrame(
-                {
-                    "id": np.concatenate([o_ids, d_ids]),
-                    "role": ["origin"] * len(o_ids) + ["destination"] * len(d_ids),
-                    "mode": mode,
-                    "snap_m": np.concatenate([result.source_snap_m, result.destination_snap_m]),
-                    "snap_ok": np.concatenate([o_ok, d_ok]),
-                }
-            )
-        )
-        n_far = int((~o_ok).sum() + (~d_ok).sum())
-        if n_far:
-            logger.warning(
-                "%s: %d points further than %.0f m from the network", mode, n_far, max_snap_m
-            )
+        frames.append(frame)
+        snaps.append(snap)
     if progress:
         progress("Reisezeiten berechnen", len(modes), len(modes))
     empty = pd.DataFrame(columns=list(LONG_COLUMNS))
@@ -184,3 +157,46 @@ def travel_times(
         else pd.DataFrame(columns=["id", "role", "mode", "snap_m", "snap_ok"])
     )
     return MatrixResult(table, snapping)
+
+
+def _mode_tables(
+    result: TableResult,
+    mode: str,
+    o_ids: npt.NDArray[Any],
+    d_ids: npt.NDArray[Any],
+    *,
+    cutoff_minutes: float,
+    max_snap_m: float,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One mode's OSRM answer as long-table rows (reachable, snapped pairs) and snapping rows."""
+    o_ok = result.source_snap_m <= max_snap_m
+    d_ok = result.destination_snap_m <= max_snap_m
+    minutes = result.seconds / 60.0
+    km = result.metres / 1000.0
+    keep = np.isfinite(minutes) & (minutes <= cutoff_minutes)
+    keep &= o_ok[:, None] & d_ok[None, :]
+    rows, cols = np.nonzero(keep)
+    frame = pd.DataFrame(
+        {
+            "origin_id": o_ids[rows],
+            "destination_id": d_ids[cols],
+            "mode": mode,
+            "minutes": minutes[rows, cols],
+            "km": km[rows, cols],
+        }
+    )
+    snap = pd.DataFrame(
+        {
+            "id": np.concatenate([o_ids, d_ids]),
+            "role": ["origin"] * len(o_ids) + ["destination"] * len(d_ids),
+            "mode": mode,
+            "snap_m": np.concatenate([result.source_snap_m, result.destination_snap_m]),
+            "snap_ok": np.concatenate([o_ok, d_ok]),
+        }
+    )
+    n_far = int((~o_ok).sum() + (~d_ok).sum())
+    if n_far:
+        logger.warning(
+            "%s: %d points further than %.0f m from the network", mode, n_far, max_snap_m
+        )
+    return frame, snap

@@ -1,6 +1,7 @@
 """OSRM preprocessing (cached on disk) and table queries.
 
-This is the only module that imports :mod:`osrm` (PyPI ``osrm-bindings``).
+The network package is the only one that imports :mod:`osrm` (PyPI
+``osrm-bindings``); the Lua profiles are in :mod:`.profiles`.
 We do not write a shortest-path engine: OSRM's contraction hierarchies (CH)
 and multi-level Dijkstra (MLD) answer a 1000 × 1000 table in well under a
 second on a county network, and OSRM with the standard OSM profiles is what
@@ -37,78 +38,29 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import osrm
 
 from erreichbarkeit._atomic import atomic_dir
 from erreichbarkeit._helpers import file_digest
 from erreichbarkeit._schema import OSM_SUFFIXES
-from erreichbarkeit.config import MODES, ProgressCallback, Settings
+from erreichbarkeit.config import ProgressCallback, Settings
 from erreichbarkeit.errors import NetworkError, RoutingError
+from erreichbarkeit.network.profiles import profile_text
 
 __all__ = [
-    "PROFILE_FILES",
-    "PROFILE_SUMMARY",
     "PreparedNetwork",
     "Router",
     "TableResult",
     "make_routers",
-    "prepare_router",
     "network_key",
     "prepare_network",
-    "profile_text",
-    "profiles_dir",
+    "prepare_router",
 ]
 
 logger = logging.getLogger(__name__)
 
-#: OSRM's standard profile per mode.
-PROFILE_FILES: Mapping[str, str] = {"car": "car.lua", "bike": "bicycle.lua", "walk": "foot.lua"}
-
-#: The Lua table of each profile that maps ``highway`` values to km/h.
-_SPEED_TABLE: Mapping[str, str] = {
-    "car": "profile.speeds.highway",
-    "bike": "profile.bicycle_speeds",
-    "walk": "profile.speeds.highway",
-}
-
-#: What the standard OSRM profiles (osrm-bindings 26.x) assume, in German, for
-#: the Methodik sheet and the README.  ``tests/test_routing.py`` checks these
-#: numbers against the shipped Lua files, so a profile change cannot go unnoticed.
-PROFILE_SUMMARY: Mapping[str, str] = {
-    "car": (
-        "OSRM car.lua: ohne maxspeed-Angabe Autobahn 90, Kraftfahrstraße (trunk) 85, "
-        "Bundesstraße (primary) 65, Landesstraße (secondary) 55, Kreisstraße (tertiary) 40, "
-        "Gemeinde-/Wohnstraße (unclassified/residential) 25, Erschließungsweg (service) 15, "
-        "verkehrsberuhigt 10 km/h; eine maxspeed-Angabe wird mit 0,8 multipliziert "
-        "(DE:urban = 50 → 40 km/h, DE:rural = 100 → 80 km/h); Abbiegezuschlag bis 7,5 s, "
-        "Wenden 20 s; Wirtschaftswege (track) und Fußwege sind für Autos gesperrt."
-    ),
-    "bike": (
-        "OSRM bicycle.lua: 15 km/h auf Straßen und Radwegen, Wirtschaftsweg (track) 12, "
-        "Pfad 13 km/h, Schieben (Fußweg, Einbahnstraße gegen die Richtung) 4 km/h, Treppen 2 km/h; "
-        "Oberflächen (Schotter, Gras …) verlangsamen; Abbiegezuschlag bis 6 s; "
-        "Autobahnen und Kraftfahrstraßen gesperrt."
-    ),
-    "walk": (
-        "OSRM foot.lua: 5 km/h auf allen begehbaren Wegen, Einbahnstraßen gelten nicht; "
-        "Autobahnen und Kraftfahrstraßen gesperrt."
-    ),
-}
-
 _MANIFEST = "manifest.json"
 _CACHE_LAYOUT_VERSION = "2"  # 2: manifest with checksums
-
-
-def profiles_dir() -> Path:
-    """Folder of the OSRM profiles shipped in the ``osrm-bindings`` wheel."""
-    import osrm  # noqa: PLC0415  (the import is slow; only load it when routing)
-
-    path = Path(osrm.__file__).parent / "share" / "profiles"
-    if not path.is_dir():
-        msg = f"OSRM profiles not found at {path}; reinstall osrm-bindings"
-        raise RoutingError(
-            msg, message_de="OSRM-Profile nicht gefunden; bitte osrm-bindings neu installieren"
-        )
-    return path
 
 
 def _osrm_version() -> str:
@@ -116,58 +68,6 @@ def _osrm_version() -> str:
         return importlib.metadata.version("osrm-bindings")
     except importlib.metadata.PackageNotFoundError:  # pragma: no cover - dev build
         return "unknown"
-
-
-def _lua_string(value: str) -> str:
-    return json.dumps(value)  # a JSON string literal is a valid Lua string literal here
-
-
-def profile_text(
-    mode: str,
-    *,
-    speeds: Mapping[str, float] | None = None,
-    maxspeed: Mapping[str, float] | None = None,
-) -> str:
-    """Return the Lua profile for a mode, wrapping OSRM's standard profile.
-
-    Without overrides this is a short wrapper that loads OSRM's profile.
-    Overrides replace entries of the profile's speed table (km/h per OSM
-    ``highway`` value: ``speeds.highway`` for car and foot,
-    ``bicycle_speeds`` for the bicycle) and of ``maxspeed_table`` (implicit limits such
-    as ``"de:rural"``) after the profile's own ``setup()`` ran, which is the
-    extension point OSRM's profiles offer.
-
-    Parameters
-    ----------
-    mode
-        ``car``, ``bike`` or ``walk``.
-    speeds
-        ``{"residential": 30, ...}``.
-    maxspeed
-        ``{"de:rural": 90, ...}`` (meaningful for ``car``).
-    """
-    if mode not in PROFILE_FILES:
-        msg = f"unknown mode {mode!r}"
-        raise RoutingError(msg, expected=", ".join(MODES))
-    pdir = profiles_dir()
-    base = pdir / PROFILE_FILES[mode]
-    lines = [
-        f"-- erreichbarkeit: {mode} profile = OSRM {PROFILE_FILES[mode]} + overrides",
-        f"package.path = {_lua_string(str(pdir) + '/?.lua;')} .. package.path",
-        f"local base = dofile({_lua_string(str(base))})",
-        "local base_setup = base.setup",
-        "base.setup = function()",
-        "  local profile = base_setup()",
-    ]
-    for tag, kmh in sorted((speeds or {}).items()):
-        lines.append(f"  {_SPEED_TABLE[mode]}[{_lua_string(tag)}] = {float(kmh)!r}")
-    for tag, kmh in sorted((maxspeed or {}).items()):
-        lines.append(
-            "  if profile.maxspeed_table then "
-            f"profile.maxspeed_table[{_lua_string(tag.lower())}] = {float(kmh)!r} end"
-        )
-    lines += ["  return profile", "end", "return base", ""]
-    return "\n".join(lines)
 
 
 def network_key(osm_path: Path, mode: str, algorithm: str, profile: str) -> str:
@@ -339,15 +239,7 @@ def prepare_network(
         On an unknown mode or algorithm.
     """
     source = Path(osm_path)
-    if algorithm not in ("CH", "MLD"):
-        msg = f"unknown algorithm {algorithm!r}"
-        raise RoutingError(msg, expected="CH or MLD")
-    if not source.is_file():
-        msg = "network file not found"
-        raise NetworkError(msg, file=source, message_de="Straßennetz-Datei nicht gefunden")
-    if source.stat().st_size == 0:
-        msg = "network file is empty"
-        raise NetworkError(msg, file=source, message_de="Straßennetz-Datei ist leer")
+    _check_source(source, algorithm)
     suffix = _osm_suffix(source)
     profile = profile_text(mode, speeds=speeds, maxspeed=maxspeed)
     key = network_key(source, mode, algorithm, profile)
@@ -375,6 +267,19 @@ def prepare_network(
             source, folder, mode=mode, algorithm=algorithm, key=key, profile=profile,
             suffix=suffix, threads=threads, progress=progress,
         )  # fmt: skip
+
+
+def _check_source(source: Path, algorithm: str) -> None:
+    """Raise for an unknown algorithm or a missing or empty network file."""
+    if algorithm not in ("CH", "MLD"):
+        msg = f"unknown algorithm {algorithm!r}"
+        raise RoutingError(msg, expected="CH or MLD")
+    if not source.is_file():
+        msg = "network file not found"
+        raise NetworkError(msg, file=source, message_de="Straßennetz-Datei nicht gefunden")
+    if source.stat().st_size == 0:
+        msg = "network file is empty"
+        raise NetworkError(msg, file=source, message_de="Straßennetz-Datei ist leer")
 
 
 @contextlib.contextmanager
@@ -491,8 +396,6 @@ class Router:
     """
 
     def __init__(self, network: PreparedNetwork) -> None:
-        import osrm  # noqa: PLC0415
-
         self.network = network
         self._osrm = osrm
         try:
@@ -591,4 +494,3 @@ def prepare_router(
 def make_routers(settings: Settings, network_osm: Path) -> dict[str, Router]:
     """Routers for every mode of ``settings`` (what-if scenarios, location planning)."""
     return {mode: prepare_router(settings, network_osm, mode) for mode in settings.modes}
-

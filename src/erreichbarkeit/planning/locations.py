@@ -47,24 +47,28 @@ so the gains add up to ``covered_after − covered_before``.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import math
 import time
-import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pulp
 
-from erreichbarkeit.config import MODE_LABELS, WGS84, Category, age_column
-from erreichbarkeit.errors import ConfigError, InputDataError, MissingColumnError
-from erreichbarkeit.network.matrix import travel_times as _matrix_travel_times
-from erreichbarkeit.network.routing import Router
+from erreichbarkeit.config import MODE_LABELS, WGS84
+from erreichbarkeit.planning import _location_problem as _problem
+from erreichbarkeit.planning import _location_solver as _solver
+from erreichbarkeit.planning._location_problem import Problem
+from erreichbarkeit.planning._location_solver import Model
+from erreichbarkeit.planning.candidates import (
+    candidate_sites,
+    candidate_travel_times,
+    with_demand_column,
+)
 
 __all__ = [
     "SITE_COLUMNS",
@@ -77,8 +81,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-Model = Literal["mclp", "pmedian"]
-
 #: Columns of :attr:`LocationSuggestion.sites`.
 SITE_COLUMNS: tuple[str, ...] = (
     "id",
@@ -89,8 +91,6 @@ SITE_COLUMNS: tuple[str, ...] = (
     "minutes_saved",
     "geometry",
 )
-
-_TT_COLUMNS = ("origin_id", "destination_id", "minutes")
 
 
 @dataclass(frozen=True)
@@ -145,152 +145,6 @@ class LocationSuggestion:
     note: str = ""
 
 
-# -- candidates and their travel times ------------------------------------------
-
-
-def with_demand_column(villages: pd.DataFrame, category: Category) -> tuple[pd.DataFrame, str]:
-    """The villages with one demand column for the category's age groups.
-
-    The column is named ``children_<lo>_<hi>`` when the age groups are
-    contiguous (the model's German text then reads "Kinder lo–hi Jahre"),
-    else ``demand``.
-
-    Returns
-    -------
-    tuple
-        ``(villages with the column, its name)``.
-    """
-    groups = category.age_groups
-    bounds = sorted((int(g.split("-")[0]), int(g.split("-")[1])) for g in groups)
-    contiguous = all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
-    name = f"children_{bounds[0][0]}_{bounds[-1][1]}" if contiguous and bounds else "demand"
-    out = villages.copy()
-    out[name] = (
-        out[[age_column(g) for g in groups]].apply(pd.to_numeric, errors="coerce").sum(axis=1)
-    )
-    return out, name
-
-
-def candidate_sites(
-    villages: gpd.GeoDataFrame | None = None,
-    own: gpd.GeoDataFrame | None = None,
-    *,
-    prefix: str = "kandidat:",
-) -> gpd.GeoDataFrame:
-    """Candidate sites from the villages' points, own candidates, or both.
-
-    Parameters
-    ----------
-    villages
-        Villages (``id``, ``name``, Point geometry); each becomes a candidate
-        with id ``prefix + id`` (so it cannot clash with an offer's id).
-    own
-        The user's candidate sites (``id``, optional ``name``, Point
-        geometry), ids kept as given.
-    prefix
-        Prefix of the candidate ids made from villages.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        ``id``, ``name``, ``source`` (``"Ort"`` or ``"eigener Standort"``),
-        geometry, EPSG:4326.
-
-    Raises
-    ------
-    ConfigError
-        If neither table is given.
-    InputDataError
-        Duplicate ids, non-point geometries or no CRS.
-    """
-    from erreichbarkeit.network.matrix import check_points  # noqa: PLC0415 (keeps import light)
-
-    parts: list[gpd.GeoDataFrame] = []
-    if villages is not None:
-        v = check_points(villages, "villages")
-        names = v["name"] if "name" in v.columns else v["id"]
-        parts.append(
-            gpd.GeoDataFrame(
-                {"id": prefix + v["id"].astype(str), "name": names.astype(str), "source": "Ort"},
-                geometry=v.geometry.to_numpy(),
-                crs=WGS84,
-            )
-        )
-    if own is not None:
-        o = check_points(own, "candidates")
-        names = o["name"] if "name" in o.columns else o["id"]
-        parts.append(
-            gpd.GeoDataFrame(
-                {
-                    "id": o["id"].astype(str),
-                    "name": names.astype(str),
-                    "source": "eigener Standort",
-                },
-                geometry=o.geometry.to_numpy(),
-                crs=WGS84,
-            )
-        )
-    if not parts:
-        msg = "no candidate sites: pass villages and/or own candidates"
-        raise ConfigError(
-            msg,
-            column="candidates",
-            expected="villages and/or own candidate points",
-            message_de="Keine Kandidatenstandorte angegeben",
-        )
-    out = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=WGS84)
-    return check_points(out, "candidates")
-
-
-def candidate_travel_times(
-    routers: Mapping[str, Router],
-    villages: gpd.GeoDataFrame,
-    candidates: gpd.GeoDataFrame,
-    *,
-    mode: str,
-    cutoff_minutes: float,
-    max_snap_m: float,
-) -> pd.DataFrame:
-    """Minutes from each village to each candidate site (candidates as destinations).
-
-    Parameters
-    ----------
-    routers
-        One :class:`~erreichbarkeit.network.routing.Router` per mode (``mode`` must be a key).
-    villages
-        Villages (origins).
-    candidates
-        Candidate sites (:func:`candidate_sites`).
-    mode
-        The mode to route.
-    cutoff_minutes, max_snap_m
-        As for :func:`erreichbarkeit.network.matrix.travel_times`; candidates further
-        than ``max_snap_m`` from the network get no rows (never suggested).
-
-    Returns
-    -------
-    pandas.DataFrame
-        The long table ``origin_id, destination_id, mode, minutes, km``.
-
-    Raises
-    ------
-    ConfigError
-        If there is no router for ``mode``.
-    """
-    if mode not in routers:
-        msg = f"no router for mode {mode!r}"
-        raise ConfigError(msg, column="mode", expected=", ".join(routers))
-    result = _matrix_travel_times(
-        routers,
-        villages,
-        candidates,
-        cutoff_minutes=cutoff_minutes,
-        max_snap_m=max_snap_m,
-        modes=[mode],
-    )
-    return result.travel_times
-
-
 # -- helpers --------------------------------------------------------------------
 
 
@@ -310,33 +164,20 @@ def _demand_label(demand_column: str) -> str:
 
 
 def _de_num(value: float) -> str:
+    """German number with a thin space for thousands (``1\u202f234,5``)."""
     text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
     return text.replace(",", "\u202f").replace(".", ",")
 
 
-def _make_solver(time_limit_s: float) -> pulp.LpSolver:
-    """CBC with a time limit and no console output.
-
-    PuLP 3.3 deprecates its bundled ``PULP_CBC_CMD`` in favour of ``COIN_CMD``
-    with CBC from the ``cbcbox`` wheel (``pulp[cbc]``); use that when a CBC
-    binary is available, else the bundled one (deprecation warning silenced:
-    it works until PuLP 4).
-    """
-    coin = pulp.COIN_CMD(msg=False, timeLimit=time_limit_s)
-    if coin.available():
-        return coin
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s)
-
-
 def _mean_minutes(best: np.ndarray[Any, Any], demand: np.ndarray[Any, Any]) -> float:
+    """Demand-weighted mean minutes over villages that reach an offer (NaN: none)."""
     finite = np.isfinite(best) & (demand > 0)
     total = float(demand[finite].sum())
     return float((best[finite] * demand[finite]).sum() / total) if total > 0 else math.nan
 
 
 def _empty_sites() -> gpd.GeoDataFrame:
+    """A sites table without rows (the columns of :data:`SITE_COLUMNS`)."""
     cols = {c: pd.Series(dtype="object") for c in ("id", "name")}
     cols.update(
         {
@@ -347,73 +188,6 @@ def _empty_sites() -> gpd.GeoDataFrame:
         }
     )
     return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
-
-
-def _greedy_order(
-    chosen: Sequence[int],
-    times: np.ndarray[Any, Any],
-    best0: np.ndarray[Any, Any],
-    demand: np.ndarray[Any, Any],
-    *,
-    threshold: float,
-    penalty: float,
-    ids: Sequence[str],
-    by: Literal["coverage", "minutes"] = "coverage",
-) -> list[tuple[int, float, float]]:
-    """Order sites greedily; returns ``(column, coverage gain, minutes saved)`` per step."""
-    best = best0.copy()
-    left = list(chosen)
-    order: list[tuple[int, float, float]] = []
-    while left:
-        scored = []
-        for j in left:
-            new = np.minimum(best, times[:, j])
-            gain = float(demand[(new <= threshold) & ~(best <= threshold)].sum())
-            saved = float((demand * (np.minimum(best, penalty) - np.minimum(new, penalty))).sum())
-            key = (gain, saved) if by == "coverage" else (saved, gain)
-            scored.append((key, ids[j], j, gain, saved))
-        # largest key first; ties by id (ascending)
-        scored.sort(key=lambda s: (-s[0][0], -s[0][1], s[1]))
-        _, _, j, gain, saved = scored[0]
-        order.append((j, gain, saved))
-        best = np.minimum(best, times[:, j])
-        left.remove(j)
-    return order
-
-
-def _greedy_pick(
-    columns: Sequence[int],
-    times: np.ndarray[Any, Any],
-    best0: np.ndarray[Any, Any],
-    demand: np.ndarray[Any, Any],
-    *,
-    k: int,
-    threshold: float,
-    penalty: float,
-    ids: Sequence[str],
-    model: Model,
-) -> list[int]:
-    """The greedy heuristic: add the best site k times (fallback without a solution)."""
-    best = best0.copy()
-    picked: list[int] = []
-    for _ in range(k):
-        cands = [j for j in columns if j not in picked]
-        if not cands:
-            break
-        order = _greedy_order(
-            cands,
-            times,
-            best,
-            demand,
-            threshold=threshold,
-            penalty=penalty,
-            ids=ids,
-            by="coverage" if model == "mclp" else "minutes",
-        )
-        j = order[0][0]
-        picked.append(j)
-        best = np.minimum(best, times[:, j])
-    return picked
 
 
 def _objective_text(
@@ -427,6 +201,7 @@ def _objective_text(
     k: int,
     n_candidates: int,
 ) -> str:
+    """German explanation of what the model optimises."""
     what = f"ein Angebot „{label}“" if label else "ein Angebot"
     via = f" ({MODE_LABELS.get(mode, mode)})" if mode else ""
     minutes = _de_num(threshold)
@@ -451,71 +226,184 @@ def _objective_text(
     )
 
 
-def _solve(
-    model: Model,
-    solver: pulp.LpSolver,
+# -- the result ----------------------------------------------------------------------
+
+
+def _sites(p: Problem, order: Sequence[tuple[int, float, float]]) -> gpd.GeoDataFrame:
+    """The sites table of the ordered ``(column, coverage gain, minutes saved)`` steps."""
+    candidates = p.candidates
+    cand = candidates.set_index(candidates["id"].astype(str))
+    names = cand["name"] if "name" in cand.columns else cand.index.to_series()
+    sites_ids = [p.columns[j] for j, _, _ in order]
+    geoms = cand.geometry
+    crs = candidates.crs
+    total = p.total
+    sites = gpd.GeoDataFrame(
+        {
+            "id": sites_ids,
+            "name": [str(names.loc[s]) for s in sites_ids],
+            "rank": np.arange(1, len(order) + 1, dtype="int64"),
+            "coverage_gain_children": [g for _, g, _ in order],
+            "coverage_gain_share": [g / total if total > 0 else math.nan for _, g, _ in order],
+            "minutes_saved": [s for _, _, s in order],
+        },
+        geometry=gpd.GeoSeries([geoms.loc[s] for s in sites_ids], crs=crs),
+        crs=crs,
+    )
+    if crs is not None and sites.crs != WGS84:
+        sites = sites.to_crs(WGS84)
+    return sites if len(sites) else _empty_sites()
+
+
+def _result(
+    p: Problem,
+    chosen: Sequence[int],
     *,
-    times: np.ndarray[Any, Any],
-    keep: np.ndarray[Any, Any],
-    best0: np.ndarray[Any, Any],
-    demand: np.ndarray[Any, Any],
-    uncovered: np.ndarray[Any, Any],
-    threshold: float,
-    penalty: float,
-    k: int,
-    n_existing: int,
-) -> tuple[list[int], int]:
-    """Build and solve the spopt model; returns the chosen matrix columns and PuLP's
-    solution status.  See the module docstring for the reductions.
+    seconds: float,
+    n_cand: int,
+    optimal: bool,
+    note: str,
+    k_used: int,
+) -> LocationSuggestion:
+    """The suggestion of the chosen columns, ordered greedily (MCLP: sites without gain dropped)."""
+    order = _solver.greedy_order(
+        chosen, p.times, p.best0, p.demand,
+        threshold=p.threshold, penalty=p.penalty, ids=p.columns, by=p.by,
+    )  # fmt: skip
+    dropped = [j for j, gain, _ in order if gain <= 0] if p.model == "mclp" else []
+    order = [o for o in order if o[0] not in dropped]
+    notes = [note] if note else []
+    if dropped:
+        notes.append(
+            "Einer der gewählten Standorte brächte keine zusätzlichen Kinder innerhalb der "
+            "Schwelle und wird nicht vorgeschlagen."
+            if len(dropped) == 1
+            else f"{len(dropped)} der gewählten Standorte brächten keine zusätzlichen Kinder "
+            "innerhalb der Schwelle und werden nicht vorgeschlagen."
+        )
+    best = p.best0.copy()
+    for j, _, _ in order:
+        best = np.minimum(best, p.times[:, j])
+    return LocationSuggestion(
+        sites=_sites(p, order),
+        covered_before=float(p.demand[p.best0 <= p.threshold].sum()),
+        covered_after=float(p.demand[best <= p.threshold].sum()),
+        objective=_objective_text(
+            p.model,
+            demand_label=_demand_label(p.demand_column),
+            threshold=p.threshold,
+            mode=p.mode,
+            label=p.label,
+            n_existing=p.n_existing,
+            k=k_used,
+            n_candidates=n_cand,
+        ),
+        solver_seconds=seconds,
+        candidates_considered=n_cand,
+        total_demand=p.total,
+        mean_minutes_before=_mean_minutes(p.best0, p.demand),
+        mean_minutes_after=_mean_minutes(best, p.demand),
+        model=p.model,
+        optimal=optimal,
+        note=" ".join(notes),
+    )
 
-    Raises
-    ------
-    RuntimeError
-        From spopt when the solver returned no solution.
+
+def _nothing_to_do(p: Problem, note: str) -> LocationSuggestion:
+    """An empty suggestion with a German note."""
+    return _result(p, [], seconds=0.0, n_cand=0, optimal=True, k_used=0, note=note)
+
+
+# -- candidates and solving ------------------------------------------------------------
+
+
+def _solve_or_greedy(
+    p: Problem, keep: np.ndarray[Any, Any], k: int, time_limit_s: float
+) -> tuple[list[int], bool, list[str]]:
+    """Solve the model; without a solution in the time limit, take the greedy sites.
+
+    Returns ``(chosen columns, proven optimal, German notes)``.
     """
-    # imported here: spopt pulls in libpysal & co. (about 3 s), which the
-    # dashboard should not pay for until a location model is asked for
-    from spopt.locate import MCLP, PMedian  # noqa: PLC0415
+    solver = _solver.make_solver(time_limit_s)
+    try:
+        chosen, status = _solver.solve(
+            p.model, solver, times=p.times, keep=keep, best0=p.best0, demand=p.demand,
+            uncovered=p.uncovered, threshold=p.threshold, penalty=p.penalty, k=k,
+            n_existing=p.n_existing,
+        )  # fmt: skip
+    except RuntimeError as exc:  # spopt: "Model is not solved" (no solution in the time limit)
+        logger.warning("location model not solved (%s); using the greedy heuristic", exc)
+        chosen = _solver.greedy_pick(
+            keep.tolist(), p.times, p.best0, p.demand, k=k,
+            threshold=p.threshold, penalty=p.penalty, ids=p.columns, model=p.model,
+        )  # fmt: skip
+        note = (
+            f"Der Löser fand in {_de_num(time_limit_s)} s keine Lösung; vorgeschlagen werden "
+            "die Standorte des schrittweisen Verfahrens (jeweils der Standort mit dem größten "
+            "Zugewinn)."
+        )
+        return chosen, False, [note]
+    if status == pulp.LpSolutionOptimal:
+        return chosen, True, []
+    note = (
+        f"Die Rechenzeit von {_de_num(time_limit_s)} s reichte nicht für den Nachweis "
+        "der besten Lösung; vorgeschlagen wird die beste gefundene."
+    )
+    return chosen, False, [note]
 
-    with warnings.catch_warnings():
-        # spopt 0.8 creates variables with the PuLP 3 API that PuLP 3.3 flags for 4.0
-        warnings.simplefilter("ignore", DeprecationWarning)
-        if model == "mclp":
-            clients = np.flatnonzero(uncovered & (times[:, keep] <= threshold).any(axis=1))
-            cost = times[np.ix_(clients, keep)]
-            mclp = MCLP.from_cost_matrix(
-                np.where(np.isfinite(cost), cost, penalty), demand[clients], threshold, k
-            )
-            mclp.solve(solver, results=False)
-            fac_vars = mclp.fac_vars
-            status = int(mclp.problem.sol_status)
-            offset = 0
-        else:
-            reach = np.isfinite(best0) | np.isfinite(times[:, keep]).any(axis=1)
-            clients = np.flatnonzero((demand > 0) & reach)
-            sub = np.where(np.isfinite(times), times, penalty)[np.ix_(clients, keep)]
-            if n_existing:
-                # all existing offers as one predefined column: the minutes to the nearest
-                ex_col = np.where(np.isfinite(best0), best0, penalty)[clients][:, None]
-                cost = np.hstack([ex_col, sub])
-                predefined = np.zeros(cost.shape[1], dtype="int64")
-                predefined[0] = 1
-                pm = PMedian.from_cost_matrix(
-                    cost, demand[clients], k + 1, predefined_facilities_arr=predefined
-                )
-                offset = 1
-            else:
-                pm = PMedian.from_cost_matrix(sub, demand[clients], k)
-                offset = 0
-            pm.solve(solver, results=False)
-            fac_vars = pm.fac_vars
-            status = int(pm.problem.sol_status)
-    chosen = [
-        int(keep[i - offset])
-        for i, x in enumerate(fac_vars)
-        if i >= offset and (x.value() or 0) > 0.5
-    ]
-    return chosen, status
+
+def _suggest(
+    p: Problem, *, k: int, max_candidates: int, limit_s: float, t0_total: float
+) -> LocationSuggestion:
+    """Short-list the candidates that help, solve, and report (see :func:`suggest_locations`)."""
+    if p.model == "mclp" and not p.uncovered.any():
+        return _nothing_to_do(
+            p,
+            "Alle Kinder der Zielgruppe erreichen schon ein bestehendes Angebot "
+            "innerhalb der Schwelle; ein neuer Standort verbessert die Abdeckung nicht."
+            if p.total > 0
+            else "Keine Kinder der Zielgruppe in den Orten; nichts zu verbessern.",
+        )
+    score = _problem.candidate_scores(p)
+    useful = np.flatnonzero(score > 0)
+    if useful.size == 0:
+        return _nothing_to_do(
+            p,
+            "Kein Kandidat erreicht bisher unversorgte Kinder innerhalb der Schwelle."
+            if p.model == "mclp"
+            else "Kein Kandidat verkürzt die Wege der Kinder gegenüber den bestehenden Angeboten.",
+        )
+    # largest possible gain first, ties by id; keep max_candidates
+    ranked = sorted(useful.tolist(), key=lambda i: (-score[i], p.cand_ids[i]))[:max_candidates]
+    keep = np.array(sorted(ranked), dtype="int64") + p.n_existing  # matrix columns
+    n_cand = int(keep.size)
+    k_used = min(k, n_cand)
+    notes: list[str] = []
+    if k_used < k:
+        notes.append(
+            f"Nur {n_cand} Kandidaten verbessern die Versorgung; es werden höchstens "
+            f"{n_cand} statt {k} Standorte vorgeschlagen."
+        )
+    logger.info(
+        "%s: %d of %d candidates handed to the solver, k = %d",
+        p.model,
+        n_cand,
+        len(p.cand_ids),
+        k_used,
+    )
+
+    import spopt.locate  # noqa: F401, PLC0415 (slow first import, kept out of solver_seconds)
+
+    t0 = time.perf_counter()
+    chosen, optimal, solver_notes = _solve_or_greedy(p, keep, k_used, limit_s)
+    seconds = time.perf_counter() - t0
+    logger.info(
+        "%s solved in %.2f s (total %.2f s)", p.model, seconds, time.perf_counter() - t0_total
+    )
+    return _result(
+        p, chosen, seconds=seconds, n_cand=n_cand, optimal=optimal,
+        note=" ".join(notes + solver_notes), k_used=k_used,
+    )  # fmt: skip
 
 
 # -- the model --------------------------------------------------------------------
@@ -591,264 +479,8 @@ def suggest_locations(
         A needed column is missing.
     """
     started = time.perf_counter()
-    if model not in ("mclp", "pmedian"):
-        msg = f"unknown model {model!r}"
-        raise ConfigError(msg, column="model", expected="mclp, pmedian")
-    if not (threshold > 0 and math.isfinite(threshold)):
-        msg = f"threshold must be a positive number of minutes, got {threshold}"
-        raise ConfigError(msg, column="threshold", expected="minutes > 0")
-    if k < 1:
-        msg = f"k must be at least 1, got {k}"
-        raise ConfigError(
-            msg,
-            column="k",
-            expected="k >= 1",
-            message_de="Die Zahl neuer Standorte muss mindestens 1 sein",
-        )
-    if "id" not in candidates.columns:
-        msg = "candidates lack column id"
-        raise MissingColumnError(msg, column="id", message_de="Kandidaten: Spalte „id“ fehlt")
-    cand_ids = candidates["id"].astype(str).tolist()
-    if len(set(cand_ids)) != len(cand_ids):
-        msg = "candidate ids are not unique"
-        raise InputDataError(msg, column="id", message_de="Kandidaten-IDs sind doppelt")
-    existing = [str(e) for e in dict.fromkeys(existing_offer_ids)]
-    clash = sorted(set(existing) & set(cand_ids))
-    if clash:
-        msg = f"candidate ids equal existing offer ids: {', '.join(clash[:5])}"
-        raise InputDataError(
-            msg,
-            column="id",
-            expected="candidate ids different from offer ids",
-            message_de=f"Kandidaten-IDs gleichen bestehenden Angeboten: {', '.join(clash[:5])}",
-        )
-    if k > len(cand_ids):
-        msg = f"k = {k} new sites asked for, but only {len(cand_ids)} candidates given"
-        raise ConfigError(
-            msg,
-            column="k",
-            expected=f"k <= {len(cand_ids)}",
-            message_de=(
-                f"{k} neue Standorte gewünscht, aber nur {len(cand_ids)} Kandidaten angegeben"
-            ),
-        )
-    for col in ("id", demand_column):
-        if col not in villages.columns:
-            msg = f"villages lack column {col}"
-            raise MissingColumnError(
-                msg, column=col, message_de=f"Den Orten fehlt die Spalte „{col}“"
-            )
-    missing_tt = [c for c in _TT_COLUMNS if c not in travel_times_candidates.columns]
-    if missing_tt:
-        msg = f"travel times lack column(s) {', '.join(missing_tt)}"
-        raise MissingColumnError(msg, column=missing_tt[0], expected=", ".join(_TT_COLUMNS))
-
-    tt = travel_times_candidates
-    if "mode" in tt.columns:
-        modes = tt["mode"].dropna().unique().tolist()
-        if mode is not None:
-            tt = tt[tt["mode"] == mode]
-        elif len(modes) > 1:
-            msg = f"travel times hold several modes ({', '.join(map(str, modes))}); pass mode"
-            raise ConfigError(msg, column="mode", expected="one of " + ", ".join(map(str, modes)))
-        elif modes:
-            mode = str(modes[0])
-    tt = tt.loc[tt["minutes"].notna(), list(_TT_COLUMNS)]
-    if (tt["minutes"] < 0).any():
-        msg = "travel times contain negative minutes"
-        raise InputDataError(msg, column="minutes", message_de="Negative Reisezeiten")
-
-    v_ids = villages["id"].astype(str).to_numpy()
-    demand = pd.to_numeric(villages[demand_column], errors="coerce").fillna(0.0).to_numpy("float64")
-    if (demand < 0).any():
-        msg = f"negative demand in {demand_column}"
-        raise InputDataError(msg, column=demand_column, expected="counts >= 0")
-    total = float(demand.sum())
-    columns = existing + cand_ids  # matrix columns: existing first
-    col_of = {c: i for i, c in enumerate(columns)}
-    row_of = {v: i for i, v in enumerate(v_ids)}
-    times = np.full((len(v_ids), len(columns)), np.inf)
-    rows = tt["origin_id"].astype(str).map(row_of)
-    cols = tt["destination_id"].astype(str).map(col_of)
-    ok = rows.notna() & cols.notna()
-    r = rows[ok].to_numpy("int64")
-    c = cols[ok].to_numpy("int64")
-    np.minimum.at(times, (r, c), tt.loc[ok, "minutes"].to_numpy("float64"))
-    n_ex = len(existing)
-    best0 = times[:, :n_ex].min(axis=1) if n_ex else np.full(len(v_ids), np.inf)
-    finite = times[np.isfinite(times)]
-    penalty = 2.0 * max(float(finite.max()) if finite.size else 0.0, threshold)
-    covered0 = best0 <= threshold
-    covered_before = float(demand[covered0].sum())
-    mean_before = _mean_minutes(best0, demand)
-
-    def result(
-        chosen: Sequence[int], *, seconds: float, n_cand: int, optimal: bool, note: str, k_used: int
-    ) -> LocationSuggestion:
-        order = _greedy_order(
-            chosen,
-            times,
-            best0,
-            demand,
-            threshold=threshold,
-            penalty=penalty,
-            ids=columns,
-            by="coverage" if model == "mclp" else "minutes",
-        )
-        dropped = [j for j, gain, _ in order if gain <= 0] if model == "mclp" else []
-        order = [o for o in order if o[0] not in dropped]
-        notes = [note] if note else []
-        if dropped:
-            notes.append(
-                "Einer der gewählten Standorte brächte keine zusätzlichen Kinder innerhalb der "
-                "Schwelle und wird nicht vorgeschlagen."
-                if len(dropped) == 1
-                else f"{len(dropped)} der gewählten Standorte brächten keine zusätzlichen Kinder "
-                "innerhalb der Schwelle und werden nicht vorgeschlagen."
-            )
-        best = best0.copy()
-        for j, _, _ in order:
-            best = np.minimum(best, times[:, j])
-        cand = candidates.set_index(candidates["id"].astype(str))
-        names = cand["name"] if "name" in cand.columns else cand.index.to_series()
-        sites_ids = [columns[j] for j, _, _ in order]
-        geoms = cand.geometry
-        crs = candidates.crs
-        sites = gpd.GeoDataFrame(
-            {
-                "id": sites_ids,
-                "name": [str(names.loc[s]) for s in sites_ids],
-                "rank": np.arange(1, len(order) + 1, dtype="int64"),
-                "coverage_gain_children": [g for _, g, _ in order],
-                "coverage_gain_share": [g / total if total > 0 else math.nan for _, g, _ in order],
-                "minutes_saved": [s for _, _, s in order],
-            },
-            geometry=gpd.GeoSeries([geoms.loc[s] for s in sites_ids], crs=crs),
-            crs=crs,
-        )
-        if crs is not None and sites.crs != WGS84:
-            sites = sites.to_crs(WGS84)
-        return LocationSuggestion(
-            sites=sites if len(sites) else _empty_sites(),
-            covered_before=covered_before,
-            covered_after=float(demand[best <= threshold].sum()),
-            objective=_objective_text(
-                model,
-                demand_label=_demand_label(demand_column),
-                threshold=threshold,
-                mode=mode,
-                label=label,
-                n_existing=n_ex,
-                k=k_used,
-                n_candidates=n_cand,
-            ),
-            solver_seconds=seconds,
-            candidates_considered=n_cand,
-            total_demand=total,
-            mean_minutes_before=mean_before,
-            mean_minutes_after=_mean_minutes(best, demand),
-            model=model,
-            optimal=optimal,
-            note=" ".join(notes),
-        )
-
-    cand_cols = np.arange(n_ex, len(columns))
-    ct = times[:, cand_cols]
-    if model == "mclp":
-        uncovered = ~covered0 & (demand > 0)
-        if not uncovered.any():
-            return result(
-                [],
-                seconds=0.0,
-                n_cand=0,
-                optimal=True,
-                k_used=0,
-                note=(
-                    "Alle Kinder der Zielgruppe erreichen schon ein bestehendes Angebot "
-                    "innerhalb der Schwelle; ein neuer Standort verbessert die Abdeckung nicht."
-                    if total > 0
-                    else "Keine Kinder der Zielgruppe in den Orten; nichts zu verbessern."
-                ),
-            )
-        score = ((ct <= threshold) & uncovered[:, None]).astype("float64").T @ demand
-    else:
-        gain = np.minimum(best0, penalty)[:, None] - np.minimum(ct, penalty)
-        score = np.clip(gain, 0.0, None).T @ demand
-    useful = np.flatnonzero(score > 0)
-    if useful.size == 0:
-        return result(
-            [],
-            seconds=0.0,
-            n_cand=0,
-            optimal=True,
-            k_used=0,
-            note=(
-                "Kein Kandidat erreicht bisher unversorgte Kinder innerhalb der Schwelle."
-                if model == "mclp"
-                else "Kein Kandidat verkürzt die Wege der Kinder gegenüber den bestehenden "
-                "Angeboten."
-            ),
-        )
-    # largest possible gain first, ties by id; keep max_candidates
-    ranked = sorted(useful.tolist(), key=lambda i: (-score[i], cand_ids[i]))[:max_candidates]
-    keep = np.array(sorted(ranked), dtype="int64") + n_ex  # matrix columns
-    n_cand = int(keep.size)
-    k_used = min(k, n_cand)
-    notes: list[str] = []
-    if k_used < k:
-        notes.append(
-            f"Nur {n_cand} Kandidaten verbessern die Versorgung; es werden höchstens "
-            f"{n_cand} statt {k} Standorte vorgeschlagen."
-        )
-    logger.info(
-        "%s: %d of %d candidates handed to the solver, k = %d", model, n_cand, len(cand_ids), k_used
-    )
-
-    import spopt.locate  # noqa: F401, PLC0415 (slow first import, kept out of solver_seconds)
-
-    solver = _make_solver(time_limit_s)
-    t0 = time.perf_counter()
-    optimal = False
-    try:
-        chosen, status = _solve(
-            model,
-            solver,
-            times=times,
-            keep=keep,
-            best0=best0,
-            demand=demand,
-            uncovered=~covered0 & (demand > 0),
-            threshold=threshold,
-            penalty=penalty,
-            k=k_used,
-            n_existing=n_ex,
-        )
-        optimal = status == pulp.LpSolutionOptimal
-        if not optimal:
-            notes.append(
-                f"Die Rechenzeit von {_de_num(time_limit_s)} s reichte nicht für den Nachweis "
-                "der besten Lösung; vorgeschlagen wird die beste gefundene."
-            )
-    except RuntimeError as exc:  # spopt: "Model is not solved" (no solution in the time limit)
-        logger.warning("location model not solved (%s); using the greedy heuristic", exc)
-        chosen = _greedy_pick(
-            keep.tolist(),
-            times,
-            best0,
-            demand,
-            k=k_used,
-            threshold=threshold,
-            penalty=penalty,
-            ids=columns,
-            model=model,
-        )
-        notes.append(
-            f"Der Löser fand in {_de_num(time_limit_s)} s keine Lösung; vorgeschlagen werden "
-            "die Standorte des schrittweisen Verfahrens (jeweils der Standort mit dem größten "
-            "Zugewinn)."
-        )
-    seconds = time.perf_counter() - t0
-    logger.info("%s solved in %.2f s (total %.2f s)", model, seconds, time.perf_counter() - started)
-    return result(
-        chosen, seconds=seconds, n_cand=n_cand, optimal=optimal, note=" ".join(notes), k_used=k_used
-    )
+    p = _problem.build(
+        travel_times_candidates, villages, existing_offer_ids, candidates=candidates, k=k,
+        threshold=threshold, demand_column=demand_column, model=model, mode=mode, label=label,
+    )  # fmt: skip
+    return _suggest(p, k=k, max_candidates=max_candidates, limit_s=time_limit_s, t0_total=started)

@@ -4,15 +4,15 @@ Steering-group rooms often have no internet, so online tiles are no option
 for orientation.  :func:`road_lines` extracts the classified roads
 (motorway … tertiary, plus residential/unclassified streets as ``minor``)
 from the same network file the routing uses and simplifies them; the folium
-map (:mod:`erreichbarkeit.webmap.maps`) and the print map
-(:mod:`erreichbarkeit.report.printmap`) draw them below the villages in
-:data:`ROAD_STYLES`.
+map (:mod:`erreichbarkeit.webmap`) and the print maps
+(:mod:`erreichbarkeit.report.mapplot`) draw them below the villages in
+:data:`erreichbarkeit.report.style.ROAD_STYLES`.
 
 * OSM files (``.osm.pbf``, ``.osm``, ``.osm.bz2``, ``.osm.gz``) are streamed
   with pyosmium (ways with a ``highway`` tag, node locations cached).
 * GIS line layers (GeoPackage, GeoJSON, Shapefile) are read with geopandas,
   filtered in GDAL by the road class column (OSM ``highway``, OpenMapTiles
-  ``class`` or Geofabrik ``fclass``; see :mod:`erreichbarkeit.io.gislayer`).
+  ``class`` or Geofabrik ``fclass``; see :mod:`erreichbarkeit.io.roadtags`).
 
 The result is cached on disk as GeoParquet, keyed on the SHA-256 of the
 network file's bytes and the extraction options, and written atomically; a
@@ -26,7 +26,6 @@ import hashlib
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
@@ -42,11 +41,9 @@ from erreichbarkeit._helpers import file_digest
 from erreichbarkeit._schema import OSM_SUFFIXES
 from erreichbarkeit.config import METRIC_CRS, WGS84
 from erreichbarkeit.errors import NetworkError
+from erreichbarkeit.report.style import ROAD_CLASSES
 
 __all__ = [
-    "ROAD_CLASSES",
-    "ROAD_STYLES",
-    "RoadStyle",
     "cached_road_lines",
     "road_cache_path",
     "road_lines",
@@ -54,9 +51,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-#: Road classes of the base layer, most important first.
-ROAD_CLASSES: tuple[str, ...] = ("motorway", "trunk", "primary", "secondary", "tertiary", "minor")
 
 #: OSM ``highway`` (and Geofabrik ``fclass``) values → base-layer class.
 _HIGHWAY_CLASS: Mapping[str, str] = MappingProxyType(
@@ -74,38 +68,6 @@ _OMT_CLASS: Mapping[str, str] = MappingProxyType({c: c for c in ROAD_CLASSES})
 
 #: Bump when the extraction changes, so old cache files are not reused.
 _FORMAT_VERSION = 1
-
-
-@dataclass(frozen=True)
-class RoadStyle:
-    """How a road class is drawn.
-
-    Attributes
-    ----------
-    color
-        Line colour (greys, so the coloured village classes stand out).
-    width_pt
-        Line width on paper (points).
-    web_weight
-        Line width in the web map (CSS pixels).
-    """
-
-    color: str
-    width_pt: float
-    web_weight: float
-
-
-#: One style per class (:data:`ROAD_CLASSES`), shared by web and print map.
-ROAD_STYLES: Mapping[str, RoadStyle] = MappingProxyType(
-    {
-        "motorway": RoadStyle("#7a7a7a", 1.6, 3.5),
-        "trunk": RoadStyle("#8a8a8a", 1.3, 3.0),
-        "primary": RoadStyle("#8f8f8f", 1.1, 2.6),
-        "secondary": RoadStyle("#a0a0a0", 0.8, 2.0),
-        "tertiary": RoadStyle("#b0b0b0", 0.6, 1.5),
-        "minor": RoadStyle("#cccccc", 0.3, 0.8),
-    }
-)
 
 
 def _empty() -> gpd.GeoDataFrame:

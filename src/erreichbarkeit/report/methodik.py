@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import pandas as pd
 
 from erreichbarkeit._version import __version__
-from erreichbarkeit.network.routing import PROFILE_SUMMARY
-from erreichbarkeit.report import export
+from erreichbarkeit.config import MODE_LABELS, Settings
+from erreichbarkeit.errors import ErreichbarkeitError
+from erreichbarkeit.network.profiles import PROFILE_SUMMARY
 from erreichbarkeit.results import Results
 
-__all__ = ["SUPPLY_METHOD_DE", "hinweise_table", "methodik"]
+__all__ = ["SUPPLY_METHOD_DE", "hinweise_table", "methodik", "methodik_rows"]
 
 
 def hinweise_table(results: Results) -> pd.DataFrame:
@@ -71,7 +73,7 @@ def methodik(results: Results) -> list[tuple[str, str]]:
     if results.grid is not None:
         extra.extend((str(k), str(v)) for k, v in results.grid.meta.items())
     extra.append(("Rechenzeiten", ", ".join(f"{k}: {v:.1f} s" for k, v in results.timings.items())))
-    return export.methodik_rows(
+    return methodik_rows(
         s,
         sources=results.inputs.sources,
         speeds=speeds,
@@ -81,3 +83,174 @@ def methodik(results: Results) -> list[tuple[str, str]]:
         extra=extra,
     )
 
+
+#: Keys of a data source mapping with their German aliases.
+_SOURCE_KEYS = (
+    ("name", "Daten"),
+    ("file", "Datei"),
+    ("date", "Stand"),
+    ("attribution", "Quelle"),
+    ("licence", "Lizenz"),
+    ("url", "URL"),
+)
+_PROFILES = {"car": "car.lua", "bike": "bicycle.lua", "walk": "foot.lua"}
+_ALGORITHMS = {"CH": "Contraction Hierarchies (CH)", "MLD": "Multi-Level Dijkstra (MLD)"}
+_INDICATORS_DE = (
+    "Mittelwert und Median der Minuten zum nächsten Angebot, gewichtet mit der "
+    "Einwohnerzahl bzw. der Zahl der Kinder der Altersgruppen der Kategorie. Median: "
+    "unterer gewichteter Median (kleinster Wert, bei dem die Hälfte des Gewichts "
+    "erreicht ist). Orte ohne erreichbares Angebot gehen nicht in Mittelwert und Median "
+    "ein, ihre Kinder zählen aber als jenseits des Schwellenwerts. Ein Ort ist "
+    "unterversorgt, wenn das nächste Angebot weiter als der Schwellenwert entfernt "
+    "oder nicht erreichbar ist."
+)
+_COORDINATES_DE = (
+    "Excel und CSV: Längen- und Breitengrad (lon/lat, WGS84, EPSG:4326). "
+    "GeoPackage: ETRS89 / UTM Zone 32N (EPSG:25832), Meter."
+)
+
+
+def _fmt_minutes(x: float) -> str:
+    """Minutes the German way (``7,5 min``)."""
+    return f"{x:g}".replace(".", ",") + " min"
+
+
+def methodik_rows(
+    settings: Settings,
+    *,
+    sources: Sequence[Mapping[str, str]],
+    speeds: Mapping[str, str],
+    estimates: Sequence[str],
+    version: str,
+    created: datetime,
+    extra: Sequence[tuple[str, str]] = (),
+) -> list[tuple[str, str]]:
+    """German ``(Thema, Beschreibung)`` rows describing how the results were made.
+
+    Parameters
+    ----------
+    settings
+        The run's settings (modes, thresholds, routing options).
+    sources
+        Data sources, each a mapping with ``name`` and optionally ``file``,
+        ``date`` (Stand), ``attribution`` (e.g. "© OpenStreetMap-Mitwirkende"),
+        ``licence`` (e.g. "ODbL 1.0", or attribution and licence in one) and
+        ``url``.  The German keys ``Daten``, ``Datei``, ``Stand``, ``Quelle``,
+        ``Lizenz``, ``URL`` are accepted as aliases.  One row per source:
+        ``name (file); Stand date; attribution, licence; url``.
+    speeds
+        Speed assumptions per mode (``{"car": "Landstraße 80 km/h, …"}``).
+    estimates
+        Sentences on how population and children were estimated.
+    version
+        Tool version.
+    created
+        When the results were made.
+    extra
+        Further rows appended at the end.
+
+    Returns
+    -------
+    list[tuple[str, str]]
+        Rows for :func:`erreichbarkeit.report.xlsx.write_excel`'s ``methodik``.
+
+    Raises
+    ------
+    ErreichbarkeitError
+        If a source lacks ``name``.
+    """
+    rows: list[tuple[str, str]] = [
+        ("Region", settings.name),
+        ("Werkzeug", f"erreichbarkeit {version} (Open Source)"),
+        ("Erstellt am", created.strftime("%d.%m.%Y, %H:%M Uhr")),
+    ]
+    rows.extend(("Datenquelle", _source_text(src)) for src in sources)
+    rows.extend(_routing_rows(settings, speeds))
+    rows.extend(_threshold_rows(settings))
+    rows.extend(("Schätzung", text) for text in estimates)
+    rows.extend(_rule_rows(settings))
+    rows.extend(extra)
+    return rows
+
+
+def _source_text(src: Mapping[str, str]) -> str:
+    """One data source as ``name (file); Stand date; attribution, licence; url``."""
+    fields = {key: str(src.get(key) or src.get(alias) or "") for key, alias in _SOURCE_KEYS}
+    if not fields["name"]:
+        msg = f"data source without a name: {dict(src)!r}"
+        raise ErreichbarkeitError(msg, expected="name (Daten), date, licence, url")
+    parts = [f"{fields['name']} ({fields['file']})" if fields["file"] else fields["name"]]
+    if fields["date"]:
+        parts.append(f"Stand {fields['date']}")
+    rights = ", ".join(v for v in (fields["attribution"], fields["licence"]) if v)
+    if rights:
+        parts.append(rights)
+    if fields["url"]:
+        parts.append(fields["url"])
+    return "; ".join(parts)
+
+
+def _routing_rows(settings: Settings, speeds: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The routing engine and profile per mode, then the speed assumptions."""
+    per_mode = []
+    for m in settings.modes:
+        algo = settings.routing.algorithm.get(m, "?")
+        per_mode.append(
+            f"{MODE_LABELS.get(m, m)}: Profil {_PROFILES.get(m, m)}, {_ALGORITHMS.get(algo, algo)}"
+        )
+    rows = [
+        (
+            "Routing",
+            "Reisezeiten und Wegelängen über das Straßen- und Wegenetz mit OSRM "
+            "(Open Source Routing Machine), kürzeste Reisezeit von Ort zu Angebot. "
+            + "; ".join(per_mode)
+            + ".",
+        )
+    ]
+    for mode in settings.modes:
+        if mode in speeds:
+            rows.append((f"Geschwindigkeit {MODE_LABELS.get(mode, mode)}", speeds[mode]))
+    return rows
+
+
+def _threshold_rows(settings: Settings) -> list[tuple[str, str]]:
+    """The threshold per category and mode (marked when changed) and the age groups."""
+    rows = []
+    for cat in sorted(settings.categories().values(), key=lambda c: (c.order, c.key)):
+        parts = []
+        for mode in settings.modes:
+            value = settings.threshold(cat.key, mode)
+            changed = cat.key in settings.thresholds and mode in settings.thresholds[cat.key]
+            parts.append(
+                f"{MODE_LABELS.get(mode, mode)} {_fmt_minutes(value)}"
+                + (" (angepasst)" if changed else "")
+            )
+        rows.append(
+            (
+                f"Schwellenwert {cat.label}",
+                ", ".join(parts) + f". Altersgruppen: {', '.join(cat.age_groups)} Jahre.",
+            )
+        )
+    return rows
+
+
+def _rule_rows(settings: Settings) -> list[tuple[str, str]]:
+    """Unreachable villages, snapping, the Gemeinde key figures, coordinates."""
+    cutoff = _fmt_minutes(settings.routing.cutoff_minutes)
+    return [
+        (
+            "Nicht erreichbar",
+            f"Verbindungen über {cutoff} werden nicht berechnet. Ist kein Angebot einer "
+            "Kategorie erreichbar, bleiben Minuten und Kilometer leer (nie 0); die Spalte "
+            "„reason“ nennt den Grund. Solche Orte zählen als unterversorgt, ihre Kinder als "
+            "„jenseits des Schwellenwerts“.",
+        ),
+        (
+            "Anbindung ans Straßennetz",
+            f"Orte und Angebote, die weiter als {settings.routing.max_snap_m:.0f} m vom "
+            "nächsten nutzbaren Weg entfernt liegen, werden nicht verschoben, sondern "
+            "nicht berechnet und gekennzeichnet („zu weit vom Straßennetz“).",
+        ),
+        ("Kennzahlen der Gemeinden", _INDICATORS_DE),
+        ("Koordinaten", _COORDINATES_DE),
+    ]

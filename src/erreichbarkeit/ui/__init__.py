@@ -1,18 +1,36 @@
 """Streamlit dashboard (German UI) for planners.
 
 ``app.py`` at the repository root only sets the page config and the
-navigation; the pages live in :mod:`erreichbarkeit.ui.dashboard` (Karte,
-Besprechung with the Steckbrief download, Methodik) and
-:mod:`erreichbarkeit.ui.planning` (Versorgung, Planung), Streamlit caches in
-:mod:`erreichbarkeit.ui.cache`, Streamlit-free logic in
-:mod:`erreichbarkeit.ui.logic` and :mod:`erreichbarkeit.ui.planning_logic`
-and the German texts in :mod:`erreichbarkeit.ui.texts`.  The library
-modules never import this package.
+navigation.  The package, top to bottom:
+
+* pages: :mod:`~erreichbarkeit.ui.page_karte` (Karte),
+  :mod:`~erreichbarkeit.ui.page_besprechung` (Besprechung with print map
+  and Steckbrief), :mod:`~erreichbarkeit.ui.page_methodik` (Methodik & Hilfe)
+  and the planning pages (``planning*``: Versorgung, Planung);
+* Streamlit parts every page shares: :mod:`~erreichbarkeit.ui.page_setup`
+  (region, run, choices, view), :mod:`~erreichbarkeit.ui.sidebar`,
+  :mod:`~erreichbarkeit.ui.grid_panel`, :mod:`~erreichbarkeit.ui.widgets`,
+  :mod:`~erreichbarkeit.ui.upload_widget`, :mod:`~erreichbarkeit.ui.state`
+  and the shared caches in :mod:`~erreichbarkeit.ui.cache`;
+* Streamlit-free logic, testable without a server:
+  :mod:`~erreichbarkeit.ui.views` (the data behind a view and its
+  indicators), :mod:`~erreichbarkeit.ui.regions`,
+  :mod:`~erreichbarkeit.ui.uploads`, :mod:`~erreichbarkeit.ui.kpis`,
+  :mod:`~erreichbarkeit.ui.tables` (German numbers and tables),
+  :mod:`~erreichbarkeit.ui.layers` (what the web map shows),
+  :mod:`~erreichbarkeit.ui.downloads` (files as bytes) and
+  :mod:`~erreichbarkeit.ui.planning_logic`;
+* the German texts in :mod:`~erreichbarkeit.ui.texts`.
+
+The library modules never import this package.
 """
 
 from __future__ import annotations
 
-from erreichbarkeit.ui.dashboard import about_page, dashboard_page, meeting_page
-from erreichbarkeit.ui.planning import planning_page, supply_page
+from erreichbarkeit.ui.page_besprechung import meeting_page
+from erreichbarkeit.ui.page_karte import dashboard_page
+from erreichbarkeit.ui.page_methodik import about_page
+from erreichbarkeit.ui.planning import planning_page
+from erreichbarkeit.ui.planning_supply import supply_page
 
 __all__ = ["about_page", "dashboard_page", "meeting_page", "planning_page", "supply_page"]

@@ -10,23 +10,24 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from erreichbarkeit import pipeline
+from erreichbarkeit import pipeline, webmap
 from erreichbarkeit.config import ProgressCallback, Settings
 from erreichbarkeit.demo import beispielkreis as demo
 from erreichbarkeit.io.geocode import AddressIndex
 from erreichbarkeit.network.routing import Router, prepare_router
+from erreichbarkeit.planning.locations import LocationSuggestion
 from erreichbarkeit.results import Results
-from erreichbarkeit.ui.logic import StaticLayers, category_bands, grid_surface_text, static_layers
-from erreichbarkeit.webmap import maps
-
-if TYPE_CHECKING:
-    from erreichbarkeit.planning.locations import LocationSuggestion
+from erreichbarkeit.ui.layers import StaticLayers, category_bands, grid_surface_text, static_layers
+from erreichbarkeit.ui.planning_logic import (
+    SUGGEST_TIME_LIMIT_S,
+    suggest,
+    village_candidate_times,
+)
 
 __all__ = [
     "DATA_DIR_ENV",
@@ -158,7 +159,7 @@ def category_bands_for(
     bands = category_bands(_results.grid, category, mode)
     if bands is None:
         return None
-    return bands, maps.bands_geojson(bands)
+    return bands, webmap.bands_geojson(bands)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -180,8 +181,6 @@ def village_candidates_for(
     region_file: str, mtime: float, settings_key: str, mode: str, _results: Results
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """The villages as candidate sites and the minutes to them, routed once per region and mode."""
-    from erreichbarkeit.ui.planning_logic import village_candidate_times  # noqa: PLC0415
-
     return village_candidate_times(_results, routers_for(_results), mode)
 
 
@@ -202,8 +201,6 @@ def suggestion_for(  # noqa: PLR0917 (positional: the cache key)
     Only village candidates go through this shared cache; suggestions with a
     user's own candidate sites are kept in that user's session.
     """
-    from erreichbarkeit.ui.planning_logic import SUGGEST_TIME_LIMIT_S, suggest  # noqa: PLC0415
-
     cands = village_candidates_for(region_file, mtime, settings_key, mode, _results)
     return suggest(
         _results,

@@ -23,13 +23,17 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from erreichbarkeit.config import MODE_LABELS, WGS84, Category
-from erreichbarkeit.errors import ConfigError
+from erreichbarkeit import webmap as maps
+from erreichbarkeit.config import MODE_LABELS
+from erreichbarkeit.errors import InputDataError
+from erreichbarkeit.io.villages import read_villages
 from erreichbarkeit.network.routing import Router
 from erreichbarkeit.planning import locations, scenarios
+from erreichbarkeit.report.scenario_export import export_comparison
 from erreichbarkeit.results import Results
-from erreichbarkeit.ui import logic, texts
-from erreichbarkeit.webmap import maps
+from erreichbarkeit.ui import texts
+from erreichbarkeit.ui.layers import StaticLayers, build_view_map
+from erreichbarkeit.ui.views import View, ViewData
 
 __all__ = [
     "CANDIDATE_SUFFIXES",
@@ -38,7 +42,7 @@ __all__ = [
     "change_label",
     "change_marks",
     "comparison_xlsx",
-    "demand_column",
+    "decimal_de",
     "load_scenario_bytes",
     "plan_map",
     "read_candidates",
@@ -55,7 +59,7 @@ logger = logging.getLogger(__name__)
 
 #: Solver time limit of the dashboard's location suggestions (seconds).
 SUGGEST_TIME_LIMIT_S = 20.0
-#: File types accepted for own candidate sites (as :func:`erreichbarkeit.io.inputs.read_villages`).
+#: File types accepted for own candidate sites (as :func:`~erreichbarkeit.io.read_villages`).
 CANDIDATE_SUFFIXES = (".csv", ".xlsx", ".gpkg", ".geojson")
 _UMLAUTS = str.maketrans(
     {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
@@ -105,7 +109,55 @@ class SupplyView:
 
 
 def _per_label(basis: str) -> str:
+    """The header of the supply-per-demand column (places or offers per 1 000 children)."""
     return texts.SUPPLY_PER_PLACES if basis != "Angebote" else texts.SUPPLY_PER_OFFERS
+
+
+def _supply_villages(s: pd.DataFrame, basis: str, per: str) -> pd.DataFrame:
+    """The village rows of the supply view with German headers (index: village id)."""
+    return pd.DataFrame(
+        {
+            texts.COL_NAME: s.get("name", pd.Series(dtype=object)).to_numpy(),
+            texts.COL_GEMEINDE: s.get("gemeinde", pd.Series(dtype=object)).to_numpy(),
+            texts.SUPPLY_COL_DEMAND: s.get("demand", pd.Series(dtype=float)).round(1).to_numpy(),
+            per: s.get("access", pd.Series(dtype=float)).round(1).to_numpy(),
+            texts.SUPPLY_COL_N_OFFERS: s.get("n_offers_in_reach", pd.Series(dtype=int)).to_numpy(),
+            texts.SUPPLY_COL_IN_REACH.format(basis=basis): s.get(
+                "supply_in_reach", pd.Series(dtype=float)
+            ).to_numpy(),
+        },
+        index=pd.Index(s.get("id", pd.Series(dtype=str)).astype(str).to_numpy(), name="id"),
+    )
+
+
+def _supply_gemeinden(g: pd.DataFrame, basis: str, per: str) -> pd.DataFrame:
+    """The Gemeinde rows of the supply view with German headers."""
+    return pd.DataFrame(
+        {
+            texts.COL_GEMEINDE: g.get("gemeinde", pd.Series(dtype=object)).to_numpy(),
+            "AGS": g.get("ags", pd.Series(dtype=object)).astype(str).to_numpy(),
+            texts.SUPPLY_COL_VILLAGES: g.get("n_villages", pd.Series(dtype=int)).to_numpy(),
+            texts.SUPPLY_COL_DEMAND: g.get("demand", pd.Series(dtype=float)).round(1).to_numpy(),
+            f"{per} (Mittel)": g.get("access_mean", pd.Series(dtype=float)).round(1).to_numpy(),
+            f"{per} (niedrigster Ort)": g.get("access_min", pd.Series(dtype=float))
+            .round(1)
+            .to_numpy(),
+            f"{per} (höchster Ort)": g.get("access_max", pd.Series(dtype=float))
+            .round(1)
+            .to_numpy(),
+            texts.SUPPLY_COL_NO_ACCESS: g.get(
+                "n_villages_without_access", pd.Series(dtype=int)
+            ).to_numpy(),
+            texts.SUPPLY_COL_DEMAND_NO_ACCESS: g.get(
+                "demand_without_access", pd.Series(dtype=float)
+            )
+            .round(1)
+            .to_numpy(),
+            texts.SUPPLY_COL_LOCATED.format(basis=basis): g.get(
+                "supply_located", pd.Series(dtype=float)
+            ).to_numpy(),
+        }
+    )
 
 
 def supply_view(results: Results, category: str, mode: str) -> SupplyView:
@@ -139,45 +191,8 @@ def supply_view(results: Results, category: str, mode: str) -> SupplyView:
             .sort_values(["_a", "name"], kind="mergesort")
             .drop(columns="_a")
         )
-    villages = pd.DataFrame(
-        {
-            texts.COL_NAME: s.get("name", pd.Series(dtype=object)).to_numpy(),
-            texts.COL_GEMEINDE: s.get("gemeinde", pd.Series(dtype=object)).to_numpy(),
-            texts.SUPPLY_COL_DEMAND: s.get("demand", pd.Series(dtype=float)).round(1).to_numpy(),
-            per: s.get("access", pd.Series(dtype=float)).round(1).to_numpy(),
-            texts.SUPPLY_COL_N_OFFERS: s.get("n_offers_in_reach", pd.Series(dtype=int)).to_numpy(),
-            texts.SUPPLY_COL_IN_REACH.format(basis=basis): s.get(
-                "supply_in_reach", pd.Series(dtype=float)
-            ).to_numpy(),
-        },
-        index=pd.Index(s.get("id", pd.Series(dtype=str)).astype(str).to_numpy(), name="id"),
-    )
-    gem = pd.DataFrame(
-        {
-            texts.COL_GEMEINDE: g.get("gemeinde", pd.Series(dtype=object)).to_numpy(),
-            "AGS": g.get("ags", pd.Series(dtype=object)).astype(str).to_numpy(),
-            texts.SUPPLY_COL_VILLAGES: g.get("n_villages", pd.Series(dtype=int)).to_numpy(),
-            texts.SUPPLY_COL_DEMAND: g.get("demand", pd.Series(dtype=float)).round(1).to_numpy(),
-            f"{per} (Mittel)": g.get("access_mean", pd.Series(dtype=float)).round(1).to_numpy(),
-            f"{per} (niedrigster Ort)": g.get("access_min", pd.Series(dtype=float))
-            .round(1)
-            .to_numpy(),
-            f"{per} (höchster Ort)": g.get("access_max", pd.Series(dtype=float))
-            .round(1)
-            .to_numpy(),
-            texts.SUPPLY_COL_NO_ACCESS: g.get(
-                "n_villages_without_access", pd.Series(dtype=int)
-            ).to_numpy(),
-            texts.SUPPLY_COL_DEMAND_NO_ACCESS: g.get(
-                "demand_without_access", pd.Series(dtype=float)
-            )
-            .round(1)
-            .to_numpy(),
-            texts.SUPPLY_COL_LOCATED.format(basis=basis): g.get(
-                "supply_located", pd.Series(dtype=float)
-            ).to_numpy(),
-        }
-    )
+    villages = _supply_villages(s, basis, per)
+    gem = _supply_gemeinden(g, basis, per)
     total_demand = float(s["demand"].sum()) if len(s) else 0.0
     total_supply = float(g["supply_allocated"].sum()) if len(g) else 0.0
     return SupplyView(
@@ -196,11 +211,6 @@ def supply_view(results: Results, category: str, mode: str) -> SupplyView:
 # -- location suggestions -------------------------------------------------------------
 
 
-def demand_column(villages: pd.DataFrame, category: Category) -> tuple[pd.DataFrame, str]:
-    """The villages with one demand column (see :func:`locations.with_demand_column`)."""
-    return locations.with_demand_column(villages, category)
-
-
 def village_candidate_times(
     results: Results, routers: Mapping[str, Router], mode: str
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
@@ -214,16 +224,22 @@ def village_candidate_times(
         :func:`~erreichbarkeit.planning.locations.candidate_travel_times`.
     """
     cands = locations.candidate_sites(results.villages)
-    s = results.settings
-    tt = locations.candidate_travel_times(
+    return cands, _candidate_times(results, routers, cands, mode)
+
+
+def _candidate_times(
+    results: Results, routers: Mapping[str, Router], cands: gpd.GeoDataFrame, mode: str
+) -> pd.DataFrame:
+    """Minutes from the villages to candidate sites, routed with the run's routing settings."""
+    routing = results.settings.routing
+    return locations.candidate_travel_times(
         routers,
         results.villages,
         cands,
         mode=mode,
-        cutoff_minutes=s.routing.cutoff_minutes,
-        max_snap_m=s.routing.max_snap_m,
+        cutoff_minutes=routing.cutoff_minutes,
+        max_snap_m=routing.max_snap_m,
     )
-    return cands, tt
 
 
 def read_candidates(raw: bytes, filename: str, *, workdir: Path) -> gpd.GeoDataFrame:
@@ -237,9 +253,6 @@ def read_candidates(raw: bytes, filename: str, *, workdir: Path) -> gpd.GeoDataF
     InputDataError
         Unsupported type or unreadable file (German message).
     """
-    from erreichbarkeit.errors import InputDataError  # noqa: PLC0415
-    from erreichbarkeit.io.inputs import read_villages  # noqa: PLC0415
-
     suffix = Path(filename).suffix.lower()
     if suffix not in CANDIDATE_SUFFIXES:
         msg = f"unsupported candidate file type {suffix!r}"
@@ -298,36 +311,18 @@ def suggest(
         No candidates, ``k`` larger than the candidates, and the library's errors.
     """
     cat = results.settings.categories()[category]
-    villages, demand = demand_column(results.villages, cat)
-    cand_parts: list[gpd.GeoDataFrame] = []
+    villages, demand = locations.with_demand_column(results.villages, cat)
+    own_sites = own if own is not None and len(own) else None
+    # the library joins the candidate sites (and raises without any); the villages'
+    # minutes to the village candidates come routed with village_candidates
+    candidates = locations.candidate_sites(
+        results.villages if village_candidates is not None else None, own_sites
+    )
     tt_parts = [results.travel_times[results.travel_times["mode"] == mode]]
     if village_candidates is not None:
-        cand_parts.append(village_candidates[0])
         tt_parts.append(village_candidates[1])
-    if own is not None and len(own):
-        s = results.settings
-        cand_parts.append(own)
-        tt_parts.append(
-            locations.candidate_travel_times(
-                routers,
-                results.villages,
-                own,
-                mode=mode,
-                cutoff_minutes=s.routing.cutoff_minutes,
-                max_snap_m=s.routing.max_snap_m,
-            )
-        )
-    if not cand_parts:
-        msg = "no candidate sites: pass villages and/or own candidates"
-        raise ConfigError(
-            msg,
-            column="candidates",
-            expected="villages and/or own candidate points",
-            message_de="Keine Kandidatenstandorte angegeben",
-        )
-    candidates = gpd.GeoDataFrame(
-        pd.concat(cand_parts, ignore_index=True), geometry="geometry", crs=WGS84
-    )
+    if own_sites is not None:
+        tt_parts.append(_candidate_times(results, routers, own_sites, mode))
     existing = results.offers.loc[results.offers["category"] == category, "id"].astype(str)
     return locations.suggest_locations(
         pd.concat(tt_parts, ignore_index=True),
@@ -374,7 +369,7 @@ def change_marks(
     base_offers: gpd.GeoDataFrame,
     scen_offers: gpd.GeoDataFrame | None,
 ) -> list[list[Any]]:
-    """:class:`erreichbarkeit.webmap.maps.MarkLayer` rows for a scenario's changes.
+    """:class:`erreichbarkeit.webmap.MarkLayer` rows for a scenario's changes.
 
     Added offers ``+`` and moved offers ``→`` at their new place (from the
     scenario's offers), closed offers ``×`` at their old place.
@@ -423,7 +418,7 @@ def change_label(change: scenarios.Change, offers: pd.DataFrame, labels: Mapping
 
 
 def site_marks(suggestion: locations.LocationSuggestion) -> list[list[Any]]:
-    """:class:`erreichbarkeit.webmap.maps.MarkLayer` rows of suggested sites (labelled by rank)."""
+    """:class:`erreichbarkeit.webmap.MarkLayer` rows of suggested sites (labelled by rank)."""
     s = suggestion.sites
     if s.empty:
         return []
@@ -435,17 +430,17 @@ def site_marks(suggestion: locations.LocationSuggestion) -> list[list[Any]]:
 
 
 def plan_map(
-    data: logic.ViewData,
-    view: logic.View,
+    data: ViewData,
+    view: View,
     category: str,
     *,
     marks: list[list[Any]],
     marks_name: str,
     basemap: str = "none",
-    layers: logic.StaticLayers | None = None,
+    layers: StaticLayers | None = None,
 ) -> Any:
     """The view map of one category plus a layer of highlighted points."""
-    return logic.build_view_map(
+    return build_view_map(
         data, view, category, basemap=basemap, layers=layers, marks=marks, marks_name=marks_name
     )
 
@@ -489,9 +484,15 @@ def comparison_xlsx(
     side_by_side: pd.DataFrame | None,
     workdir: Path,
 ) -> bytes:
-    """The comparison workbook (:func:`erreichbarkeit.planning.scenarios.export_comparison`) as bytes."""
+    """The comparison workbook (:func:`~erreichbarkeit.report.scenario_export.export_comparison`).
+
+    Returns
+    -------
+    bytes
+        The ``.xlsx`` file.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
-    path = scenarios.export_comparison(
+    path = export_comparison(
         workdir / "vergleich.xlsx", delta, base=base, side_by_side=side_by_side
     )
     return path.read_bytes()
@@ -506,6 +507,11 @@ def kpi_metric_rows(delta: scenarios.ScenarioDelta) -> list[tuple[str, float, fl
             row = k.loc[key].to_dict()
             out.append((str(row["label"]), float(row["after"]), float(row["delta"])))
     return out
+
+
+def decimal_de(x: float, digits: int = 1) -> str:
+    """``x`` with ``digits`` decimals and a German decimal comma (``"1,5"``)."""
+    return f"{x:.{digits}f}".replace(".", ",")
 
 
 def mode_label(mode: str) -> str:

@@ -1,0 +1,304 @@
+"""What the subcommands share: input flags, progress line, settings, error output.
+
+The subcommand modules import only this and the light configuration at
+module level; the heavy data modules (pandas, GDAL, OSRM, matplotlib) are
+imported when a subcommand runs, so ``erreichbarkeit --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from erreichbarkeit.config import MODES, Settings
+from erreichbarkeit.errors import ErreichbarkeitError
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "Progress",
+    "Subparsers",
+    "add_common",
+    "add_inputs",
+    "csv_list",
+    "progress_line",
+    "report_bad_input",
+    "report_internal_error",
+    "report_interrupted",
+    "settings_from_args",
+    "setup_logging",
+]
+
+logger = logging.getLogger("erreichbarkeit")
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+#: What ``ArgumentParser.add_subparsers`` returns; each subcommand adds its parser to it.
+type Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+#: Flags that override the region file's field of the same name as they are.
+_INPUT_FIELDS = (
+    "network",
+    "boundaries",
+    "villages",
+    "population",
+    "roads_layer",
+    "places_layer",
+    "pois_layer",
+    "name",
+)
+
+
+class Progress:
+    """Progress line on stderr: rewritten in place on a terminal, one line per step otherwise."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.last_step = ""
+        self.started = time.perf_counter()
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        """Show that ``done`` of ``total`` parts of ``step`` are done."""
+        elapsed = time.perf_counter() - self.started
+        if self.tty:
+            pct = f"{100 * done / total:3.0f} %" if total else ""
+            self.stream.write(f"\r\x1b[K[{elapsed:6.1f} s] {step} {pct}")
+            if total and done >= total:
+                self.stream.write("\n")
+            self.stream.flush()
+        elif step != self.last_step:
+            self.stream.write(f"[{elapsed:6.1f} s] {step} …\n")
+            self.stream.flush()
+        self.last_step = step
+
+
+def progress_line(*, quiet: bool) -> Progress | None:
+    """A progress line on stderr, or ``None`` with ``-q``."""
+    return None if quiet else Progress(sys.stderr)
+
+
+def csv_list(text: str) -> list[str]:
+    """The comma-separated items of a flag value, blanks dropped."""
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+# -- flags ----------------------------------------------------------------
+def add_common(p: argparse.ArgumentParser) -> None:
+    """The ``-v``/``-q`` flags of every subcommand."""
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="more log output (-v info, -vv debug); shows tracebacks of internal errors",
+    )
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress output and no warnings (errors only)",
+    )
+
+
+def add_inputs(p: argparse.ArgumentParser) -> None:
+    """The input flags shared by every subcommand that runs an analysis."""
+    _add_input_files(p)
+    _add_run_options(p)
+
+
+def _add_input_files(p: argparse.ArgumentParser) -> None:
+    """The region file and the input files that override it."""
+    p.add_argument(
+        "--config",
+        type=Path,
+        metavar="REGION.toml",
+        help="region file naming all inputs, thresholds and options (see README)",
+    )
+    p.add_argument(
+        "--network",
+        type=Path,
+        metavar="FILE",
+        help="road network: OSM file (.osm.pbf/.osm/.osm.bz2/.osm.gz) or GIS line layer "
+        "(.gpkg/.geojson/.shp) with a highway or OpenMapTiles class column",
+    )
+    p.add_argument(
+        "--roads-layer", metavar="NAME", help="layer of the roads in a GeoPackage network"
+    )
+    p.add_argument(
+        "--places-layer", metavar="NAME", help="layer of the places in a GeoPackage network"
+    )
+    p.add_argument("--pois-layer", metavar="NAME", help="layer of the POIs in a GeoPackage network")
+    p.add_argument(
+        "--boundaries",
+        type=Path,
+        metavar="FILE",
+        help="Gemeinde polygons with AGS and name (default: OSM admin_level=8 relations)",
+    )
+    p.add_argument(
+        "--villages",
+        type=Path,
+        metavar="FILE",
+        help="own villages (points or polygons; default: OSM place=* objects)",
+    )
+    p.add_argument(
+        "--population",
+        type=Path,
+        metavar="FILE",
+        help="population per Gemeinde (CSV with AGS or 12-digit ARS, e.g. Zensus 2022)",
+    )
+    p.add_argument(
+        "--offers",
+        action="append",
+        metavar="FILE|osm",
+        help="offers: a CSV/XLSX list, or 'osm' for OSM POIs; repeat or comma-separate "
+        "(default: osm)",
+    )
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    """Modes, cache, routing limits, name and the population grid."""
+    p.add_argument(
+        "--modes",
+        type=csv_list,
+        metavar="car,bike,walk",
+        help=f"modes to compute (default: {','.join(MODES)})",
+    )
+    p.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="cache of prepared networks (default: data/cache)",
+    )
+    p.add_argument(
+        "--max-snap-m",
+        type=float,
+        metavar="M",
+        help="flag villages/offers further than this from the network (default 500)",
+    )
+    p.add_argument(
+        "--cutoff",
+        type=float,
+        metavar="MIN",
+        help="leave pairs slower than this out of the long table (default 90)",
+    )
+    p.add_argument("--name", help="region name for titles and exports")
+    p.add_argument(
+        "--grid",
+        type=float,
+        metavar="CELL_M",
+        help="also compute the population grid surface with cells of CELL_M metres "
+        "(e.g. 250, as the Thünen-Landatlas): minutes per cell, Gemeinde and Kreis "
+        "indicators, travel-time bands",
+    )
+    p.add_argument(
+        "--population-grid",
+        type=Path,
+        metavar="FILE",
+        help="population grid for --grid (Zensus-style CSV/parquet with x_mp, y_mp "
+        "in EPSG:3035 and Einwohner, or a GeoPackage of cells)",
+    )
+
+
+# -- settings -------------------------------------------------------------
+def settings_from_args(args: argparse.Namespace, *, out_dir: Path | None = None) -> Settings:
+    """The settings of the input flags: the region file with the flags winning.
+
+    Parameters
+    ----------
+    args
+        Parsed flags of a subcommand that took :func:`add_inputs`.
+    out_dir
+        Output folder that overrides the region file's (``analyse --out``).
+
+    Raises
+    ------
+    ErreichbarkeitError
+        If neither ``--config`` nor ``--network`` is given, or the settings
+        are invalid.
+    """
+    overrides = _field_overrides(args)
+    if out_dir:
+        overrides["out_dir"] = out_dir
+    if args.cache_dir:
+        overrides["cache_dir"] = args.cache_dir
+    routing_changes = _routing_overrides(args)
+    if args.config:
+        return Settings.from_toml(args.config, routing_overrides=routing_changes, **overrides)
+    if args.network is None:
+        msg = "give --config REGION.toml or at least --network FILE"
+        raise ErreichbarkeitError(
+            msg, message_de="Regionsdatei (--config) oder Straßennetz (--network) angeben"
+        )
+    if "name" not in overrides:  # a readable default title: the network file's name
+        overrides["name"] = Path(args.network).name.split(".")[0]
+    return Settings.from_dict({}, routing_overrides=routing_changes, **overrides)
+
+
+def _field_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """Settings fields given as flags (inputs, offers, modes, grid)."""
+    overrides: dict[str, Any] = {
+        name: getattr(args, name) for name in _INPUT_FIELDS if getattr(args, name) is not None
+    }
+    if args.offers:
+        overrides["offers"] = tuple(v for item in args.offers for v in csv_list(item))
+    if args.modes:
+        overrides["modes"] = tuple(args.modes)
+    if getattr(args, "grid", None) is not None:
+        overrides["grid_cell_m"] = args.grid
+    if getattr(args, "population_grid", None) is not None:
+        overrides["population_grid"] = args.population_grid
+    return overrides
+
+
+def _routing_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """Keys of the ``[routing]`` table given as flags."""
+    changes: dict[str, Any] = {}
+    if args.max_snap_m is not None:
+        changes["max_snap_m"] = args.max_snap_m
+    if args.cutoff is not None:
+        changes["cutoff_minutes"] = args.cutoff
+    return changes
+
+
+# -- logging and errors ---------------------------------------------------
+def setup_logging(verbose: int, *, quiet: bool = False) -> None:
+    """Warnings on stderr by default; ``-q`` only errors, ``-v``/``-vv`` more."""
+    if quiet and not verbose:
+        level = logging.ERROR
+    else:
+        level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+
+
+def report_bad_input(exc: ErreichbarkeitError) -> int:
+    """One German line on stderr naming where and what; the English text with ``-v``."""
+    # the command line speaks German to its users, like the exports
+    sys.stderr.write(f"erreichbarkeit: Fehler: {exc.german}\n")
+    logger.info("%s", exc)
+    return EXIT_BAD_INPUT
+
+
+def report_interrupted() -> int:
+    """A note that Ctrl-C stopped the run."""
+    sys.stderr.write("erreichbarkeit: interrupted\n")
+    return EXIT_INTERRUPTED
+
+
+def report_internal_error(exc: Exception) -> int:
+    """One line naming an unexpected error (``-v`` shows the traceback instead)."""
+    sys.stderr.write(
+        f"erreichbarkeit: internal error: {type(exc).__name__}: {exc} (run with -v for details)\n"
+    )
+    return EXIT_INTERNAL

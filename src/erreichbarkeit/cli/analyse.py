@@ -1,0 +1,107 @@
+"""``erreichbarkeit analyse``: travel times, village and Gemeinde tables, exports."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from erreichbarkeit.cli._common import (
+    EXIT_OK,
+    Subparsers,
+    add_common,
+    add_inputs,
+    progress_line,
+    settings_from_args,
+)
+
+if TYPE_CHECKING:
+    from erreichbarkeit.config import Settings
+    from erreichbarkeit.results import Results
+
+__all__ = ["add_parser", "analyse_settings", "run"]
+
+
+def add_parser(sub: Subparsers) -> None:
+    """Add the ``analyse`` subcommand."""
+    p = sub.add_parser(
+        "analyse",
+        help="compute travel times, village and Gemeinde tables, and export them",
+        description=(
+            "Compute village × offer travel times per mode and write erreichbarkeit.xlsx, "
+            "German CSVs, reisezeiten.parquet and erreichbarkeit.gpkg to --out. Give either a "
+            "region file (--config) or the inputs as flags; flags override the region file."
+        ),
+    )
+    add_inputs(p)
+    p.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: out)")
+    add_common(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Analyse the region of the input flags; return the exit code."""
+    return analyse_settings(settings_from_args(args, out_dir=args.out), quiet=args.quiet)
+
+
+def analyse_settings(settings: Settings, *, quiet: bool) -> int:
+    """Run the analysis, export it to ``settings.out_dir`` and print a summary."""
+    # deferred: the pipeline and the exports load pandas, GDAL and OSRM (~3 s),
+    # which `erreichbarkeit --help` does not need
+    from erreichbarkeit import pipeline  # noqa: PLC0415
+    from erreichbarkeit.report.outputs import export_results  # noqa: PLC0415
+
+    results = pipeline.run(settings, progress=progress_line(quiet=quiet))
+    started = time.perf_counter()
+    paths = export_results(results, settings.out_dir)
+    export_s = time.perf_counter() - started
+    _print_summary(results, paths, export_s)
+    return EXIT_OK
+
+
+def _print_summary(results: Results, paths: dict[str, Path], export_s: float) -> None:
+    """Counts, input problems, Kreis figures, step times and the written files."""
+    out = sys.stdout
+    _print_counts(results)
+    # the same population-weighted figures as the workbook's Kreis summary
+    labels = {k: c.label for k, c in results.settings.categories().items()}
+    out.write(
+        "  Median (einwohnergewichtet) bis zum nächsten Angebot; "
+        "Kinder jenseits des Schwellenwerts:\n"
+    )
+    row: Any  # a named tuple of the Kreis table
+    for row in results.kreis.itertuples(index=False):
+        out.write(
+            f"  {labels.get(row.category, row.category):16s} {row.mode:5s} "
+            f"{row.pop_median_min:5.1f} min; {100 * row.share_children_beyond:5.1f} %\n"
+        )
+    steps = ", ".join(f"{k} {t:.1f} s" for k, t in results.timings.items())
+    out.write(f"Zeiten: {steps}, Export {export_s:.1f} s\n")
+    for kind, path in paths.items():
+        out.write(f"  {kind}: {path}\n")
+
+
+def _print_counts(results: Results) -> None:
+    """Villages, offers and connections, and what the inputs lacked."""
+    v = results.villages
+    out = sys.stdout
+    out.write(
+        f"{results.settings.name}: {len(v)} Orte, {len(results.offers)} Angebote, "
+        f"{len(results.travel_times)} Verbindungen\n"
+    )
+    n_far = int((~v["snap_ok"]).sum()) if "snap_ok" in v else 0
+    if n_far:
+        out.write(
+            f"  {n_far} Orte liegen für mindestens ein Verkehrsmittel weiter als "
+            f"{results.settings.routing.max_snap_m:g} m vom Straßennetz (siehe Spalte 'reason')\n"
+        )
+    problems = results.inputs.problems
+    if problems:
+        out.write(
+            f"  {len(problems)} Hinweise zu den Eingabedaten (Blatt Hinweise, hinweise.csv), "
+            f"z. B.: {problems[0].message_de}\n"
+        )
+    if len(results.inputs.unmatched):
+        out.write(f"  {len(results.inputs.unmatched)} Angebote ohne Lage (nicht gefunden)\n")

@@ -1,0 +1,63 @@
+"""``erreichbarkeit demo``: generate the fictional Beispielkreis and analyse it."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from erreichbarkeit.cli._common import Subparsers, add_common
+from erreichbarkeit.cli.analyse import analyse_settings
+from erreichbarkeit.config import Settings
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: Subparsers) -> None:
+    """Add the ``demo`` subcommand."""
+    p = sub.add_parser(
+        "demo",
+        help="generate the fictional Beispielkreis and analyse it",
+        description=(
+            "Write the fictional Beispielkreis (OSM roads, Gemeinden, offers list, population; "
+            "all invented) to DIR/beispielkreis and run the whole analysis on it, exports in DIR."
+        ),
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("out/beispielkreis"),
+        metavar="DIR",
+        help="output folder (default: out/beispielkreis)",
+    )
+    p.add_argument("--seed", type=int, default=2026, help="generator seed (default 2026)")
+    p.add_argument(
+        "--grid",
+        type=float,
+        metavar="CELL_M",
+        help="also compute the population grid surface (e.g. 250)",
+    )
+    p.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="cache of prepared networks (default: data/cache)",
+    )
+    add_common(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write the Beispielkreis data and analyse it; return the exit code."""
+    # deferred: the generator loads pandas, GDAL and osmium (~3 s), which
+    # `erreichbarkeit --help` does not need
+    from erreichbarkeit.demo.beispielkreis import generate_demo  # noqa: PLC0415
+
+    files = generate_demo(args.out / "beispielkreis-daten", seed=args.seed)
+    overrides: dict[str, Any] = {"out_dir": args.out}
+    if args.grid is not None:
+        overrides["grid_cell_m"] = args.grid
+    if args.cache_dir:
+        overrides["cache_dir"] = args.cache_dir
+    settings = Settings.from_toml(files.region, **overrides)
+    return analyse_settings(settings, quiet=args.quiet)

@@ -1,0 +1,170 @@
+"""``erreichbarkeit standorte``: suggest sites for new offers (MCLP or p-median)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from erreichbarkeit.cli._common import (
+    EXIT_OK,
+    Subparsers,
+    add_common,
+    add_inputs,
+    progress_line,
+    settings_from_args,
+)
+from erreichbarkeit.config import MODES
+from erreichbarkeit.errors import ErreichbarkeitError
+
+if TYPE_CHECKING:
+    from erreichbarkeit.config import Settings
+    from erreichbarkeit.planning.locations import LocationSuggestion
+    from erreichbarkeit.results import Results
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: Subparsers) -> None:
+    """Add the ``standorte`` subcommand."""
+    p = sub.add_parser(
+        "standorte",
+        help="suggest sites for k new offers (maximal covering or p-median)",
+        description=(
+            "Suggest where the next K offers of a category should go so that the most children "
+            "of its age groups reach one within the threshold (MCLP), or so that their average "
+            "travel time is least (p-median); existing offers stay. Candidates: the villages, "
+            "own candidate points (--candidates), or both."
+        ),
+    )
+    add_inputs(p)
+    p.add_argument("--category", required=True, help="category, e.g. familienzentrum")
+    p.add_argument("--k", type=int, default=1, help="number of new sites (default 1)")
+    p.add_argument("--mode", default="car", choices=MODES, help="mode (default car)")
+    _add_model_options(p)
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("out/standorte"),
+        metavar="DIR",
+        help="output folder for standorte.xlsx and standorte.gpkg (default: out/standorte)",
+    )
+    add_common(p)
+    p.set_defaults(run=run)
+
+
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    """Model, threshold, candidate sites and the solver's time limit."""
+    p.add_argument(
+        "--model",
+        default="mclp",
+        choices=("mclp", "pmedian"),
+        help="mclp: most children within the threshold; pmedian: least travel time",
+    )
+    p.add_argument(
+        "--threshold",
+        type=float,
+        metavar="MIN",
+        help="threshold minutes (default: the category's threshold for the mode)",
+    )
+    p.add_argument(
+        "--candidates",
+        type=Path,
+        metavar="FILE",
+        help="own candidate sites (points: GIS layer or CSV/XLSX with coordinates)",
+    )
+    p.add_argument(
+        "--only-candidates",
+        action="store_true",
+        help="use only --candidates, not the villages, as candidate sites",
+    )
+    p.add_argument(
+        "--time-limit",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="solver time limit in seconds (default 30)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Analyse the region, suggest sites and write them; return the exit code."""
+    # deferred: the pipeline, OSRM and the solver take seconds to load,
+    # which `erreichbarkeit --help` does not need
+    from erreichbarkeit import pipeline  # noqa: PLC0415
+
+    settings = settings_from_args(args)
+    results = pipeline.run(settings, progress=progress_line(quiet=args.quiet))
+    if args.category not in results.categories:
+        msg = f"no offers of category {args.category!r} in this region"
+        raise ErreichbarkeitError(
+            msg, expected=", ".join(results.categories),
+            message_de=f"Keine Angebote der Kategorie „{args.category}“ in dieser Region",
+        )  # fmt: skip
+    suggestion = _suggest(args, settings, results)
+    _write_suggestion(Path(args.out), suggestion)
+    _print_suggestion(Path(args.out), suggestion)
+    return EXIT_OK
+
+
+def _suggest(args: argparse.Namespace, settings: Settings, results: Results) -> LocationSuggestion:
+    """Route the villages to the candidate sites and solve the location model."""
+    # deferred with the pipeline (see run)
+    import pandas as pd  # noqa: PLC0415
+
+    from erreichbarkeit.io import read_villages  # noqa: PLC0415
+    from erreichbarkeit.network.routing import prepare_router  # noqa: PLC0415
+    from erreichbarkeit.planning import locations  # noqa: PLC0415
+
+    table = results.settings.categories()
+    villages, demand = locations.with_demand_column(results.villages, table[args.category])
+    own = read_villages(args.candidates) if args.candidates else None
+    candidates = locations.candidate_sites(None if args.only_candidates else villages, own)
+    router = prepare_router(settings, results.inputs.network_osm, args.mode)
+    tt = locations.candidate_travel_times(
+        {args.mode: router}, villages, candidates, mode=args.mode,
+        cutoff_minutes=settings.routing.cutoff_minutes, max_snap_m=settings.routing.max_snap_m,
+    )  # fmt: skip
+    existing = results.travel_times[results.travel_times["mode"] == args.mode]
+    both = pd.concat([existing, tt], ignore_index=True)
+    offer_ids = results.offers.loc[results.offers["category"] == args.category, "id"].tolist()
+    threshold = args.threshold or settings.threshold(args.category, args.mode)
+    return locations.suggest_locations(
+        both, villages, offer_ids, candidates=candidates, k=args.k, threshold=threshold,
+        demand_column=demand, model=args.model, time_limit_s=args.time_limit,
+        mode=args.mode, label=table[args.category].label,
+    )  # fmt: skip
+
+
+def _write_suggestion(out: Path, suggestion: LocationSuggestion) -> None:
+    """``standorte.xlsx`` (sites and a summary) and, if any, ``standorte.gpkg``."""
+    # deferred with the pipeline (see run)
+    import pandas as pd  # noqa: PLC0415
+
+    from erreichbarkeit.report import export  # noqa: PLC0415
+
+    summary = pd.DataFrame(
+        [
+            ("Ziel", suggestion.objective),
+            ("Hinweis", suggestion.note),
+            ("Kinder erreicht vorher", f"{suggestion.covered_before:.0f}"),
+            ("Kinder erreicht nachher", f"{suggestion.covered_after:.0f}"),
+            ("Kandidaten geprüft", str(suggestion.candidates_considered)),
+            ("Rechenzeit Löser (s)", f"{suggestion.solver_seconds:.1f}"),
+        ],
+        columns=["Thema", "Beschreibung"],
+    )
+    export.write_excel(out / "standorte.xlsx", {"Vorschläge": suggestion.sites}, methodik=summary)
+    if len(suggestion.sites):
+        export.write_geopackage(out / "standorte.gpkg", {"vorschlaege": suggestion.sites})
+
+
+def _print_suggestion(out: Path, suggestion: LocationSuggestion) -> None:
+    """The objective, a note and the sites with their gain on stdout."""
+    sys.stdout.write(suggestion.objective + "\n")
+    if suggestion.note:
+        sys.stdout.write(suggestion.note + "\n")
+    for row in suggestion.sites.itertuples(index=False):
+        sys.stdout.write(f"  {row.rank}. {row.name}: +{row.coverage_gain_children:.0f} Kinder\n")
+    sys.stdout.write(f"Ergebnis: {out / 'standorte.xlsx'}\n")

@@ -1,0 +1,99 @@
+"""``erreichbarkeit szenario``: apply scenario files (what-if) and compare."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from erreichbarkeit.cli._common import (
+    EXIT_OK,
+    Subparsers,
+    add_common,
+    add_inputs,
+    progress_line,
+    settings_from_args,
+)
+from erreichbarkeit.config import AGE_GROUPS, MODES
+
+if TYPE_CHECKING:
+    from erreichbarkeit.planning.scenarios import ScenarioResult
+    from erreichbarkeit.results import Results
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: Subparsers) -> None:
+    """Add the ``szenario`` subcommand."""
+    p = sub.add_parser(
+        "szenario",
+        help="what-if: apply a scenario file (add, move, close offers) and compare",
+        description=(
+            "Run the analysis, apply the changes of a scenario file (JSON, as saved by the "
+            "dashboard) recomputing only what changed, and write the comparison (key figures "
+            "before/after, villages that move within or beyond the threshold) as xlsx."
+        ),
+    )
+    add_inputs(p)
+    p.add_argument(
+        "--scenario",
+        type=Path,
+        required=True,
+        action="append",
+        metavar="FILE",
+        help="scenario file; give it twice to compare two scenarios side by side",
+    )
+    p.add_argument("--category", required=True, help="category to compare, e.g. kinderarzt")
+    p.add_argument("--mode", default="car", choices=MODES, help="mode (default car)")
+    p.add_argument("--age", default="0-3", choices=AGE_GROUPS, help="age group (default 0-3)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("out/szenario.xlsx"),
+        metavar="FILE.xlsx",
+        help="comparison workbook (default: out/szenario.xlsx)",
+    )
+    add_common(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Analyse, apply one or two scenarios, write the comparison; return the exit code."""
+    # deferred: the pipeline, OSRM and the Excel export take seconds to load,
+    # which `erreichbarkeit --help` does not need
+    from erreichbarkeit import pipeline  # noqa: PLC0415
+    from erreichbarkeit.planning import scenarios  # noqa: PLC0415
+    from erreichbarkeit.report.scenario_export import export_comparison  # noqa: PLC0415
+
+    settings = settings_from_args(args)
+    results = pipeline.run(settings, progress=progress_line(quiet=args.quiet))
+    applied = _apply_scenarios(results, args.scenario[:2])
+    choice = {"category": args.category, "mode": args.mode, "age_group": args.age}
+    delta = scenarios.compare(results, applied[0], **choice)
+    side = (
+        scenarios.compare_two(applied[0], applied[1], base=results, **choice)
+        if len(applied) == 2
+        else None
+    )
+    path = export_comparison(args.out, delta, base=results, side_by_side=side)
+    sys.stdout.write(delta.summary_de + "\n")
+    sys.stdout.write(f"Vergleich: {path}\n")
+    return EXIT_OK
+
+
+def _apply_scenarios(results: Results, paths: list[Path]) -> list[ScenarioResult]:
+    """Each scenario file applied to the finished run (offers by address geocoded)."""
+    # deferred with the pipeline (see run)
+    from erreichbarkeit.io.geocode import AddressIndex  # noqa: PLC0415
+    from erreichbarkeit.network.routing import make_routers  # noqa: PLC0415
+    from erreichbarkeit.planning import scenarios  # noqa: PLC0415
+
+    routers = make_routers(results.settings, results.inputs.network_osm)
+    index = AddressIndex(results.inputs.addresses) if len(results.inputs.addresses) else None
+    return [
+        scenarios.apply_scenario(
+            results, scenarios.load_scenario(path), routers, address_index=index
+        )
+        for path in paths
+    ]

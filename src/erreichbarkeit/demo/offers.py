@@ -1,0 +1,319 @@
+"""The offers for families: where they are, their names and texts, their OSM tags."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+
+from erreichbarkeit.config import Category, load_categories
+from erreichbarkeit.demo.model import (
+    GIVEN,
+    SURNAMES,
+    Address,
+    Gemeinde,
+    Offer,
+    OsmDraft,
+    Place,
+    RetryError,
+)
+
+__all__ = ["add_pois", "plan_offers"]
+
+# category key → (Träger choices, Altersgruppen, Öffnungszeiten German, OSM)
+_OFFER_TEXT: Mapping[str, tuple[tuple[str, ...], str, str, str]] = MappingProxyType({
+    "kita": (("Gemeinde", "Ev. Kirchengemeinde", "AWO Kreisverband", "DRK-Kreisverband",
+              "Elterninitiative e. V."), "1–6 Jahre", "Mo–Fr 7:00–16:30 Uhr",
+             "Mo-Fr 07:00-16:30"),
+    "grundschule": (("Landkreis",), "6–10 Jahre", "Mo–Fr 7:45–13:00 Uhr", "Mo-Fr 07:45-13:00"),
+    "schule": (("Landkreis",), "10–19 Jahre", "Mo–Fr 7:45–15:30 Uhr", "Mo-Fr 07:45-15:30"),
+    "kinderarzt": (("privat",), "0–18 Jahre", "Mo–Fr 8–12 Uhr, Di und Do 15–18 Uhr",
+                   "Mo-Fr 08:00-12:00; Tu,Th 15:00-18:00"),
+    "hebamme": (("freiberuflich",), "Schwangere, 0–1 Jahr", "nach Vereinbarung", ""),
+    "familienzentrum": (("Ev. Familienbildungsstätte", "Gemeinde", "Caritasverband"),
+                        "0–10 Jahre und Eltern", "Mo–Do 9–17 Uhr, Fr 9–13 Uhr",
+                        "Mo-Th 09:00-17:00; Fr 09:00-13:00"),
+    "beratung": (("Landkreis", "Diakonisches Werk", "pro familia"), "0–27 Jahre und Eltern",
+                 "Mo–Fr 9–15 Uhr und nach Vereinbarung", "Mo-Fr 09:00-15:00"),
+    "jugendzentrum": (("Gemeinde", "Kreisjugendring"), "10–27 Jahre", "Di–Sa 14–21 Uhr",
+                      "Tu-Sa 14:00-21:00"),
+    "bibliothek": (("Gemeinde", "Stadt"), "alle", "Di, Do 14–18 Uhr, Sa 10–12 Uhr",
+                   "Tu,Th 14:00-18:00; Sa 10:00-12:00"),
+})  # fmt: skip
+
+
+# aliases (German spellings planners use) that some rows carry instead of the label
+_ALIASES = MappingProxyType(
+    {
+        "kita": "Kindergarten",
+        "kinderarzt": "Kinder- und Jugendarzt",
+        "bibliothek": "Bücherei",
+        "beratung": "Erziehungsberatung",
+        "schule": "Gymnasium",
+        "jugendzentrum": "Jugendtreff",
+    }
+)
+_KITA_NAMES = (
+    "Sonnenschein",
+    "Regenbogen",
+    "Arche Noah",
+    "Pusteblume",
+    "Wirbelwind",
+    "Spatzennest",
+    "Löwenzahn",
+    "Kunterbunt",
+    "Sternschnuppe",
+    "Villa Kunterbunt",
+    "Zwergenland",
+    "Schatzkiste",
+    "Glühwürmchen",
+    "Bullerbü",
+)
+
+
+# the Kreisstadt's offers; then a Kita and a Grundschule per Gemeinde seat
+_TOWN_PLAN = (
+    ("kita",) * 4
+    + ("grundschule",) * 2
+    + ("schule",) * 2
+    + ("kinderarzt",) * 2
+    + ("hebamme", "familienzentrum", "beratung", "beratung", "jugendzentrum", "bibliothek")
+)
+# further offers, spread over the Gemeinde seats in random order
+_EXTRA_PLAN = (
+    "kinderarzt",
+    "kinderarzt",
+    "hebamme",
+    "hebamme",
+    "familienzentrum",
+    "jugendzentrum",
+    "jugendzentrum",
+    "bibliothek",
+    "bibliothek",
+    "schule",
+)
+
+
+@dataclass(frozen=True)
+class _Names:
+    """Shuffled name pools for the offers."""
+
+    kita: list[str]
+    surnames: list[str]
+    given: list[str]
+
+
+def _offer_plan(rng: np.random.Generator, places: list[Place]) -> list[tuple[int, str]]:
+    """``(place index, category)`` of every offer."""
+    centres = [i for i, p in enumerate(places) if p.kind == "centre"]
+    big_villages = sorted(
+        (i for i, p in enumerate(places) if p.kind == "village"),
+        key=lambda i: -places[i].population,
+    )[:3]
+    plan: list[tuple[int, str]] = [(0, c) for c in _TOWN_PLAN]
+    for i in centres:
+        plan += [(i, "kita"), (i, "grundschule")]
+    for c, i in zip(_EXTRA_PLAN, rng.permutation(centres).tolist() * 2, strict=False):
+        plan.append((int(i), c))
+    plan += [(i, "kita") for i in big_villages] + [(big_villages[0], "grundschule")]
+    return plan
+
+
+def _addresses_by_place(
+    rng: np.random.Generator, addresses: list[Address]
+) -> dict[int, list[Address]]:
+    """The addresses of every place in random order (offers take them from the end)."""
+    by_place: dict[int, list[Address]] = {}
+    for a in addresses:
+        by_place.setdefault(a.place, []).append(a)
+    for i, mine in by_place.items():
+        by_place[i] = [mine[k] for k in rng.permutation(len(mine))]
+    return by_place
+
+
+def _traeger(rng: np.random.Generator, cat: str, i: int, place: Place) -> str:
+    """The operator: drawn from the category's choices, Gemeinde/Stadt made concrete."""
+    traeger_pool = _OFFER_TEXT[cat][0]
+    traeger = traeger_pool[int(rng.integers(len(traeger_pool)))]
+    if traeger in ("Gemeinde", "Stadt"):
+        return ("Stadt " if i == 0 else "Gemeinde ") + place.name
+    if traeger == "Landkreis":
+        return "Landkreis Beispielkreis"
+    return traeger
+
+
+def _offer_name(
+    cat: str, i: int, *, place: Place, n: int, offers: list[Offer], names: _Names
+) -> str:
+    """The name of the ``n``-th offer (category ``cat`` in place ``i``)."""
+    surname = names.surnames[n % len(names.surnames)]
+    n_kita = sum(o.category == "kita" for o in offers)
+    n_school = sum(o.category == "grundschule" for o in offers)
+    return {
+        "kita": f"Kita {names.kita[n_kita % len(names.kita)]}",
+        "grundschule": (
+            ("Grundschule am Markt", "Brüder-Grimm-Schule")[n_school % 2]
+            if i == 0
+            else f"Grundschule {place.name}"
+        ),
+        "schule": ("Gymnasium " if i == 0 and n % 2 else "Gesamtschule ") + place.name,
+        "kinderarzt": f"Kinderarztpraxis Dr. med. {surname}",
+        "hebamme": f"Hebammenpraxis {names.given[n % len(names.given)]} {surname}",
+        "familienzentrum": f"Familienzentrum {place.name}",
+        "beratung": "Erziehungs- und Familienberatung"
+        if n % 2
+        else "Jugend- und Schwangerschaftsberatung",
+        "jugendzentrum": f"Jugendzentrum {place.name}",
+        "bibliothek": ("Stadtbibliothek " if i == 0 else "Gemeindebücherei ") + place.name,
+    }[cat]
+
+
+def _kategorie(rng: np.random.Generator, cat: str, name: str, cats: Mapping[str, Category]) -> str:
+    """The category as the CSV writes it: the label, sometimes an alias."""
+    alias = _ALIASES.get(cat)
+    if cat == "schule":
+        return "Gymnasium" if name.startswith("Gymnasium") else cats[cat].label
+    if cat == "beratung":
+        return "Erziehungsberatung" if name.startswith("Erziehungs") else cats[cat].label
+    if alias and alias in cats[cat].aliases and rng.random() < 0.25:
+        return alias
+    return cats[cat].label
+
+
+def _make_offer(
+    rng: np.random.Generator,
+    i: int,
+    cat: str,
+    *,
+    place: Place,
+    addr: Address,
+    name: str,
+    cats: Mapping[str, Category],
+) -> Offer:
+    """One offer a few metres beside its address."""
+    _, ages, opening_de, opening_osm = _OFFER_TEXT[cat]
+    traeger = _traeger(rng, cat, i, place)
+    kategorie = _kategorie(rng, cat, name, cats)
+    capacity = None
+    if cat == "kita":
+        capacity = int(rng.choice([45, 60, 75, 100, 120] if i == 0 else [25, 45, 50, 75]))
+    angle = rng.uniform(0, 2 * math.pi)
+    x, y = addr.x + 6 * math.cos(angle), addr.y + 6 * math.sin(angle)
+    return Offer(
+        i, cat, name, kategorie, traeger, addr, x, y, capacity, ages, opening_de, opening_osm
+    )
+
+
+def _mark_gaps(rng: np.random.Generator, offers: list[Offer]) -> None:
+    """Five offers without coordinates; a third not in OSM (but every category is)."""
+    for k in rng.choice(len(offers), 5, replace=False):
+        offers[int(k)].with_coordinates = False
+    # OSM is incomplete, as in reality: about a third of the offers are not mapped,
+    # but every category is
+    unmapped = set(rng.choice(len(offers), len(offers) // 3, replace=False).tolist())
+    mapped_cats: set[str] = set()
+    for k, o in enumerate(offers):
+        o.in_osm = k not in unmapped or o.category not in mapped_cats
+        if o.in_osm:
+            mapped_cats.add(o.category)
+
+
+def plan_offers(
+    rng: np.random.Generator, places: list[Place], addresses: list[Address]
+) -> list[Offer]:
+    """Offers clustered in the Kreisstadt and Gemeinde seats, a few Kitas in big villages."""
+    cats = load_categories()
+    plan = _offer_plan(rng, places)
+    by_place = _addresses_by_place(rng, addresses)
+    names = _Names(
+        kita=[str(n) for n in rng.permutation(_KITA_NAMES)],
+        surnames=[str(n) for n in rng.permutation(SURNAMES)],
+        given=[str(n) for n in rng.permutation(GIVEN)],
+    )
+    offers: list[Offer] = []
+    for n, (i, cat) in enumerate(plan):
+        p = places[i]
+        if not by_place.get(i):
+            msg = f"no free address in {p.name}"
+            raise RetryError(msg)
+        addr = by_place[i].pop()
+        name = _offer_name(cat, i, place=p, n=n, offers=offers, names=names)
+        offers.append(_make_offer(rng, i, cat, place=p, addr=addr, name=name, cats=cats))
+    _mark_gaps(rng, offers)
+    order = {key: c.order for key, c in cats.items()}
+    offers.sort(
+        key=lambda o: (cats[o.category].label, places[o.place].name, o.name, order[o.category])
+    )
+    return offers
+
+
+def _poi_tags(o: Offer) -> dict[str, str]:
+    """The OSM tags of an offer's category."""
+    return {
+        "kita": {"amenity": "kindergarten"},
+        "grundschule": {"amenity": "school", "isced:level": "1", "school:de": "Grundschule"},
+        "schule": {
+            "amenity": "school",
+            "isced:level": "2;3",
+            "school:de": "Gymnasium" if o.kategorie == "Gymnasium" else "Gesamtschule",
+        },
+        "kinderarzt": {
+            "amenity": "doctors",
+            "healthcare": "doctor",
+            "healthcare:speciality": "paediatrics",
+        },
+        "hebamme": {"healthcare": "midwife"},
+        "familienzentrum": {"amenity": "community_centre", "community_centre": "family"},
+        "beratung": {
+            "amenity": "social_facility",
+            "social_facility": "outreach",
+            "social_facility:for": "child",
+        },
+        "jugendzentrum": {"amenity": "community_centre", "community_centre": "youth_centre"},
+        "bibliothek": {"amenity": "library"},
+    }[o.category]
+
+
+def add_pois(
+    osm: OsmDraft,
+    offers: list[Offer],
+    places: list[Place],
+    gemeinden: list[Gemeinde],
+    addresses: list[Address],
+) -> None:
+    """Mapped offers as OSM POI nodes; place and address tags on their nodes."""
+    for p in places:
+        x, y, tags = osm.nodes[p.node - 1]
+        # the place node stands a few metres beside the junction, as in OSM
+        tags_place = {"place": p.place, "name": p.name, "population": str(p.population)}
+        if p.note:
+            tags_place["note"] = p.note
+        p.x, p.y = x + 18.0, y + 12.0
+        osm.node(p.x, p.y, tags_place)
+    for a in addresses:
+        place = places[a.place]
+        osm.node(a.x, a.y, _addr_tags(a, place, gemeinden))
+    for o in offers:
+        if not o.in_osm:
+            continue
+        tags = {**_poi_tags(o), "name": o.name}
+        if o.opening_osm:
+            tags["opening_hours"] = o.opening_osm
+        if o.capacity:
+            tags["capacity"] = str(o.capacity)
+        tags["operator"] = o.traeger
+        tags.update(_addr_tags(o.address, places[o.place], gemeinden))
+        osm.node(o.x, o.y, tags)
+
+
+def _addr_tags(a: Address, place: Place, gemeinden: list[Gemeinde]) -> dict[str, str]:
+    """The ``addr:*`` tags of an address."""
+    return {
+        "addr:street": a.street,
+        "addr:housenumber": a.housenumber,
+        "addr:postcode": gemeinden[place.gemeinde].postcode,
+        "addr:city": place.name,
+    }

@@ -1,0 +1,165 @@
+"""Candidate sites for new offers and the villages' travel times to them.
+
+The inputs of :func:`erreichbarkeit.planning.locations.suggest_locations`:
+the villages themselves and/or the user's own sites as candidates
+(:func:`candidate_sites`), routed from every village
+(:func:`candidate_travel_times`), and the demand of a category's age groups
+(:func:`with_demand_column`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+
+import geopandas as gpd
+import pandas as pd
+
+from erreichbarkeit.config import WGS84, Category, age_column
+from erreichbarkeit.errors import ConfigError
+from erreichbarkeit.network.matrix import check_points
+from erreichbarkeit.network.matrix import travel_times as _matrix_travel_times
+from erreichbarkeit.network.routing import Router
+
+__all__ = ["candidate_sites", "candidate_travel_times", "with_demand_column"]
+
+
+def with_demand_column(villages: pd.DataFrame, category: Category) -> tuple[pd.DataFrame, str]:
+    """The villages with one demand column for the category's age groups.
+
+    The column is named ``children_<lo>_<hi>`` when the age groups are
+    contiguous (the model's German text then reads "Kinder lo–hi Jahre"),
+    else ``demand``.
+
+    Returns
+    -------
+    tuple
+        ``(villages with the column, its name)``.
+    """
+    groups = category.age_groups
+    bounds = sorted((int(g.split("-")[0]), int(g.split("-")[1])) for g in groups)
+    contiguous = all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
+    name = f"children_{bounds[0][0]}_{bounds[-1][1]}" if contiguous and bounds else "demand"
+    out = villages.copy()
+    out[name] = (
+        out[[age_column(g) for g in groups]].apply(pd.to_numeric, errors="coerce").sum(axis=1)
+    )
+    return out, name
+
+
+def candidate_sites(
+    villages: gpd.GeoDataFrame | None = None,
+    own: gpd.GeoDataFrame | None = None,
+    *,
+    prefix: str = "kandidat:",
+) -> gpd.GeoDataFrame:
+    """Candidate sites from the villages' points, own candidates, or both.
+
+    Parameters
+    ----------
+    villages
+        Villages (``id``, ``name``, Point geometry); each becomes a candidate
+        with id ``prefix + id`` (so it cannot clash with an offer's id).
+    own
+        The user's candidate sites (``id``, optional ``name``, Point
+        geometry), ids kept as given.
+    prefix
+        Prefix of the candidate ids made from villages.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``id``, ``name``, ``source`` (``"Ort"`` or ``"eigener Standort"``),
+        geometry, EPSG:4326.
+
+    Raises
+    ------
+    ConfigError
+        If neither table is given.
+    InputDataError
+        Duplicate ids, non-point geometries or no CRS.
+    """
+    parts: list[gpd.GeoDataFrame] = []
+    if villages is not None:
+        v = check_points(villages, "villages")
+        names = v["name"] if "name" in v.columns else v["id"]
+        parts.append(
+            gpd.GeoDataFrame(
+                {"id": prefix + v["id"].astype(str), "name": names.astype(str), "source": "Ort"},
+                geometry=v.geometry.to_numpy(),
+                crs=WGS84,
+            )
+        )
+    if own is not None:
+        o = check_points(own, "candidates")
+        names = o["name"] if "name" in o.columns else o["id"]
+        parts.append(
+            gpd.GeoDataFrame(
+                {
+                    "id": o["id"].astype(str),
+                    "name": names.astype(str),
+                    "source": "eigener Standort",
+                },
+                geometry=o.geometry.to_numpy(),
+                crs=WGS84,
+            )
+        )
+    if not parts:
+        msg = "no candidate sites: pass villages and/or own candidates"
+        raise ConfigError(
+            msg,
+            column="candidates",
+            expected="villages and/or own candidate points",
+            message_de="Keine Kandidatenstandorte angegeben",
+        )
+    out = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=WGS84)
+    return check_points(out, "candidates")
+
+
+def candidate_travel_times(
+    routers: Mapping[str, Router],
+    villages: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    *,
+    mode: str,
+    cutoff_minutes: float,
+    max_snap_m: float,
+) -> pd.DataFrame:
+    """Minutes from each village to each candidate site (candidates as destinations).
+
+    Parameters
+    ----------
+    routers
+        One :class:`~erreichbarkeit.network.routing.Router` per mode (``mode`` must be a key).
+    villages
+        Villages (origins).
+    candidates
+        Candidate sites (:func:`candidate_sites`).
+    mode
+        The mode to route.
+    cutoff_minutes, max_snap_m
+        As for :func:`erreichbarkeit.network.matrix.travel_times`; candidates further
+        than ``max_snap_m`` from the network get no rows (never suggested).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The long table ``origin_id, destination_id, mode, minutes, km``.
+
+    Raises
+    ------
+    ConfigError
+        If there is no router for ``mode``.
+    """
+    if mode not in routers:
+        msg = f"no router for mode {mode!r}"
+        raise ConfigError(msg, column="mode", expected=", ".join(routers))
+    result = _matrix_travel_times(
+        routers,
+        villages,
+        candidates,
+        cutoff_minutes=cutoff_minutes,
+        max_snap_m=max_snap_m,
+        modes=[mode],
+    )
+    return result.travel_times

@@ -1,0 +1,292 @@
+"""Region files: the built-in ones, finding one by name, writing the prepared copy.
+
+A region file names the Kreis key and, in ``[source]``, where its data comes
+from.  The built-in files live in ``erreichbarkeit/prepare/regions/*.toml``
+(the folder of data files; this module is ``regionfile``).  ``prepare``
+writes a copy whose ``[inputs]`` point at the prepared files, keeping every
+comment of the planner's file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+from erreichbarkeit._atomic import atomic_path
+from erreichbarkeit.config import Settings
+from erreichbarkeit.errors import ConfigError
+
+__all__ = [
+    "raw_offers",
+    "region_files",
+    "region_slug",
+    "resolve_region",
+    "write_region_file",
+]
+
+logger = logging.getLogger(__name__)
+
+_SECTION = re.compile(r"^\s*\[+([^\]]+)\]+\s*(#.*)?$")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'')
+
+#: An ``[inputs]`` value ``prepare`` writes: a path, or a list of paths/``"osm"``.
+InputValue = str | Sequence[str]
+
+
+def region_files() -> dict[str, Path]:
+    """Return the built-in region files by name.
+
+    Returns
+    -------
+    dict[str, Path]
+        ``{"coesfeld": Path(".../regions/coesfeld.toml"), ...}``, sorted by name.
+    """
+    folder = resources.files("erreichbarkeit.prepare").joinpath("regions")
+    # The package is installed on disk (wheel or editable), never zipped, so
+    # the traversable is a real folder.
+    root = Path(str(folder))
+    if not root.is_dir():
+        return {}
+    return {p.stem: p for p in sorted(root.glob("*.toml"))}
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    """The parsed region file, or ``{}`` if it is unreadable."""
+    try:
+        return tomllib.loads(path.read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return {}
+
+
+def _region_kreis_and_name(path: Path) -> tuple[str | None, str | None]:
+    """The Kreis key and ``[region] name`` of a region file (``None`` when absent)."""
+    raw = _read_toml(path)
+    region_raw, source_raw = raw.get("region"), raw.get("source")
+    region = region_raw if isinstance(region_raw, dict) else {}
+    source = source_raw if isinstance(source_raw, dict) else {}
+    kreis = source.get("kreis", region.get("kreis"))
+    name = region.get("name")
+    return (str(kreis) if kreis else None), (str(name) if name else None)
+
+
+def _unknown_region(text: str, builtin: Mapping[str, Path]) -> ConfigError:
+    """The error for a name that is no built-in region; it lists the built-in ones."""
+    known = []
+    for stem, path in builtin.items():
+        kreis, name = _region_kreis_and_name(path)
+        known.append(f"{stem} ({kreis} {name})")
+    listing = ", ".join(known) or "none"
+    msg = f"unknown region {text!r}"
+    return ConfigError(
+        msg,
+        expected=f"one of {listing}, or the path of a region .toml file",
+        message_de=(
+            f"Unbekannte Region „{text}“. Eingebaut sind: {listing}. "
+            "Alternativ den Pfad einer eigenen Regionsdatei (.toml) angeben."
+        ),
+    )
+
+
+def resolve_region(name_or_path: str | Path) -> Path:
+    """Find a region file by built-in name, Kreis key, region name or path.
+
+    Parameters
+    ----------
+    name_or_path
+        ``"hochsauerlandkreis"`` (built-in file name), ``"05958"`` (Kreis key),
+        ``"Kreis Coesfeld"`` (the ``[region] name``), or the path of a ``.toml``.
+
+    Returns
+    -------
+    Path
+        The region file.
+
+    Raises
+    ------
+    ConfigError
+        If the path does not exist or the name is unknown; the message lists
+        the built-in regions.
+    """
+    text = str(name_or_path).strip()
+    as_path = Path(text).expanduser()
+    if as_path.is_file():
+        return as_path
+    builtin = region_files()
+    if text.lower().endswith(".toml") or "/" in text or "\\" in text:
+        msg = "region file not found"
+        raise ConfigError(msg, file=as_path, message_de="Regionsdatei nicht gefunden")
+    key = text.lower()
+    if key in builtin:
+        return builtin[key]
+    for path in builtin.values():
+        kreis, name = _region_kreis_and_name(path)
+        if text == kreis or (name is not None and key == name.lower()):
+            return path
+    raise _unknown_region(text, builtin)
+
+
+def _slugify(text: str) -> str:
+    """``"Landkreis Göttingen"`` → ``landkreis-goettingen``."""
+    table = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower().translate(table)).strip("-")
+    return slug or "region"
+
+
+def region_slug(region_file: Path, settings: Settings) -> str:
+    """Folder/file name of a prepared region.
+
+    The file stem of the region file (``hochsauerlandkreis``), or, for a file
+    called ``region.toml``, the region name transliterated
+    (``"Landkreis Göttingen"`` → ``landkreis-goettingen``).
+    """
+    stem = region_file.name.removesuffix(".toml")
+    if stem.lower() != "region":
+        return _slugify(stem)
+    return _slugify(settings.name)
+
+
+def raw_offers(region_file: Path) -> list[str]:
+    """``[inputs] offers`` of a region file as written (relative paths, ``"osm"``).
+
+    Returns ``["osm"]`` (the default) when the key is missing.
+    """
+    inputs = _read_toml(region_file).get("inputs", {})
+    value = inputs.get("offers", ["osm"]) if isinstance(inputs, dict) else ["osm"]
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value] if isinstance(value, list) else ["osm"]
+
+
+# ---------------------------------------------------------------------------
+# rewriting [inputs]
+# ---------------------------------------------------------------------------
+def _inputs_span(lines: list[str]) -> tuple[int | None, int]:
+    """Index of the ``[inputs]`` header line (``None``: no such section) and the section end."""
+    start = None
+    for i, line in enumerate(lines):
+        match = _SECTION.match(line)
+        if match is None:
+            continue
+        if start is None and match.group(1).strip() == "inputs":
+            start = i
+        elif start is not None:
+            return start, i
+    return start, len(lines)
+
+
+def _bracket_depth(line: str) -> int:
+    """Open ``[`` minus closed ``]`` on a line, outside strings and comments."""
+    code = _STRING.sub('""', line).split("#", 1)[0]
+    return code.count("[") - code.count("]")
+
+
+def _value_end(lines: list[str], i: int, end: int) -> int:
+    """Index of the last line of the value starting on line ``i`` (multi-line arrays)."""
+    depth = _bracket_depth(lines[i].split("=", 1)[1])
+    j = i
+    while depth > 0 and j + 1 < end:
+        j += 1
+        depth += _bracket_depth(lines[j])
+    return j
+
+
+def _rewrite_inputs(text: str, values: Mapping[str, InputValue]) -> str:
+    """Set ``key = value`` lines inside ``[inputs]``, keeping all comments.
+
+    The standard library reads but cannot write TOML; a line edit keeps the
+    planner's comments, which a re-serialisation would lose.  A value that
+    spans several lines (a multi-line array) is replaced as a whole.
+    """
+    lines = text.splitlines()
+    start, end = _inputs_span(lines)
+    rendered = {k: f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in values.items()}
+    if start is None:
+        return text.rstrip("\n") + "\n\n[inputs]\n" + "\n".join(rendered.values()) + "\n"
+    done: set[str] = set()
+    i = start + 1
+    while i < end:
+        key = next((k for k in rendered if re.match(rf"^\s*{re.escape(k)}\s*=", lines[i])), None)
+        if key is not None:
+            last = _value_end(lines, i, end)
+            lines[i : last + 1] = [rendered[key]]
+            end -= last - i
+            done.add(key)
+        i += 1
+    missing = [rendered[k] for k in rendered if k not in done]
+    lines[start + 1 : start + 1] = missing
+    return "\n".join(lines) + "\n"
+
+
+def _warn_missing_paths(
+    check: Settings, original: Settings, *, target: Path, source_file: Path, added: set[str]
+) -> None:
+    """Warn about relative paths that resolved next to the old file but not the new one."""
+    paths = [check.villages, check.population, check.categories_file]
+    paths += [Path(o) for o in check.offers if o != "osm" and o not in added]
+    before = [original.villages, original.population, original.categories_file]
+    before += [Path(o) for o in original.offers if o != "osm"]
+    for new_path, old_path in zip(paths, before, strict=True):
+        if new_path is not None and not new_path.exists() and old_path is not None:
+            logger.warning(
+                "%s: %s does not exist (it was %s relative to %s); copy it there or "
+                "use an absolute path",
+                target,
+                new_path,
+                old_path,
+                source_file.name,
+            )
+
+
+def write_region_file(
+    source_file: Path,
+    target: Path,
+    network: Path,
+    boundaries: Path,
+    *,
+    offers: Sequence[str] | None = None,
+) -> None:
+    """Write the prepared copy of a region file (atomic) and check that it reads back.
+
+    Parameters
+    ----------
+    source_file
+        The region file ``prepare`` started from.
+    target
+        ``<data_dir>/<slug>/region.toml``.
+    network, boundaries
+        The prepared files (in ``target``'s folder); ``[inputs]`` names them.
+    offers
+        A new ``[inputs] offers`` list (paths relative to ``target``'s folder
+        or ``"osm"``); ``None`` keeps the list of ``source_file``.
+
+    Raises
+    ------
+    ConfigError
+        If the written file does not read back or misses the network.
+    """
+    text = source_file.read_text("utf-8")
+    header = (
+        f"# Erzeugt von `erreichbarkeit prepare` aus {source_file.name} "
+        f"({datetime.now(UTC).date().isoformat()}).\n"
+        f"# Generated by `erreichbarkeit prepare` from {source_file.name}.\n"
+    )
+    values: dict[str, InputValue] = {"network": network.name, "boundaries": boundaries.name}
+    if offers is not None:
+        values["offers"] = list(offers)
+    with atomic_path(target) as tmp:
+        tmp.write_text(header + _rewrite_inputs(text, values), "utf-8")
+        check = Settings.from_toml(tmp)
+        if check.network != tmp.parent / network.name:
+            msg = "generated region file does not point at the clipped network"
+            raise ConfigError(msg, file=source_file)
+    # Other relative paths (own offer lists, villages …) now resolve against
+    # the new folder; say so instead of silently pointing at nothing.
+    original = Settings.from_toml(source_file)
+    added = {str(target.parent / o) for o in offers or () if o not in raw_offers(source_file)}
+    _warn_missing_paths(check, original, target=target, source_file=source_file, added=added)

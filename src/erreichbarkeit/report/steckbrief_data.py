@@ -1,0 +1,230 @@
+"""The numbers of a Steckbrief: the Gemeinden, key figures and worst-served villages.
+
+The key figures are those of the dashboard's KPI cards
+(:func:`erreichbarkeit.analysis.indicators.kreis_summary`) for one Gemeinde
+or the whole Kreis, one age group and one mode; the page itself is drawn by
+:mod:`erreichbarkeit.report.steckbrief`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from erreichbarkeit.analysis import indicators
+from erreichbarkeit.config import age_column
+from erreichbarkeit.errors import ConfigError
+from erreichbarkeit.results import Results
+
+__all__ = [
+    "find_gemeinde",
+    "format_de",
+    "gemeinden_of",
+    "steckbrief_kpis",
+    "worst_villages",
+]
+
+
+def _categories(
+    results: Results, age_group: str, categories: Sequence[str] | None
+) -> tuple[str, ...]:
+    """The requested categories, or those of the run serving the age group."""
+    table = results.settings.categories()
+    if categories is not None:
+        unknown = [c for c in categories if c not in results.categories]
+        if unknown:
+            msg = f"category {unknown[0]!r} has no results"
+            raise ConfigError(
+                msg,
+                column="categories",
+                expected=", ".join(results.categories),
+                message_de=f"Für die Kategorie „{unknown[0]}“ gibt es keine Ergebnisse",
+            )
+        return tuple(categories)
+    serving = tuple(
+        c for c in results.categories if c in table and age_group in table[c].age_groups
+    )
+    return serving or tuple(results.categories)
+
+
+def _threshold(
+    results: Results, category: str, mode: str, thresholds: Mapping[str, float] | None
+) -> float:
+    """Minutes of ``category``: from ``thresholds`` or the settings for ``mode``."""
+    if thresholds and category in thresholds:
+        return float(thresholds[category])
+    return results.settings.threshold(category, mode)
+
+
+def gemeinden_of(results: Results) -> pd.DataFrame:
+    """The Gemeinden that get a Steckbrief: ``ags, gemeinde, n_villages``, by AGS.
+
+    Gemeinden with at least one village; when the boundaries carry
+    ``in_kreis`` (regions made by ``erreichbarkeit prepare``), only those of
+    the Kreis.
+    """
+    v = results.villages
+    v = v[v["ags"].notna()]
+    table = (
+        v.groupby(["ags", "gemeinde"], sort=True, dropna=False)
+        .size()
+        .rename("n_villages")
+        .reset_index()
+    )
+    bnd = results.boundaries
+    if "in_kreis" in bnd.columns:
+        inside = set(bnd.loc[bnd["in_kreis"].fillna(False).astype(bool), "ags"].astype(str))
+        table = table[table["ags"].astype(str).isin(inside)]
+    return pd.DataFrame(table.reset_index(drop=True))
+
+
+def find_gemeinde(results: Results, ags: str) -> tuple[str, str]:
+    """``(ags, gemeinde)`` of the Gemeinde with this AGS among :func:`gemeinden_of`.
+
+    Raises
+    ------
+    ConfigError
+        No Gemeinde of the results has this AGS.
+    """
+    table = gemeinden_of(results)
+    hit = table[table["ags"].astype(str) == str(ags)]
+    if hit.empty:
+        known = ", ".join(f"{a} {g}" for a, g in zip(table["ags"], table["gemeinde"], strict=True))
+        msg = f"no Gemeinde with AGS {ags!r} in the results"
+        raise ConfigError(
+            msg,
+            column="ags",
+            expected=known[:300] or "an AGS of the region",
+            message_de=f"Keine Gemeinde mit dem Schlüssel „{ags}“ in den Ergebnissen",
+        )
+    return str(hit["ags"].iloc[0]), str(hit["gemeinde"].iloc[0])
+
+
+# -- numbers ----------------------------------------------------------------------------
+
+
+def format_de(x: float, digits: int = 0) -> str:
+    """German number (``1.234``, ``8,5``); ``–`` for NaN."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    text = f"{x:,.{digits}f}"
+    return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+
+
+def steckbrief_kpis(
+    results: Results,
+    *,
+    ags: str | None,
+    mode: str,
+    age_group: str,
+    categories: Sequence[str] | None = None,
+    thresholds: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """The key figures of a Steckbrief, one row per category.
+
+    Parameters
+    ----------
+    results
+        A run (or ``ScenarioResult.results``).
+    ags
+        The Gemeinde; ``None`` = all villages of the region.
+    mode, age_group
+        Mode and age group (its children weight every figure).
+    categories
+        Categories (default: those of the run serving the age group).
+    thresholds
+        Minutes per category (default: the settings' thresholds for ``mode``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``category, label, threshold, children_total, children_within,
+        children_beyond, n_villages, n_underserved, median_min``; villages
+        without a reachable offer count as beyond the threshold and are left
+        out of the median.
+
+    Raises
+    ------
+    ConfigError
+        Unknown AGS, mode, age group or category.
+    """
+    results.check_choice(mode, age_group)
+    cats = _categories(results, age_group, categories)
+    v = results.villages
+    if ags is not None:
+        ags, _ = find_gemeinde(results, ags)
+        v = v[v["ags"].astype(str) == ags]
+    table = results.settings.categories()
+    limits = {c: _threshold(results, c, mode, thresholds) for c in cats}
+    summary = indicators.kreis_summary(
+        v,
+        categories=cats,
+        modes=(mode,),
+        threshold=lambda c, _m: limits[c],
+        age_groups=dict.fromkeys(cats, (age_group,)),
+    )
+    total = float(pd.to_numeric(v[age_column(age_group)], errors="coerce").fillna(0.0).sum())
+    rows = []
+    for _, r in summary.iterrows():
+        cat = str(r["category"])
+        beyond = float(r["children_beyond"])
+        rows.append(
+            {
+                "category": cat,
+                "label": table[cat].label if cat in table else cat,
+                "threshold": limits[cat],
+                "children_total": total,
+                "children_within": total - beyond,
+                "children_beyond": beyond,
+                "n_villages": int(r["n_villages"]),
+                "n_underserved": int(r["n_underserved"]),
+                "median_min": float(r["children_median_min"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def worst_villages(
+    v: pd.DataFrame,
+    *,
+    cats: Sequence[str],
+    mode: str,
+    age_group: str,
+    per_category: int,
+    limits: Mapping[str, float],
+) -> tuple[list[list[str]], list[bool]]:
+    """The worst-served villages per category, as table rows.
+
+    Returns
+    -------
+    tuple
+        Rows ``[category, village, Gemeinde, minutes, km, children]`` (German
+        number text), unreachable first, then the slowest; and per row whether
+        it is beyond the threshold (or unreachable).
+    """
+    table_rows: list[list[str]] = []
+    beyond: list[bool] = []
+    child = age_column(age_group)
+    for cat in cats:
+        p = f"{cat}_{mode}"
+        part = v.loc[:, ["name", "gemeinde", child, f"{p}_min", f"{p}_km"]].copy()
+        # unreachable first, then the slowest; ties: more children first
+        part["_key"] = part[f"{p}_min"].fillna(np.inf)
+        part = part.sort_values(["_key", child], ascending=[False, False], kind="mergesort")
+        for _, r in part.head(per_category).iterrows():
+            minutes = float(r[f"{p}_min"])
+            table_rows.append(
+                [
+                    cat,
+                    str(r["name"]),
+                    str(r["gemeinde"]) if pd.notna(r["gemeinde"]) else "",
+                    "nicht erreichbar" if math.isnan(minutes) else format_de(minutes, 1),
+                    format_de(float(r[f"{p}_km"]), 1),
+                    format_de(float(r[child])),
+                ]
+            )
+            beyond.append(math.isnan(minutes) or minutes > limits[cat])
+    return table_rows, beyond

@@ -1,0 +1,196 @@
+"""What every dashboard page does first (Streamlit): region, run, choices, view.
+
+:func:`setup_page` draws the region picker and the sidebar's choices, runs
+(or takes from the shared cache, :mod:`erreichbarkeit.ui.cache`) the
+region's pipeline and computes the view; the pages draw from the
+:class:`Page` it returns.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from erreichbarkeit.errors import ErreichbarkeitError
+from erreichbarkeit.results import Results
+from erreichbarkeit.ui import cache, texts
+from erreichbarkeit.ui.layers import StaticLayers
+from erreichbarkeit.ui.regions import Region, discover_regions
+from erreichbarkeit.ui.sidebar import Choice, sidebar_choices
+from erreichbarkeit.ui.state import keep_widget_state, memo_put
+from erreichbarkeit.ui.upload_widget import remove_upload, upload_section, upload_token, with_upload
+from erreichbarkeit.ui.views import View, ViewData, compute_view
+
+__all__ = ["Page", "region_key", "setup_page"]
+
+_VIEW_MEMO_SIZE = 8
+
+
+@dataclass(frozen=True)
+class Page:
+    """What every page needs after the common set-up.
+
+    Attributes
+    ----------
+    region
+        The chosen region.
+    results
+        Its pipeline run (shared between sessions).
+    data
+        The run plus this session's upload.
+    layers
+        The region's fixed map layers (shared between sessions).
+    choice
+        The sidebar's choices.
+    view
+        The indicators of those choices.
+    """
+
+    region: Region
+    results: Results
+    data: ViewData
+    layers: StaticLayers
+    choice: Choice
+    view: View
+
+
+def region_key(page: Page) -> tuple[str, float, str]:
+    """The shared-cache key of the page's region run (as :func:`cache.run_slot`)."""
+    path = page.region.path
+    return str(path), path.stat().st_mtime, page.results.settings.cache_key()
+
+
+def _progress_bar(region: Region) -> tuple[Any, Callable[[str, int, int], None]]:
+    """An empty progress bar and the pipeline callback that fills it."""
+    bar = st.empty()
+
+    def progress(step: str, done: int, total: int) -> None:
+        frac = min(max(done / total, 0.0), 1.0) if total else 0.0
+        bar.progress(frac, text=f"{texts.FIRST_RUN.format(region=region.label)} {step}")
+
+    return bar, progress
+
+
+def _load_results(region: Region, data_dir: Path) -> Results | None:
+    """The region's run from the shared cache, computed with a progress bar the first time.
+
+    ``None`` (with a German error on the page) when the region cannot be run.
+    """
+    try:
+        settings = cache.load_settings(region.path, data_dir / "cache")
+    except ErreichbarkeitError as exc:
+        st.error(exc.german)
+        return None
+    mtime = region.path.stat().st_mtime
+    bar, progress = _progress_bar(region)
+    started = time.perf_counter()
+    try:
+        results = cache.run_region(
+            str(region.path), mtime, settings.cache_key(), settings, progress
+        )
+    except ErreichbarkeitError as exc:
+        bar.empty()
+        st.error(exc.german)
+        return None
+    bar.empty()
+    elapsed = time.perf_counter() - started
+    if elapsed > 1.0:
+        st.toast(f"{texts.FIRST_RUN_DONE} ({elapsed:.0f} s)")
+    return results
+
+
+def _pick_region(data_dir: Path) -> Region | None:
+    """The region picker (the demo is generated on first use); ``None`` without regions."""
+    try:
+        demo_region = Path(cache.ensure_demo(str(data_dir / "generated" / "beispielkreis")))
+    except ErreichbarkeitError as exc:
+        st.error(exc.german)
+        demo_region = None
+    regions = discover_regions(data_dir, demo_region=demo_region)
+    if not regions:
+        st.error("Keine Region gefunden.")
+        return None
+    by_path = {str(r.path): r for r in regions}
+    if st.session_state.get("region") not in by_path:
+        st.session_state["region"] = str(regions[0].path)
+    choice_path = st.sidebar.selectbox(
+        texts.SIDEBAR_REGION, list(by_path), format_func=lambda p: by_path[p].label, key="region"
+    )
+    if st.session_state.get("_upload_region") != choice_path:  # uploads belong to one region
+        remove_upload()
+        st.session_state["_upload_region"] = choice_path
+    return by_path[choice_path]
+
+
+def _view(data: ViewData, choice: Choice, data_key: tuple[Any, ...]) -> View:
+    """Compute the view, memoised per session (map clicks do not recompute)."""
+    key = (
+        data_key,
+        choice["mode"],
+        choice["categories"],
+        choice["age_group"],
+        tuple(sorted(choice["thresholds"].items())),
+    )
+    memo: dict[Any, View] = st.session_state.setdefault("_views", {})
+    if key not in memo:
+        started = time.perf_counter()
+        view = compute_view(
+            data,
+            mode=choice["mode"],
+            categories=choice["categories"],
+            age_group=choice["age_group"],
+            thresholds=choice["thresholds"],
+        )
+        st.session_state["last_view_seconds"] = time.perf_counter() - started
+        memo_put(memo, key, view, size=_VIEW_MEMO_SIZE)
+    return memo[key]
+
+
+def setup_page(root: Path | None, *, upload_widget: bool) -> Page | None:
+    """Region picker, cached run, sidebar choices and the view (shared by the pages).
+
+    Parameters
+    ----------
+    root
+        The app's folder (``None``: the working directory); its ``data``
+        folder holds the regions unless ``ERREICHBARKEIT_DATA_DIR`` says otherwise.
+    upload_widget
+        Draw the upload expander (the Karte page); other pages only use an
+        upload made there.
+
+    Returns
+    -------
+    Page or None
+        ``None`` when the page cannot be drawn (a message says why).
+    """
+    keep_widget_state()
+    ddir = cache.data_dir(Path.cwd() if root is None else Path(root))
+    region = _pick_region(ddir)
+    if region is None:
+        return None
+    results = _load_results(region, ddir)
+    if results is None:
+        return None
+    settings_key = results.settings.cache_key()
+    mtime = region.path.stat().st_mtime
+    layers = cache.static_layers_for(str(region.path), mtime, settings_key, results)
+    data = ViewData(results)
+    choice = sidebar_choices(data)
+    if upload_widget:
+        data = upload_section(data)
+    else:
+        st.session_state["_upload_seen"] = False  # the uploader is not drawn on this page
+        data = with_upload(data)
+    if choice is None:
+        return None
+    if not choice["categories"]:
+        st.info(texts.NO_CATEGORY)
+        return None
+    upload = st.session_state.get("upload")
+    data_key = (str(region.path), settings_key, upload_token(upload))
+    return Page(region, results, data, layers, choice, _view(data, choice, data_key))

@@ -1,0 +1,78 @@
+"""The region picker's entries: the built-in demo and the prepared regions.
+
+Streamlit-free, so that it can be tested without a server.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from erreichbarkeit.ui import texts
+
+__all__ = ["REGIONS_ENV", "Region", "discover_regions"]
+
+#: Environment variable naming an extra folder of region files.
+REGIONS_ENV = "ERREICHBARKEIT_REGIONS_DIR"
+
+
+@dataclass(frozen=True)
+class Region:
+    """One entry of the region picker."""
+
+    label: str
+    path: Path
+    demo: bool = False
+
+
+def _region_label(path: Path) -> str:
+    """``[region] name`` of a region file, else its folder (``region.toml``) or stem."""
+    try:
+        raw = tomllib.loads(path.read_text("utf-8"))
+        name = raw.get("region", {}).get("name") or raw.get("name")
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, AttributeError):
+        name = None
+    return str(name) if name else path.parent.name if path.name == "region.toml" else path.stem
+
+
+def discover_regions(
+    data_dir: Path, *, demo_region: Path | None = None, env: Mapping[str, str] | None = None
+) -> list[Region]:
+    """Regions for the picker: the demo first, then configured real regions.
+
+    Parameters
+    ----------
+    data_dir
+        The app's data folder; ``data_dir/regions/*/region.toml`` are the
+        regions written by ``erreichbarkeit prepare``.
+    demo_region
+        The generated Beispielkreis ``region.toml`` (listed first).
+    env
+        Environment (default ``os.environ``); ``ERREICHBARKEIT_REGIONS_DIR``
+        names a folder with ``*/region.toml`` or ``*.toml`` region files.
+
+    Returns
+    -------
+    list[Region]
+        Unique by resolved path; labels from ``[region] name``.
+    """
+    env = os.environ if env is None else env
+    found: list[Region] = []
+    if demo_region is not None:
+        found.append(Region(texts.DEMO_LABEL, demo_region, demo=True))
+    candidates = sorted((data_dir / "regions").glob("*/region.toml"))
+    extra = env.get(REGIONS_ENV)
+    if extra:
+        folder = Path(extra).expanduser()
+        candidates += sorted(folder.glob("*/region.toml")) + sorted(folder.glob("*.toml"))
+    seen = {r.path.resolve() for r in found}
+    for path in candidates:
+        key = path.resolve()
+        if key in seen or not path.is_file():
+            continue
+        seen.add(key)
+        found.append(Region(_region_label(path), path))
+    return found

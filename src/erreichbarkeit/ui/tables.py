@@ -1,0 +1,184 @@
+"""German numbers, labels and tables of the dashboard (no Streamlit).
+
+Numbers use the German decimal comma and thousands dot; the tables have
+German headers (:mod:`erreichbarkeit.ui.texts`) and are sorted the way a
+planner reads them (worst first).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from erreichbarkeit.analysis import indicators
+from erreichbarkeit.config import MODE_LABELS, age_column
+from erreichbarkeit.io import RowProblem
+from erreichbarkeit.ui import texts
+from erreichbarkeit.ui.views import View, ViewData
+
+__all__ = [
+    "format_int",
+    "format_minutes",
+    "format_threshold",
+    "gemeinde_display",
+    "legend_title",
+    "nearest_for_village",
+    "offer_label",
+    "problems_frame",
+    "view_subtitle",
+    "village_display",
+]
+
+
+def format_int(x: float) -> str:
+    """German integer with thousands dots (``1.234``); ``–`` for NaN."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{round(x):,}".replace(",", ".")
+
+
+def format_minutes(x: float) -> str:
+    """Minutes with one decimal and a decimal comma; ``–`` for NaN."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{x:.1f}".replace(".", ",")
+
+
+def format_threshold(view: View, category: str) -> str:
+    """The view's threshold of a category as short German minutes (``10``, ``7,5``)."""
+    return f"{view.thresholds.get(category, math.nan):g}".replace(".", ",")
+
+
+def legend_title(view: View, category: str, labels: Mapping[str, str]) -> str:
+    """Legend title of the map."""
+    return texts.LEGEND_TITLE.format(
+        label=labels.get(category, category), mode=MODE_LABELS.get(view.mode, view.mode)
+    )
+
+
+def view_subtitle(view: View, category: str, labels: Mapping[str, str]) -> str:
+    """``"Kita · Auto · Kinder 0–3 Jahre · Schwellenwert 10 min"``."""
+    return texts.PRINT_SUBTITLE.format(
+        label=labels.get(category, category),
+        mode=MODE_LABELS.get(view.mode, view.mode),
+        age=view.age_group.replace("-", "–"),
+        minutes=format_threshold(view, category),
+    )
+
+
+def offer_label(row: Mapping[str, Any]) -> str:
+    """``"Kita Sonnenschein – Hauptstraße 1, Musterhausen"`` (address when known)."""
+    name = str(row.get("name") or row.get("id") or "")
+    address = row.get("address")
+    if isinstance(address, str) and address.strip():
+        return f"{name} – {address.strip()}"
+    return name
+
+
+def _worst_first(view: View, unmet: pd.Series, ratio: pd.Series) -> pd.Index:
+    """Village rows by categories missed, then minutes-to-threshold ratio, then name."""
+    order = pd.DataFrame(
+        {"u": -unmet, "r": -ratio, "n": view.villages["name"].astype(str)}
+    ).sort_values(["u", "r", "n"], kind="mergesort")
+    return order.index
+
+
+def village_display(view: View, labels: Mapping[str, str]) -> pd.DataFrame:
+    """The village table for the page: German headers, worst first.
+
+    Sorted by the number of categories whose threshold is missed
+    (descending), then by the largest minutes-to-threshold ratio (unreachable
+    first), then by name.
+    """
+    v = view.villages
+    age = texts.AGE_LABEL.format(group=view.age_group)
+    children = pd.to_numeric(v[age_column(view.age_group)]).round(0)
+    out = pd.DataFrame(
+        {
+            texts.COL_NAME: v["name"],
+            texts.COL_GEMEINDE: v.get("gemeinde", ""),
+            texts.COL_CHILDREN.format(age=age): children,
+        }
+    )
+    unmet = pd.Series(0, index=v.index)
+    ratio = pd.Series(0.0, index=v.index)
+    for cat in view.categories:
+        p = f"{cat}_{view.mode}"
+        label = labels.get(cat, cat)
+        out[texts.COL_MIN.format(label=label)] = v[f"{p}_min"].round(1)
+        out[texts.COL_KM.format(label=label)] = v[f"{p}_km"].round(1)
+        out[texts.COL_WITHIN.format(label=label)] = v[f"{p}_within"]
+        unmet += (~v[f"{p}_within"].astype(bool)).astype(int)
+        r = (v[f"{p}_min"] / view.thresholds[cat]).fillna(math.inf)
+        ratio = pd.concat([ratio, r], axis=1).max(axis=1)
+    out[texts.COL_UNMET] = unmet
+    out[texts.COL_REASON] = v["reason"]
+    order = _worst_first(view, unmet, ratio)
+    out = out.loc[order]
+    out.index = pd.Index(v.loc[order, "id"].astype(str), name="id")
+    return out
+
+
+def gemeinde_display(view: View, labels: Mapping[str, str]) -> pd.DataFrame:
+    """The Gemeinde table for the page: German headers, most underserved first."""
+    g = view.gemeinden.copy()
+    g["category"] = g["category"].map(lambda c: labels.get(c, c))
+    g["share_children_beyond"] = (g["share_children_beyond"] * 100).round(1)
+    for col in ("children_median_min", "pop_mean_min", "children_beyond"):
+        g[col] = g[col].round(1)
+    cols = [c for c in texts.GEM_COLUMNS if c in g.columns]
+    g = g.sort_values(["n_underserved", "children_beyond"], ascending=False, kind="mergesort")
+    return g.loc[:, cols].rename(
+        columns={**texts.GEM_COLUMNS, "share_children_beyond": "Anteil Kinder darüber (%)"}
+    )
+
+
+def _nearest_row(label: str, rec: Mapping[str, Any] | None) -> dict[str, Any]:
+    """One row of the nearest-offers table (``rec`` ``None``: no offer reachable)."""
+    if rec is None:
+        return {
+            texts.COL_CATEGORY: label,
+            texts.COL_RANK: 1,
+            texts.COL_OFFER: texts.NO_OFFER,
+            texts.COL_MINUTES: math.nan,
+            texts.COL_KM_PLAIN: math.nan,
+        }
+    return {
+        texts.COL_CATEGORY: label,
+        texts.COL_RANK: int(rec["rank"]),
+        texts.COL_OFFER: rec["name"],
+        texts.COL_MINUTES: round(float(rec["minutes"]), 1),
+        texts.COL_KM_PLAIN: round(float(rec["km"]), 1),
+    }
+
+
+def nearest_for_village(
+    data: ViewData, village_id: str, *, mode: str, categories: Sequence[str], k: int = 2
+) -> pd.DataFrame:
+    """The ``k`` nearest offers of each category from one village (German headers)."""
+    tt = data.travel_times
+    tt = tt[(tt["origin_id"] == village_id) & (tt["mode"] == mode)]
+    offers = data.offers[data.offers["category"].isin(categories)]
+    near = indicators.nearest_offers(tt, offers, k=k)
+    table = data.category_table
+    rows = []
+    for cat in categories:
+        label = table[cat].label if cat in table else cat
+        records: list[dict[Any, Any]] = near[near["category"] == cat].to_dict("records")
+        rows += [_nearest_row(label, rec) for rec in records] or [_nearest_row(label, None)]
+    return pd.DataFrame(rows)
+
+
+def problems_frame(problems: Sequence[RowProblem]) -> pd.DataFrame:
+    """Row problems as a German table (Zeile, Spalte, Art, Meldung)."""
+    return pd.DataFrame(
+        {
+            texts.COL_ROW: [p.row for p in problems],
+            texts.COL_COLUMN: [p.column or "" for p in problems],
+            texts.COL_SEVERITY: [texts.SEVERITY.get(p.severity, p.severity) for p in problems],
+            texts.COL_MESSAGE: [p.message_de for p in problems],
+        }
+    )
