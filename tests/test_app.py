@@ -24,7 +24,7 @@ from erreichbarkeit.analysis.bands import grid_bands
 from erreichbarkeit.config import Settings, age_column, load_categories
 from erreichbarkeit.results import Results
 from erreichbarkeit.ui import downloads, kpis, layers, regions, tables, uploads, views
-from erreichbarkeit.ui.tables import format_int, format_minutes
+from erreichbarkeit.ui.tables import format_int
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -93,13 +93,16 @@ def _expected(
         modes=[mode],
         threshold=lambda c, m: threshold,
         age_groups={category: [age]},
+        cutoff=results.settings.routing.cutoff_minutes,
     ).iloc[0]
     total = results.villages[age_column(age)].sum()
     return [
         format_int(total - kreis["children_beyond"]),
         format_int(kreis["children_beyond"]),
         format_int(kreis["n_underserved"]),
-        format_minutes(kreis["children_median_min"]),
+        indicators.format_median_de(
+            kreis["children_median_min"], kreis["children_median_beyond"]
+        ),
     ]
 
 
@@ -428,8 +431,11 @@ def test_grid_kpi_expander_shows_the_library_numbers(
     assert row["Gebiet"] == "Region gesamt"
     assert row["Einwohner"] == round(k["population"])
     assert row["Rasterzellen"] == len(grid.cells)
-    assert row["Mittel Minuten (einwohnergewichtet)"] == round(k["pop_mean_min"], 1)
+    assert row["Mittel Minuten (einwohnergewichtet, nur erreichbare Zellen)"] == round(
+        k["pop_mean_min_reachable"], 1
+    )
     assert row["Median Minuten (einwohnergewichtet)"] == round(k["pop_median_min"], 1)
+    assert row["Median über Grenze"] == bool(k["pop_median_beyond"])
     for b in (5, 10, 15, 20):
         assert row[f"Anteil ≤ {b} min (%)"] == round(100 * k[f"share_within_{b}"], 1)
     assert row["Anteil ohne erreichbares Angebot (%)"] == round(100 * k["share_unreachable"], 1)

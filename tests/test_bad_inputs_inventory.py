@@ -11,14 +11,26 @@ import inspect
 from pathlib import Path
 from types import ModuleType
 
-from . import test_bad_inputs_config, test_bad_inputs_files, test_bad_inputs_offers
+from . import (
+    test_bad_inputs_config,
+    test_bad_inputs_files,
+    test_bad_inputs_offers,
+    test_bad_inputs_outputs,
+    test_bad_inputs_population,
+    test_bad_inputs_region,
+    test_bad_inputs_values,
+)
 from .test_bad_inputs_common import Case
 
 README = Path(__file__).with_name("README.md")
 MODULES: tuple[ModuleType, ...] = (
     test_bad_inputs_offers,
+    test_bad_inputs_values,
     test_bad_inputs_files,
+    test_bad_inputs_population,
     test_bad_inputs_config,
+    test_bad_inputs_region,
+    test_bad_inputs_outputs,
 )
 
 _INTRO = """# Bad-input test suite: inventory

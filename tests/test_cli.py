@@ -150,3 +150,21 @@ def test_szenario_with_a_broken_file_is_a_one_line_error(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert "kaputt.json" in err[0]
+
+
+def test_out_into_the_folder_of_the_inputs_is_refused(
+    demo_region: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the case: the Beispielkreis offers list is daten/angebote.csv, and the
+    # export writes angebote.csv; refused before the run, the list stays as it was
+    offers = demo_region.parent / "angebote.csv"
+    before = offers.read_bytes()
+    code = main(["analyse", "-q", "--config", str(demo_region), "--cache-dir",
+                 str(tmp_path / "cache"), "--out", str(demo_region.parent)])  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert str(offers) in err[0]
+    assert "überschreiben" in err[0]
+    assert offers.read_bytes() == before
+    assert not (demo_region.parent / "erreichbarkeit.xlsx").exists()

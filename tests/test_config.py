@@ -214,3 +214,48 @@ def test_every_settings_field_is_a_region_file_key() -> None:
             Settings.from_dict({f.name: object()})
         assert info.value.column == f.name
         assert "unknown key" not in str(info.value)
+
+
+def test_access_speed_and_ferry_wait_defaults_and_region_file(tmp_path: Path) -> None:
+    default = Settings().routing
+    assert dict(default.access_speed) == {"car": 15.0, "bike": 12.0, "walk": 4.5}
+    assert default.ferry_wait_min == 10.0
+    path = write(tmp_path, "[routing]\naccess_speed = { walk = 4 }\nferry_wait_min = 0\n")
+    s = Settings.from_toml(path)
+    # modes not given keep the default speed
+    assert dict(s.routing.access_speed) == {"car": 15.0, "bike": 12.0, "walk": 4.0}
+    assert s.routing.ferry_wait_min == 0.0
+    assert s.cache_key() != Settings().cache_key()  # cached runs are keyed on them
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[routing]\naccess_speed = { walk = 0 }\n", "routing.access_speed.walk"),
+        ("[routing]\naccess_speed = { car = 120 }\n", "routing.access_speed.car"),
+        ("[routing]\naccess_speed = { bus = 5 }\n", "routing.access_speed.bus"),
+        ("[routing]\nferry_wait_min = -1\n", "routing.ferry_wait_min"),
+        ("[routing]\nferry_wait_min = 90\n", "routing.ferry_wait_min"),
+    ],
+)
+def test_access_speed_and_ferry_wait_are_range_checked(tmp_path: Path, text: str, key: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_toml(write(tmp_path, text))
+    assert info.value.column == key
+    assert "region.toml" in str(info.value)
+
+
+def test_age_shares_may_not_add_up_to_more_than_everyone() -> None:
+    ok = dict(DEFAULT_AGE_SHARES)
+    assert Settings(age_shares=ok).age_shares == ok
+    # each within its per-year limit (5 % per year of age), together 1.35
+    too_many = {"0-3": 0.15, "3-6": 0.15, "6-10": 0.2, "10-18": 0.4, "18-27": 0.45}
+    with pytest.raises(ConfigError) as info:
+        Settings(age_shares=too_many)
+    assert info.value.column == "age_shares"
+    assert "1.35" in info.value.message_de
+    # a single group with 40 % of the population under three is absurd
+    with pytest.raises(ConfigError) as info:
+        Settings(age_shares={**ok, "0-3": 0.4})
+    assert info.value.column == "age_shares.0-3"
+    assert Settings(age_shares={**ok, "0-3": 0.15}).age_shares["0-3"] == 0.15  # the limit

@@ -433,22 +433,22 @@ def test_export_all_writes_every_file(tmp_path, results):
          "reisezeiten.csv", "reisezeiten.parquet", "erreichbarkeit.gpkg"]
     )  # fmt: skip
     wb = openpyxl.load_workbook(paths["xlsx"])
-    assert wb.sheetnames == ["Orte", "Gemeinden", "Angebote", "Reisezeiten", "Methodik"]
+    assert wb.sheetnames == ["Orte", "Gemeinden", "Angebote", "Reisezeiten", "Spalten", "Methodik"]
     assert [c.value for c in wb["Reisezeiten"][1]] == [
-        "origin_id", "origin_name", "destination_id", "destination_name", "category",
-        "mode", "minutes", "km",
+        "ID Ort", "Ort", "ID Angebot", "Angebot", "Kategorie", "Verkehrsmittel", "Minuten", "km",
     ]  # fmt: skip
+    assert [c.value for c in wb["Reisezeiten"]["F"][1:]] == ["Auto", "Fahrrad", "zu Fuß"]
     assert wb["Orte"]["B3"].value == "'@Bdorf"
     tt_back = pd.read_parquet(paths["reisezeiten_parquet"])
     pd.testing.assert_frame_equal(tt_back, results["travel_times"])
     rz = pd.read_csv(paths["reisezeiten_csv"], sep=";", decimal=",", encoding="utf-8-sig")
-    assert rz["minutes"].tolist() == [5.0, 9.5, 25.25]
-    assert rz["destination_name"].tolist() == ["Kita Sonne"] * 3
+    assert rz["Minuten"].tolist() == [5.0, 9.5, 25.2]  # one decimal (the Parquet keeps 25.25)
+    assert rz["Angebot"].tolist() == ["Kita Sonne"] * 3
     orte = pd.read_csv(paths["orte_csv"], sep=";", decimal=",", encoding="utf-8-sig",
-                       dtype={"ags": str})  # fmt: skip
-    assert orte["ags"].tolist() == ["03159001", "03159002"]
-    assert orte["lon"].tolist() == pytest.approx([9.9, 10.1])
-    assert orte["kita_car_within"].tolist() == ["ja", "nein"]
+                       dtype={"AGS": str})  # fmt: skip
+    assert orte["AGS"].tolist() == ["03159001", "03159002"]
+    assert orte["Längengrad"].tolist() == pytest.approx([9.9, 10.1])
+    assert orte["Kita – Auto: innerhalb"].tolist() == ["ja", "nein"]
     assert pyogrio.list_layers(paths["gpkg"])[:, 0].tolist() == ["orte", "angebote", "gemeinden"]
     gem = pyogrio.read_dataframe(paths["gpkg"], layer="gemeinden")
     assert gem.crs.to_epsg() == 25832
@@ -465,7 +465,7 @@ def test_export_all_long_table_goes_to_csv_only(tmp_path, results):
     wb = openpyxl.load_workbook(paths["xlsx"])
     assert "Reisezeiten" not in wb.sheetnames
     topics = [r[0] for r in wb["Methodik"].iter_rows(min_row=2, values_only=True)]
-    assert topics == ["Werkzeug", "Tabelle „Reisezeiten“"]
+    assert topics == ["Werkzeug", "Tabelle „Reisezeiten“", "Spaltennamen"]
     back = pd.read_csv(paths["reisezeiten_csv"], sep=";", decimal=",", encoding="utf-8-sig")
     assert len(back) == 3
 
@@ -610,4 +610,4 @@ def test_export_all_pivots_long_gemeinden_for_the_geopackage(tmp_path, results):
     # the sheet and the CSV keep the long table as given
     back = pd.read_csv(paths["gemeinden_csv"], sep=";", decimal=",", encoding="utf-8-sig")
     assert len(back) == 4
-    assert back["underserved_villages"].tolist()[2] == "'@Bdorf"
+    assert back["unterversorgte Orte (Namen)"].tolist()[2] == "'@Bdorf"

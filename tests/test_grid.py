@@ -294,21 +294,25 @@ def _four_cells() -> pd.DataFrame:
 def test_grid_indicators_hand_computed() -> None:
     gem, kreis = grid_indicators(_four_cells(), categories=["kita"], modes=["car"])
     a = gem[gem["ags"] == "A"].iloc[0]
-    assert a["pop_mean_min"] == pytest.approx((100 * 3 + 200 * 8) / 300)
+    assert a["pop_mean_min_reachable"] == pytest.approx((100 * 3 + 200 * 8) / 300)
     assert a["pop_median_min"] == 8.0  # cumulative 100, 300 of 300: half reached at 8
+    assert not a["pop_median_beyond"]
     assert a["pop_median_min"] == weighted_median([3, 8], [100, 200])
     assert (a["share_within_5"], a["share_within_10"]) == (pytest.approx(1 / 3), 1.0)
     assert (a["share_within_15"], a["share_within_20"], a["share_unreachable"]) == (1, 1, 0)
     assert (a["population"], a["n_cells"]) == (300.0, 2)
     b = gem[gem["ags"] == "B"].iloc[0]
-    assert (b["pop_mean_min"], b["pop_median_min"]) == (12.0, 12.0)
+    # 12 (300), unreachable (400, censored at +inf): 2·300 < 700 -> beyond the cutoff
+    assert b["pop_mean_min_reachable"] == 12.0
+    assert (b["pop_median_min"], b["pop_median_beyond"]) == (90.0, True)
     assert (b["share_within_5"], b["share_within_10"]) == (0.0, 0.0)
     assert b["share_within_15"] == pytest.approx(3 / 7)
     assert b["share_within_20"] == pytest.approx(3 / 7)
     assert b["share_unreachable"] == pytest.approx(4 / 7)
     k = kreis.iloc[0]
-    assert k["pop_mean_min"] == pytest.approx((300 + 1600 + 3600) / 600)
-    assert k["pop_median_min"] == 8.0  # cumulative 100, 300, 600: 2·300 >= 600
+    assert k["pop_mean_min_reachable"] == pytest.approx((300 + 1600 + 3600) / 600)
+    # 3, 8, 12, +inf with 100, 200, 300, 400: cumulative 100, 300, 600; 2·600 >= 1000
+    assert (k["pop_median_min"], k["pop_median_beyond"]) == (12.0, False)
     assert [k[f"share_within_{b}"] for b in (5, 10, 15, 20)] == pytest.approx([0.1, 0.3, 0.6, 0.6])
     assert k["share_unreachable"] == pytest.approx(0.4)
     assert k["weighting"] == "Einwohner"
@@ -318,11 +322,26 @@ def test_grid_indicators_without_population_weigh_cells_equally() -> None:
     cells = _four_cells().assign(population=np.nan)
     _, kreis = grid_indicators(cells, categories=["kita"], modes=["car"])
     k = kreis.iloc[0]
-    assert k["pop_mean_min"] == pytest.approx(23 / 3)
+    assert k["pop_mean_min_reachable"] == pytest.approx(23 / 3)
+    assert k["pop_median_min"] == 8.0  # 3, 8, 12, +inf with weight 1: cumulative 2 of 4 at 8
     assert k["share_within_10"] == 0.5
     assert k["share_unreachable"] == 0.25
     assert math.isnan(k["population"])
     assert "Siedlungsfläche" in k["weighting"]
+
+
+def test_grid_indicators_censored_median_takes_the_cutoff_in_force() -> None:
+    gem, _ = grid_indicators(_four_cells(), categories=["kita"], modes=["car"], cutoff=45.0)
+    b = gem[gem["ags"] == "B"].iloc[0]
+    assert (b["pop_median_min"], b["pop_median_beyond"]) == (45.0, True)
+
+
+def test_grid_share_within_counts_exactly_at_the_band_limit() -> None:
+    cells = _four_cells().assign(kita_car_min=[5.0, 10.0, 15.0, 20.0])
+    _, kreis = grid_indicators(cells, categories=["kita"], modes=["car"])
+    k = kreis.iloc[0]
+    # each cell sits exactly on a band limit: <= counts it (a < would give 0, .1, .3, .6)
+    assert [k[f"share_within_{b}"] for b in (5, 10, 15, 20)] == pytest.approx([0.1, 0.3, 0.6, 1.0])
 
 
 def test_grid_indicators_missing_column() -> None:

@@ -305,7 +305,9 @@ def test_village_table_category_without_offers(villages, travel_times, offers):
         ([3, 1, 2], [0.5, 0.25, 0.25], 2.0),  # sorted 1, 2, 3; cum .25, .5 >= .5
         ([5, 11], [100, 300], 11.0),
         ([7.0], [2.0], 7.0),
-        ([1, np.nan, 9], [1, 5, 1], 1.0),  # NaN value dropped with its weight
+        ([1, np.nan, 9], [1, 5, 1], math.inf),  # NaN = beyond the cutoff, keeps weight 5 of 7
+        ([1, np.nan, 9], [5, 1, 1], 1.0),  # cum 5 of 7 >= 3.5 at 1
+        ([1, np.nan, 9], [1, np.nan, 1], 1.0),  # a NaN *weight* drops the pair
         ([1, 4, 9], [0, 0, 1], 9.0),  # zero weights drop out
     ],
 )
@@ -316,7 +318,8 @@ def test_weighted_median_hand_values(values, weights, expected):
 def test_weighted_median_empty_and_zero_weights_are_nan():
     assert math.isnan(weighted_median([], []))
     assert math.isnan(weighted_median([1.0, 2.0], [0.0, 0.0]))
-    assert math.isnan(weighted_median([np.nan], [1.0]))
+    assert math.isnan(weighted_median([np.nan], [0.0]))
+    assert weighted_median([np.nan], [1.0]) == math.inf  # unreachable: censored, not missing
 
 
 def test_weighted_median_errors():
@@ -345,37 +348,45 @@ def test_gemeinde_long_hand_values(vt):
     assert len(long) == 2 * 2 * 2
     # Gem A kita car: minutes 5 (pop 100, children 15), 11 (pop 300, children 30)
     r = _row(long, ags="03159001", category="kita", mode="car")
-    assert r["pop_mean_min"] == pytest.approx(9.5)  # (100*5 + 300*11) / 400
+    assert r["pop_mean_min_reachable"] == pytest.approx(9.5)  # (100*5 + 300*11) / 400
     assert r["pop_median_min"] == 11.0  # cum 100 < 200, 400 >= 200
-    assert r["children_mean_min"] == pytest.approx(9.0)  # (15*5 + 30*11) / 45
+    assert not r["pop_median_beyond"]
+    assert r["share_pop_no_offer"] == 0.0
+    assert r["children_mean_min_reachable"] == pytest.approx(9.0)  # (15*5 + 30*11) / 45
     assert r["children_median_min"] == 11.0
+    assert not r["children_median_beyond"]
     assert r["children_beyond"] == 30.0  # Bdorf 11 > 10
     assert r["share_children_beyond"] == pytest.approx(30 / 45)
     assert (r["n_villages"], r["n_underserved"]) == (2, 1)
     assert r["underserved_villages"] == "Bdorf"
     # Gem A hebamme car: 14 (children 10), 16 (children 20), threshold 15
     r = _row(long, ags="03159001", category="hebamme", mode="car")
-    assert r["pop_mean_min"] == pytest.approx(15.5)  # (1400 + 4800) / 400
-    assert r["children_mean_min"] == pytest.approx(460 / 30)  # (10*14 + 20*16) / 30
+    assert r["pop_mean_min_reachable"] == pytest.approx(15.5)  # (1400 + 4800) / 400
+    assert r["children_mean_min_reachable"] == pytest.approx(460 / 30)  # (10*14 + 20*16) / 30
     assert r["children_median_min"] == 16.0  # cum 10 < 15, 30 >= 15
     assert r["share_children_beyond"] == pytest.approx(20 / 30)
     # Gem A kita walk: 25 and 60 > 20 -> everybody beyond
     r = _row(long, ags="03159001", category="kita", mode="walk")
-    assert r["pop_mean_min"] == pytest.approx(51.25)  # (2500 + 18000) / 400
-    assert r["children_mean_min"] == pytest.approx(2175 / 45)
+    assert r["pop_mean_min_reachable"] == pytest.approx(51.25)  # (2500 + 18000) / 400
+    assert r["children_mean_min_reachable"] == pytest.approx(2175 / 45)
     assert r["share_children_beyond"] == 1.0
     assert r["underserved_villages"] == "Adorf, Bdorf"
-    # Gem A hebamme walk: Adorf unreachable -> left out of mean/median, but beyond
+    # Gem A hebamme walk: Adorf unreachable -> out of the mean, censored in the median
     r = _row(long, ags="03159001", category="hebamme", mode="walk")
-    assert r["pop_mean_min"] == 28.0
-    assert r["pop_median_min"] == 28.0
+    assert r["pop_mean_min_reachable"] == 28.0
+    assert r["share_pop_no_offer"] == pytest.approx(100 / 400)
+    assert r["share_children_no_offer"] == pytest.approx(10 / 30)
+    assert r["pop_median_min"] == 28.0  # 28 (300), +inf (100): cum 300 >= 200
+    assert not r["pop_median_beyond"]
     assert r["children_beyond"] == 10.0
     assert r["share_children_beyond"] == pytest.approx(1 / 3)
     assert r["underserved_villages"] == "Adorf"
-    # Gem B: only the unsnapped Cdorf -> no minutes, all children beyond
+    # Gem B: only the unsnapped Cdorf -> no minutes, median beyond the cutoff
     r = _row(long, ags="03159002", category="kita", mode="car")
-    assert math.isnan(r["pop_mean_min"])
-    assert math.isnan(r["children_median_min"])
+    assert math.isnan(r["pop_mean_min_reachable"])
+    assert r["share_pop_no_offer"] == 1.0
+    assert (r["children_median_min"], r["children_median_beyond"]) == (90.0, True)
+    assert (r["pop_median_min"], r["pop_median_beyond"]) == (90.0, True)
     assert r["children_beyond"] == 6.0
     assert r["share_children_beyond"] == 1.0
     assert (r["n_villages"], r["n_underserved"], r["underserved_villages"]) == (1, 1, "Cdorf")
@@ -403,7 +414,8 @@ def test_gemeinde_table_is_a_pivot_of_the_long_table(vt):
     assert wide["ags"].tolist() == ["03159001", "03159002"]
     assert wide["n_villages"].tolist() == [2, 1]
     assert wide["population"].tolist() == [400.0, 50.0]
-    assert wide.loc[0, "kita_car_pop_mean_min"] == pytest.approx(9.5)
+    assert wide.loc[0, "kita_car_pop_mean_min_reachable"] == pytest.approx(9.5)
+    assert wide.loc[1, "kita_car_children_median_beyond"]
     assert wide.loc[0, "hebamme_walk_underserved_villages"] == "Adorf"
     assert wide.loc[1, "kita_walk_children_beyond"] == 6.0
     assert "kita_car_n_villages" not in wide.columns
@@ -413,10 +425,14 @@ def test_gemeinde_table_is_a_pivot_of_the_long_table(vt):
 
 def test_kreis_summary_hand_values(vt):
     k = kreis_summary(vt, categories=CATS, modes=MODES, threshold=THRESHOLDS, age_groups=AGE_GROUPS)
-    assert k.columns.tolist() == ["category", "mode", *INDICATOR_COLUMNS]
+    assert k.columns.tolist() == ["category", "mode", *INDICATOR_COLUMNS, "share_children_covered"]
     assert len(k) == 4
+    assert (k["share_children_covered"] == 1.0).all()  # no gemeinde_partial column
     r = _row(k, category="kita", mode="car")
-    assert r["pop_mean_min"] == pytest.approx(9.5)  # Cdorf has no minutes
+    assert r["pop_mean_min_reachable"] == pytest.approx(9.5)  # Cdorf has no minutes
+    assert r["share_pop_no_offer"] == pytest.approx(50 / 450)
+    # 5 (100), 11 (300), +inf (50): cum 100 < 225, 400 >= 225
+    assert (r["pop_median_min"], r["pop_median_beyond"]) == (11.0, False)
     assert r["children_beyond"] == 36.0  # Bdorf 30 + Cdorf 6
     assert r["share_children_beyond"] == pytest.approx(36 / 51)
     assert (r["n_villages"], r["n_underserved"]) == (3, 2)
@@ -430,8 +446,11 @@ def test_summaries_without_children_give_nan_share(vt):
     vt = vt.assign(children_0_3=0.0, children_3_6=0.0)
     k = kreis_summary(vt, categories=["kita"], modes=["car"], threshold=THRESHOLDS)
     assert math.isnan(k.loc[0, "share_children_beyond"])
-    assert math.isnan(k.loc[0, "children_mean_min"])
-    assert k.loc[0, "pop_mean_min"] == pytest.approx(9.5)
+    assert math.isnan(k.loc[0, "children_mean_min_reachable"])
+    assert math.isnan(k.loc[0, "children_median_min"])
+    assert not k.loc[0, "children_median_beyond"]
+    assert math.isnan(k.loc[0, "share_children_covered"])
+    assert k.loc[0, "pop_mean_min_reachable"] == pytest.approx(9.5)
 
 
 # -- invariants (hypothesis) ------------------------------------------------------------------

@@ -25,6 +25,7 @@ from erreichbarkeit.io import (
     read_villages,
 )
 from erreichbarkeit.io._cells import parse_number
+from erreichbarkeit.io.tables import table_problems
 
 from .conftest import need_shared
 
@@ -135,10 +136,15 @@ def test_read_table_rows_keep_spreadsheet_numbers(tmp_path: Path) -> None:
 
 
 def test_read_table_ragged_rows_and_unnamed_columns(tmp_path: Path) -> None:
-    text = "Name;Kategorie;\nA;Kita;extra;more\nB\n"
+    text = "Name;Kategorie;\nA;Kita;extra;more\nB\nC;Hebamme;Notiz\n"
     table = read_table(write(tmp_path / "t.csv", text))
-    assert list(table.columns) == ["Name", "Kategorie", "Spalte_3", "Spalte_4"]
-    assert table.loc[3].tolist() == ["B", None, None, None]
+    assert list(table.columns) == ["Name", "Kategorie", "Spalte_3"]
+    assert list(table.index) == [3, 4]
+    assert table.loc[3].tolist() == ["B", None, None]
+    assert table.loc[4].tolist() == ["C", "Hebamme", "Notiz"]
+    [p] = table_problems(table)
+    assert (p.row, p.severity) == (2, "error")
+    assert "mehr Felder (4) als die Kopfzeile (3)" in p.message_de
 
 
 def test_read_table_errors(tmp_path: Path) -> None:

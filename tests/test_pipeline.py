@@ -121,6 +121,22 @@ def test_bayreuth_every_village_result_or_reason(bayreuth: Results) -> None:
     assert (tt.loc[tt["km"] > 0.1, "minutes"] > 0).all()
 
 
+def test_bayreuth_is_partial_and_its_hamlet_not_a_city(bayreuth: Results) -> None:
+    """Issue 10, item 2: the extract holds a sliver of Bayreuth (72 289 inhabitants)."""
+    b = bayreuth.boundaries.set_index("gemeinde")
+    assert b.loc["Bayreuth", "gemeinde_partial"]
+    assert b.loc["Bayreuth", "coverage_share"] < 0.2
+    assert not b.loc["Harsdorf", "gemeinde_partial"]  # wholly inside the extract
+    v = bayreuth.villages
+    in_bayreuth = v[v["gemeinde"] == "Bayreuth"]
+    assert len(in_bayreuth) >= 1 and in_bayreuth["gemeinde_partial"].all()
+    # before: 72 289 on one hamlet; now at most the covered share of the area
+    assert in_bayreuth["population"].sum() <= 72_289 * b.loc["Bayreuth", "coverage_share"] + 1
+    assert in_bayreuth["population"].max() < 10_000
+    assert not v.loc[v["gemeinde"] == "Harsdorf", "gemeinde_partial"].any()
+    assert any("nur teilweise im Kartenausschnitt" in e for e in bayreuth.inputs.estimates)
+
+
 def test_bayreuth_walk_times_plausible(bayreuth: Results) -> None:
     tt = bayreuth.travel_times
     walk = tt[tt["mode"] == "walk"]

@@ -21,6 +21,7 @@ Walking (foot.lua, 5 km/h, oneway ignored): C→A = 1500 m / (5/3.6) = 1080 s = 
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -30,8 +31,8 @@ from shapely.geometry import Point
 
 from erreichbarkeit.errors import NetworkError
 from erreichbarkeit.network.matrix import travel_times
-from erreichbarkeit.network.profiles import profile_text, profiles_dir
-from erreichbarkeit.network.routing import Router, prepare_network
+from erreichbarkeit.network.profiles import FERRY_SUMMARY, profile_text, profiles_dir
+from erreichbarkeit.network.routing import Router, network_key, prepare_network
 
 R = 6_372_797.560856  # OSRM's earth radius (util/coordinate_calculation.hpp)
 
@@ -138,9 +139,10 @@ def test_long_table_snapping_and_cutoff(routers: dict[str, Router]) -> None:
     tt = res.travel_times
     car = tt[tt["mode"] == "car"].set_index(["origin_id", "destination_id"])
     assert set(car.index) == {("v1", "o_b"), ("v1", "o_c")}  # island absent, far not routed
-    assert car.loc[("v1", "o_b"), "minutes"] == pytest.approx(1.5, abs=0.01)
-    assert car.loc[("v1", "o_c"), "minutes"] == pytest.approx(2.7, abs=0.01)
-    assert car.loc[("v1", "o_c"), "km"] == pytest.approx(1.5, rel=2e-3)
+    # OSRM's 1.5 / 2.7 min plus v1's 20 m access leg at 15 km/h (4.8 s = 0.08 min)
+    assert car.loc[("v1", "o_b"), "minutes"] == pytest.approx(1.5 + 0.08, abs=0.01)
+    assert car.loc[("v1", "o_c"), "minutes"] == pytest.approx(2.7 + 0.08, abs=0.01)
+    assert car.loc[("v1", "o_c"), "km"] == pytest.approx(1.5 + 0.02, rel=2e-3)
     assert (tt["minutes"] > 0).all()
     snap = res.snapping.set_index(["id", "mode"])
     assert snap.loc[("v1", "car"), "snap_m"] == pytest.approx(20, abs=0.5)
@@ -293,3 +295,95 @@ def test_concurrent_preparation_builds_once(toy_osm: Path, tmp_path: Path) -> No
     assert Router(nets[0]).table([(LON, LAT_A)], [(LON, LAT_B)]).seconds[0, 0] == pytest.approx(
         90.0, abs=0.2
     )
+
+
+# --------------------------------------------------------------------------- ferries
+#
+#   F1 ──residential 500 m── F2 ~~ferry 1000 m~~ F3 ──residential 500 m── F4
+#
+# On foot (5 km/h): the roads take 1000 m = 720 s.  A ferry without a
+# ``duration`` tag runs at the profile's 5 km/h: 1000 m = 720 s; with
+# ``duration=00:20`` it takes 1200 s.  Boarding adds the waiting time.
+
+LAT_F = [51.2, lat_after(51.2, 500), lat_after(51.2, 1500), lat_after(51.2, 2000)]
+
+
+def _ferry_osm(folder: Path, duration: str | None, *, detour_m: float = 0) -> Path:
+    """The ferry line; with ``detour_m`` also a footpath F2 → far east → F3 of that length."""
+    tags = {"route": "ferry", **({"duration": duration} if duration else {})}
+    nodes = {i + 1: (LON, lat) for i, lat in enumerate(LAT_F)}
+    ways: list[tuple[list[int], dict[str, str]]] = [
+        ([1, 2], {"highway": "residential"}),
+        ([2, 3], tags),
+        ([3, 4], {"highway": "residential"}),
+    ]
+    if detour_m:
+        side = (detour_m - 1000) / 2  # out east, 1000 m north, back west
+        lon_e = LON + math.degrees(side / (R * math.cos(math.radians(LAT_F[1]))))
+        nodes |= {5: (lon_e, LAT_F[1]), 6: (lon_e, LAT_F[2])}
+        ways.append(([2, 5, 6, 3], {"highway": "footway"}))
+    name = f"ferry-{duration or 'none'}-{detour_m:.0f}.osm".replace(":", "")
+    return write_osm(folder / name, nodes, ways)
+
+
+def _walk_seconds(osm: Path, cache: Path, wait: float) -> float:
+    net = prepare_network(osm, "walk", cache_dir=cache, algorithm="MLD", ferry_wait_min=wait)
+    res = Router(net).table([(LON, LAT_F[0])], [(LON, LAT_F[3])])
+    back = Router(net).table([(LON, LAT_F[3])], [(LON, LAT_F[0])])
+    assert back.seconds[0, 0] == pytest.approx(res.seconds[0, 0], abs=1.0)  # both directions
+    return float(res.seconds[0, 0])
+
+
+@pytest.mark.parametrize(
+    ("duration", "wait", "seconds"),
+    [
+        (None, 0, 720 + 720),  # the plain OSRM profile: no waiting
+        (None, 10, 720 + 720 + 600),
+        ("00:20", 0, 720 + 1200),  # the duration tag is honoured
+        ("00:20", 10, 720 + 1200 + 600),
+        ("PT20M", 25, 720 + 1200 + 1500),
+        (None, 45, 720 + 720 + 2700),  # the largest wait the settings allow still fits OSRM
+    ],
+)
+def test_ferry_takes_duration_tag_plus_waiting(
+    tmp_path: Path, duration: str | None, wait: float, seconds: float
+) -> None:
+    osm = _ferry_osm(tmp_path, duration)
+    assert _walk_seconds(osm, tmp_path / "cache", wait) == pytest.approx(seconds, abs=1.0)
+
+
+@pytest.mark.parametrize("mode", ["car", "bike"])
+def test_ferry_wait_in_every_mode(tmp_path: Path, mode: str) -> None:
+    osm = _ferry_osm(tmp_path, "00:20")
+    secs = []
+    for wait in (0, 10):
+        net = prepare_network(osm, mode, cache_dir=tmp_path, algorithm="MLD", ferry_wait_min=wait)
+        secs.append(Router(net).table([(LON, LAT_F[0])], [(LON, LAT_F[3])]).seconds[0, 0])
+    assert secs[1] - secs[0] == pytest.approx(600.0, abs=1.0)
+
+
+def test_ferry_wait_changes_the_route_not_only_the_minutes(tmp_path: Path) -> None:
+    """A 1500 m footpath around (1080 s) beats ferry + 10 min wait (1320 s), not the bare ferry."""
+    osm = _ferry_osm(tmp_path, None, detour_m=1500)
+    assert _walk_seconds(osm, tmp_path / "c", 0) == pytest.approx(720 + 720, abs=1.0)
+    assert _walk_seconds(osm, tmp_path / "c", 10) == pytest.approx(720 + 1080, abs=2.0)
+
+
+def test_ferry_wait_is_part_of_the_profile_and_the_cache_key(toy_osm: Path) -> None:
+    default = profile_text("walk")
+    assert "ferry_wait_s = 600.0" in default
+    assert "turn.target_mode == mode.ferry" in default
+    assert "ferry_wait_s = 1500.0" in profile_text("walk", ferry_wait_min=25)
+    assert "process_turn" not in profile_text("walk", ferry_wait_min=0)
+    keys = {network_key(toy_osm, "walk", "MLD", profile_text("walk", ferry_wait_min=w))
+            for w in (0, 10, 25)}  # fmt: skip
+    assert len(keys) == 3
+
+
+def test_ferry_summary_speed_matches_shipped_profiles() -> None:
+    """FERRY_SUMMARY says 5 km/h for ferries without ``duration``: all three profiles agree."""
+    assert "5 km/h" in FERRY_SUMMARY
+    for name in ("car.lua", "bicycle.lua", "foot.lua"):
+        text = (profiles_dir() / name).read_text()
+        block = text[text.index("route_speeds") :][:80]
+        assert re.search(r"ferry\s*=\s*5\b", block), (name, block)

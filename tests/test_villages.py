@@ -102,3 +102,41 @@ def test_user_population_and_children_win(
     # the remaining 1020 inhabitants go to b (400) and c (60): 886.96 → 887 and 133.04 → 133
     assert out.loc[1, "population"] == 887.0
     assert out.loc[2, "population"] == 133.0
+
+
+def test_given_children_columns_are_kept_and_only_missing_ones_estimated(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A file with children 0–3 and 3–6 only: those stay, 6–10, 10–18 and 18–27 are estimated."""
+    from erreichbarkeit.io import read_villages
+
+    path = tmp_path / "orte.csv"
+    path.write_text(
+        "Name;Breite;Länge;Einwohner;children_0_3;children_3_6\n"
+        "Adorf;51,05;9,02;1000;40;31\n"
+        "Bweiler;51,05;9,05;500;;12\n",
+        encoding="utf-8",
+    )
+    v = read_villages(path)
+    v["ags"] = "99999001"
+    out = estimate_population(v, {"99999001": 1500.0}, DEFAULT_AGE_SHARES)
+    assert out["children_0_3"].tolist() == [40.0, 500 * 0.028]  # Bweiler's blank cell estimated
+    assert out["children_3_6"].tolist() == [31.0, 12.0]
+    assert out["children_6_10"].tolist() == pytest.approx([1000 * 0.037, 500 * 0.037])
+    assert out["children_18_27"].tolist() == pytest.approx([1000 * 0.094, 500 * 0.094])
+    a, b = out["children_source"]
+    assert a.startswith("Angabe: 0–3, 3–6; Schätzung (")
+    assert a.endswith("): 6–10, 10–18, 18–27")
+    assert b.startswith("Angabe: 3–6; Schätzung (") and b.endswith("): 0–3, 6–10, 10–18, 18–27")
+
+
+def test_children_labels_when_all_or_none_given(villages: gpd.GeoDataFrame) -> None:
+    v = villages.assign(ags="99999001")
+    for g in ("0_3", "3_6", "6_10", "10_18", "18_27"):
+        v[f"children_{g}"] = [1.0, 2.0, 3.0, 4.0, 5.0]
+    out = estimate_population(v, {"99999001": 1000.0}, DEFAULT_AGE_SHARES)
+    assert (out["children_source"] == "Angabe").all()
+    assert out["children_10_18"].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+    none = estimate_population(
+        villages.assign(ags="99999001"), {"99999001": 1000.0}, DEFAULT_AGE_SHARES
+    )
+    assert none["children_source"].str.startswith("Schätzung: Einwohner × Altersanteile").all()
+    assert not none["gemeinde_partial"].any()

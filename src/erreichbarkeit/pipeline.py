@@ -31,12 +31,26 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from shapely.geometry import box
 
+from erreichbarkeit._atomic import sweep_stale
 from erreichbarkeit._schema import PLACE_TYPES
 from erreichbarkeit.analysis import indicators
-from erreichbarkeit.analysis.grid import GridResult, compute_grid
+from erreichbarkeit.analysis.coverage import (
+    gemeinde_coverage,
+    network_coverage,
+    outside_coverage,
+    warn_partial,
+)
+from erreichbarkeit.analysis.grid import GridResult, compute_grid, read_population_grid
+from erreichbarkeit.analysis.matching import (
+    check_boundaries_hold_villages,
+    check_population_match,
+    check_villages_inside,
+    raise_no_overlap,
+)
 from erreichbarkeit.analysis.population import assign_gemeinden, estimate_population
 from erreichbarkeit.analysis.supply_tables import supply_tables
 from erreichbarkeit.config import WGS84, ProgressCallback, Settings
@@ -44,6 +58,7 @@ from erreichbarkeit.errors import InputDataError
 from erreichbarkeit.io import read_boundaries, read_offers, read_population, read_villages
 from erreichbarkeit.io.network_source import NetworkData, read_network
 from erreichbarkeit.io.offer_merge import combine_offers
+from erreichbarkeit.io.road_nodes import declared_bounds, road_nodes
 from erreichbarkeit.network.matrix import MatrixResult, travel_times
 from erreichbarkeit.network.routing import Router, prepare_router
 from erreichbarkeit.results import Inputs, Results
@@ -150,10 +165,28 @@ def _villages(
 
 
 def _region_shape(villages: gpd.GeoDataFrame, places: gpd.GeoDataFrame) -> Any:
-    """The lon/lat box around the villages and places (the extent of the network data)."""
+    """The lon/lat box around the villages and places (fallback extent)."""
     pts = pd.concat([villages.geometry, places.geometry]) if len(places) else villages.geometry
     minx, miny, maxx, maxy = gpd.GeoSeries(pts, crs=WGS84).total_bounds
     return box(minx, miny, maxx, maxy)
+
+
+def _network_extent(net: NetworkData, places: gpd.GeoDataFrame) -> Any:
+    """The area the network data covers (:func:`network_coverage` of road nodes and places)."""
+    lon, lat = road_nodes(net.osm_path)
+    if len(places):
+        lon = np.concatenate([lon, places.geometry.x.to_numpy()])
+        lat = np.concatenate([lat, places.geometry.y.to_numpy()])
+    declared = None if net.is_gis_layer else declared_bounds(net.osm_path)
+    return network_coverage(lon, lat, declared=declared)
+
+
+def _check_own_villages(settings: Settings, villages: gpd.GeoDataFrame, extent: Any) -> None:
+    """Own villages must lie in the network's area (all outside: error; some: warning)."""
+    if settings.villages is None or extent is None:
+        return
+    outside = outside_coverage(villages.geometry, extent, tolerance_m=settings.routing.max_snap_m)
+    check_villages_inside(outside, villages["name"], Path(settings.villages))
 
 
 def _boundaries(
@@ -170,6 +203,8 @@ def _boundaries(
         clip_to=region_shape,
         keep_containing=villages.geometry,
     )
+    if boundaries.empty:
+        raise_no_overlap(Path(settings.boundaries), settings.boundaries_layer, region_shape)
     source = _source(
         "Gemeindegrenzen", Path(settings.boundaries),
         "© GeoBasis-DE / BKG (VG250) oder Angabe", "dl-de/by-2-0",
@@ -179,7 +214,7 @@ def _boundaries(
 
 
 def _gemeinde_population(
-    settings: Settings, boundaries: gpd.GeoDataFrame
+    settings: Settings, boundaries: gpd.GeoDataFrame, village_ags: pd.Series
 ) -> tuple[pd.Series, str, list[_Source]]:
     """Population per AGS: the user's table over the boundaries' own figures.
 
@@ -193,11 +228,13 @@ def _gemeinde_population(
         gpop = pd.to_numeric(boundaries.set_index("ags")["population"], errors="coerce").dropna()
     if settings.population is not None:
         table = read_population(Path(settings.population))
+        matched, total = check_population_match(table, village_ags, Path(settings.population))
         gpop = table.set_index("ags")["population"].astype(float).combine_first(gpop)
         label = f"Einwohnerzahl aus {Path(settings.population).name}"
         sources.append(
             _source(
-                "Einwohner je Gemeinde", Path(settings.population),
+                f"Einwohner je Gemeinde (gefunden für {matched} von {total} Gemeinden mit Orten)",
+                Path(settings.population),
                 "Zensus 2022 / Statistische Ämter (oder Angabe)", "dl-de/by-2-0",
                 override=settings.attribution.get("population"),
             )
@@ -213,16 +250,52 @@ def _gemeinde_population(
     return gpop, label, sources
 
 
+@dataclass(frozen=True)
+class _Population:
+    """The population step's outcome."""
+
+    villages: gpd.GeoDataFrame
+    boundaries: gpd.GeoDataFrame
+    sources: list[_Source]
+    note: str
+
+
 def _with_population(
-    settings: Settings, villages: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, list[_Source]]:
-    """Villages with Gemeinde, population and children; boundaries with their population."""
-    gpop, label, sources = _gemeinde_population(settings, boundaries)
-    if "population" in boundaries.columns:
-        boundaries = boundaries.assign(population=boundaries["ags"].map(gpop))
+    settings: Settings, villages: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, extent: Any
+) -> _Population:
+    """Villages with Gemeinde, population and children; boundaries with population and coverage.
+
+    Gemeinden only partly inside the network data (``extent``) get only their
+    covered share distributed (:mod:`erreichbarkeit.analysis.coverage`).
+    """
     villages = assign_gemeinden(villages, boundaries)
-    villages = estimate_population(villages, gpop, settings.age_shares, population_source=label)
-    return villages, boundaries, sources
+    check_boundaries_hold_villages(
+        villages["ags"], Path(settings.boundaries) if settings.boundaries else None
+    )
+    gpop, label, sources = _gemeinde_population(settings, boundaries, villages["ags"])
+    if "population" in boundaries.columns or len(boundaries) == 0:
+        boundaries = boundaries.assign(population=boundaries["ags"].map(gpop))
+    coverage = gemeinde_coverage(boundaries, extent, grid=_coverage_grid(settings, boundaries))
+    boundaries = boundaries.assign(
+        coverage_share=coverage["coverage_share"].to_numpy(),
+        gemeinde_partial=coverage["gemeinde_partial"].to_numpy(bool),
+    )
+    part = coverage[coverage["gemeinde_partial"]]
+    villages = estimate_population(
+        villages, gpop, settings.age_shares, population_source=label,
+        partial=pd.Series(part["coverage_share"].to_numpy(), index=part["ags"].to_numpy()),
+    )  # fmt: skip
+    note = warn_partial(coverage, relevant=villages["ags"].dropna().unique())
+    return _Population(villages, boundaries, sources, note)
+
+
+def _coverage_grid(settings: Settings, boundaries: gpd.GeoDataFrame) -> pd.DataFrame | None:
+    """The population grid cells around the Gemeinden, when a grid is configured."""
+    if settings.population_grid is None or boundaries.empty:
+        return None
+    bounds = tuple(boundaries.to_crs("EPSG:3035").total_bounds)
+    grid: pd.DataFrame = read_population_grid(Path(settings.population_grid), bounds=bounds)
+    return grid
 
 
 @dataclass(frozen=True)
@@ -252,6 +325,8 @@ def _offers(settings: Settings, net: NetworkData, villages: gpd.GeoDataFrame) ->
             accept_street_match=settings.geocode_accept_street,
             region_bounds=bounds,
         )
+        if res.failure is not None:  # not one row usable: name the file and the rows
+            raise res.failure
         frames.append(res.offers)
         problems.extend(res.problems)
         if len(res.unmatched):
@@ -271,11 +346,12 @@ def _offers(settings: Settings, net: NetworkData, villages: gpd.GeoDataFrame) ->
     )
 
 
-def _estimates(villages: gpd.GeoDataFrame) -> tuple[str, ...]:
+def _estimates(villages: gpd.GeoDataFrame, note: str = "") -> tuple[str, ...]:
     """How the population and children per village were estimated (for the Methodik)."""
     return (
         "Einwohner je Ort: " + "; ".join(sorted(villages["population_source"].unique())),
         "Kinder je Altersgruppe: " + "; ".join(sorted(villages["children_source"].unique())),
+        *((note,) if note else ()),
     )
 
 
@@ -306,17 +382,20 @@ def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None)
     net = read_network(settings, progress)
     _report(progress, _READ_STEP, 1, 4)
     villages, village_sources = _villages(settings, net.places)
-    region_shape = _region_shape(villages, net.places)
+    extent = _network_extent(net, net.places)
+    _check_own_villages(settings, villages, extent)
+    region_shape = extent if extent is not None else _region_shape(villages, net.places)
     boundaries, boundary_sources = _boundaries(settings, net, villages, region_shape)
     _report(progress, _READ_STEP, 2, 4)
-    villages, boundaries, population_sources = _with_population(settings, villages, boundaries)
+    pop = _with_population(settings, villages, boundaries, extent)
+    villages, boundaries = pop.villages, pop.boundaries
     offers = _offers(settings, net, villages)
     _report(progress, _READ_STEP, 4, 4)
     sources = [
         _network_source(settings, net),
         *village_sources,
         *boundary_sources,
-        *population_sources,
+        *pop.sources,
         *offers.sources,
     ]
     return Inputs(
@@ -328,7 +407,7 @@ def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None)
         problems=offers.problems,
         unmatched=offers.unmatched,
         sources=tuple(sources),
-        estimates=_estimates(villages),
+        estimates=_estimates(villages, pop.note),
         network_report=net.report,
         extent=region_shape,
     )
@@ -426,6 +505,7 @@ def _indicators(
         "modes": settings.modes,
         "threshold": settings.threshold,
         "age_groups": age_groups,
+        "cutoff": settings.routing.cutoff_minutes,
     }
     return _Indicators(
         villages=vt,
@@ -466,6 +546,7 @@ def run(settings: Settings, *, progress: ProgressCallback | None = None) -> Resu
     -------
     Results
     """
+    sweep_stale(Path(settings.cache_dir), depth=2)  # temporaries of a killed run (dashboard too)
     timings: dict[str, float] = {}
     with _timed(timings, _READ_STEP):
         data = load_inputs(settings, progress=progress)

@@ -38,7 +38,9 @@ class Inputs:
     sources: tuple[Mapping[str, str], ...] = ()
     estimates: tuple[str, ...] = ()
     network_report: Any = None
-    extent: Any = None  # shapely geometry (EPSG:4326) the network data covers
+    #: shapely (Multi)Polygon (EPSG:4326) the network data covers: the 1-km squares
+    #: holding road nodes, closed and hole-filled (:mod:`erreichbarkeit.analysis.coverage`)
+    extent: Any = None
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,9 @@ class Results:
     kreis
         The same indicators over the whole region.
     offers, boundaries
-        The offers and Gemeinde polygons used.
+        The offers and Gemeinde polygons used (boundaries with
+        ``coverage_share`` and ``gemeinde_partial``: Gemeinden only partly
+        inside the network data).
     travel_times
         The long table ``origin_id, destination_id, mode, minutes, km``.
     snapping

@@ -38,26 +38,36 @@ import pandas as pd
 
 from erreichbarkeit._helpers import require_columns
 from erreichbarkeit.analysis.summaries import (
+    DEFAULT_CUTOFF_MINUTES,
     INDICATOR_COLUMNS,
+    KREIS_COLUMNS,
     Threshold,
+    censored_median,
+    format_median_de,
     gemeinde_long,
     gemeinde_table,
     kreis_summary,
     threshold_fn,
     weighted_median,
+    weighted_quantile,
 )
 from erreichbarkeit.config import MODE_LABELS, load_categories
 from erreichbarkeit.errors import InputDataError
 
 __all__ = [
+    "DEFAULT_CUTOFF_MINUTES",
     "INDICATOR_COLUMNS",
+    "KREIS_COLUMNS",
+    "censored_median",
     "count_within",
+    "format_median_de",
     "gemeinde_long",
     "gemeinde_table",
     "kreis_summary",
     "nearest_offers",
     "village_table",
     "weighted_median",
+    "weighted_quantile",
 ]
 
 logger = logging.getLogger(__name__)

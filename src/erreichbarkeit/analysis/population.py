@@ -18,8 +18,18 @@ thousand inhabitants, a ``hamlet`` a few dozen); OSM ``population`` tags,
 where present, are better and win.  A population grid (Zensus) is the better
 proxy and replaces this where given (see issue "Population grid surface").
 
+A Gemeinde only partly inside the network data (``partial``, see
+:mod:`erreichbarkeit.analysis.coverage`) has only the covered share of its
+population distributed over its villages in the extract; its villages get
+``gemeinde_partial`` True and a label saying so.
+
 Children per age group are the population times the age-group shares of the
-settings (national shares by default) unless the user gives counts.
+settings (national shares by default) unless the user gives counts.  Every
+``children_*`` column the user gives is kept (a blank cell is estimated);
+only the missing age groups are estimated.  ``children_source`` says per
+village which age groups were given and which estimated, e.g. ``Angabe:
+0–3, 3–6; Schätzung (Einwohner × Altersanteile …): 6–10, 10–18, 18–27``
+(``Angabe`` alone when all were given).
 """
 
 from __future__ import annotations
@@ -95,8 +105,9 @@ def estimate_population(
     age_shares: Mapping[str, float],
     *,
     population_source: str = "Gemeinde-Einwohnerzahl",
+    partial: Mapping[str, float] | pd.Series | None = None,
 ) -> gpd.GeoDataFrame:
-    """Add ``population``, ``population_source``, children columns and ``children_source``.
+    """Add population, children (with their sources) and ``gemeinde_partial``.
 
     Parameters
     ----------
@@ -110,6 +121,9 @@ def estimate_population(
         Share of the population per age group (``"0-3"`` → 0.028).
     population_source
         Name of the Gemeinde figures for the label (e.g. ``"Zensus 2022"``).
+    partial
+        Covered share (0…1) per AGS of the Gemeinden only partly inside the
+        network data: only ``share · P_g`` is distributed over their villages.
 
     Returns
     -------
@@ -118,12 +132,25 @@ def estimate_population(
         *v* in Gemeinde *g*: ``pop_v = (P_g − G_g) · w_v / Σ_{u∈g} w_u`` with
         ``w`` the OSM population tag or :data:`PLACE_WEIGHTS` of the place
         type, ``G_g`` the sum of the user's own figures in *g*, and the sum
-        over the villages of *g* without an own figure.
+        over the villages of *g* without an own figure; for a partial
+        Gemeinde ``P_g`` is its covered share.
     """
     out = villages.copy()
-    population, source = _village_population(out, gemeinde_population, population_source)
+    shares = pd.Series(partial if partial is not None else {}, dtype=float)
+    ags = out["ags"] if "ags" in out.columns else pd.Series(pd.NA, index=out.index)
+    in_partial = ags.isin(shares.index).to_numpy(bool)
+    gpop = pd.Series(gemeinde_population, dtype=float)
+    gpop = gpop.mul(shares.reindex(gpop.index).fillna(1.0))
+    population, source = _village_population(out, gpop, population_source)
+    estimated = source.str.startswith("Schätzung")
+    source[in_partial & estimated] = source[in_partial & estimated].str.replace(
+        "verteilt nach",
+        "(nur der Anteil im Kartenausschnitt) verteilt nach",
+        regex=False,
+    )
     out["population"] = population.round(0)
     out["population_source"] = source
+    out["gemeinde_partial"] = in_partial
     _add_children(out, age_shares)
     return out
 
@@ -183,19 +210,30 @@ def _add_children(out: pd.DataFrame, age_shares: Mapping[str, float]) -> None:
     shares_text = ", ".join(
         f"{g}: {age_shares[g] * 100:.1f} %" for g in AGE_GROUPS if g in age_shares
     )
-    have_counts = all(age_column(g) in out.columns for g in AGE_GROUPS)
-    if have_counts:
-        out["children_source"] = "Angabe"
-        for g in AGE_GROUPS:
-            col = age_column(g)
-            counts = pd.to_numeric(out[col], errors="coerce")
-            missing = counts.isna()
-            counts[missing] = (out.loc[missing, "population"] * age_shares[g]).round(1)
-            out[col] = counts
-            out.loc[missing, "children_source"] = (
-                f"Schätzung: Einwohner × Altersanteile ({shares_text})"
-            )
-    else:
-        for g in AGE_GROUPS:
-            out[age_column(g)] = (out["population"] * age_shares[g]).round(1)
-        out["children_source"] = f"Schätzung: Einwohner × Altersanteile ({shares_text})"
+    estimate_label = f"Schätzung: Einwohner × Altersanteile ({shares_text})"
+    given = pd.DataFrame(index=out.index)
+    for g in AGE_GROUPS:
+        col = age_column(g)
+        counts = (
+            pd.to_numeric(out[col], errors="coerce")
+            if col in out.columns
+            else pd.Series(np.nan, index=out.index, dtype=float)
+        )
+        given[g] = counts.notna()
+        estimate = (out["population"] * age_shares[g]).round(1)
+        out[col] = counts.where(counts.notna(), estimate)
+    out["children_source"] = [
+        _children_label(row, estimate_label) for row in given.itertuples(index=False)
+    ]
+
+
+def _children_label(given: tuple[bool, ...], estimate_label: str) -> str:
+    """``Angabe``, the estimate's label, or which age groups were given and which estimated."""
+    if all(given):
+        return "Angabe"
+    if not any(given):
+        return estimate_label
+    own = ", ".join(g.replace("-", "–") for g, k in zip(AGE_GROUPS, given, strict=True) if k)
+    est = ", ".join(g.replace("-", "–") for g, k in zip(AGE_GROUPS, given, strict=True) if not k)
+    detail = estimate_label.removeprefix("Schätzung: ")
+    return f"Angabe: {own}; Schätzung ({detail}): {est}"

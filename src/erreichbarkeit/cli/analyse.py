@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from pathlib import Path
@@ -16,12 +17,13 @@ from erreichbarkeit.cli._common import (
     progress_line,
     settings_from_args,
 )
+from erreichbarkeit.cli._preflight import preflight_analysis
 
 if TYPE_CHECKING:
     from erreichbarkeit.config import Settings
     from erreichbarkeit.results import Results
 
-__all__ = ["add_parser", "analyse_settings", "run"]
+__all__ = ["add_parser", "analyse_settings", "kreis_lines", "run"]
 
 
 def add_parser(sub: Subparsers) -> None:
@@ -43,7 +45,9 @@ def add_parser(sub: Subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Analyse the region of the input flags; return the exit code."""
-    return analyse_settings(settings_from_args(args, out_dir=args.out), quiet=args.quiet)
+    settings = settings_from_args(args, out_dir=args.out)
+    preflight_analysis(settings, region_file=args.config)
+    return analyse_settings(settings, quiet=args.quiet)
 
 
 def analyse_settings(settings: Settings, *, quiet: bool) -> int:
@@ -65,22 +69,54 @@ def _print_summary(results: Results, paths: dict[str, Path], export_s: float) ->
     """Counts, input problems, Kreis figures, step times and the written files."""
     out = sys.stdout
     _print_counts(results)
-    # the same population-weighted figures as the workbook's Kreis summary
-    labels = {k: c.label for k, c in results.settings.categories().items()}
-    out.write(
-        "  Median (einwohnergewichtet) bis zum nächsten Angebot; "
-        "Kinder jenseits des Schwellenwerts:\n"
-    )
-    row: Any  # a named tuple of the Kreis table
-    for row in results.kreis.itertuples(index=False):
-        out.write(
-            f"  {labels.get(row.category, row.category):16s} {row.mode:5s} "
-            f"{row.pop_median_min:5.1f} min; {100 * row.share_children_beyond:5.1f} %\n"
-        )
+    for line in kreis_lines(results):
+        out.write(line + "\n")
     steps = ", ".join(f"{k} {t:.1f} s" for k, t in results.timings.items())
     out.write(f"Zeiten: {steps}, Export {export_s:.1f} s\n")
     for kind, path in paths.items():
         out.write(f"  {kind}: {path}\n")
+
+
+def _pct_de(share: Any) -> str:
+    """A share (0…1) as German percent with one decimal; „—“ without a number."""
+    try:
+        value = 100 * float(share)
+    except (TypeError, ValueError):
+        return "—"
+    return f"{value:.1f} %".replace(".", ",") if math.isfinite(value) else "—"
+
+
+def kreis_lines(results: Results) -> list[str]:
+    """The Kreis figures of the summary as German lines.
+
+    The same children-weighted figures as the workbook's Kreis summary, the
+    dashboard and the Steckbrief: the median counts villages without a
+    reachable offer as beyond the cutoff („> 90 min“, never a small number),
+    then the share of children beyond the threshold and without any offer.
+    """
+    # deferred with the pipeline (pandas); see analyse_settings
+    from erreichbarkeit.analysis.indicators import format_median_de  # noqa: PLC0415
+
+    labels = {k: c.label for k, c in results.settings.categories().items()}
+    lines = [
+        "  Median (kindgewichtet) bis zum nächsten Angebot; Kinder jenseits des "
+        "Schwellenwerts; Kinder ohne erreichbares Angebot:"
+    ]
+    row: Any  # a named tuple of the Kreis table
+    for row in results.kreis.itertuples(index=False):
+        median = format_median_de(row.children_median_min, row.children_median_beyond)
+        lines.append(
+            f"  {labels.get(row.category, row.category):16s} {row.mode:5s} "
+            f"{median:>9s}; {_pct_de(row.share_children_beyond):>7s}; "
+            f"{_pct_de(row.share_children_no_offer):>7s}"
+        )
+    covered = getattr(results.kreis, "share_children_covered", None)
+    if covered is not None and len(covered) and float(covered.min()) < 1.0:
+        lines.append(
+            "  Kreiswerte nur über vollständig im Kartenausschnitt liegende Gemeinden: "
+            f"{_pct_de(covered.min())} der Kinder"
+        )
+    return lines
 
 
 def _print_counts(results: Results) -> None:
@@ -95,7 +131,7 @@ def _print_counts(results: Results) -> None:
     if n_far:
         out.write(
             f"  {n_far} Orte liegen für mindestens ein Verkehrsmittel weiter als "
-            f"{results.settings.routing.max_snap_m:g} m vom Straßennetz (siehe Spalte 'reason')\n"
+            f"{results.settings.routing.max_snap_m:g} m vom Straßennetz (siehe Spalte „Hinweis“)\n"
         )
     problems = results.inputs.problems
     if problems:

@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from erreichbarkeit.cli._common import Subparsers, add_common
+from erreichbarkeit.cli._preflight import check_number, preflight_analysis
 from erreichbarkeit.cli.analyse import analyse_settings
 from erreichbarkeit.config import Settings
+from erreichbarkeit.config.outpaths import check_output_folder
 
 __all__ = ["add_parser", "run"]
 
@@ -53,6 +55,12 @@ def run(args: argparse.Namespace) -> int:
     # `erreichbarkeit --help` does not need
     from erreichbarkeit.demo.beispielkreis import generate_demo  # noqa: PLC0415
 
+    # the flags are checked before the generator writes anything
+    check_number("--seed", args.seed, 0, 2**32 - 1)
+    check_number("--grid", args.grid, 50.0, 5_000.0)
+    check_output_folder(args.out, flag="--out")
+    if args.cache_dir:
+        check_output_folder(args.cache_dir, flag="--cache-dir")
     files = generate_demo(args.out / "beispielkreis-daten", seed=args.seed)
     overrides: dict[str, Any] = {"out_dir": args.out}
     if args.grid is not None:
@@ -60,4 +68,5 @@ def run(args: argparse.Namespace) -> int:
     if args.cache_dir:
         overrides["cache_dir"] = args.cache_dir
     settings = Settings.from_toml(files.region, **overrides)
+    preflight_analysis(settings, region_file=files.region)
     return analyse_settings(settings, quiet=args.quiet)

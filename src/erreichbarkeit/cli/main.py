@@ -4,9 +4,11 @@ Each subcommand lives in its own module with an ``add_parser`` function that
 adds its flags and a ``run`` function that does the work and returns the exit
 code; this module builds the parser from them and turns errors into exit codes.
 
-Exit codes: 0 success; 2 bad input or configuration (one German line on
-stderr naming file, row, column and what was expected); 1 an unexpected internal
-error (with ``--verbose`` the traceback is shown).
+Exit codes: 0 success; 2 bad input or configuration, including output paths
+that are files, unwritable or would replace an input, and file-system errors
+the user can fix such as a full disk (one German line on stderr naming file,
+row, column and what was expected); 1 an unexpected internal error (with
+``--verbose`` the traceback is shown).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from erreichbarkeit.cli._common import (
     report_interrupted,
     setup_logging,
 )
+from erreichbarkeit.cli._preflight import check_flag_paths, report_os_error
 from erreichbarkeit.errors import ErreichbarkeitError
 
 __all__ = ["build_parser", "main"]
@@ -71,15 +74,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(args.verbose, quiet=getattr(args, "quiet", False))
     run: Callable[[argparse.Namespace], int] = args.run  # set by the subcommand's parser
     try:
+        check_flag_paths(args)
         return run(args)
     except ErreichbarkeitError as exc:
         return report_bad_input(exc)
     except KeyboardInterrupt:
         return report_interrupted()
+    except OSError as exc:  # a full disk, a folder without write permission: the user's to fix
+        code = report_os_error(exc)
+        if code is None:
+            return _internal(exc, verbose=args.verbose)
+        return code
     except Exception as exc:
-        if args.verbose:
-            raise
-        return report_internal_error(exc)
+        return _internal(exc, verbose=args.verbose)
+
+
+def _internal(exc: Exception, *, verbose: int) -> int:
+    """Re-raise with ``-v`` (traceback), else one line and exit code 1."""
+    if verbose:
+        raise exc
+    return report_internal_error(exc)
 
 
 if __name__ == "__main__":  # pragma: no cover

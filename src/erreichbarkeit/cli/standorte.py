@@ -15,8 +15,9 @@ from erreichbarkeit.cli._common import (
     progress_line,
     settings_from_args,
 )
+from erreichbarkeit.cli._preflight import check_choices, check_number, preflight
 from erreichbarkeit.config import MODES
-from erreichbarkeit.errors import ErreichbarkeitError
+from erreichbarkeit.errors import ConfigError, ErreichbarkeitError
 
 if TYPE_CHECKING:
     from erreichbarkeit.config import Settings
@@ -95,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
     from erreichbarkeit import pipeline  # noqa: PLC0415
 
     settings = settings_from_args(args)
+    _check_flags(args, settings)
     results = pipeline.run(settings, progress=progress_line(quiet=args.quiet))
     if args.category not in results.categories:
         msg = f"no offers of category {args.category!r} in this region"
@@ -106,6 +108,26 @@ def run(args: argparse.Namespace) -> int:
     _write_suggestion(Path(args.out), suggestion)
     _print_suggestion(Path(args.out), suggestion)
     return EXIT_OK
+
+
+#: Files ``standorte`` writes into its folder (``standorte.gpkg`` only with sites).
+_OUTPUT_FILES = ("standorte.xlsx", "standorte.gpkg")
+
+
+def _check_flags(args: argparse.Namespace, settings: Settings) -> None:
+    """Category, mode, numbers, candidates and output folder, before the run."""
+    check_choices(settings, mode=args.mode, categories=[args.category])
+    check_number("--k", args.k, 1, 1000)
+    check_number("--time-limit", args.time_limit, 0.1, 86_400.0)
+    check_number("--threshold", args.threshold, 0.5, settings.routing.cutoff_minutes)
+    if args.only_candidates and args.candidates is None:
+        msg = "--only-candidates needs --candidates FILE"
+        raise ConfigError(
+            msg, column="--only-candidates",
+            message_de="braucht eigene Kandidaten: bitte --candidates DATEI angeben",
+        )  # fmt: skip
+    extra = [("Regionsdatei", args.config), ("Kandidaten", args.candidates)]
+    preflight(settings, out_dir=Path(args.out), out_names=_OUTPUT_FILES, extra_inputs=extra)
 
 
 def _suggest(args: argparse.Namespace, settings: Settings, results: Results) -> LocationSuggestion:
@@ -156,8 +178,11 @@ def _write_suggestion(out: Path, suggestion: LocationSuggestion) -> None:
         columns=["Thema", "Beschreibung"],
     )
     export.write_excel(out / "standorte.xlsx", {"Vorschläge": suggestion.sites}, methodik=summary)
+    gpkg = out / "standorte.gpkg"
     if len(suggestion.sites):
-        export.write_geopackage(out / "standorte.gpkg", {"vorschlaege": suggestion.sites})
+        export.write_geopackage(gpkg, {"vorschlaege": suggestion.sites})
+    else:  # no sites this time: an earlier run's layer would contradict the workbook
+        gpkg.unlink(missing_ok=True)
 
 
 def _print_suggestion(out: Path, suggestion: LocationSuggestion) -> None:

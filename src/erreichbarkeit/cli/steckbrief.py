@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from erreichbarkeit.cli._common import (
     EXIT_OK,
@@ -15,7 +16,12 @@ from erreichbarkeit.cli._common import (
     progress_line,
     settings_from_args,
 )
+from erreichbarkeit.cli._preflight import check_choices, preflight
 from erreichbarkeit.config import AGE_GROUPS, MODES
+from erreichbarkeit.config.outpaths import check_no_overwrite, input_paths
+
+if TYPE_CHECKING:
+    from erreichbarkeit.results import Results
 
 __all__ = ["add_parser", "run"]
 
@@ -56,11 +62,22 @@ def run(args: argparse.Namespace) -> int:
     # deferred: the pipeline and matplotlib take several seconds to load,
     # which `erreichbarkeit --help` does not need
     from erreichbarkeit import pipeline  # noqa: PLC0415
-    from erreichbarkeit.report.steckbrief import write_steckbriefe  # noqa: PLC0415
+    from erreichbarkeit.report.steckbrief import (  # noqa: PLC0415
+        steckbrief_filename,
+        write_steckbriefe,
+    )
 
     settings = settings_from_args(args)
+    check_choices(settings, mode=args.mode, categories=args.categories or ())
+    extra = [("Regionsdatei", args.config)]
+    preflight(
+        settings, out_dir=args.out, out_names=[steckbrief_filename(None, "")], extra_inputs=extra
+    )
     progress = progress_line(quiet=args.quiet)
     results = pipeline.run(settings, progress=progress)
+    # the Gemeinde file names are known now; none may replace an input
+    names = [steckbrief_filename(str(a), str(g)) for a, g in _gemeinden(results)]
+    check_no_overwrite([args.out / n for n in names], input_paths(settings, extra))
     paths = write_steckbriefe(
         results, args.out, mode=args.mode, age_group=args.age, categories=args.categories,
         progress=progress,
@@ -69,3 +86,12 @@ def run(args: argparse.Namespace) -> int:
     for path in paths:
         sys.stdout.write(f"  {path}\n")
     return EXIT_OK
+
+
+def _gemeinden(results: Results) -> list[tuple[object, object]]:
+    """``(ags, name)`` of every Gemeinde a Steckbrief is written for."""
+    # deferred with the pipeline (see run)
+    from erreichbarkeit.report.steckbrief import gemeinden_of  # noqa: PLC0415
+
+    table = gemeinden_of(results)
+    return list(zip(table["ags"], table["gemeinde"], strict=True))

@@ -15,10 +15,11 @@ from erreichbarkeit.cli._common import (
     progress_line,
     settings_from_args,
 )
+from erreichbarkeit.cli._preflight import check_choices, preflight
 from erreichbarkeit.config import AGE_GROUPS, MODES
 
 if TYPE_CHECKING:
-    from erreichbarkeit.planning.scenarios import ScenarioResult
+    from erreichbarkeit.planning.scenarios import Scenario, ScenarioResult
     from erreichbarkeit.results import Results
 
 __all__ = ["add_parser", "run"]
@@ -67,8 +68,13 @@ def run(args: argparse.Namespace) -> int:
     from erreichbarkeit.report.scenario_export import export_comparison  # noqa: PLC0415
 
     settings = settings_from_args(args)
+    check_choices(settings, mode=args.mode, categories=[args.category])
+    files = args.scenario[:2]
+    extra = [("Regionsdatei", args.config), *(("Szenariodatei", f) for f in files)]
+    loaded = [scenarios.load_scenario(path) for path in files]  # a broken file fails now
+    preflight(settings, out_file=args.out, out_suffix=".xlsx", extra_inputs=extra)
     results = pipeline.run(settings, progress=progress_line(quiet=args.quiet))
-    applied = _apply_scenarios(results, args.scenario[:2])
+    applied = _apply_scenarios(results, loaded)
     choice = {"category": args.category, "mode": args.mode, "age_group": args.age}
     delta = scenarios.compare(results, applied[0], **choice)
     side = (
@@ -82,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _apply_scenarios(results: Results, paths: list[Path]) -> list[ScenarioResult]:
+def _apply_scenarios(results: Results, loaded: list[Scenario]) -> list[ScenarioResult]:
     """Each scenario file applied to the finished run (offers by address geocoded)."""
     # deferred with the pipeline (see run)
     from erreichbarkeit.io.geocode import AddressIndex  # noqa: PLC0415
@@ -92,8 +98,6 @@ def _apply_scenarios(results: Results, paths: list[Path]) -> list[ScenarioResult
     routers = make_routers(results.settings, results.inputs.network_osm)
     index = AddressIndex(results.inputs.addresses) if len(results.inputs.addresses) else None
     return [
-        scenarios.apply_scenario(
-            results, scenarios.load_scenario(path), routers, address_index=index
-        )
-        for path in paths
+        scenarios.apply_scenario(results, scenario, routers, address_index=index)
+        for scenario in loaded
     ]

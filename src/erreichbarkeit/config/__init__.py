@@ -8,7 +8,9 @@ checks and ``settings`` the frozen :class:`Settings` built from them.
 from erreichbarkeit.config.categories import Category, load_categories
 from erreichbarkeit.config.constants import (
     AGE_GROUPS,
+    DEFAULT_ACCESS_KMH,
     DEFAULT_AGE_SHARES,
+    DEFAULT_FERRY_WAIT_MIN,
     METRIC_CRS,
     MODE_LABELS,
     MODES,
@@ -21,7 +23,9 @@ from erreichbarkeit.config.settings import RegionSource, RoutingOptions, Setting
 
 __all__ = [
     "AGE_GROUPS",
+    "DEFAULT_ACCESS_KMH",
     "DEFAULT_AGE_SHARES",
+    "DEFAULT_FERRY_WAIT_MIN",
     "METRIC_CRS",
     "MODES",
     "MODE_LABELS",

@@ -14,7 +14,9 @@ from erreichbarkeit.errors import ConfigError
 
 __all__ = [
     "AGE_GROUPS",
+    "DEFAULT_ACCESS_KMH",
     "DEFAULT_AGE_SHARES",
+    "DEFAULT_FERRY_WAIT_MIN",
     "METRIC_CRS",
     "MODES",
     "MODE_LABELS",
@@ -38,6 +40,17 @@ MODES: tuple[Mode, ...] = ("car", "bike", "walk")
 MODE_LABELS: Mapping[str, str] = MappingProxyType(
     {"car": "Auto", "bike": "Fahrrad", "walk": "zu Fuß"}
 )
+
+#: Speed of the access leg per mode in km/h: the straight line from a village
+#: or offer to the point where it meets the routable network is added to every
+#: trip at this speed (walking 4.5 km/h, also the access to public transport
+#: later; cycling 12 km/h; by car 15 km/h for parking, walking to the door and
+#: slow driveways).  Configurable as ``[routing] access_speed``.
+DEFAULT_ACCESS_KMH: Mapping[str, float] = MappingProxyType({"car": 15.0, "bike": 12.0, "walk": 4.5})
+
+#: Minutes of waiting added each time a route boards a ferry (``route=ferry``);
+#: configurable as ``[routing] ferry_wait_min``.
+DEFAULT_FERRY_WAIT_MIN = 10.0
 
 AGE_GROUPS: tuple[str, ...] = ("0-3", "3-6", "6-10", "10-18", "18-27")
 

@@ -25,10 +25,17 @@ from types import MappingProxyType
 from typing import Any, cast
 
 from erreichbarkeit.config.categories import Category, load_categories
-from erreichbarkeit.config.constants import AGE_GROUPS, DEFAULT_AGE_SHARES, MODES
+from erreichbarkeit.config.constants import (
+    AGE_GROUPS,
+    DEFAULT_ACCESS_KMH,
+    DEFAULT_AGE_SHARES,
+    DEFAULT_FERRY_WAIT_MIN,
+    MODES,
+)
 from erreichbarkeit.config.validation import (
     SIMPLE_FIELD_PARSERS,
     FieldParser,
+    as_number,
     check_known_keys,
     check_range,
     check_type,
@@ -48,6 +55,17 @@ _MAX_THRESHOLD_MIN = 240.0
 _ATTRIBUTION_KEYS = ("network", "boundaries", "population", "population_grid", "villages", "offers")
 _ALGORITHMS = ("CH", "MLD")
 _URL = "a URL or file path string"
+#: Plausible ranges of the plain numbers of ``[routing]``.  The ferry wait
+#: is added as an OSRM turn penalty, which OSRM stores as 16-bit deciseconds:
+#: above 54.6 min ``osrm-extract`` aborts (overflow), so 45 min is the limit.
+_ROUTING_RANGES: Mapping[str, tuple[float, float]] = MappingProxyType(
+    {"max_snap_m": (1.0, 50_000.0), "cutoff_minutes": (1.0, 1440.0), "ferry_wait_min": (0.0, 45.0)}
+)
+#: Plausible km/h of an access leg (walking slowly … driving on a car park).
+_ACCESS_KMH_RANGE = (1.0, 50.0)
+#: The largest plausible share of the population per year of age in an age
+#: group; a county's real shares are 0.8–1.3 % per year.
+_MAX_SHARE_PER_YEAR = 0.05
 
 
 @dataclass(frozen=True)
@@ -71,6 +89,14 @@ class RoutingOptions:
         left out of the routing (not silently moved).
     cutoff_minutes
         Pairs slower than this are dropped from the long table.
+    access_speed
+        km/h per mode of the access leg: the straight line between a village
+        or offer and its snapping point on the network is added to every trip
+        at this speed, at both ends (defaults
+        :data:`~erreichbarkeit.config.constants.DEFAULT_ACCESS_KMH`).
+    ferry_wait_min
+        Minutes of waiting added each time a route boards a ferry; the
+        crossing itself takes the ferry's ``duration`` tag where it has one.
     """
 
     algorithm: Mapping[str, str] = field(
@@ -82,6 +108,8 @@ class RoutingOptions:
     )
     max_snap_m: float = 500.0
     cutoff_minutes: float = 90.0
+    access_speed: Mapping[str, float] = field(default_factory=lambda: DEFAULT_ACCESS_KMH)
+    ferry_wait_min: float = DEFAULT_FERRY_WAIT_MIN
 
 
 @dataclass(frozen=True)
@@ -120,7 +148,7 @@ def _routing_algorithm(value: Any) -> Mapping[str, str]:
 def _routing_speeds(key: str, value: Any) -> Mapping[str, Mapping[str, float]]:
     """``[routing.speeds]`` or ``[routing.maxspeed]``: km/h per mode and tag."""
     where = f"routing.{key}"
-    table = numbers_table(where, value, depth=2)
+    table = numbers_table(where, value, depth=2, expected="km/h between 1 and 200")
     check_known_keys(where, table, MODES)
     for mode, per in table.items():
         for tag, kmh in per.items():
@@ -128,12 +156,29 @@ def _routing_speeds(key: str, value: Any) -> Mapping[str, Mapping[str, float]]:
     return cast(Mapping[str, Mapping[str, float]], freeze(table))
 
 
+def _routing_access_speed(value: Any) -> Mapping[str, float]:
+    """``[routing] access_speed``: the default km/h per mode updated with the file's."""
+    where = "routing.access_speed"
+    if not isinstance(value, Mapping):
+        raise type_error(where, "a table like { car = 15, bike = 12, walk = 4.5 }", value)
+    lo, hi = _ACCESS_KMH_RANGE
+    table = numbers_table(where, value, depth=1, expected=f"km/h between {lo:g} and {hi:g}")
+    check_known_keys(where, table, MODES)
+    merged = dict(DEFAULT_ACCESS_KMH)
+    merged.update(table)
+    return MappingProxyType(merged)
+
+
 def _routing_number(key: str, value: Any) -> float:
-    """A plain number of ``[routing]`` (ranges are checked by the settings)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        where = f"routing.{key}"
-        raise type_error(where, "a number", value)
-    return float(value)
+    """A plain number of ``[routing]``, range-checked here already.
+
+    Checking the range before converting turns a TOML integer too large for
+    a float (400 digits) into an out-of-range error instead of an ``OverflowError``.
+    """
+    where = f"routing.{key}"
+    if key in _ROUTING_RANGES:
+        check_range(where, value, *_ROUTING_RANGES[key])
+    return as_number(where, value)
 
 
 def _parse_routing(key: str, value: Any, base: Path) -> RoutingOptions:
@@ -148,6 +193,8 @@ def _parse_routing(key: str, value: Any, base: Path) -> RoutingOptions:
             kwargs[name] = _routing_algorithm(v)
         elif name in ("speeds", "maxspeed"):
             kwargs[name] = _routing_speeds(name, v)
+        elif name == "access_speed":
+            kwargs[name] = _routing_access_speed(v)
         else:
             kwargs[name] = _routing_number(name, v)
     return RoutingOptions(**kwargs)
@@ -341,6 +388,7 @@ class Settings:
         for group, share in self.age_shares.items():
             check_known_keys("age_shares", [group], AGE_GROUPS)
             check_range(f"age_shares.{group}", share, 0.0, 1.0)
+        _check_age_share_sum(self.age_shares)
 
     def _check_thresholds_within_cutoff(self, cats: Mapping[str, Category]) -> None:
         """No threshold above the routing cutoff.
@@ -453,13 +501,50 @@ class Settings:
 
 
 def _check_routing_ranges(routing: RoutingOptions) -> None:
-    """Snap distance and cutoff within sane ranges.
+    """Snap distance, cutoff, access speeds and ferry wait within sane ranges.
 
     Checked before the thresholds are compared with the cutoff: an absurd
     cutoff is the error then, not the thresholds.
     """
-    check_range("routing.max_snap_m", routing.max_snap_m, 1.0, 50_000.0)
-    check_range("routing.cutoff_minutes", routing.cutoff_minutes, 1.0, 1440.0)
+    for key, (lo, hi) in _ROUTING_RANGES.items():
+        check_range(f"routing.{key}", getattr(routing, key), lo, hi)
+    check_known_keys("routing.access_speed", routing.access_speed, MODES)
+    for mode in MODES:
+        if mode not in routing.access_speed:
+            msg = f"routing.access_speed has no speed for {mode}"
+            raise ConfigError(
+                msg,
+                column=f"routing.access_speed.{mode}",
+                expected="km/h for car, bike and walk",
+                message_de=f"„routing.access_speed“: keine Geschwindigkeit für {mode} angegeben",
+            )
+        check_range(f"routing.access_speed.{mode}", routing.access_speed[mode], *_ACCESS_KMH_RANGE)
+
+
+def _check_age_share_sum(age_shares: Mapping[str, float]) -> None:
+    """Per group at most 5 % of the population per year of age; all groups together ≤ 1.
+
+    The groups do not overlap (``"0-3"`` = ages 0, 1, 2 …), so their shares
+    of the population cannot add up to more than 1; a share above 5 % per
+    year of age (``"0-3" = 0.4``) would put more children on the villages
+    than any county has.
+    """
+    for group, share in age_shares.items():
+        lo_age, hi_age = (int(x) for x in group.split("-"))
+        limit = round(_MAX_SHARE_PER_YEAR * (hi_age - lo_age), 4)
+        check_range(f"age_shares.{group}", share, 0.0, limit)
+    total = sum(float(v) for v in age_shares.values())
+    if total > 1.0:
+        msg = f"the age shares add up to {total:g}, more than the whole population"
+        raise ConfigError(
+            msg,
+            column="age_shares",
+            expected="shares of the population (0 … 1) adding up to at most 1",
+            message_de=(
+                f"Die Altersanteile ergeben zusammen {total:.3g} – mehr als die ganze "
+                "Bevölkerung (Anteile wie 0.028 angeben, zusammen höchstens 1)"
+            ),
+        )
 
 
 def _check_algorithms(routing: RoutingOptions) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import reprlib
 import tomllib
 from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
@@ -24,9 +25,12 @@ from erreichbarkeit.config.constants import DEFAULT_AGE_SHARES
 from erreichbarkeit.errors import ConfigError
 
 __all__ = [
+    "MAX_DEPTH",
     "SECTIONS",
     "SIMPLE_FIELD_PARSERS",
     "FieldParser",
+    "as_number",
+    "check_depth",
     "check_known_keys",
     "check_range",
     "check_type",
@@ -37,6 +41,7 @@ __all__ = [
     "read_region_file",
     "require_table",
     "resolve_path",
+    "short_repr",
     "toml_text",
     "type_error",
     "unknown_key_error",
@@ -46,6 +51,10 @@ logger = logging.getLogger(__name__)
 
 #: Tables of the region file that only group fields for readability.
 SECTIONS = ("region", "inputs")
+
+#: Deepest nesting of tables and lists a region file may have (the deepest
+#: valid key, ``routing.speeds.car.track``, has four levels).
+MAX_DEPTH = 6
 
 #: Parses one field of the region file: ``(key, value, base folder) -> value``.
 FieldParser = Callable[[str, Any, Path], Any]
@@ -81,10 +90,11 @@ def read_region_file(path: Path) -> dict[str, Any]:
     Raises
     ------
     ConfigError
-        If the file is missing or unreadable or not valid TOML.
+        If the file is missing or unreadable, not valid TOML, or nested
+        deeper than any region file needs (:data:`MAX_DEPTH`).
     """
     try:
-        return tomllib.loads(toml_text(path))
+        raw = tomllib.loads(toml_text(path))
     except FileNotFoundError as exc:
         msg = "region file not found"
         raise ConfigError(msg, file=path, message_de="Regionsdatei nicht gefunden") from exc
@@ -101,6 +111,54 @@ def read_region_file(path: Path) -> dict[str, Any]:
         raise ConfigError(
             msg, file=path, expected="TOML syntax", message_de=f"Kein gültiges TOML: {exc}"
         ) from exc
+    except RecursionError as exc:  # thousands of nested brackets: tomllib recurses
+        msg = "not valid TOML: nested too deeply"
+        raise ConfigError(
+            msg,
+            file=path,
+            expected=f"tables and lists nested at most {MAX_DEPTH} levels deep",
+            message_de=(
+                "Kein gültiges TOML: Tabellen/Listen zu tief verschachtelt "
+                f"(höchstens {MAX_DEPTH} Ebenen)"
+            ),
+        ) from exc
+    try:
+        check_depth(raw)
+    except ConfigError as exc:
+        exc.file = str(path)
+        exc.args = (exc._format(exc.message, exc.expected, "expected"),)
+        raise
+    return raw
+
+
+def check_depth(raw: Mapping[str, Any]) -> None:
+    """Raise when tables or lists are nested deeper than :data:`MAX_DEPTH`.
+
+    The deepest valid key is ``routing.speeds.car.track`` (four levels);
+    deeper structures are mistakes, and walking them recursively (``repr``,
+    copying) could exhaust the stack.  The walk here is iterative.
+
+    Raises
+    ------
+    ConfigError
+        Naming the dotted key where the limit is passed.
+    """
+    stack: list[tuple[str, Any, int]] = [(str(k), v, 1) for k, v in raw.items()]
+    while stack:
+        key, value, depth = stack.pop()
+        if not isinstance(value, Mapping | list):
+            continue
+        if depth >= MAX_DEPTH:
+            msg = f"{key} is nested too deeply"
+            raise ConfigError(
+                msg,
+                column=key,
+                expected=f"tables and lists nested at most {MAX_DEPTH} levels deep",
+                message_de=(f"„{key}“ ist zu tief verschachtelt (höchstens {MAX_DEPTH} Ebenen)"),
+            )
+        items = value.items() if isinstance(value, Mapping) else enumerate(value, start=1)
+        stack.extend((f"{key}.{k}" if isinstance(value, Mapping) else f"{key}[{k}]", v, depth + 1)
+                     for k, v in items)  # fmt: skip
 
 
 # -- error factories ------------------------------------------------------
@@ -120,14 +178,35 @@ def unknown_key_error(prefix: str, key: str, known: Iterable[str]) -> ConfigErro
     )
 
 
+def short_repr(value: Any, limit: int = 60) -> str:
+    """``repr`` of a value, cut to ``limit`` characters (huge lists, long texts, big ints)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**limit:
+        digits = str(abs(value))  # shown like 1.00e+400: no 400-digit dump, no language
+        return f"{'-' if value < 0 else ''}{digits[0]}.{digits[1:3]}e+{len(digits) - 1}"
+    text = reprlib.Repr(maxlevel=3, maxlist=4, maxdict=4, maxstring=limit, maxother=limit)
+    return text.repr(value)[: limit + 10]
+
+
 def type_error(key: str, expected: str, value: Any) -> ConfigError:
     """The error for a value of the wrong type."""
-    msg = f"{key} has the wrong type ({type(value).__name__}: {value!r})"
+    shown = short_repr(value)
+    msg = f"{key} has the wrong type ({type(value).__name__}: {shown})"
     return ConfigError(
         msg,
         column=key,
         expected=expected,
-        message_de=f"„{key}“ hat den falschen Typ ({value!r}), erwartet: {expected}",
+        message_de=f"„{key}“ hat den falschen Typ ({shown}), erwartet: {expected}",
+    )
+
+
+def _out_of_range(key: str, value: Any, lo: float, hi: float) -> ConfigError:
+    shown = short_repr(value)
+    msg = f"{key} = {shown} is out of range"
+    return ConfigError(
+        msg,
+        column=key,
+        expected=f"{lo:g} … {hi:g}",
+        message_de=f"„{key}“ = {shown} liegt außerhalb von {lo:g} … {hi:g}",
     )
 
 
@@ -142,18 +221,43 @@ def check_known_keys(prefix: str, keys: Iterable[str], known: Collection[str]) -
             raise unknown_key_error(prefix, key, known)
 
 
-def check_range(key: str, value: Any, lo: float, hi: float) -> None:
-    """Raise unless ``value`` is a number (not a bool) between ``lo`` and ``hi``."""
+def as_number(key: str, value: Any, expected: str = "a number") -> float:
+    """``value`` as float, or raise: not a bool, not text, not an integer too large for a float.
+
+    TOML integers have no size limit (``cutoff_minutes = 1000…0`` with 400
+    digits parses); ``float()`` of such an integer overflows.  That is an
+    absurd value, reported as out of range instead of a crash.
+    """
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise type_error(key, f"a number between {lo:g} and {hi:g}", value)
-    if not (lo <= float(value) <= hi):
-        msg = f"{key} = {value!r} is out of range"
+        raise type_error(key, expected, value)
+    try:
+        return float(value)
+    except OverflowError:
+        msg = f"{key} is a number too large to use"
         raise ConfigError(
             msg,
             column=key,
-            expected=f"{lo:g} … {hi:g}",
-            message_de=f"„{key}“ = {value!r} liegt außerhalb von {lo:g} … {hi:g}",
-        )
+            expected=expected,
+            message_de=(
+                f"„{key}“ ist eine unbrauchbar große Zahl ({short_repr(value)}), "
+                f"erwartet: {expected}"
+            ),
+        ) from None
+
+
+def check_range(key: str, value: Any, lo: float, hi: float) -> None:
+    """Raise unless ``value`` is a number (not a bool) between ``lo`` and ``hi``.
+
+    NaN, infinities and integers too large for a float are out of range.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise type_error(key, f"a number between {lo:g} and {hi:g}", value)
+    try:
+        number = float(value)
+    except OverflowError:
+        raise _out_of_range(key, value, lo, hi) from None
+    if not (lo <= number <= hi):
+        raise _out_of_range(key, value, lo, hi)
 
 
 def check_type(key: str, value: Any, expected: str, *, ok: bool) -> None:
@@ -169,18 +273,21 @@ def require_table(key: str, value: Any) -> Mapping[str, Any]:
     return value
 
 
-def numbers_table(key: str, value: Any, *, depth: int) -> dict[str, Any]:
-    """A (nested) table of numbers as floats; ``depth=2`` is a table of tables."""
+def numbers_table(
+    key: str, value: Any, *, depth: int, expected: str = "a number"
+) -> dict[str, Any]:
+    """A (nested) table of numbers as floats; ``depth=2`` is a table of tables.
+
+    ``expected`` describes one number (with its range) for messages.
+    """
     table = require_table(key, value)
     out: dict[str, Any] = {}
     for k, v in table.items():
         where = f"{key}.{k}"
         if depth > 1:
-            out[k] = numbers_table(where, v, depth=depth - 1)
+            out[k] = numbers_table(where, v, depth=depth - 1, expected=expected)
         else:
-            if isinstance(v, bool) or not isinstance(v, int | float):
-                raise type_error(where, "a number", v)
-            out[k] = float(v)
+            out[k] = as_number(where, v, expected)
     return out
 
 
@@ -278,8 +385,8 @@ def parse_fields(
 # -- parsers of the plain fields ------------------------------------------
 def _parse_path(key: str, value: Any, base: Path) -> Path:
     """A path string, resolved against the region file's folder."""
-    if not isinstance(value, str):
-        raise type_error(key, "a path string", value)
+    if not isinstance(value, str) or not value.strip() or "\x00" in value:
+        raise type_error(key, "a path string (not empty, no NUL character)", value)
     return resolve_path(base, value)
 
 
@@ -314,14 +421,14 @@ def _parse_modes(key: str, value: Any, base: Path) -> tuple[str, ...]:
 def _parse_thresholds(key: str, value: Any, base: Path) -> Any:
     """``{category: {mode: minutes}}``, read-only."""
     del base
-    return freeze(numbers_table(key, value, depth=2))
+    return freeze(numbers_table(key, value, depth=2, expected="minutes between 0.5 and 240"))
 
 
 def _parse_age_shares(key: str, value: Any, base: Path) -> Mapping[str, float]:
     """Shares per age group; groups not given keep the default share."""
     del base
     merged = dict(DEFAULT_AGE_SHARES)
-    merged.update(numbers_table(key, value, depth=1))
+    merged.update(numbers_table(key, value, depth=1, expected="a share between 0 and 1"))
     return MappingProxyType(merged)
 
 
@@ -330,9 +437,7 @@ def _number_parser(expected: str) -> FieldParser:
 
     def parse(key: str, value: Any, base: Path) -> float:
         del base
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise type_error(key, expected, value)
-        return float(value)
+        return as_number(key, value, expected)
 
     return parse
 

@@ -15,16 +15,20 @@ from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
+from rapidfuzz import fuzz, process
 
 from erreichbarkeit._helpers import ags_from_key
 from erreichbarkeit.errors import MissingColumnError
 
 __all__ = [
     "COORDINATE_ALIASES",
+    "MAX_GEMEINDE_POPULATION",
     "MISSING_MARKERS",
+    "POPULATION_RANGE_DE",
     "ags_from_code",
     "blank",
     "cell_text",
+    "closest_name",
     "find_column",
     "key",
     "parse_number",
@@ -72,6 +76,7 @@ MISSING_MARKERS = frozenset({"", "-", "–", ".", "x", "...", "…", "/", "nan",
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _THOUSANDS = re.compile(r"[-+]?\d{1,3}(\.\d{3})+")
+_THOUSANDS_COMMA = re.compile(r"[-+]?\d{1,3}(,\d{3})+")
 _PLAIN_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
@@ -114,6 +119,8 @@ def _number_text(s: str, *, count: bool) -> str:
             return s.replace(".", "").replace(",", ".")
         return s.replace(",", "")
     if s.count(",") > 1:
+        if not _THOUSANDS_COMMA.fullmatch(s):
+            raise ValueError(s)  # "20,5,5": no number
         return s.replace(",", "")
     if "," in s:
         return s.replace(",", ".")
@@ -205,3 +212,33 @@ def ags_from_code(value: object) -> str | None:
     """8-digit AGS from an AGS (≤ 8 digits) or ARS/RS (11–12 digits)."""
     code = cell_text(value)
     return ags_from_key(code) if code else None
+
+
+#: Largest plausible population of one Gemeinde (Berlin: 3.9 million).
+MAX_GEMEINDE_POPULATION = 4_000_000
+#: German text of the plausible population range.
+POPULATION_RANGE_DE = "0 bis 4.000.000"
+
+
+#: Minimum rapidfuzz ratio for suggesting a known column name for an unused one.
+COLUMN_SCORE_CUTOFF = 75.0
+
+
+def closest_name(column: str, known: Mapping[str, str]) -> str | None:
+    """The known column name closest to ``column`` (``None`` when nothing is close).
+
+    Parameters
+    ----------
+    column
+        A column of the file that was not used (``"Breitengard"``).
+    known
+        Normalised key (:func:`key`) → name to suggest (``"breitengrad"`` →
+        ``"Breitengrad"``).
+    """
+    k = key(column)
+    if len(k) < 3 or not known:
+        return None
+    found = process.extractOne(k, list(known), scorer=fuzz.ratio)
+    if found is None or found[1] < COLUMN_SCORE_CUTOFF:
+        return None
+    return known[found[0]]

@@ -35,6 +35,12 @@ CATEGORY_SCORE_CUTOFF = 85.0
 
 _ADDRESS_PARTS = ("street", "housenumber", "postcode", "city")
 
+#: Plausible capacities (places) of one offer: the largest schools have a few
+#: thousand pupils; 0 places or a million are typing or export errors.
+MIN_CAPACITY = 1.0
+MAX_CAPACITY = 5000.0
+_CAPACITY_RANGE_DE = "1 bis 5.000"
+
 
 class CategoryMatcher:
     """Category values → category keys (key, label, alias; fuzzy for typos)."""
@@ -232,7 +238,7 @@ class OfferRowReader:
         return name
 
     def _capacity(self, row: int, values: Mapping[str, Any]) -> float:
-        """The row's capacity; NaN (with a warning) when negative or not a number."""
+        """The row's capacity; NaN (with a warning) when not a plausible number of places."""
         raw_cap = self.cell(values, "capacity")
         if blank(raw_cap):
             return float("nan")
@@ -243,7 +249,8 @@ class OfferRowReader:
                 row,
                 "capacity",
                 f"capacity {raw_cap!r} is not a number; left empty",
-                f"Kapazität „{raw_cap}“ ist keine Zahl; bleibt leer",
+                f"Kapazität „{raw_cap}“ ist keine Zahl; bleibt leer (erwartet: "
+                f"{_CAPACITY_RANGE_DE} Plätze)",
                 "warning",
             )
             return float("nan")
@@ -253,7 +260,20 @@ class OfferRowReader:
                 row,
                 "capacity",
                 f"capacity {raw_cap!r} is negative; left empty",
-                f"Kapazität „{raw_cap}“ ist negativ; bleibt leer",
+                f"Kapazität „{raw_cap}“ ist negativ; bleibt leer (erwartet: "
+                f"{_CAPACITY_RANGE_DE} Plätze)",
+                "warning",
+            )
+            return float("nan")
+        if not MIN_CAPACITY <= capacity <= MAX_CAPACITY:
+            self.problem(
+                row,
+                "capacity",
+                f"capacity {raw_cap!r} is not plausible (expected {MIN_CAPACITY:g} to "
+                f"{MAX_CAPACITY:g} places); left empty, the offer is used without capacity",
+                f"Kapazität „{cell_text(raw_cap)}“ ist nicht plausibel (erwartet: "
+                f"{_CAPACITY_RANGE_DE} Plätze); bleibt leer, das Angebot wird ohne "
+                "Kapazität verwendet",
                 "warning",
             )
             return float("nan")

@@ -14,6 +14,8 @@ from shapely.geometry.base import BaseGeometry
 from erreichbarkeit.config import WGS84
 from erreichbarkeit.errors import CRSError, InputDataError, MissingColumnError
 from erreichbarkeit.io._cells import (
+    MAX_GEMEINDE_POPULATION,
+    POPULATION_RANGE_DE,
     ags_from_code,
     cell_text,
     find_column,
@@ -200,10 +202,27 @@ def _names_and_population(
         names = pd.Series([""] * len(gdf), index=gdf.index)
     names = names.where(names != "", ags)
     if pop_col is not None:
-        pop = gdf[pop_col].map(safe_number)
+        pop = _plausible_population(gdf[pop_col].map(safe_number), path, pop_col)
     else:
         pop = pd.Series(np.nan, index=gdf.index)
     return names, pop
+
+
+def _plausible_population(pop: pd.Series, path: Path, column: str) -> pd.Series:
+    """Population with negative or absurd values (over 4 million) set to unknown (logged)."""
+    bad = (pop < 0) | (pop > MAX_GEMEINDE_POPULATION)
+    if bad.any():
+        shown = ", ".join(str(i + 1) for i in np.flatnonzero(bad.to_numpy())[:20])
+        logger.warning(
+            "%s: column %r: %d implausible population values (features %s; expected %s) "
+            "are treated as unknown",
+            path.name,
+            column,
+            int(bad.sum()),
+            shown,
+            POPULATION_RANGE_DE,
+        )
+    return pop.where(~bad)
 
 
 def _polygons(gdf: gpd.GeoDataFrame, path: Path) -> np.ndarray:

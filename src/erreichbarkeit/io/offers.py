@@ -22,10 +22,16 @@ from shapely.geometry import Point
 
 from erreichbarkeit.config import WGS84, Category
 from erreichbarkeit.errors import InputDataError, MissingColumnError
-from erreichbarkeit.io._cells import COORDINATE_ALIASES, cell_text, key, parse_number
+from erreichbarkeit.io._cells import (
+    COORDINATE_ALIASES,
+    cell_text,
+    key,
+    parse_number,
+)
 from erreichbarkeit.io._offer_rows import CATEGORY_SCORE_CUTOFF, OfferRowReader
 from erreichbarkeit.io._placement import GERMANY_BOUNDS, REGION_SLACK_KM, OfferRow
-from erreichbarkeit.io.tables import RowProblem, read_table
+from erreichbarkeit.io._table_checks import display_name, no_usable_rows, unused_columns
+from erreichbarkeit.io.tables import RowProblem, read_table, table_problems
 
 __all__ = [
     "CATEGORY_SCORE_CUTOFF",
@@ -101,6 +107,7 @@ class OffersReadResult:
     unmatched: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=list(_UNMATCHED_COLUMNS))
     )
+    failure: InputDataError | None = None
 
     @property
     def errors(self) -> tuple[RowProblem, ...]:
@@ -163,8 +170,7 @@ def read_offers(
         No name or category column, or neither coordinate nor address columns.
     """
     path = Path(path)
-    table, roles, problems = _offer_table(path)
-    _check_offer_columns(path, table, roles)
+    table, roles, problems = _checked_offer_table(path)
     reader = OfferRowReader(
         path,
         roles,
@@ -182,12 +188,36 @@ def read_offers(
     ]
     offers = _offers_frame(_drop_duplicates(records, reader), path.name)
     problems.sort(key=lambda p: (p.row, p.severity != "error"))
+    failure = (
+        no_usable_rows(path, problems, what="offers", what_de="Angebote") if offers.empty else None
+    )
     _log_summary(path, offers, problems, reader.unmatched)
     return OffersReadResult(
         offers=offers,
         problems=tuple(problems),
         unmatched=pd.DataFrame(reader.unmatched, columns=list(_UNMATCHED_COLUMNS)),
+        failure=failure,
     )
+
+
+def _checked_offer_table(path: Path) -> tuple[pd.DataFrame, dict[str, str], list[RowProblem]]:
+    """The table, its roles and header problems; raises for missing columns or no rows.
+
+    Every column no role uses is reported (with the closest known name), and
+    a lone coordinate column is named.
+    """
+    table, roles, problems = _offer_table(path)
+    named = {p.column for p in problems if p.row == 1 and p.column}  # e.g. a second name column
+    unused = unused_columns(path, table.columns, {*roles.values(), *named}, _known_names(roles))
+    _check_offer_columns(path, table, roles, unused)
+    if table.empty:
+        if any(p.severity == "error" for p in problems):
+            raise no_usable_rows(path, problems, what="offers", what_de="Angebote")
+        msg = "the file has a header but no data rows"
+        raise InputDataError(msg, file=path, message_de="Die Datei enthält keine Datenzeilen")
+    problems.extend(unused)
+    problems.extend(_half_coordinates(path, roles))
+    return table, roles, problems
 
 
 def _rows(table: pd.DataFrame) -> list[dict[str, Any]]:
@@ -216,7 +246,7 @@ def _offer_table(path: Path) -> tuple[pd.DataFrame, dict[str, str], list[RowProb
     column names are in the first row below the detected header.
     """
     table = read_table(path)
-    problems: list[RowProblem] = []
+    problems: list[RowProblem] = table_problems(table)
     roles = _map_offer_columns(list(table.columns), path, problems)
     if _offer_roles_complete(roles) or table.empty:
         return table, roles, problems
@@ -228,6 +258,7 @@ def _offer_table(path: Path) -> tuple[pd.DataFrame, dict[str, str], list[RowProb
     if not _offer_roles_complete(promoted_roles):
         return table, roles, problems
     header_row = int(table.index[0])
+    promoted_problems[:0] = table_problems(table)
     promoted_problems.append(
         RowProblem(
             path.name,
@@ -241,9 +272,48 @@ def _offer_table(path: Path) -> tuple[pd.DataFrame, dict[str, str], list[RowProb
     return promoted, promoted_roles, promoted_problems
 
 
-def _check_offer_columns(path: Path, table: pd.DataFrame, roles: Mapping[str, str]) -> None:
+def _known_names(roles: Mapping[str, str]) -> dict[str, str]:
+    """Normalised alias → readable name, for the roles no column was found for."""
+    return {
+        alias: display_name(alias)
+        for role, aliases in _OFFER_ROLES.items()
+        if role not in roles
+        for alias in aliases
+        if len(alias) >= 4
+    }
+
+
+def _half_coordinates(path: Path, roles: Mapping[str, str]) -> list[RowProblem]:
+    """A warning when only one of the two coordinate columns was found."""
+    have = [r for r in ("lat", "lon") if r in roles]
+    if len(have) != 1:
+        return []
+    col = roles[have[0]]
+    missing, missing_de = (
+        ("longitude", "Länge/lon") if have[0] == "lat" else ("latitude", "Breite/lat")
+    )
+    return [
+        RowProblem(
+            path.name,
+            1,
+            col,
+            f"column {col!r} found but no {missing} column; coordinates not used, rows are "
+            "placed by address",
+            f"Spalte „{col}“ gefunden, aber keine Spalte {missing_de}; die Koordinaten werden "
+            "nicht verwendet, die Zeilen nach Adresse verortet",
+            "warning",
+        )
+    ]
+
+
+def _check_offer_columns(
+    path: Path, table: pd.DataFrame, roles: Mapping[str, str], unused: Sequence[RowProblem]
+) -> None:
     """Name and category columns, coordinate or address columns, and data rows are required."""
     found = ", ".join(map(str, table.columns))
+    hints = [p.message_de for p in unused if "meinten Sie" in p.message_de]
+    if hints:
+        found += " (" + "; ".join(hints) + ")"
     for role in ("name", "category"):
         if role not in roles:
             msg = f"no {role} column; columns found: {found}"
@@ -267,9 +337,6 @@ def _check_offer_columns(path: Path, table: pd.DataFrame, roles: Mapping[str, st
             "Adressspalten (Adresse oder Straße, Hausnummer, PLZ, Ort); "
             f"gefundene Spalten: {found}",
         )
-    if table.empty:
-        msg = "the file has a header but no data rows"
-        raise InputDataError(msg, file=path, message_de="Die Datei enthält keine Datenzeilen")
 
 
 def _map_offer_columns(

@@ -9,13 +9,18 @@ import pandas as pd
 
 from erreichbarkeit.errors import InputDataError, MissingColumnError
 from erreichbarkeit.io._cells import (
+    MAX_GEMEINDE_POPULATION,
     MISSING_MARKERS,
+    POPULATION_RANGE_DE,
     ags_from_code,
     blank,
+    cell_text,
+    closest_name,
     find_column,
     parse_number,
 )
-from erreichbarkeit.io.tables import read_table
+from erreichbarkeit.io._table_checks import display_name
+from erreichbarkeit.io.tables import read_table, table_problems
 
 __all__ = ["read_population"]
 
@@ -59,6 +64,7 @@ def read_population(path: Path) -> pd.DataFrame:
     """
     path = Path(path)
     table = read_table(path)
+    _no_broken_rows(table, path)
     key_col, pop_col = _population_columns(table, path)
     by_ags: dict[str, float] = {}
     first_row: dict[str, int] = {}
@@ -81,6 +87,24 @@ def read_population(path: Path) -> pd.DataFrame:
     )
 
 
+def _no_broken_rows(table: pd.DataFrame, path: Path) -> None:
+    """A row the table reader could not use (extra fields, broken quote) is an error here.
+
+    Population is read strictly: a missing Gemeinde would silently get no people.
+    """
+    broken = [p for p in table_problems(table) if p.severity == "error"]
+    if broken:
+        first = broken[0]
+        more = f" (und {len(broken) - 1} weitere Zeilen)" if len(broken) > 1 else ""
+        raise InputDataError(
+            first.message,
+            file=path,
+            row=first.row,
+            expected="one value per column",
+            message_de=first.message_de + more,
+        )
+
+
 def _population_columns(table: pd.DataFrame, path: Path) -> tuple[str, str]:
     """The key (AGS/ARS) and population columns of the table."""
     cols = list(map(str, table.columns))
@@ -94,12 +118,20 @@ def _population_columns(table: pd.DataFrame, path: Path) -> tuple[str, str]:
         if key_col is None
         else ("population", "Einwohnerzahl")
     )
-    msg = f"no {what} column; columns found: {found}"
+    aliases = _POP_KEY if key_col is None else _POP_VALUE
+    near = [
+        (c, s)
+        for c in cols
+        if c != key_col and (s := closest_name(c, {a: display_name(a) for a in aliases}))
+    ]
+    hint = f"; did you mean {near[0][1]!r} for {near[0][0]!r}?" if near else ""
+    hint_de = f" – meinten Sie „{near[0][1]}“ statt „{near[0][0]}“?" if near else ""
+    msg = f"no {what} column; columns found: {found}{hint}"
     raise MissingColumnError(
         msg,
         file=path,
         expected=what,
-        message_de=f"Spalte {what_de} fehlt; gefundene Spalten: {found}",
+        message_de=f"Spalte {what_de} fehlt; gefundene Spalten: {found}{hint_de}",
     )
 
 
@@ -154,7 +186,18 @@ def _row_population(raw: object, path: Path, row: int, column: str) -> float:
             row=row,
             column=column,
             expected="a number of inhabitants >= 0",
-            message_de=f"Einwohnerzahl „{raw}“ ist negativ",
+            message_de=f"Einwohnerzahl „{raw}“ ist negativ (erwartet: {POPULATION_RANGE_DE})",
+        )
+    if value > MAX_GEMEINDE_POPULATION:
+        msg = f"population {raw!r} is not plausible for one Gemeinde"
+        raise InputDataError(
+            msg,
+            file=path,
+            row=row,
+            column=column,
+            expected=f"0 to {MAX_GEMEINDE_POPULATION} inhabitants",
+            message_de=f"Einwohnerzahl „{cell_text(raw)}“ ist für eine Gemeinde nicht "
+            f"plausibel (erwartet: {POPULATION_RANGE_DE})",
         )
     return value
 

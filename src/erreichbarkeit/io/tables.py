@@ -17,6 +17,7 @@ import io
 import logging
 import math
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -25,8 +26,9 @@ import pandas as pd
 
 from erreichbarkeit.errors import InputDataError
 from erreichbarkeit.io._cells import cell_text
+from erreichbarkeit.io._csv_rows import LineNote, decode_lines, parse_records, strip_nuls
 
-__all__ = ["RowProblem", "read_table"]
+__all__ = ["RowProblem", "read_table", "table_problems"]
 
 logger = logging.getLogger(__name__)
 
@@ -93,10 +95,12 @@ def _delimiter(text: str) -> str:
         rows = [r for r in csv.reader(io.StringIO(sample), delimiter=delim) if any(r)]
         if not rows:
             return 0.0, 0
-        width = max(len(r) for r in rows)
+        # the most common row width (a few broken rows must not decide), ties to the wider
+        counts = Counter(len(r) for r in rows)
+        width = max(counts, key=lambda w: (counts[w], w))
         if width < 2:
             return 0.0, width
-        same = sum(len(r) == width for r in rows) / len(rows)
+        same = counts[width] / len(rows)
         return same, width
 
     try:
@@ -138,14 +142,38 @@ def _not_a_table(path: Path, what: str, what_de: str) -> InputDataError:
     )
 
 
-def _csv_rows(path: Path) -> list[list[Any]]:
+def _is_utf8(data: bytes) -> bool:
+    """Whether the whole file decodes as UTF-8 (then no line needs a second look)."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _csv_text(path: Path, data: bytes) -> tuple[str, list[LineNote]]:
+    """Decoded text and per-line notes (mixed encodings, NUL bytes)."""
+    head = data[:4096]
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(b"\x00") >= len(head) // 4
+    mixed = None if utf16 or _is_utf8(data) else decode_lines(data)
+    text, notes = mixed if mixed is not None else (_decode(data), [])
+    if "\x00" in text:
+        cleaned = strip_nuls(text)
+        if cleaned is None:
+            raise _not_a_table(path, "a binary file", "eine Binärdatei")
+        text, nul_notes = cleaned
+        notes = [*notes, *nul_notes]
+    return text, notes
+
+
+def _csv_rows(path: Path) -> tuple[list[list[Any]], list[RowProblem]]:
     data = path.read_bytes()
     for magic, what, what_de in _NOT_CSV_MAGIC:
         if data.startswith(magic):
             raise _not_a_table(path, what, what_de)
-    text = _decode(data)
+    text, line_notes = _csv_text(path, data)
     if not text.strip():
-        return []
+        return [], []
     start = text.lstrip()[:200].lower()
     if start.startswith(("<!doctype html", "<html", "<?xml", "<head", "<body")):
         raise _not_a_table(
@@ -153,13 +181,21 @@ def _csv_rows(path: Path) -> list[list[Any]]:
             "a web page or XML document (an error page instead of the download?)",
             "eine Webseite oder ein XML-Dokument (eine Fehlerseite statt des Downloads?)",
         )
-    if "\x00" in text:
-        raise _not_a_table(path, "a binary file", "eine Binärdatei")
     delim = _delimiter(text)
     logger.debug("%s: separator %r", path.name, delim)
     # The csv module (not pd.read_csv) keeps ragged rows and the record number
     # of every row, which is the row number a spreadsheet shows.
-    return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delim)]
+    rows, row_notes, line_to_row = parse_records(text, delim)
+    problems = [
+        RowProblem(
+            path.name, line_to_row.get(n.line, n.line), None, n.message, n.message_de, n.severity
+        )
+        for n in line_notes
+    ]
+    problems += [
+        RowProblem(path.name, n.line, None, n.message, n.message_de, n.severity) for n in row_notes
+    ]
+    return [list(r) for r in rows], problems
 
 
 #: Workbooks up to this size are opened a second time (not read-only) to
@@ -178,7 +214,7 @@ def _unreadable_xlsx(path: Path, exc: BaseException) -> InputDataError:
     )
 
 
-def _xlsx_rows(path: Path, sheet: str | int | None) -> list[list[Any]]:
+def _xlsx_rows(path: Path, sheet: str | int | None) -> tuple[list[list[Any]], list[RowProblem]]:
     try:
         return _xlsx_rows_unchecked(path, sheet)
     except InputDataError:
@@ -223,14 +259,56 @@ def _fill_merged(path: Path, index: int, rows: list[list[Any]]) -> None:
                     row[c] = value
 
 
-def _xlsx_rows_unchecked(path: Path, sheet: str | int | None) -> list[list[Any]]:
+def _holds_table(ws: Any) -> bool:
+    """Whether a sheet has a row with at least two filled cells (in its first 50 rows)."""
+    for r in ws.iter_rows(max_row=50, values_only=True):
+        if sum(_clean_cell(v) is not None for v in r) >= 2:
+            return True
+    return False
+
+
+def _default_sheet(path: Path, wb: Any) -> tuple[int, list[RowProblem]]:
+    """The active sheet if visible, else the first visible one; a note when others hold tables."""
+    sheets = list(wb.worksheets)
+    visible = [
+        i for i, ws in enumerate(sheets) if getattr(ws, "sheet_state", "visible") == "visible"
+    ]
+    active = wb.active
+    index = next((i for i, ws in enumerate(sheets) if ws is active), -1)
+    if index not in visible:
+        index = visible[0] if visible else 0
+    name = sheets[index].title
+    if index != 0:
+        logger.info("%s: reading sheet %r (the active visible one)", path.name, name)
+    others = [sheets[i].title for i in visible if i != index and _holds_table(sheets[i])]
+    if not others:
+        return index, []
+    listed = ", ".join(f"„{o}“" for o in others)
+    note = RowProblem(
+        path.name,
+        1,
+        None,
+        f"the workbook has several sheets with tables; read sheet {name!r} (the active one), "
+        f"not {others}",
+        f"Die Arbeitsmappe hat mehrere Tabellenblätter mit Daten; gelesen wird das aktive "
+        f"Blatt „{name}“, nicht {listed}",
+        "warning",
+    )
+    logger.warning("%s: %s", path.name, note.message)
+    return index, [note]
+
+
+def _xlsx_rows_unchecked(
+    path: Path, sheet: str | int | None
+) -> tuple[list[list[Any]], list[RowProblem]]:
     import openpyxl  # noqa: PLC0415  (only XLSX needs it)
 
     wb_values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    problems: list[RowProblem] = []
     try:
         names = wb_values.sheetnames
         if sheet is None:
-            index = 0
+            index, problems = _default_sheet(path, wb_values)
         elif isinstance(sheet, int):
             index = sheet
         elif sheet in names:
@@ -265,7 +343,7 @@ def _xlsx_rows_unchecked(path: Path, sheet: str | int | None) -> list[list[Any]]
         finally:
             wb_formulas.close()
         _fill_merged(path, index, rows)
-    return rows
+    return rows, problems
 
 
 def _clean_cell(value: Any) -> Any:
@@ -323,14 +401,77 @@ def read_table(path: Path, *, sheet: str | int | None = None) -> pd.DataFrame:
             ".csv speichern",
         )
     try:
-        raw = _xlsx_rows(path, sheet) if suffix in (".xlsx", ".xlsm") else _csv_rows(path)
+        raw, problems = _xlsx_rows(path, sheet) if suffix in (".xlsx", ".xlsm") else _csv_rows(path)
     except (OSError, csv.Error, UnicodeError) as exc:
         msg = f"cannot read the file: {exc}"
         raise InputDataError(msg, file=path, message_de=f"Datei unlesbar: {exc}") from exc
-    return _frame(path, raw)
+    return _frame(path, raw, problems, csv_file=suffix not in (".xlsx", ".xlsm"))
 
 
-def _frame(path: Path, raw: list[list[Any]]) -> pd.DataFrame:
+def table_problems(frame: pd.DataFrame) -> list[RowProblem]:
+    """Row problems found while reading ``frame`` with :func:`read_table`.
+
+    Rows with an ``"error"`` are not in the frame; ``"warning"`` rows are.
+    """
+    return list(frame.attrs.get(_PROBLEMS_ATTR, []))
+
+
+_PROBLEMS_ATTR = "row_problems"
+
+
+def _row_note(
+    path: Path,
+    rownum: int,
+    row: list[Any],
+    header: list[Any],
+    raw_header_len: int,
+    *,
+    csv_file: bool,
+) -> RowProblem | None:
+    """Why a body row cannot be used as it is (extra fields, only stray cells), if so."""
+    extra = [v for v in row[raw_header_len:] if v is not None]
+    if csv_file and extra:
+        fields = raw_header_len + len(row[raw_header_len:])
+        return RowProblem(
+            path.name,
+            rownum,
+            None,
+            f"row has more fields ({fields}) than the header ({raw_header_len}); not used "
+            f"(a separator inside a value? extra values: {extra[:3]})",
+            f"Zeile hat mehr Felder ({fields}) als die Kopfzeile ({raw_header_len}); nicht "
+            "verwendet (Trennzeichen in einem Wert? Überzählige Werte: "
+            + ", ".join(f"„{cell_text(v)}“" for v in extra[:3])
+            + ")",
+            "error",
+        )
+    named = [v for j, v in enumerate(row) if v is not None and j < len(header) and header[j]]
+    if named:
+        return None
+    stray = [(j, v) for j, v in enumerate(row) if v is not None]
+    where = ", ".join(f"{_column_letter(j)}: „{cell_text(v)}“" for j, v in stray[:3])
+    return RowProblem(
+        path.name,
+        rownum,
+        None,
+        f"only cells outside the table's columns ({where}); row ignored",
+        f"Nur Werte außerhalb der Tabellenspalten ({where}); Zeile nicht verwendet",
+        "warning",
+    )
+
+
+def _column_letter(j: int) -> str:
+    """Spreadsheet column letter of the 0-based column ``j`` (0 → A, 25 → Z, 26 → AA)."""
+    out = ""
+    j += 1
+    while j:
+        j, rem = divmod(j - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _frame(
+    path: Path, raw: list[list[Any]], problems: list[RowProblem], *, csv_file: bool
+) -> pd.DataFrame:
     """The table below its header row, indexed by spreadsheet row number."""
     rows = [[_clean_cell(v) for v in r] for r in raw]
     width = max((len(r) for r in rows), default=0)
@@ -341,11 +482,18 @@ def _frame(path: Path, raw: list[list[Any]]) -> pd.DataFrame:
     need = min(2, max(filled))
     header_i = next(i for i, n in enumerate(filled) if n >= need)
     header = rows[header_i] + [None] * (width - len(rows[header_i]))
-    body = [
-        (i + 1, r + [None] * (width - len(r)))
-        for i, r in enumerate(rows[header_i + 1 :], start=header_i + 1)
-        if filled[i]
-    ]
+    raw_header_len = len(rows[header_i]) if csv_file else width
+    problems = [p for p in problems if p.row > header_i + 1 or p.severity == "warning"]
+    dropped = {p.row for p in problems if p.severity == "error"}
+    body: list[tuple[int, list[Any]]] = []
+    for i, r in enumerate(rows[header_i + 1 :], start=header_i + 1):
+        if not filled[i] or i + 1 in dropped:
+            continue
+        note = _row_note(path, i + 1, r, header, raw_header_len, csv_file=csv_file)
+        if note is not None:
+            problems.append(note)
+            continue
+        body.append((i + 1, r + [None] * (width - len(r))))
     keep = [
         j for j in range(width) if header[j] is not None or any(r[j] is not None for _, r in body)
     ]
@@ -365,4 +513,8 @@ def _frame(path: Path, raw: list[list[Any]]) -> pd.DataFrame:
     if frame.columns.empty:
         msg = "no header row found"
         raise InputDataError(msg, file=path, message_de="Keine Kopfzeile gefunden")
+    problems.sort(key=lambda p: p.row)
+    for p in problems:
+        logger.warning("%s, row %d: %s", p.file, p.row, p.message)
+    frame.attrs[_PROBLEMS_ATTR] = problems
     return frame

@@ -33,6 +33,16 @@ _VILLAGE_ID = ("id", "osmid", "nr", "nummer", "kennung")
 _VILLAGE_NAME = ("name", "ortsteil", "ort", "dorf", "ortsname", "bezeichnung", "gen", "ortschaft")
 _VILLAGE_POP = ("population", "einwohner", "ewz", "bevoelkerung", "einwohnerzahl")
 _TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
+#: ``Kinder 0–3 Jahre`` (the exported German header) or ``Kinder 0-3``.
+_CHILDREN_DE = re.compile(r"^\s*kinder\s+(\d+)\s*[-–—]\s*(\d+)(\s*jahre?)?\s*$", re.IGNORECASE)
+
+
+def _children_column(col: str) -> str | None:
+    """``children_0_3`` for a column ``children_0_3`` or ``Kinder 0–3 Jahre``; else ``None``."""
+    if col.lower().startswith("children_"):
+        return col.lower()
+    m = _CHILDREN_DE.match(col)
+    return f"children_{m.group(1)}_{m.group(2)}" if m else None
 
 
 def read_villages(
@@ -102,8 +112,9 @@ def read_villages(
     if pop_col is not None:
         data["population"] = pd.Series([safe_number(v) for v in gdf[pop_col]], dtype=float)
     for col in cols:
-        if str(col).lower().startswith("children_"):
-            data[str(col).lower()] = pd.Series([safe_number(v) for v in gdf[col]], dtype=float)
+        child = _children_column(str(col))
+        if child is not None:
+            data[child] = pd.Series([safe_number(v) for v in gdf[col]], dtype=float)
     return gpd.GeoDataFrame(
         data, geometry=gpd.GeoSeries(points_ws.to_numpy(), crs=WGS84), crs=WGS84
     )

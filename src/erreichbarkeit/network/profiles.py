@@ -2,22 +2,38 @@
 
 The car, bicycle and foot profiles shipped in the ``osrm-bindings`` wheel are
 used as they are; :func:`profile_text` wraps one in a short Lua file that
-replaces entries of its speed tables after the profile's own ``setup()``.
+replaces entries of its speed tables after the profile's own ``setup()`` and
+adds a waiting time each time a route boards a ferry (``process_turn``).
 :data:`PROFILE_SUMMARY` states in German what each profile assumes.
+
+Ferries: OSRM's profiles give a ``route=ferry`` way the travel mode
+``ferry``; a way with a ``duration`` tag (``"00:20"``, ``"PT20M"``) takes that
+long for its whole length, a way without one runs at the profile's
+``route_speeds.ferry`` (5 km/h in all three profiles).  The profiles add no
+waiting: the wrapper adds ``ferry_wait_min`` to the turn from any other mode
+onto a ferry (duration and weight), so the crossing costs the wait plus the
+crossing time, once per boarding.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import osrm
 
-from erreichbarkeit.config import MODES
+from erreichbarkeit.config import DEFAULT_FERRY_WAIT_MIN, MODE_LABELS, MODES, RoutingOptions
 from erreichbarkeit.errors import RoutingError
 
-__all__ = ["PROFILE_FILES", "PROFILE_SUMMARY", "profile_text", "profiles_dir"]
+__all__ = [
+    "FERRY_SUMMARY",
+    "PROFILE_FILES",
+    "PROFILE_SUMMARY",
+    "access_and_ferry_rows",
+    "profile_text",
+    "profiles_dir",
+]
 
 #: OSRM's standard profile per mode.
 PROFILE_FILES: Mapping[str, str] = {"car": "car.lua", "bike": "bicycle.lua", "walk": "foot.lua"}
@@ -54,6 +70,60 @@ PROFILE_SUMMARY: Mapping[str, str] = {
 }
 
 
+#: How ferries are timed, in German (``{wait}``: the waiting minutes in force).
+FERRY_SUMMARY = (
+    "Fähren (OSM route=ferry): Die Überfahrt dauert so lange, wie die Fährlinie in "
+    "OpenStreetMap angibt (duration); ohne Angabe wird mit 5 km/h gerechnet. Bei jedem "
+    "Einstieg in eine Fähre kommen {wait} min Wartezeit hinzu."
+)
+
+
+def _de(value: float) -> str:
+    """A number in German notation without trailing zeros (``4,5``, ``15``)."""
+    return f"{value:g}".replace(".", ",")
+
+
+def access_and_ferry_rows(
+    routing: RoutingOptions, modes: Sequence[str] = MODES
+) -> list[tuple[str, str]]:
+    """The Methodik rows (title, German text) on access legs and ferries of a run.
+
+    Parameters
+    ----------
+    routing
+        The run's routing options (access speeds, ferry waiting time).
+    modes
+        The run's modes, in order.
+    """
+    speeds = ", ".join(f"{MODE_LABELS[m]} {_de(routing.access_speed[m])} km/h" for m in modes)
+    walk = float(routing.access_speed["walk"])
+    access = (
+        "Ort und Angebot liegen selten direkt an einem Weg. Die Luftlinie vom Ort (bzw. "
+        "von der Mitte der Rasterzelle) zum nächsten nutzbaren Weg und vom Weg zum Angebot "
+        f"wird jeder Fahrt hinzugerechnet: {speeds} (beim Auto für Parken und den Weg zur "
+        "Tür; zu Fuß gilt später auch für den Weg zu Bus und Bahn). Beispiel: 300 m zu Fuß "
+        f"mit {_de(walk)} km/h sind {_de(round(18.0 / walk, 1))} min. Minuten und "
+        "Kilometer enthalten diese Wege, und die Berechnungsgrenze gilt einschließlich "
+        "dieser Wege."
+    )
+    return [
+        ("Zu- und Abgang (Weg zum Straßennetz)", access),
+        ("Fähren", FERRY_SUMMARY.format(wait=_de(routing.ferry_wait_min))),
+    ]
+
+
+#: Lua added after the profile's setup: the ferry waiting time on boarding.
+_FERRY_WAIT_LUA = """local base_turn = base.process_turn
+local ferry_wait_s = {seconds!r}
+base.process_turn = function(profile, turn)
+  base_turn(profile, turn)
+  if turn.target_mode == mode.ferry and turn.source_mode ~= mode.ferry then
+    turn.duration = turn.duration + ferry_wait_s
+    turn.weight = turn.weight + ferry_wait_s
+  end
+end"""
+
+
 def profiles_dir() -> Path:
     """Folder of the OSRM profiles shipped in the ``osrm-bindings`` wheel."""
     path = Path(osrm.__file__).parent / "share" / "profiles"
@@ -74,6 +144,7 @@ def profile_text(
     *,
     speeds: Mapping[str, float] | None = None,
     maxspeed: Mapping[str, float] | None = None,
+    ferry_wait_min: float = DEFAULT_FERRY_WAIT_MIN,
 ) -> str:
     """Return the Lua profile for a mode, wrapping OSRM's standard profile.
 
@@ -92,6 +163,9 @@ def profile_text(
         ``{"residential": 30, ...}``.
     maxspeed
         ``{"de:rural": 90, ...}`` (meaningful for ``car``).
+    ferry_wait_min
+        Minutes added each time a route boards a ferry (the turn from any
+        other travel mode onto a ``ferry`` way); ``0`` adds nothing.
     """
     if mode not in PROFILE_FILES:
         msg = f"unknown mode {mode!r}"
@@ -113,5 +187,8 @@ def profile_text(
             "  if profile.maxspeed_table then "
             f"profile.maxspeed_table[{_lua_string(tag.lower())}] = {float(kmh)!r} end"
         )
-    lines += ["  return profile", "end", "return base", ""]
+    lines += ["  return profile", "end"]
+    if ferry_wait_min > 0:
+        lines.append(_FERRY_WAIT_LUA.format(seconds=round(float(ferry_wait_min) * 60.0, 3)))
+    lines += ["return base", ""]
     return "\n".join(lines)

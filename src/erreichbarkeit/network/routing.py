@@ -13,9 +13,16 @@ Preprocessing (``osrm-extract`` then ``osrm-contract`` for CH or
 the executables the wheel ships (``python -m osrm …``).  Its result is cached
 in ``cache_dir/<network>-<mode>-<algorithm>-<key>/``, where ``key`` is a
 SHA-256 digest of the input file's bytes, the profile text (with speed
-overrides), the algorithm and the OSRM version; the folder is built beside
-its final name and renamed when complete, and a manifest of file sizes lets a
-truncated or damaged cache entry be detected and rebuilt.
+overrides and the ferry waiting time), the algorithm and the OSRM version;
+the folder is built beside its final name and renamed when complete, and a
+manifest of file sizes lets a truncated or damaged cache entry be detected and
+rebuilt.
+
+A :class:`Router` also carries the mode's access speed (km/h of the leg
+between a point and the network, ``settings.routing.access_speed``).  The
+table answer stays OSRM's; :mod:`.matrix` and the grid routing add the
+access legs after the query, so the prepared network (and its cache key) does
+not depend on them.
 """
 
 from __future__ import annotations
@@ -43,7 +50,12 @@ import osrm
 from erreichbarkeit._atomic import atomic_dir
 from erreichbarkeit._helpers import file_digest
 from erreichbarkeit._schema import OSM_SUFFIXES
-from erreichbarkeit.config import ProgressCallback, Settings
+from erreichbarkeit.config import (
+    DEFAULT_ACCESS_KMH,
+    DEFAULT_FERRY_WAIT_MIN,
+    ProgressCallback,
+    Settings,
+)
 from erreichbarkeit.errors import NetworkError, RoutingError
 from erreichbarkeit.network.profiles import profile_text
 
@@ -203,6 +215,7 @@ def prepare_network(
     algorithm: str = "MLD",
     speeds: Mapping[str, float] | None = None,
     maxspeed: Mapping[str, float] | None = None,
+    ferry_wait_min: float = DEFAULT_FERRY_WAIT_MIN,
     threads: int | None = None,
     progress: ProgressCallback | None = None,
 ) -> PreparedNetwork:
@@ -219,7 +232,7 @@ def prepare_network(
         algorithm and key.
     algorithm
         ``CH`` (contract) or ``MLD`` (partition + customize).
-    speeds, maxspeed
+    speeds, maxspeed, ferry_wait_min
         Profile overrides, see :func:`profile_text`.
     threads
         Threads for the OSRM tools (default: all cores).
@@ -241,7 +254,7 @@ def prepare_network(
     source = Path(osm_path)
     _check_source(source, algorithm)
     suffix = _osm_suffix(source)
-    profile = profile_text(mode, speeds=speeds, maxspeed=maxspeed)
+    profile = profile_text(mode, speeds=speeds, maxspeed=maxspeed, ferry_wait_min=ferry_wait_min)
     key = network_key(source, mode, algorithm, profile)
     stem = source.name[: -len(suffix)] if source.name.lower().endswith(suffix) else source.stem
     folder = Path(cache_dir) / f"{stem}-{mode}-{algorithm.lower()}-{key}"
@@ -393,10 +406,21 @@ class Router:
     ----------
     network
         The prepared network.
+    access_kmh
+        Speed of the access legs in km/h (``None``: the mode's default,
+        :data:`~erreichbarkeit.config.DEFAULT_ACCESS_KMH`).  :meth:`table`
+        does not use it; the long table and the grid routing add
+        ``snap distance / access_kmh`` at both ends of every trip.
     """
 
-    def __init__(self, network: PreparedNetwork) -> None:
+    def __init__(self, network: PreparedNetwork, *, access_kmh: float | None = None) -> None:
         self.network = network
+        self.access_kmh = float(
+            access_kmh if access_kmh is not None else DEFAULT_ACCESS_KMH[network.mode]
+        )
+        if not self.access_kmh > 0:
+            msg = f"access speed must be positive, got {self.access_kmh}"
+            raise RoutingError(msg, expected="km/h > 0")
         self._osrm = osrm
         try:
             self._engine = osrm.OSRM(
@@ -474,21 +498,24 @@ def prepare_router(
     *,
     progress: ProgressCallback | None = None,
 ) -> Router:
-    """A router for one mode with the settings' algorithm and speed overrides.
+    """A router for one mode with the settings' algorithm, speed overrides and access speed.
 
     The prepared network comes from the cache when it is there (see
-    :func:`erreichbarkeit.network.routing.prepare_network`).
+    :func:`erreichbarkeit.network.routing.prepare_network`); the ferry
+    waiting time is part of its profile, the access speed only of the router.
     """
+    routing = settings.routing
     net = prepare_network(
         network_osm,
         mode,
         cache_dir=Path(settings.cache_dir) / "osrm",
-        algorithm=settings.routing.algorithm.get(mode, "MLD"),
-        speeds=settings.routing.speeds.get(mode),
-        maxspeed=settings.routing.maxspeed.get(mode),
+        algorithm=routing.algorithm.get(mode, "MLD"),
+        speeds=routing.speeds.get(mode),
+        maxspeed=routing.maxspeed.get(mode),
+        ferry_wait_min=routing.ferry_wait_min,
         progress=progress,
     )
-    return Router(net)
+    return Router(net, access_kmh=routing.access_speed.get(mode))
 
 
 def make_routers(settings: Settings, network_osm: Path) -> dict[str, Router]:

@@ -43,10 +43,12 @@ from geopandas.array import GeometryDtype
 
 from erreichbarkeit.config import WGS84
 
-__all__ = ["is_missing", "plain_table", "safe_cell"]
+__all__ = ["display_value", "is_missing", "plain_table", "safe_cell"]
 
 _FORMULA_CHARS = ("=", "+", "-", "@")
 _CONTROL_CHARS = ("\t", "\r", "\0")
+#: Text that is a leaked missing value (``str(None)``, ``str(nan)`` …), shown as an empty cell.
+_MISSING_TEXT = frozenset({"None", "nan", "NaN", "NaT", "<NA>", "null"})
 
 
 def safe_cell(value: Any) -> Any:
@@ -85,6 +87,37 @@ def is_missing(value: Any) -> bool:
     if isinstance(value, float | np.floating):
         return not math.isfinite(float(value))
     return False
+
+
+def display_value(value: Any) -> Any:
+    """A cell value as a person reads it: no ``None``/``nan`` text, no Python reprs.
+
+    Missing values (also the texts ``"None"``, ``"nan"``, ``"NaT"``, ``"<NA>"``)
+    become ``None`` (an empty cell); lists, tuples and sets become
+    ``"a, b"``, mappings ``"a: 1; b: 2"``, booleans stay booleans, numbers
+    stay numbers; every other value becomes text through :func:`safe_cell`.
+
+    Examples
+    --------
+    >>> display_value(["Adorf", None, "Bdorf"]), display_value("nan"), display_value({"a": 1})
+    ('Adorf, Bdorf', None, 'a: 1')
+    """
+    if isinstance(value, list | tuple | set | frozenset | np.ndarray):
+        parts = [display_value(v) for v in value]
+        text = ", ".join(str(p) for p in parts if p is not None and p != "")
+        return safe_cell(text) if text else None
+    if isinstance(value, dict):
+        items = [(display_value(k), display_value(v)) for k, v in value.items()]
+        text = "; ".join(f"{k}: {v}" for k, v in items if k is not None and v is not None)
+        return safe_cell(text) if text else None
+    if is_missing(value):
+        return None
+    if isinstance(value, bool | np.bool_ | int | np.integer | float | np.floating):
+        return value
+    text = value if isinstance(value, str) else str(value)
+    if text.strip() in _MISSING_TEXT:
+        return None
+    return safe_cell(text)
 
 
 def plain_table(df: pd.DataFrame) -> pd.DataFrame:

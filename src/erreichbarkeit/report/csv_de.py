@@ -10,14 +10,18 @@ import numpy as np
 import pandas as pd
 
 from erreichbarkeit._atomic import atomic_path
-from erreichbarkeit.report.cells import is_missing, plain_table, safe_cell
+from erreichbarkeit.report.cells import display_value, is_missing, plain_table, safe_cell
+from erreichbarkeit.report.headers import ColumnHeaders
+from erreichbarkeit.report.readable import readable_table
 
 __all__ = ["write_csv_de"]
 
 logger = logging.getLogger(__name__)
 
 
-def write_csv_de(path: str | Path, df: pd.DataFrame) -> Path:
+def write_csv_de(
+    path: str | Path, df: pd.DataFrame, *, headers: ColumnHeaders | None = None
+) -> Path:
     """Write a CSV that German Excel opens by double-click.
 
     ``;`` as separator, decimal comma, UTF-8 with BOM (``utf-8-sig``),
@@ -32,6 +36,11 @@ def write_csv_de(path: str | Path, df: pd.DataFrame) -> Path:
         Target file (replaced atomically).
     df
         The table.
+    headers
+        With a label table: German headers and values as people read them
+        (:func:`~erreichbarkeit.report.readable.readable_table`: minutes and
+        km with one decimal, people as whole numbers, shares in percent).
+        ``None``: headers and values as given.
 
     Returns
     -------
@@ -39,11 +48,14 @@ def write_csv_de(path: str | Path, df: pd.DataFrame) -> Path:
         ``path``.
     """
     path = Path(path)
-    out = plain_table(df)
+    out = readable_table(df, headers).frame if headers is not None else plain_table(df)
+    out.columns = pd.Index([safe_cell(str(c)) for c in out.columns])  # headers are cells too
     for col in out.columns:
         s = out[col]
         if pd.api.types.is_bool_dtype(s.dtype):
             out[col] = s.map({True: "ja", False: "nein"}).astype(object)
+        elif pd.api.types.is_float_dtype(s.dtype):
+            out[col] = s.where(np.isfinite(s.astype("float64")))  # ±inf: an empty field
         elif not pd.api.types.is_numeric_dtype(s.dtype):
             out[col] = [_csv_value(v) for v in s.tolist()]
     with atomic_path(path) as tmp:
@@ -69,4 +81,4 @@ def _csv_value(value: Any) -> Any:
         return f"{float(value)!r}".replace(".", ",")
     if isinstance(value, int | np.integer):
         return int(value)
-    return safe_cell(value if isinstance(value, str) else str(value))
+    return display_value(value)

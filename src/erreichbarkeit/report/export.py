@@ -22,15 +22,17 @@ in metres.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
+from erreichbarkeit.config.outpaths import RUN_OUTPUT_FILES
 from erreichbarkeit.report.cells import plain_table, safe_cell
 from erreichbarkeit.report.csv_de import write_csv_de
 from erreichbarkeit.report.gpkg import write_geopackage, write_parquet
+from erreichbarkeit.report.headers import ColumnHeaders
 from erreichbarkeit.report.xlsx import EXCEL_MAX_ROWS, METHODIK_SHEET, write_excel
 
 __all__ = [
@@ -74,7 +76,7 @@ def _gemeinden_wide(gemeinden: pd.DataFrame) -> pd.DataFrame:
     keys = [c for c in ("ags", "gemeinde") if c in gemeinden.columns]
     values = [c for c in gemeinden.columns if c not in (*keys, "category", "mode")]
     base = gemeinden.loc[:, keys].drop_duplicates().reset_index(drop=True)
-    once = [c for c in ("n_villages",) if c in values]
+    once = [c for c in ("n_villages", "coverage_share", "gemeinde_partial") if c in values]
     first = True
     for (cat, mode), part in gemeinden.groupby(["category", "mode"], sort=False):
         per = [c for c in values if c not in once]
@@ -98,6 +100,7 @@ def export_all(
     extra_sheets: Mapping[str, pd.DataFrame] | None = None,
     extra_layers: Mapping[str, gpd.GeoDataFrame] | None = None,
     long_table_max_rows: int = 200_000,
+    headers: ColumnHeaders | None = None,
 ) -> dict[str, Path]:
     """Write all result files into ``out_dir``.
 
@@ -138,33 +141,71 @@ def export_all(
     long_table_max_rows
         The Reisezeiten sheet is left out of the workbook above this many
         rows (noted in Methodik); CSV and Parquet always hold all rows.
+    headers
+        German column labels of workbook and CSVs (default: built-in categories).
 
     Returns
     -------
     dict[str, Path]
         Paths by kind: ``xlsx``, ``orte_csv``, ``gemeinden_csv``,
         ``angebote_csv``, ``reisezeiten_csv``, ``reisezeiten_parquet``, ``gpkg``,
-        and ``hinweise_csv`` when there are row problems.
+        and ``hinweise_csv`` when there are row problems (an earlier one is removed).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     notes = hinweise if hinweise is not None and len(hinweise) else None
     tables = _tables(villages, gemeinden, offers, travel_times)
-    sheets = {
-        **tables,
-        **(extra_sheets or {}),
-        **({"Hinweise": notes} if notes is not None else {}),
-    }
-    xlsx = out / "erreichbarkeit.xlsx"
-    paths = {
-        "xlsx": write_excel(xlsx, sheets, methodik=methodik, max_rows_per_sheet=long_table_max_rows)
-    }
-    paths.update(_write_tables(out, tables, travel_times, notes))
+    labels = headers if headers is not None else ColumnHeaders()
+    sheets = {**tables, **(extra_sheets or {})}
+    xlsx = _workbook(out, sheets, notes, methodik, max_rows=long_table_max_rows, headers=labels)
+    paths = {"xlsx": xlsx}
+    paths.update(_write_tables(out, tables, travel_times, notes, labels))
     layers = {"orte": villages, "angebote": offers, **(extra_layers or {})}
     if boundaries is not None:
         layers["gemeinden"] = _gemeinde_polygons(boundaries, tables["Gemeinden"])
     paths["gpkg"] = write_geopackage(out / "erreichbarkeit.gpkg", layers)
+    _remove_unwritten(out, paths.values())
     return paths
+
+
+def _workbook(
+    out: Path,
+    sheets: Mapping[str, pd.DataFrame],
+    hinweise: pd.DataFrame | None,
+    methodik: Sequence[tuple[str, str]] | pd.DataFrame,
+    *,
+    max_rows: int,
+    headers: ColumnHeaders,
+) -> Path:
+    """``erreichbarkeit.xlsx`` (sheets, then *Hinweise*) with German headers.
+
+    The GeoPackage and Parquet keep the machine names.
+    """
+    return write_excel(
+        out / "erreichbarkeit.xlsx",
+        {**sheets, **({"Hinweise": hinweise} if hinweise is not None else {})},
+        methodik=methodik,
+        max_rows_per_sheet=max_rows,
+        headers=headers,
+    )
+
+
+def _remove_unwritten(out: Path, written: Iterable[Path]) -> list[Path]:
+    """Remove the files of :data:`RUN_OUTPUT_FILES` this run did not write (and nothing else).
+
+    A rerun into the same folder must not leave, say, the ``hinweise.csv`` of
+    an earlier input beside results that have no problems: after the export
+    the folder holds exactly this run's files of the set; other files in it
+    are never touched.
+    """
+    keep = {p.name for p in written}
+    removed = []
+    for name in RUN_OUTPUT_FILES:
+        path = out / name
+        if name not in keep and path.is_file():
+            path.unlink()
+            removed.append(path)
+    return removed
 
 
 def _tables(
@@ -187,23 +228,26 @@ def _write_tables(
     tables: Mapping[str, pd.DataFrame],
     travel_times: pd.DataFrame,
     hinweise: pd.DataFrame | None,
+    headers: ColumnHeaders,
 ) -> dict[str, Path]:
     """German CSV of each table, the travel times as Parquet, the row problems as CSV."""
     stems = {"Orte": "orte", "Gemeinden": "gemeinden", "Angebote": "angebote"}
     stems["Reisezeiten"] = "reisezeiten"
     paths = {
-        f"{stem}_csv": write_csv_de(out / f"{stem}.csv", tables[k]) for k, stem in stems.items()
+        f"{stem}_csv": write_csv_de(out / f"{stem}.csv", tables[k], headers=headers)
+        for k, stem in stems.items()
     }
     paths["reisezeiten_parquet"] = write_parquet(out / "reisezeiten.parquet", travel_times)
     if hinweise is not None:
-        paths["hinweise_csv"] = write_csv_de(out / "hinweise.csv", hinweise)
+        paths["hinweise_csv"] = write_csv_de(out / "hinweise.csv", hinweise, headers=headers)
     return paths
 
 
 def _gemeinde_polygons(boundaries: gpd.GeoDataFrame, gemeinden: pd.DataFrame) -> gpd.GeoDataFrame:
     """The boundaries joined on ``ags`` with the (wide) Gemeinde table."""
-    keep = [c for c in ("ags", "gemeinde") if c in boundaries.columns]
+    own = ("ags", "gemeinde", "coverage_share", "gemeinde_partial")
+    keep = [c for c in own if c in boundaries.columns]
     wide = _gemeinden_wide(gemeinden)
-    right = wide.drop(columns=[c for c in ("gemeinde",) if c in wide.columns])
+    right = wide.drop(columns=[c for c in own[1:] if c in wide.columns])
     poly = boundaries.loc[:, [*keep, boundaries.geometry.name]].merge(right, on="ags", how="left")
     return gpd.GeoDataFrame(poly, geometry=boundaries.geometry.name)

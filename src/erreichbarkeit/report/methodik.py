@@ -10,7 +10,7 @@ import pandas as pd
 from erreichbarkeit._version import __version__
 from erreichbarkeit.config import MODE_LABELS, Settings
 from erreichbarkeit.errors import ErreichbarkeitError
-from erreichbarkeit.network.profiles import PROFILE_SUMMARY
+from erreichbarkeit.network.profiles import PROFILE_SUMMARY, access_and_ferry_rows
 from erreichbarkeit.results import Results
 
 __all__ = ["SUPPLY_METHOD_DE", "hinweise_table", "methodik", "methodik_rows"]
@@ -63,7 +63,7 @@ def methodik(results: Results) -> list[tuple[str, str]]:
             "Orte ohne Ergebnis",
             f"{n_far} Orte liegen für mindestens ein Verkehrsmittel weiter als "
             f"{s.routing.max_snap_m:g} m vom Straßennetz und wurden für dieses nicht berechnet "
-            "(die Spalte 'reason' nennt das Verkehrsmittel).",
+            "(die Spalte „Hinweis“ nennt das Verkehrsmittel).",
         )
     )
     if len(results.supply):
@@ -96,13 +96,21 @@ _SOURCE_KEYS = (
 _PROFILES = {"car": "car.lua", "bike": "bicycle.lua", "walk": "foot.lua"}
 _ALGORITHMS = {"CH": "Contraction Hierarchies (CH)", "MLD": "Multi-Level Dijkstra (MLD)"}
 _INDICATORS_DE = (
-    "Mittelwert und Median der Minuten zum nächsten Angebot, gewichtet mit der "
-    "Einwohnerzahl bzw. der Zahl der Kinder der Altersgruppen der Kategorie. Median: "
-    "unterer gewichteter Median (kleinster Wert, bei dem die Hälfte des Gewichts "
-    "erreicht ist). Orte ohne erreichbares Angebot gehen nicht in Mittelwert und Median "
-    "ein, ihre Kinder zählen aber als jenseits des Schwellenwerts. Ein Ort ist "
-    "unterversorgt, wenn das nächste Angebot weiter als der Schwellenwert entfernt "
-    "oder nicht erreichbar ist."
+    "Median der Minuten zum nächsten Angebot, gewichtet mit der Einwohnerzahl bzw. der "
+    "Zahl der Kinder der Altersgruppen der Kategorie: unterer gewichteter Median "
+    "(kleinster Wert, bei dem die Hälfte des Gewichts erreicht ist). Orte ohne "
+    "erreichbares Angebot werden dabei nicht weggelassen, sondern zählen mit ihren "
+    "Einwohnern bzw. Kindern als „über der Berechnungsgrenze“ ({cutoff}). Hat die Hälfte "
+    "des Gewichts oder mehr kein erreichbares Angebot, lautet der Median „> {cutoff}“; "
+    "in den Tabellen steht dann die Berechnungsgrenze als Zahl (damit die Spalte "
+    "sortierbar bleibt) und die Spalte „Median über Grenze“ ist „ja“. Der Mittelwert "
+    "(„nur erreichbare Orte“) rechnet nur über Orte mit erreichbarem Angebot; daneben "
+    "steht der Anteil ohne erreichbares Angebot. Kinder in Orten ohne erreichbares "
+    "Angebot zählen als jenseits des Schwellenwerts. Genau auf dem Schwellenwert gilt "
+    "als innerhalb. Ein Ort ist unterversorgt, wenn das nächste Angebot weiter als der "
+    "Schwellenwert entfernt oder nicht erreichbar ist. Die Kreiswerte rechnen, wenn "
+    "Gemeinden nur teilweise im Kartenausschnitt liegen, nur über die vollständig "
+    "erfassten Gemeinden und nennen deren Anteil an den Kindern."
 )
 _COORDINATES_DE = (
     "Excel und CSV: Längen- und Breitengrad (lon/lat, WGS84, EPSG:4326). "
@@ -235,14 +243,14 @@ def _threshold_rows(settings: Settings) -> list[tuple[str, str]]:
 
 
 def _rule_rows(settings: Settings) -> list[tuple[str, str]]:
-    """Unreachable villages, snapping, the Gemeinde key figures, coordinates."""
+    """Unreachable villages, snapping, access legs and ferries, key figures, coordinates."""
     cutoff = _fmt_minutes(settings.routing.cutoff_minutes)
     return [
         (
             "Nicht erreichbar",
             f"Verbindungen über {cutoff} werden nicht berechnet. Ist kein Angebot einer "
             "Kategorie erreichbar, bleiben Minuten und Kilometer leer (nie 0); die Spalte "
-            "„reason“ nennt den Grund. Solche Orte zählen als unterversorgt, ihre Kinder als "
+            "„Hinweis“ nennt den Grund. Solche Orte zählen als unterversorgt, ihre Kinder als "
             "„jenseits des Schwellenwerts“.",
         ),
         (
@@ -251,6 +259,7 @@ def _rule_rows(settings: Settings) -> list[tuple[str, str]]:
             "nächsten nutzbaren Weg entfernt liegen, werden nicht verschoben, sondern "
             "nicht berechnet und gekennzeichnet („zu weit vom Straßennetz“).",
         ),
-        ("Kennzahlen der Gemeinden", _INDICATORS_DE),
+        *access_and_ferry_rows(settings.routing, settings.modes),
+        ("Kennzahlen der Gemeinden", _INDICATORS_DE.format(cutoff=cutoff)),
         ("Koordinaten", _COORDINATES_DE),
     ]

@@ -7,8 +7,16 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from erreichbarkeit._atomic import sweep_stale
 from erreichbarkeit.analysis.bands import grid_bands
+from erreichbarkeit.config.outpaths import (
+    RUN_OUTPUT_FILES,
+    check_no_overwrite,
+    check_output_folder,
+    input_paths,
+)
 from erreichbarkeit.report import export
+from erreichbarkeit.report.headers import ColumnHeaders
 from erreichbarkeit.report.methodik import hinweise_table, methodik
 from erreichbarkeit.results import Results
 
@@ -18,11 +26,27 @@ __all__ = ["export_results"]
 def export_results(results: Results, out_dir: str | Path) -> dict[str, Path]:
     """Write the Excel workbook, German CSVs, parquet and GeoPackage.
 
+    Before anything is written, the folder is checked: it must not be a file
+    and must be writable, and none of the export files
+    (:data:`~erreichbarkeit.config.outpaths.RUN_OUTPUT_FILES`) may be one of
+    the run's input files.  Temporaries of killed earlier exports are removed.
+
     Returns
     -------
     dict[str, Path]
         Written files by kind.
+
+    Raises
+    ------
+    ConfigError
+        If ``out_dir`` is a file or not writable, or an export file would
+        replace an input (e.g. ``out_dir`` is the folder of an offers list
+        named ``angebote.csv``).
     """
+    out = Path(out_dir)
+    check_no_overwrite([out / n for n in RUN_OUTPUT_FILES], input_paths(results.settings))
+    check_output_folder(out, flag="out_dir")
+    sweep_stale(out)
     extra_sheets: dict[str, pd.DataFrame] = {}
     extra_layers: dict[str, gpd.GeoDataFrame] = {}
     if len(results.supply):
@@ -38,7 +62,7 @@ def export_results(results: Results, out_dir: str | Path) -> dict[str, Path]:
         if len(bands):
             extra_layers["reisezeitbaender"] = bands
     return export.export_all(
-        Path(out_dir),
+        out,
         villages=results.villages,
         gemeinden=results.gemeinden,
         offers=results.offers,
@@ -48,4 +72,5 @@ def export_results(results: Results, out_dir: str | Path) -> dict[str, Path]:
         hinweise=hinweise_table(results),
         extra_sheets=extra_sheets,
         extra_layers=extra_layers,
+        headers=ColumnHeaders({k: c.label for k, c in results.settings.categories().items()}),
     )

@@ -68,6 +68,7 @@ from erreichbarkeit.report.mapplot import (
 )
 from erreichbarkeit.report.printmap import source_line
 from erreichbarkeit.report.steckbrief_data import (
+    covered_note,
     find_gemeinde,
     format_de,
     gemeinden_of,
@@ -325,7 +326,8 @@ def steckbrief_figure(
     fig.text(0.06, 0.972, title, fontsize=17, fontweight="bold", va="top")
     fig.text(0.06, 0.937, sub, fontsize=9.5, color="#333333", va="top")
     _map_panel(fig, results, kpis, ags=ags, category=shown, mode=mode, roads=roads)
-    bottom = _kpi_table(fig, kpis, title=f"Kennzahlen für Kinder {age} Jahre ({mode_de})")
+    kpi_title = f"Kennzahlen für Kinder {age} Jahre ({mode_de}){covered_note(kpis)}"
+    bottom = _kpi_table(fig, kpis, title=kpi_title)
     _worst_table(
         fig, bottom - 0.012, results, kpis, villages, ags=ags, mode=mode, age_group=age_group
     )
@@ -393,7 +395,7 @@ def _kpi_table(fig: Figure, kpis: pd.DataFrame, *, title: str) -> float:
             format_de(r["children_within"]),
             format_de(r["children_beyond"]),
             f"{r['n_underserved']} von {r['n_villages']}",
-            format_de(r["median_min"], 1),
+            str(r["median_text"]),
         ]
         for _, r in kpis.iterrows()
     ]
@@ -401,7 +403,7 @@ def _kpi_table(fig: Figure, kpis: pd.DataFrame, *, title: str) -> float:
         fig,
         0.525,
         ["Angebot", "Schwelle", "Kinder innerhalb", "Kinder außerhalb",
-         "Orte unterversorgt", "Median Minuten"],
+         "Orte unterversorgt", "Median"],
         kpi_rows,
         [0.26, 0.12, 0.16, 0.16, 0.16, 0.14],
         align=["left", "right", "right", "right", "right", "right"],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ from erreichbarkeit.errors import ConfigError
 from erreichbarkeit.results import Results
 
 __all__ = [
+    "covered_note",
     "find_gemeinde",
     "format_de",
     "gemeinden_of",
@@ -107,11 +109,38 @@ def find_gemeinde(results: Results, ags: str) -> tuple[str, str]:
 
 
 def format_de(x: float, digits: int = 0) -> str:
-    """German number (``1.234``, ``8,5``); ``–`` for NaN."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    text = f"{x:,.{digits}f}"
+    """German number (``1.234``, ``8,5``); „—“ when there is no number (None, NaN, ±inf)."""
+    try:
+        value = float(x)
+    except (TypeError, ValueError):
+        return "—"
+    if not math.isfinite(value):
+        return "—"
+    text = f"{value:,.{digits}f}"
     return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+
+
+def _kpi_row(r: pd.Series[Any], *, label: str | None, limit: float, total: float) -> dict[str, Any]:
+    """One Steckbrief key-figure row from a :func:`kreis_summary` row."""
+    cat = str(r["category"])
+    beyond = float(r["children_beyond"])
+    return {
+        "category": cat,
+        "label": label or cat,
+        "threshold": limit,
+        "children_total": total,
+        "children_within": total - beyond,
+        "children_beyond": beyond,
+        "n_villages": int(r["n_villages"]),
+        "n_underserved": int(r["n_underserved"]),
+        "median_min": float(r["children_median_min"]),
+        "median_beyond": bool(r["children_median_beyond"]),
+        "median_text": indicators.format_median_de(
+            r["children_median_min"], r["children_median_beyond"]
+        ),
+        "share_no_offer": float(r["share_children_no_offer"]),
+        "share_children_covered": float(r["share_children_covered"]),
+    }
 
 
 def steckbrief_kpis(
@@ -142,9 +171,15 @@ def steckbrief_kpis(
     -------
     pandas.DataFrame
         ``category, label, threshold, children_total, children_within,
-        children_beyond, n_villages, n_underserved, median_min``; villages
-        without a reachable offer count as beyond the threshold and are left
-        out of the median.
+        children_beyond, n_villages, n_underserved, median_min,
+        median_beyond, median_text, share_no_offer, share_children_covered``.
+        Villages without a reachable offer count as beyond the threshold and
+        as beyond the cutoff in the median (censored, never left out):
+        ``median_min`` is then the cutoff, ``median_beyond`` True and
+        ``median_text`` „> 90 min“.  For the whole region (``ags`` None) the
+        figures cover the villages of fully covered Gemeinden when the run
+        flags partly covered ones (``gemeinde_partial``); a Gemeinde's own
+        Steckbrief covers all its villages.
 
     Raises
     ------
@@ -156,7 +191,7 @@ def steckbrief_kpis(
     v = results.villages
     if ags is not None:
         ags, _ = find_gemeinde(results, ags)
-        v = v[v["ags"].astype(str) == ags]
+        v = v[v["ags"].astype(str) == ags].drop(columns=["gemeinde_partial"], errors="ignore")
     table = results.settings.categories()
     limits = {c: _threshold(results, c, mode, thresholds) for c in cats}
     summary = indicators.kreis_summary(
@@ -165,26 +200,30 @@ def steckbrief_kpis(
         modes=(mode,),
         threshold=lambda c, _m: limits[c],
         age_groups=dict.fromkeys(cats, (age_group,)),
+        cutoff=results.settings.routing.cutoff_minutes,
     )
+    if "gemeinde_partial" in v.columns:  # the same villages the summary covers
+        v = v[~v["gemeinde_partial"].astype("boolean").fillna(False).to_numpy(bool)]
     total = float(pd.to_numeric(v[age_column(age_group)], errors="coerce").fillna(0.0).sum())
-    rows = []
-    for _, r in summary.iterrows():
-        cat = str(r["category"])
-        beyond = float(r["children_beyond"])
-        rows.append(
-            {
-                "category": cat,
-                "label": table[cat].label if cat in table else cat,
-                "threshold": limits[cat],
-                "children_total": total,
-                "children_within": total - beyond,
-                "children_beyond": beyond,
-                "n_villages": int(r["n_villages"]),
-                "n_underserved": int(r["n_underserved"]),
-                "median_min": float(r["children_median_min"]),
-            }
-        )
+    rows = [
+        _kpi_row(r, label=table[str(r["category"])].label if r["category"] in table else None,
+                 limit=limits[str(r["category"])], total=total)
+        for _, r in summary.iterrows()
+    ]  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def covered_note(kpis: pd.DataFrame) -> str:
+    """„ · ohne nur teilweise erfasste Gemeinden (80 % der Kinder)“ when the figures cover less.
+
+    Empty when every village counts (``share_children_covered`` 1 or missing).
+    """
+    if "share_children_covered" not in kpis or kpis.empty:
+        return ""
+    share = float(pd.to_numeric(kpis["share_children_covered"], errors="coerce").min())
+    if not math.isfinite(share) or share >= 1.0:
+        return ""
+    return f" · nur vollständig erfasste Gemeinden ({format_de(100 * share)} % der Kinder)"
 
 
 def worst_villages(

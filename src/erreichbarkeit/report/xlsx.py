@@ -23,9 +23,11 @@ from xlsxwriter.worksheet import Worksheet
 
 from erreichbarkeit._atomic import atomic_path
 from erreichbarkeit.errors import ErreichbarkeitError
-from erreichbarkeit.report.cells import is_missing, plain_table, safe_cell
+from erreichbarkeit.report.cells import display_value, is_missing, plain_table, safe_cell
+from erreichbarkeit.report.headers import ColumnHeaders, Kind
+from erreichbarkeit.report.readable import EXCEL_FORMATS, readable_table
 
-__all__ = ["EXCEL_MAX_ROWS", "METHODIK_SHEET", "write_excel"]
+__all__ = ["COLUMNS_SHEET", "EXCEL_MAX_ROWS", "METHODIK_SHEET", "write_excel"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +35,16 @@ logger = logging.getLogger(__name__)
 EXCEL_MAX_ROWS = 1_048_576
 #: Name of the methods sheet :func:`write_excel` appends.
 METHODIK_SHEET = "Methodik"
+#: Name of the sheet listing German header, machine name and meaning of every column.
+COLUMNS_SHEET = "Spalten"
+_COLUMNS_HEADER = ("Tabellenblatt", "Spalte", "Spaltenname (GeoPackage/Parquet)", "Bedeutung")
+_COLUMNS_NOTE = (
+    "Spaltennamen",
+    "Die Tabellenblätter und CSV-Dateien haben deutsche Spaltenüberschriften, gerundete Werte "
+    "(Minuten und km mit einer Nachkommastelle, Kinder und Einwohner als ganze Zahlen, Anteile "
+    f"in Prozent). Das Blatt „{COLUMNS_SHEET}“ nennt zu jeder Spalte den Spaltennamen in der "
+    "GeoPackage- und Parquet-Datei (dort ungerundet, Anteile 0–1) und ihre Bedeutung.",
+)
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _MAX_WIDTH = 60
@@ -50,14 +62,14 @@ def _excel_value(value: Any) -> Any:  # noqa: PLR0911 (a type dispatch)
     if isinstance(value, float | np.floating):
         return float(value)
     if isinstance(value, str):
-        return safe_cell(str(value))
+        return display_value(value)
     if isinstance(value, pd.Timestamp):
         if value.tzinfo is not None:
             value = value.tz_convert("Europe/Berlin").tz_localize(None)
         return value.to_pydatetime()
     if isinstance(value, datetime | date):
         return value.replace(tzinfo=None) if isinstance(value, datetime) else value
-    return safe_cell(str(value))
+    return display_value(value)
 
 
 def _number_format(column: str, dtype: Any) -> str | None:
@@ -124,16 +136,23 @@ class _Formats:
         return self._numbers[fmt]
 
 
-def _write_table(ws: Worksheet, df: pd.DataFrame, formats: _Formats) -> None:
+def _write_table(
+    ws: Worksheet, df: pd.DataFrame, formats: _Formats, kinds: Mapping[str, Kind] | None = None
+) -> None:
     """Write one table row by row (constant memory) with a styled header.
 
     Column number formats are set on the columns; XlsxWriter applies a
     column's format to every cell written there without its own format.
+    With ``kinds`` (German tables) the format follows the column's kind,
+    otherwise its machine name.
     """
     columns = [str(c) for c in df.columns]
     values = [[_excel_value(v) for v in df[c].tolist()] for c in df.columns]
     for j, (header, col) in enumerate(zip(columns, values, strict=True)):
-        fmt = _number_format(header, df[df.columns[j]].dtype)
+        if kinds is not None:
+            fmt = EXCEL_FORMATS.get(kinds.get(header, "text"))
+        else:
+            fmt = _number_format(header, df[df.columns[j]].dtype)
         ws.set_column(j, j, _width(header, col), formats.number(fmt) if fmt else None)
     ws.freeze_panes(1, 0)
     if columns:
@@ -162,15 +181,32 @@ def _german_int(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
+def _write_columns_sheet(
+    wb: Workbook, rows: list[tuple[str, str, str, str]], formats: _Formats
+) -> None:
+    """The sheet *Spalten*: German header, machine name and meaning of every column."""
+    ws = wb.add_worksheet(COLUMNS_SHEET)
+    for j, width in enumerate((22, 48, 40, 90)):
+        ws.set_column(j, j, width)
+    ws.freeze_panes(1, 0)
+    ws.write_row(0, 0, _COLUMNS_HEADER, formats.bold)
+    for i, row in enumerate(rows, start=1):
+        for j, text in enumerate(row):
+            ws.write_string(i, j, str(safe_cell(text)), formats.top)
+    ws.autofilter(0, 0, len(rows), len(_COLUMNS_HEADER) - 1)
+
+
 def _fill_workbook(
     wb: Workbook,
     sheets: Mapping[str, pd.DataFrame],
     methodik: list[tuple[str, str]],
     limit: int,
+    headers: ColumnHeaders | None = None,
 ) -> list[tuple[str, str]]:
     """Write the tables and the Methodik sheet; return the notes on skipped tables."""
     formats = _Formats(wb)
     notes: list[tuple[str, str]] = []
+    described: list[tuple[str, str, str, str]] = []
     for name, df in sheets.items():
         if len(df) > limit:
             logger.info("sheet %s skipped: %d rows > %d", name, len(df), limit)
@@ -183,7 +219,15 @@ def _fill_workbook(
                 )
             )
             continue
-        _write_table(wb.add_worksheet(name), plain_table(df), formats)
+        if headers is None:
+            _write_table(wb.add_worksheet(name), plain_table(df), formats)
+            continue
+        table = readable_table(df, headers)
+        _write_table(wb.add_worksheet(name), table.frame, formats, table.kinds)
+        described.extend((name, *col) for col in table.columns)
+    if headers is not None:
+        _write_columns_sheet(wb, described, formats)
+        notes.append(_COLUMNS_NOTE)
     ws = wb.add_worksheet(METHODIK_SHEET)
     ws.set_column(0, 0, 32)
     ws.set_column(1, 1, 110)
@@ -201,6 +245,7 @@ def write_excel(
     *,
     methodik: Sequence[tuple[str, str]] | pd.DataFrame,
     max_rows_per_sheet: int = 1_000_000,
+    headers: ColumnHeaders | None = None,
 ) -> Path:
     """Write tables to an xlsx workbook with a closing Methodik sheet.
 
@@ -224,6 +269,13 @@ def write_excel(
     max_rows_per_sheet
         Tables with more data rows are left out; a note row in Methodik says
         so.  Capped at Excel's limit of 1,048,575 data rows.
+    headers
+        With a label table, every sheet is shown as people read it
+        (:func:`~erreichbarkeit.report.readable.readable_table`: German
+        headers, minutes and km with one decimal, people as whole numbers,
+        shares in percent with a ``%`` format) and a sheet ``Spalten`` before
+        Methodik lists German header, machine name and meaning of every
+        column.  ``None``: headers and values as given.
 
     Returns
     -------
@@ -236,7 +288,8 @@ def write_excel(
         If a sheet name is invalid or repeated (or is ``Methodik``).
     """
     path = Path(path)
-    _validate_sheet_names([*sheets.keys(), METHODIK_SHEET])
+    extra = [COLUMNS_SHEET] if headers is not None else []
+    _validate_sheet_names([*sheets.keys(), *extra, METHODIK_SHEET])
     limit = min(max_rows_per_sheet, EXCEL_MAX_ROWS - 1)
     with atomic_path(path) as tmp:
         # XlsxWriter (not openpyxl) because it writes large sheets several
@@ -252,8 +305,8 @@ def write_excel(
             },
         )
         try:
-            notes = _fill_workbook(wb, sheets, _methodik_frame(methodik), limit)
+            _fill_workbook(wb, sheets, _methodik_frame(methodik), limit, headers)
         finally:
             wb.close()
-    logger.info("wrote %s (%d sheets)", path, len(sheets) + 1 - len(notes))
+    logger.info("wrote %s (%d tables)", path, len(sheets))
     return path

@@ -8,8 +8,11 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
+from erreichbarkeit._atomic import sweep_stale
+from erreichbarkeit.config.outpaths import RUN_OUTPUT_FILES, check_no_overwrite, input_paths
 from erreichbarkeit.report.export import export_all
 from erreichbarkeit.report.gpkg import write_geopackage
+from erreichbarkeit.report.headers import ColumnHeaders
 from erreichbarkeit.report.methodik import methodik
 from erreichbarkeit.results import Results
 from erreichbarkeit.ui import texts
@@ -62,14 +65,19 @@ def export_files(data: ViewData, view: View, *, workdir: Path, map_html: str) ->
     dict[str, bytes]
         ``xlsx``, ``orte_csv``, ``gpkg``, ``html``.
     """
+    out = workdir / "export"
+    # the session folder is ours, but never write onto a region's input
+    check_no_overwrite([out / n for n in RUN_OUTPUT_FILES], input_paths(data.results.settings))
+    sweep_stale(out)  # temporaries of an export the server was killed in
     paths = export_all(
-        workdir / "export",
+        out,
         villages=view.villages,
         gemeinden=view.gemeinden,
         offers=data.offers,
         travel_times=data.travel_times[data.travel_times["mode"] == view.mode],
         boundaries=data.boundaries if len(data.boundaries) else None,
         methodik=methodik(_shown_results(data, view)),
+        headers=ColumnHeaders({k: c.label for k, c in data.category_table.items()}),
     )
     return {
         "xlsx": paths["xlsx"].read_bytes(),

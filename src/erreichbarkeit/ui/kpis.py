@@ -9,33 +9,34 @@ from typing import Any
 import pandas as pd
 
 from erreichbarkeit.analysis.grid import GridResult
+from erreichbarkeit.analysis.indicators import format_median_de
 from erreichbarkeit.config import age_column
 from erreichbarkeit.ui import texts
-from erreichbarkeit.ui.tables import format_int, format_minutes, format_threshold
+from erreichbarkeit.ui.tables import format_int, format_threshold
 from erreichbarkeit.ui.views import View
 
-__all__ = ["grid_kpi_tables", "kpi_notes", "kpis"]
+__all__ = ["grid_kpi_tables", "kpi_notes", "kpis", "median_text"]
 
 
 def kpis(view: View, category: str) -> dict[str, float]:
-    """The four KPI numbers of one category.
+    """The KPI numbers of one category.
 
     Returns
     -------
     dict
         ``children_within``, ``children_beyond`` (children of the chosen age
-        group), ``underserved`` (villages beyond the threshold or without an
-        offer), ``median_min`` (children-weighted lower median minutes).
+        group; exactly at the threshold counts as within), ``underserved``
+        (villages beyond the threshold or without an offer), ``median_min``
+        (children-weighted lower median minutes, villages without a reachable
+        offer counted as beyond the cutoff; the cutoff when censored),
+        ``median_beyond`` (1.0 when the median is beyond the cutoff, else
+        0.0) and ``share_no_offer`` (0…1, children without a reachable offer).
+        All NaN when the view has no figures for the category.
     """
     row = view.kreis[(view.kreis["category"] == category) & (view.kreis["mode"] == view.mode)]
     if row.empty:
-        nan = math.nan
-        return {
-            "children_within": nan,
-            "children_beyond": nan,
-            "underserved": nan,
-            "median_min": nan,
-        }
+        keys = ("children_within", "children_beyond", "underserved", "median_min")
+        return {**dict.fromkeys(keys, math.nan), "median_beyond": 0.0, "share_no_offer": math.nan}
     r = row.iloc[0]
     total = float(pd.to_numeric(view.villages[age_column(view.age_group)]).fillna(0).sum())
     beyond = float(r["children_beyond"])
@@ -44,7 +45,14 @@ def kpis(view: View, category: str) -> dict[str, float]:
         "children_beyond": beyond,
         "underserved": float(r["n_underserved"]),
         "median_min": float(r["children_median_min"]),
+        "median_beyond": 1.0 if bool(r["children_median_beyond"]) else 0.0,
+        "share_no_offer": float(r["share_children_no_offer"]),
     }
+
+
+def median_text(k: Mapping[str, float]) -> str:
+    """The median of :func:`kpis` as a person reads it: „3,3 min“, „> 90 min“ or „—“."""
+    return format_median_de(k["median_min"], bool(k.get("median_beyond", 0.0)))
 
 
 def kpi_notes(view: View, category: str) -> list[str]:
@@ -62,7 +70,7 @@ def kpi_notes(view: View, category: str) -> list[str]:
             share=share_text,
         ),
         texts.NOTE_UNDERSERVED.format(n=format_int(k["underserved"])),
-        texts.NOTE_MEDIAN.format(age=age, median=format_minutes(k["median_min"])),
+        texts.NOTE_MEDIAN.format(age=age, median=median_text(k)),
     ]
 
 
@@ -71,14 +79,21 @@ def _pct(x: Any) -> float:
     return round(100 * float(x), 1) if x is not None and not pd.isna(x) else math.nan
 
 
+def _minutes(x: Any) -> float:
+    """Minutes with one decimal; NaN when missing."""
+    return round(float(x), 1) if x is not None and not pd.isna(x) else math.nan
+
+
 def _grid_row(row: Mapping[Any, Any]) -> dict[str, Any]:
     """One row of the grid key figures with German headers."""
     population = row["population"]
     out: dict[str, Any] = {
         texts.GRID_COL_POP: round(float(population), 0) if not pd.isna(population) else math.nan,
         texts.GRID_COL_CELLS: int(row["n_cells"]),
-        texts.GRID_COL_MEAN: round(float(row["pop_mean_min"]), 1),
-        texts.GRID_COL_MEDIAN: round(float(row["pop_median_min"]), 1),
+        # numeric and sortable; the flag column says when it is beyond the cutoff
+        texts.GRID_COL_MEDIAN: _minutes(row["pop_median_min"]),
+        texts.GRID_COL_MEDIAN_BEYOND: bool(row.get("pop_median_beyond", False)),
+        texts.GRID_COL_MEAN: _minutes(row["pop_mean_min_reachable"]),
     }
     for b in (5, 10, 15, 20):
         out[texts.GRID_COL_WITHIN.format(minutes=b)] = _pct(row.get(f"share_within_{b}"))
@@ -96,8 +111,9 @@ def grid_kpi_tables(
     tuple
         ``(kreis, gemeinden, weighting)``: one row for the region and one per
         Gemeinde (sorted by the share within 10 minutes, lowest first) with
-        Einwohner, Zellen, mean and median minutes and the shares (%) within
-        5/10/15/20 minutes and without a reachable offer; ``weighting`` is
+        Einwohner, Zellen, the median minutes (the cutoff when censored)
+        with the flag „über Grenze“, the mean over reachable cells, and the
+        shares (%) within 5/10/15/20 minutes and without a reachable offer; ``weighting`` is
         the library's weighting basis (``Einwohner`` or the area basis).
         Empty tables when the grid has no figures for the category and mode.
     """

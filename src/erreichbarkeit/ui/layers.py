@@ -214,6 +214,7 @@ def map_frame(view: View, category: str) -> gpd.GeoDataFrame:
             "children": v[age_column(view.age_group)],
             "reason": v["reason"],
             "place": v["place"] if "place" in v.columns else "",
+            "gemeinde_partial": v["gemeinde_partial"] if "gemeinde_partial" in v.columns else False,
         },
         geometry=v.geometry,
         crs=WGS84,

@@ -307,10 +307,12 @@ def _show_delta(delta: scenarios.ScenarioDelta) -> None:
     cols = st.columns(3)
     for col, (label, after, diff) in zip(cols, planning_logic.kpi_metric_rows(delta), strict=False):
         digits = 1 if "Median" in label else 0
+        value = delta.median_texts()[1] if digits else format_int(after)  # „> 90 min“
+        shown = planning_logic.finite(diff) and diff
         col.metric(
             label,
-            planning_logic.decimal_de(after, digits) if digits else format_int(after),
-            planning_logic.decimal_de(diff, digits) if diff else None,
+            value,
+            planning_logic.decimal_de(diff, digits) if shown else None,
             delta_color="inverse",
         )
     st.caption(

@@ -33,18 +33,33 @@ __all__ = [
 ]
 
 
+def _finite(x: Any) -> float | None:
+    """``x`` as a finite float, or None (None, NaN, ±inf, pandas NA, not a number)."""
+    try:
+        value = float(x)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
 def format_int(x: float) -> str:
-    """German integer with thousands dots (``1.234``); ``–`` for NaN."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    return f"{round(x):,}".replace(",", ".")
+    """German integer with thousands dots (``1.234``); „—“ when there is no number."""
+    value = _finite(x)
+    if value is None:
+        return "—"
+    return f"{round(value):,}".replace(",", ".")
 
 
 def format_minutes(x: float) -> str:
-    """Minutes with one decimal and a decimal comma; ``–`` for NaN."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    return f"{x:.1f}".replace(".", ",")
+    """Minutes with one decimal and a decimal comma; „—“ when there is no number.
+
+    For a median use :func:`erreichbarkeit.analysis.indicators.format_median_de`,
+    which also shows a censored median as „> 90 min“.
+    """
+    value = _finite(x)
+    if value is None:
+        return "—"
+    return f"{value:.1f}".replace(".", ",")
 
 
 def format_threshold(view: View, category: str) -> str:
@@ -126,9 +141,14 @@ def gemeinde_display(view: View, labels: Mapping[str, str]) -> pd.DataFrame:
     """The Gemeinde table for the page: German headers, most underserved first."""
     g = view.gemeinden.copy()
     g["category"] = g["category"].map(lambda c: labels.get(c, c))
-    g["share_children_beyond"] = (g["share_children_beyond"] * 100).round(1)
-    for col in ("children_median_min", "pop_mean_min", "children_beyond"):
-        g[col] = g[col].round(1)
+    for col in ("share_children_beyond", "share_children_no_offer"):
+        if col in g.columns:
+            g[col] = (g[col] * 100).round(1)
+    # the median stays numeric (the cutoff when censored) so the column sorts;
+    # „Median über Grenze“ next to it says when it means „> cutoff“
+    for col in ("children_median_min", "children_mean_min_reachable", "children_beyond"):
+        if col in g.columns:
+            g[col] = g[col].round(1)
     cols = [c for c in texts.GEM_COLUMNS if c in g.columns]
     g = g.sort_values(["n_underserved", "children_beyond"], ascending=False, kind="mergesort")
     return g.loc[:, cols].rename(

@@ -27,9 +27,14 @@ MODE_MISSING = "Für {mode} wurde in dieser Region nichts berechnet."
 KPI_WITHIN = "Kinder {age} innerhalb {minutes} min"
 KPI_BEYOND = "Kinder {age} darüber / ohne Angebot"
 KPI_UNDERSERVED = "unterversorgte Orte"
-KPI_MEDIAN = "Median Minuten (Kinder {age})"
+KPI_MEDIAN = "Median bis zum Angebot (Kinder {age})"
 KPI_HELP_WITHIN = "Geschätzte Kinder der Altersgruppe in Orten, deren nächstes Angebot "
-KPI_HELP_MEDIAN = "Gewichteter Median der Minuten zum nächsten Angebot (nur erreichbare Orte)."
+KPI_HELP_MEDIAN = (
+    "Mit den Kindern gewichteter Median der Minuten zum nächsten Angebot. Orte ohne "
+    "erreichbares Angebot zählen als „über der Berechnungsgrenze“, sie werden nicht "
+    "weggelassen. Hat die Hälfte der Kinder oder mehr kein Angebot in Reichweite, steht "
+    "hier „> Berechnungsgrenze“ (z. B. „> 90 min“)."
+)
 
 MAP_HEADER = "Karte: Minuten zum nächsten Angebot „{label}“ ({mode})"
 LEGEND_TITLE = "Minuten zur nächsten {label} ({mode})"
@@ -86,7 +91,7 @@ PRINT_TITLE = "{label}: Erreichbarkeit in {region}"
 PRINT_SUBTITLE = "{label} · {mode} · Kinder {age} Jahre · Schwellenwert {minutes} min"
 NOTE_BEYOND = "Kinder {age} J. jenseits {minutes} min oder ohne Angebot: {n}{share}"
 NOTE_UNDERSERVED = "unterversorgte Orte: {n}"
-NOTE_MEDIAN = "Median Minuten (Kinder {age} J.): {median}"
+NOTE_MEDIAN = "Median bis zum Angebot (Kinder {age} J.): {median}"
 SOURCES_CAPTION = "{sources} · Stand der Auswertung: {date}"
 
 COL_NAME = "Ort"
@@ -116,7 +121,9 @@ GEM_COLUMNS = {
     "children_beyond": "Kinder ohne Angebot im Schwellenwert",
     "share_children_beyond": "Anteil Kinder darüber",
     "children_median_min": "Median Minuten (Kinder)",
-    "pop_mean_min": "Mittel Minuten (Einwohner)",
+    "children_median_beyond": "Median über Grenze",
+    "children_mean_min_reachable": "Mittel Minuten (Kinder, nur erreichbare Orte)",
+    "share_children_no_offer": "Anteil Kinder ohne erreichbares Angebot (%)",
     "underserved_villages": "unterversorgte Orte (Namen)",
 }
 
@@ -160,9 +167,19 @@ Farbe der Minuten von ihrem Mittelpunkt zum nächsten Angebot – so werden auch
 zwischen den Orten sichtbar. Die **Reisezeit-Bänder** fassen die Zellen zu Flächen mit
 0–5, 5–10, 10–15, 15–20 und über 20 Minuten zusammen, für die ganze Kategorie oder nur für
 ausgewählte Angebote (z. B. einen geplanten Standort). Die **Raster-Kennzahlen** zeigen
-wie der Thünen-Landatlas den einwohnergewichteten Mittelwert und Median der Minuten und
-die Anteile der Einwohner innerhalb von 5, 10, 15 und 20 Minuten, für die Region und je
-Gemeinde.
+wie der Thünen-Landatlas den einwohnergewichteten Median der Minuten, den Mittelwert über
+die Zellen mit erreichbarem Angebot und die Anteile der Einwohner innerhalb von 5, 10, 15
+und 20 Minuten und ohne erreichbares Angebot, für die Region und je Gemeinde.
+
+### Median: Orte ohne Angebot zählen mit
+
+Alle Mediane (Kennzahl-Karten, Gemeindetabelle, Raster, Steckbrief, Druckkarte, Export)
+zählen Orte und Zellen ohne erreichbares Angebot als „über der Berechnungsgrenze“ – sie
+werden nicht weggelassen. Hat die Hälfte der Kinder (bzw. Einwohner) oder mehr kein
+Angebot in Reichweite, steht dort „> 90 min“ (die Berechnungsgrenze der Region), in
+Tabellen die Grenze als Zahl mit „Median über Grenze“ = ja. Mittelwerte gelten nur für
+Orte mit erreichbarem Angebot und stehen immer neben dem Anteil ohne Angebot. Wer genau
+auf dem Schwellenwert liegt, zählt als innerhalb.
 
 ### Ohne Internet
 
@@ -232,8 +249,9 @@ GRID_REGION = "Region gesamt"
 GRID_COL_AREA = "Gebiet"
 GRID_COL_POP = "Einwohner"
 GRID_COL_CELLS = "Rasterzellen"
-GRID_COL_MEAN = "Mittel Minuten (einwohnergewichtet)"
+GRID_COL_MEAN = "Mittel Minuten (einwohnergewichtet, nur erreichbare Zellen)"
 GRID_COL_MEDIAN = "Median Minuten (einwohnergewichtet)"
+GRID_COL_MEDIAN_BEYOND = "Median über Grenze"
 GRID_COL_WITHIN = "Anteil ≤ {minutes} min (%)"
 GRID_COL_UNREACHABLE = "Anteil ohne erreichbares Angebot (%)"
 

@@ -136,6 +136,9 @@ def handle_upload(
     except Exception as exc:  # a file the readers did not anticipate must not crash the page
         logger.exception("unexpected error reading an uploaded offers file")
         return _failed(filename, f"Datei {filename}: nicht lesbar ({type(exc).__name__})")
+    if res.failure is not None:  # not one row usable: the rows and their reasons
+        problems = tuple(dataclasses.replace(p, file=filename) for p in res.problems)
+        return _failed(filename, res.failure.german.replace(path.name, filename), problems)
     if len(res.offers) > MAX_UPLOAD_OFFERS:
         # one accidental huge list must not tie up the shared server for minutes
         error = texts.UPLOAD_TOO_MANY.format(

@@ -212,6 +212,7 @@ def compute_view(
         "modes": (mode,),
         "threshold": fn,
         "age_groups": dict.fromkeys(cats, (age_group,)),
+        "cutoff": data.settings.routing.cutoff_minutes,
     }
     return View(
         mode=mode,

@@ -9,7 +9,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from erreichbarkeit.ui import texts
-from erreichbarkeit.ui.kpis import kpis
+from erreichbarkeit.ui.kpis import kpis, median_text
 from erreichbarkeit.ui.layers import GridOverlay, build_view_map
 from erreichbarkeit.ui.page_setup import Page
 from erreichbarkeit.ui.tables import format_int, format_minutes
@@ -27,7 +27,7 @@ def kpi_metrics(view: View, category: str, *, median_help: str | None = None) ->
     c1.metric(texts.KPI_WITHIN.format(age=age, minutes=minutes), format_int(k["children_within"]))
     c2.metric(texts.KPI_BEYOND.format(age=age), format_int(k["children_beyond"]))
     c3.metric(texts.KPI_UNDERSERVED, format_int(k["underserved"]))
-    c4.metric(texts.KPI_MEDIAN.format(age=age), format_minutes(k["median_min"]), help=median_help)
+    c4.metric(texts.KPI_MEDIAN.format(age=age), median_text(k), help=median_help)
     return k
 
 

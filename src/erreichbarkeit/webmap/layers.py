@@ -31,6 +31,7 @@ import numpy as np
 import shapely
 from jinja2 import Template
 
+from erreichbarkeit.analysis.coverage import PARTIAL_LABEL
 from erreichbarkeit.config import Category
 from erreichbarkeit.report.style import (
     BIN_COLORS,
@@ -92,7 +93,9 @@ def _offer_popup(row: Mapping[str, Any], label: str) -> str:
 def _village_popup(row: Mapping[str, Any]) -> str:
     lines = [f"<b>{html.escape(_text(row.get('name')))}</b>"]
     if _text(row.get("gemeinde")):
-        lines.append(f"Gemeinde: {html.escape(_text(row.get('gemeinde')))}")
+        partial = row.get("gemeinde_partial") is True or row.get("gemeinde_partial") == 1
+        note = f" ({PARTIAL_LABEL})" if partial else ""
+        lines.append(f"Gemeinde: {html.escape(_text(row.get('gemeinde')))}{note}")
     minutes = row.get("minutes")
     if minutes is None or (isinstance(minutes, float) and math.isnan(minutes)):
         reason = _text(row.get("reason")) or UNREACHABLE_LABEL

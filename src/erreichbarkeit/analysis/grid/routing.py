@@ -1,7 +1,7 @@
 """Minutes from every grid cell to the nearest offer, routed in chunks.
 
 The routing follows :func:`erreichbarkeit.network.matrix.travel_times` (same
-snapping and cutoff rules) but reduces each chunk of cell centres to the
+snapping, access-leg and cutoff rules) but reduces each chunk of cell centres to the
 per-category minimum at once, so the long table of 10⁵ cells × 10³ offers
 is never built.
 """
@@ -21,7 +21,7 @@ from pyproj import Transformer
 from erreichbarkeit.analysis.grid.cells import GRID_CRS
 from erreichbarkeit.config import WGS84, ProgressCallback
 from erreichbarkeit.errors import CRSError, InputDataError
-from erreichbarkeit.network.matrix import check_points
+from erreichbarkeit.network.matrix import check_points, with_access_legs
 
 if TYPE_CHECKING:
     from erreichbarkeit.network.routing import Router
@@ -51,9 +51,13 @@ def _routed_minutes(
     cutoff_minutes: float,
     max_snap_m: float,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Minutes (NaN beyond cutoff/unrouted, same rules as matrix.travel_times) and source snap."""
+    """Minutes (NaN beyond cutoff/unrouted, same rules as matrix.travel_times) and source snap.
+
+    The access legs of both ends (cell centre and offer to the network) are
+    added at the router's access speed before the cutoff, as in the long table.
+    """
     res = router.table(src, dst, max_sources_per_query=max(len(src), 1))
-    minutes = res.seconds / 60.0
+    minutes, _ = with_access_legs(res, router.access_kmh)
     ok = (res.source_snap_m <= max_snap_m)[:, None] & (res.destination_snap_m <= max_snap_m)[None]
     minutes[~(ok & (minutes <= cutoff_minutes))] = np.nan
     return minutes, res.source_snap_m
@@ -74,7 +78,7 @@ def grid_travel_times(
     """Minutes from every cell centre to the nearest offer per category and mode.
 
     The routing follows :func:`erreichbarkeit.network.matrix.travel_times` (same
-    snapping and cutoff rules) but queries the routers directly and reduces
+    snapping, access-leg and cutoff rules) but queries the routers directly and reduces
     each chunk of origins to the per-category minimum at once: the long table
     of 10⁵ cells × 10³ offers (10⁸ rows) is never built.
 
@@ -90,7 +94,7 @@ def grid_travel_times(
     categories, modes
         What to compute; categories without offers give NaN columns.
     cutoff_minutes
-        Minutes above this count as unreachable (NaN).
+        Minutes above this (access legs included) count as unreachable (NaN).
     max_snap_m
         Cells or offers further than this from the mode's network are not
         routed (their minutes are NaN).

@@ -175,7 +175,12 @@ def compute_grid(
         progress=progress,
     )
     timings["Reisezeiten Raster"] = round(time.perf_counter() - started, 3)
-    gem, kreis = grid_indicators(cells, categories=categories, modes=list(settings.modes))
+    gem, kreis = grid_indicators(
+        cells,
+        categories=categories,
+        modes=list(settings.modes),
+        cutoff=settings.routing.cutoff_minutes,
+    )
     meta = _meta(
         cells,
         size=size,

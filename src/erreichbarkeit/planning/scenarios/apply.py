@@ -244,7 +244,11 @@ def _summaries(
     """Gemeinde and Kreis tables, recomputed only for the affected categories when possible."""
     settings = base.settings
     groups = _age_groups(settings, categories)
-    kw: dict[str, Any] = {"modes": settings.modes, "threshold": _threshold(settings)}
+    kw: dict[str, Any] = {
+        "modes": settings.modes,
+        "threshold": _threshold(settings),
+        "cutoff": settings.routing.cutoff_minutes,
+    }
     gem: pd.DataFrame | None = None
     kreis: pd.DataFrame | None = None
     if not full:

@@ -26,6 +26,8 @@ KPI_LABELS: Mapping[str, str] = {
     "villages_within": "Orte innerhalb der Schwelle",
     "n_underserved": "Unterversorgte Orte",
     "median_min": "Median Minuten (kindgewichtet)",
+    "median_beyond": "Median über Grenze (1 = ja)",
+    "share_no_offer": "Anteil Kinder ohne erreichbares Angebot",
 }
 
 
@@ -64,8 +66,13 @@ def kpi_values(
         The keys of :data:`KPI_LABELS`: children of the age group in total,
         within and beyond the threshold (villages without a reachable offer
         count as beyond), their share beyond (0…1), villages within, villages
-        underserved, and the children-weighted lower median of the minutes to
-        the nearest offer (villages without an offer left out).
+        underserved, the children-weighted lower median of the minutes to
+        the nearest offer (villages without a reachable offer counted as
+        beyond the cutoff; the cutoff when the median falls there, then
+        ``median_beyond`` is 1.0, else 0.0) and the share of children
+        without a reachable offer (0…1).  When the run flags partly covered
+        Gemeinden (``gemeinde_partial``), every figure covers the villages
+        of the fully covered ones, as the Kreis headline does.
 
     Raises
     ------
@@ -103,7 +110,12 @@ def _kpis(  # noqa: PLR0917 (private helper of kpi_values and compare)
         modes=(mode,),
         threshold=lambda _c, _m: limit,
         age_groups={category: (age_group,)},
+        cutoff=settings.routing.cutoff_minutes,
     ).iloc[0]
+    if "gemeinde_partial" in villages.columns:  # the villages the Kreis summary covers
+        villages = villages[
+            ~villages["gemeinde_partial"].astype("boolean").fillna(False).to_numpy(bool)
+        ]
     children = pd.to_numeric(villages[age_column(age_group)], errors="coerce").fillna(0.0)
     total = float(children.sum())
     beyond = float(row["children_beyond"])
@@ -116,21 +128,32 @@ def _kpis(  # noqa: PLR0917 (private helper of kpi_values and compare)
         "villages_within": float(n_villages - int(row["n_underserved"])),
         "n_underserved": float(row["n_underserved"]),
         "median_min": float(row["children_median_min"]),
+        "median_beyond": 1.0 if bool(row["children_median_beyond"]) else 0.0,
+        "share_no_offer": float(row["share_children_no_offer"]),
     }
 
 
+def _median_text(k: Mapping[str, float]) -> str:
+    """The KPI median as a person reads it: „3,3 min“ or „> 90 min“."""
+    return indicators.format_median_de(k["median_min"], bool(k.get("median_beyond", 0.0)))
+
+
 def _de_num(x: float, digits: int = 0) -> str:
-    """German number (``1.234,5``); ``–`` for NaN."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    text = f"{x:,.{digits}f}"
+    """German number (``1.234,5``); „—“ when there is no number (None, NaN, ±inf)."""
+    try:
+        value = float(x)
+    except (TypeError, ValueError):
+        return "—"
+    if not math.isfinite(value):
+        return "—"
+    text = f"{value:,.{digits}f}"
     return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
 
 
 def _de_signed(x: float, digits: int = 0) -> str:
-    """German number with its sign (``+3``, ``−1,5``, ``±0``)."""
-    if isinstance(x, float) and math.isnan(x):
-        return "–"
+    """German number with its sign (``+3``, ``−1,5``, ``±0``); „—“ without a number."""
+    if x is None or not math.isfinite(float(x)):
+        return "—"
     if round(x, digits) == 0:
         return "±0"
     return ("+" if x > 0 else "−") + _de_num(abs(x), digits)
@@ -212,6 +235,13 @@ class ScenarioDelta:
             f"{self.age_group.replace('-', '–')} Jahre, "
             f"Schwelle {_de_num(self.threshold, 1)} min"
         )
+
+    def median_texts(self) -> tuple[str, str]:
+        """The median before and after as a person reads it („3,3 min“, „> 90 min“)."""
+        table = self.kpis.set_index("kpi")
+        before = {str(k): float(v) for k, v in table["before"].items()}
+        after = {str(k): float(v) for k, v in table["after"].items()}
+        return _median_text(before), _median_text(after)
 
     def kpis_de(self) -> pd.DataFrame:
         """:attr:`kpis` with German column names."""
@@ -302,19 +332,27 @@ def _village_changes(
 
 
 def _kpi_table(k_before: Mapping[str, float], k_after: Mapping[str, float]) -> pd.DataFrame:
-    """``kpi, label, before, after, delta`` per KPI of :data:`KPI_LABELS`."""
-    return pd.DataFrame(
-        [
+    """``kpi, label, before, after, delta`` per KPI of :data:`KPI_LABELS`.
+
+    The median's delta is NaN when either median is beyond the cutoff: the
+    cutoff stands for "more than", so a difference to it is no number.
+    """
+    censored = bool(k_before.get("median_beyond", 0.0) or k_after.get("median_beyond", 0.0))
+    rows = []
+    for key, label in KPI_LABELS.items():
+        delta = k_after[key] - k_before[key]
+        if key == "median_min" and censored:
+            delta = math.nan
+        rows.append(
             {
                 "kpi": key,
                 "label": label,
                 "before": k_before[key],
                 "after": k_after[key],
-                "delta": k_after[key] - k_before[key],
+                "delta": delta,
             }
-            for key, label in KPI_LABELS.items()
-        ]
-    )
+        )
+    return pd.DataFrame(rows)
 
 
 def compare(
@@ -436,7 +474,7 @@ def _summary_de(
         f"({_de_signed(a['children_beyond'] - b['children_beyond'])}); "
         f"unterversorgte Orte: {_de_num(b['n_underserved'])} → {_de_num(a['n_underserved'])} "
         f"({_de_signed(a['n_underserved'] - b['n_underserved'])}); "
-        f"Median: {_de_num(b['median_min'], 1)} → {_de_num(a['median_min'], 1)} min."
+        f"Median: {_median_text(b)} → {_median_text(a)}."
     )
     return " ".join([head, *parts])
 
