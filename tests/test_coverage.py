@@ -219,3 +219,27 @@ def test_popup_says_partial() -> None:
     rows = village_rows(frame)
     assert f"Gemeinde: Bayreuth ({PARTIAL_LABEL})" in rows[0][5]
     assert PARTIAL_LABEL not in rows[1][5]
+
+
+def test_partial_flag_reaches_the_gemeinde_table() -> None:
+    from erreichbarkeit.analysis.summaries import gemeinde_long
+
+    villages = pd.DataFrame(
+        {
+            "ags": ["01", "01", "02"],
+            "gemeinde": ["A", "A", "B"],
+            "name": ["a1", "a2", "b1"],
+            "population": [100.0, 50.0, 80.0],
+            "children_0_3": [3.0, 2.0, 4.0],
+            "children_3_6": [3.0, 2.0, 4.0],
+            "kita_car_min": [5.0, float("nan"), 12.0],
+            "gemeinde_partial": [True, True, False],
+        }
+    )
+    long = gemeinde_long(villages, categories=["kita"], modes=["car"], threshold=lambda c, m: 10)
+    assert long.set_index("ags")["gemeinde_partial"].to_dict() == {"01": True, "02": False}
+    without = gemeinde_long(
+        villages.drop(columns="gemeinde_partial"),
+        categories=["kita"], modes=["car"], threshold=lambda c, m: 10,
+    )  # fmt: skip
+    assert "gemeinde_partial" not in without.columns

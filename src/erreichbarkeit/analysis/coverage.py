@@ -55,6 +55,7 @@ __all__ = [
     "network_coverage",
     "outside_coverage",
     "warn_partial",
+    "with_partial_flag",
 ]
 
 logger = logging.getLogger(__name__)
@@ -357,3 +358,30 @@ def warn_partial(coverage: pd.DataFrame, relevant: Sequence[Any] | None = None) 
             ),
         )
     return note
+
+
+def with_partial_flag(table: pd.DataFrame, villages: pd.DataFrame) -> pd.DataFrame:
+    """Add ``gemeinde_partial`` to a per-Gemeinde table from the villages' flag.
+
+    A Gemeinde is partial when any of its villages carries
+    ``gemeinde_partial == True``.  Without that column in ``villages`` (no
+    coverage was computed) ``table`` is returned unchanged, so hand-made
+    tables keep their columns.
+
+    Parameters
+    ----------
+    table
+        A table with an ``ags`` column (e.g. the long Gemeinde table).
+    villages
+        The village table (``ags``, optional ``gemeinde_partial``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` with a bool column ``gemeinde_partial`` after the indicators.
+    """
+    if "gemeinde_partial" not in villages.columns or "ags" not in table.columns:
+        return table
+    flags = villages["gemeinde_partial"].astype("boolean").fillna(value=False).astype(bool)
+    partial = set(villages.loc[flags.to_numpy(), "ags"])
+    return table.assign(gemeinde_partial=table["ags"].isin(partial).to_numpy())

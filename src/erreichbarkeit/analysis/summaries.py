@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from erreichbarkeit._helpers import require_columns
+from erreichbarkeit.analysis.coverage import with_partial_flag
 from erreichbarkeit.config import RoutingOptions, age_column, load_categories
 from erreichbarkeit.errors import ConfigError, InputDataError
 
@@ -403,9 +404,7 @@ def _summaries(
                 rows.append(row)
     columns = [*keys, "category", "mode", *INDICATOR_COLUMNS]
     out = pd.DataFrame(rows, columns=columns)
-    for col in ("pop_median_beyond", "children_median_beyond"):
-        out[col] = out[col].astype(bool)
-    return out
+    return out.astype({"pop_median_beyond": bool, "children_median_beyond": bool})
 
 
 def gemeinde_long(
@@ -455,7 +454,8 @@ def gemeinde_long(
           (names, case-insensitively sorted, joined by ", ").
 
         See the module docstring for the formulas; villages without an
-        ``ags`` form their own group (NaN ``ags``).
+        ``ags`` form their own group (NaN ``ags``).  ``gemeinde_partial`` (bool)
+        follows when the villages carry it (:func:`with_partial_flag`).
 
     Raises
     ------
@@ -465,7 +465,7 @@ def gemeinde_long(
         If a category's age groups or threshold are unknown, or the cutoff
         is not a positive number.
     """
-    return _summaries(
+    out = _summaries(
         village_table,
         ["ags", "gemeinde"],
         categories=categories,
@@ -474,6 +474,7 @@ def gemeinde_long(
         age_groups=age_groups,
         cutoff=cutoff,
     )
+    return with_partial_flag(out, village_table)
 
 
 def gemeinde_table(

@@ -21,7 +21,7 @@ from erreichbarkeit.ui.kpis import grid_kpi_tables
 from erreichbarkeit.ui.layers import GridOverlay, offer_bands
 from erreichbarkeit.ui.page_setup import Page, region_key
 from erreichbarkeit.ui.state import memo_put
-from erreichbarkeit.ui.tables import offer_label
+from erreichbarkeit.ui.tables import german, offer_label
 from erreichbarkeit.ui.upload_widget import upload_token
 
 __all__ = ["grid_kpis", "grid_overlay"]
@@ -164,6 +164,6 @@ def grid_kpis(page: Page, category: str) -> None:
             st.info(texts.GRID_NO_CATEGORY.format(label=label, mode=mode_label))
             return
         st.caption(texts.GRID_KPI_INTRO.format(label=label, mode=mode_label, weighting=weighting))
-        st.dataframe(kreis, hide_index=True, width="stretch")
+        st.dataframe(german(kreis), hide_index=True, width="stretch")
         st.markdown(texts.GRID_KPI_GEMEINDEN)
-        st.dataframe(gemeinden, hide_index=True, width="stretch")
+        st.dataframe(german(gemeinden), hide_index=True, width="stretch")

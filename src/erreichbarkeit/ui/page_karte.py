@@ -22,6 +22,7 @@ from erreichbarkeit.ui.state import session_dir
 from erreichbarkeit.ui.tables import (
     format_minutes,
     gemeinde_display,
+    german,
     nearest_for_village,
     village_display,
 )
@@ -71,7 +72,7 @@ def _village_details(data: ViewData, view: View, table: pd.DataFrame) -> None:
         return
     st.markdown(f"**{texts.VILLAGE_DETAILS.format(name=names.get(vid, vid))}**")
     near = nearest_for_village(data, vid, mode=view.mode, categories=view.categories)
-    st.dataframe(near, hide_index=True, width="stretch")
+    st.dataframe(german(near), hide_index=True, width="stretch")
     reason = str(table.loc[vid, texts.COL_REASON] or "")
     if reason:
         st.info(texts.VILLAGE_REASON.format(reason=reason))
@@ -159,7 +160,7 @@ def dashboard_page(root: Path | None = None) -> None:
         _village_details(page.data, view, table)
     grid_kpis(page, map_cat)
     st.subheader(texts.VILLAGES_HEADER)
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(german(table), hide_index=True, width="stretch")
     st.subheader(texts.GEMEINDEN_HEADER)
-    st.dataframe(gemeinde_display(view, labels), hide_index=True, width="stretch")
+    st.dataframe(german(gemeinde_display(view, labels)), hide_index=True, width="stretch")
     _export_section(page, map_cat, overlay, bands)

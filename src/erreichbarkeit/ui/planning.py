@@ -31,7 +31,7 @@ from erreichbarkeit.ui.page_setup import Page, region_key, setup_page
 from erreichbarkeit.ui.planning_suggest import suggestions_tab
 from erreichbarkeit.ui.sidebar import map_category
 from erreichbarkeit.ui.state import session_dir
-from erreichbarkeit.ui.tables import format_int
+from erreichbarkeit.ui.tables import format_int, german
 
 __all__ = ["planning_page"]
 
@@ -324,12 +324,14 @@ def _show_delta(delta: scenarios.ScenarioDelta) -> None:
         )
     )
     st.markdown(f"**{texts.WI_KPIS}**")
-    st.dataframe(delta.kpis_de(), hide_index=True, width="stretch", key="wi_kpis")
+    st.dataframe(german(delta.kpis_de()), hide_index=True, width="stretch", key="wi_kpis")
     st.markdown(f"**{texts.WI_MOVED}**")
     if delta.villages.empty:
         st.caption(texts.WI_NONE_MOVED)
     else:
-        st.dataframe(delta.villages_de(), hide_index=True, width="stretch", key="wi_villages")
+        st.dataframe(
+            german(delta.villages_de()), hide_index=True, width="stretch", key="wi_villages"
+        )
 
 
 def _slot_results(
@@ -413,7 +415,7 @@ def _files_and_slots(
             except ErreichbarkeitError as exc:
                 st.error(exc.german)
             else:
-                st.dataframe(side, hide_index=True, width="stretch", key="wi_side")
+                st.dataframe(german(side), hide_index=True, width="stretch", key="wi_side")
                 if delta is None:
                     delta = scenarios.compare(kept_results["A"], kept_results["B"], **choice)
         if delta is not None:

@@ -19,7 +19,7 @@ from erreichbarkeit.errors import ErreichbarkeitError
 from erreichbarkeit.ui import cache, planning_logic, texts, views
 from erreichbarkeit.ui.page_setup import Page, region_key
 from erreichbarkeit.ui.state import session_dir
-from erreichbarkeit.ui.tables import format_int, format_minutes
+from erreichbarkeit.ui.tables import format_int, format_minutes, german
 
 __all__ = ["suggestions_tab"]
 
@@ -168,7 +168,10 @@ def _show_suggestion(page: Page, suggestion: Any, cat: str, mode: str, threshold
         f"{format_minutes(suggestion.mean_minutes_after)}",
     )
     st.dataframe(
-        planning_logic.sites_display(suggestion), hide_index=True, width="stretch", key="loc_sites"
+        german(planning_logic.sites_display(suggestion)),
+        hide_index=True,
+        width="stretch",
+        key="loc_sites",
     )
     st.caption(
         texts.LOC_TIME.format(

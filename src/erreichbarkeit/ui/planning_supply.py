@@ -16,7 +16,7 @@ from erreichbarkeit.results import Results
 from erreichbarkeit.ui import planning_logic, texts
 from erreichbarkeit.ui.page_setup import setup_page
 from erreichbarkeit.ui.sidebar import map_category
-from erreichbarkeit.ui.tables import format_int, format_minutes
+from erreichbarkeit.ui.tables import format_int, format_minutes, german
 
 __all__ = ["supply_page"]
 
@@ -69,6 +69,6 @@ def supply_page(root: Path | None = None) -> None:
     c3.metric(texts.SUPPLY_KPI_NO_ACCESS, format_int(float(raw.loc[none, "demand"].sum())))
     c4.metric(texts.SUPPLY_KPI_VILLAGES, format_int(float(none.sum())))
     st.subheader(texts.SUPPLY_GEMEINDEN)
-    st.dataframe(sv.gemeinden, hide_index=True, width="stretch")
+    st.dataframe(german(sv.gemeinden), hide_index=True, width="stretch")
     st.subheader(texts.SUPPLY_VILLAGES)
-    st.dataframe(sv.villages, hide_index=True, width="stretch")
+    st.dataframe(german(sv.villages), hide_index=True, width="stretch")

@@ -20,10 +20,12 @@ from erreichbarkeit.ui import texts
 from erreichbarkeit.ui.views import View, ViewData
 
 __all__ = [
+    "format_decimal",
     "format_int",
     "format_minutes",
     "format_threshold",
     "gemeinde_display",
+    "german",
     "legend_title",
     "nearest_for_village",
     "offer_label",
@@ -60,6 +62,42 @@ def format_minutes(x: float) -> str:
     if value is None:
         return "—"
     return f"{value:.1f}".replace(".", ",")
+
+
+def format_decimal(x: Any, digits: int = 1) -> str:
+    """German number: thousands dots, decimal comma (``1.234,5``); „—“ when there is none."""
+    value = _finite(x)
+    if value is None:
+        return "—"
+    text = f"{value:,.{digits}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def _cell_formatter(column: pd.Series) -> Any:
+    """How one column of a page table is shown: ja/nein, whole or one-decimal numbers."""
+    if pd.api.types.is_bool_dtype(column):
+        return lambda b: "ja" if bool(b) else "nein"
+    if not pd.api.types.is_numeric_dtype(column):
+        return None
+    values = pd.to_numeric(column, errors="coerce").astype("float64")
+    finite = values[values.abs() < math.inf]
+    digits = 0 if bool((finite == finite.round()).all()) else 1
+    return lambda x: format_decimal(x, digits)
+
+
+def german(table: pd.DataFrame) -> Any:
+    """A page table as people read it: German number format, „—“ for no value.
+
+    Returns a pandas ``Styler``: Streamlit shows its display texts while the
+    column keeps its numbers, so sorting by a column still sorts numerically.
+    Numbers get thousands dots and a decimal comma (one decimal, none for
+    whole-number columns such as children or counts), booleans „ja“/„nein“,
+    missing values „—“ — never „nan“ or „None“.
+    """
+    formats = {
+        col: fmt for col in table.columns if (fmt := _cell_formatter(table[col])) is not None
+    }
+    return table.style.format(formats, na_rep="—")
 
 
 def format_threshold(view: View, category: str) -> str:
@@ -130,6 +168,8 @@ def village_display(view: View, labels: Mapping[str, str]) -> pd.DataFrame:
         r = (v[f"{p}_min"] / view.thresholds[cat]).fillna(math.inf)
         ratio = pd.concat([ratio, r], axis=1).max(axis=1)
     out[texts.COL_UNMET] = unmet
+    if "gemeinde_partial" in v.columns:
+        out[texts.COL_PARTIAL] = v["gemeinde_partial"].map({True: "ja"}).fillna("")
     out[texts.COL_REASON] = v["reason"]
     order = _worst_first(view, unmet, ratio)
     out = out.loc[order]
@@ -149,6 +189,8 @@ def gemeinde_display(view: View, labels: Mapping[str, str]) -> pd.DataFrame:
     for col in ("children_median_min", "children_mean_min_reachable", "children_beyond"):
         if col in g.columns:
             g[col] = g[col].round(1)
+    if "gemeinde_partial" in g.columns:
+        g["gemeinde_partial"] = g["gemeinde_partial"].map({True: "ja"}).fillna("")
     cols = [c for c in texts.GEM_COLUMNS if c in g.columns]
     g = g.sort_values(["n_underserved", "children_beyond"], ascending=False, kind="mergesort")
     return g.loc[:, cols].rename(

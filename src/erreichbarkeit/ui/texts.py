@@ -125,7 +125,11 @@ GEM_COLUMNS = {
     "children_mean_min_reachable": "Mittel Minuten (Kinder, nur erreichbare Orte)",
     "share_children_no_offer": "Anteil Kinder ohne erreichbares Angebot (%)",
     "underserved_villages": "unterversorgte Orte (Namen)",
+    "gemeinde_partial": "nur teilweise im Kartenausschnitt",
 }
+
+#: Column of the village table for villages of Gemeinden only partly inside the extract.
+COL_PARTIAL = "Gemeinde nur teilweise im Kartenausschnitt"
 
 ABOUT = """
 ### Was zeigt die Karte?

@@ -16,7 +16,7 @@ import streamlit as st
 from erreichbarkeit.errors import ErreichbarkeitError
 from erreichbarkeit.ui import cache, texts
 from erreichbarkeit.ui.state import session_dir
-from erreichbarkeit.ui.tables import problems_frame
+from erreichbarkeit.ui.tables import german, problems_frame
 from erreichbarkeit.ui.uploads import UploadOutcome, handle_upload, route_offers
 from erreichbarkeit.ui.views import ViewData, merge_upload
 
@@ -92,7 +92,7 @@ def show_upload_outcome(upload: dict[str, Any]) -> None:
         st.warning(texts.UPLOAD_NONE_VALID.format(name=outcome.name))
     if outcome.problems:
         st.markdown(texts.UPLOAD_PROBLEMS.format(n=len(outcome.problems)))
-        st.dataframe(problems_frame(outcome.problems), hide_index=True, width="stretch")
+        st.dataframe(german(problems_frame(outcome.problems)), hide_index=True, width="stretch")
 
 
 def _read_uploader(data: ViewData) -> Any:
