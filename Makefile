@@ -5,6 +5,12 @@
 PYTHON ?= python3.12
 VENV   ?= .venv
 BIN     = $(VENV)/bin
+# Bus & Bahn: the timetable router pynigiri has a wheel only for CPython 3.11,
+# so it runs as a worker process in an environment of its own (see
+# docs/architecture.md). Without a python3.11 the product runs without Bus & Bahn.
+PT_PYTHON ?= $(shell command -v python3.11 || ls /usr/bin/python3.11 2>/dev/null)
+PT_VENV   ?= .venv-pt
+PT_REQS    = src/erreichbarkeit/network/transit/requirements.txt
 
 .PHONY: app demo test lint install clean
 
@@ -16,7 +22,17 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
-install: $(VENV)/.installed
+$(PT_VENV)/.installed: $(PT_REQS)
+	@if [ -z "$(PT_PYTHON)" ]; then \
+		echo "Hinweis: kein python3.11 gefunden – Bus & Bahn bleibt ausgeschaltet (siehe README)."; \
+	else \
+		rm -rf $(PT_VENV) && $(PT_PYTHON) -m venv $(PT_VENV) \
+		&& $(PT_VENV)/bin/python -m pip install --quiet -r $(PT_REQS) \
+		&& touch $@ \
+		|| echo "Hinweis: Umgebung für Bus & Bahn nicht installierbar – Bus & Bahn bleibt ausgeschaltet."; \
+	fi
+
+install: $(VENV)/.installed $(PT_VENV)/.installed
 
 app: install
 	$(BIN)/streamlit run app.py
@@ -33,4 +49,4 @@ lint: install
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) out data/cache
+	rm -rf $(VENV) $(PT_VENV) out data/cache

@@ -22,6 +22,7 @@ from erreichbarkeit import webmap as maps
 from erreichbarkeit.analysis import indicators
 from erreichbarkeit.analysis.bands import grid_bands
 from erreichbarkeit.config import Settings, age_column, load_categories
+from erreichbarkeit.network.transit import transit_status
 from erreichbarkeit.results import Results
 from erreichbarkeit.ui import downloads, kpis, layers, regions, tables, uploads, views
 from erreichbarkeit.ui.tables import format_int
@@ -113,7 +114,8 @@ def test_renders_on_the_beispielkreis(app: AppTest, library_results: Results) ->
     assert app.session_state["last_map_seconds"] > 0
     labels = {o.label for o in app.sidebar.radio}
     assert "Verkehrsmittel" in labels
-    assert app.sidebar.radio(key="mode").options == ["Auto", "Fahrrad", "zu Fuß"]
+    modes = ["Auto", "Fahrrad", "zu Fuß"] + (["Bus & Bahn"] if transit_status().available else [])
+    assert app.sidebar.radio(key="mode").options == modes
 
 
 def test_kpis_equal_the_library(app: AppTest, library_results: Results) -> None:
@@ -175,7 +177,7 @@ def test_upload_bad_csv_shows_german_row_errors(app: AppTest) -> None:
     # the valid row was routed and merged into this session's data
     upload = app.session_state["upload"]
     assert upload["offers"]["id"].tolist() == ["upload:meine liste.csv:2"]
-    assert set(upload["travel_times"]["mode"]) <= {"car", "bike", "walk"}
+    assert set(upload["travel_times"]["mode"]) <= {"car", "bike", "walk", "pt"}
     assert len(upload["travel_times"]) > 0
 
 

@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 from erreichbarkeit import pipeline
 from erreichbarkeit import webmap as maps
 from erreichbarkeit.config import Settings, age_column
-from erreichbarkeit.network.routing import make_routers
+from erreichbarkeit.network.transit.setup import make_all_routers
 from erreichbarkeit.planning import locations, scenarios
 from erreichbarkeit.report import steckbrief
 from erreichbarkeit.results import Results
@@ -50,7 +50,9 @@ def results(data_dir: Path) -> Results:
 
 @pytest.fixture(scope="module")
 def routers(results: Results) -> dict[str, Any]:
-    return make_routers(results.settings, results.inputs.network_osm)
+    return make_all_routers(
+        results.settings, results.inputs.network_osm, results.inputs.timetable
+    )
 
 
 def _goto(at: AppTest, url_path: str) -> AppTest:

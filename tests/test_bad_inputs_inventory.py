@@ -14,6 +14,7 @@ from types import ModuleType
 from . import (
     test_bad_inputs_config,
     test_bad_inputs_files,
+    test_bad_inputs_gtfs,
     test_bad_inputs_offers,
     test_bad_inputs_outputs,
     test_bad_inputs_population,
@@ -30,6 +31,7 @@ MODULES: tuple[ModuleType, ...] = (
     test_bad_inputs_population,
     test_bad_inputs_config,
     test_bad_inputs_region,
+    test_bad_inputs_gtfs,
     test_bad_inputs_outputs,
 )
 

@@ -93,7 +93,7 @@ def test_writes_all_files(demo: DemoFiles) -> None:
     assert demo.network.stat().st_size < 5_000_000
     assert sorted(p.name for p in demo.folder.iterdir()) == [
         "angebote.csv", "beispielkreis.osm", "bevoelkerung.csv", "bevoelkerungsraster.csv",
-        "gemeinden.geojson", "region.toml",
+        "busse.gtfs.zip", "gemeinden.geojson", "region.toml",
     ]  # fmt: skip
 
 
@@ -117,7 +117,7 @@ def test_regenerating_into_same_folder_replaces_files(tmp_path: Path) -> None:
     second = generate_demo(tmp_path, seed=2).network.read_bytes()
     assert first != second
     assert generate_demo(tmp_path, seed=1).network.read_bytes() == first
-    assert len(list(tmp_path.iterdir())) == 6  # the demo files, no temporaries left
+    assert len(list(tmp_path.iterdir())) == 7  # the demo files, no temporaries left
 
 
 def test_region_toml_parses(demo: DemoFiles) -> None:

@@ -15,7 +15,7 @@ import pytest
 from erreichbarkeit.analysis import indicators
 from erreichbarkeit.config import Settings
 from erreichbarkeit.errors import ErreichbarkeitError, GeocodingError
-from erreichbarkeit.network.routing import make_routers
+from erreichbarkeit.network.transit.setup import make_all_routers
 from erreichbarkeit.pipeline import run
 from erreichbarkeit.planning.scenarios import (
     Change,
@@ -46,7 +46,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     files = generate_demo(tmp / "daten")
     settings = Settings.from_toml(files.region, cache_dir=tmp / "cache", grid_cell_m=None)
     base = run(settings)
-    routers = make_routers(base.settings, base.inputs.network_osm)
+    routers = make_all_routers(base.settings, base.inputs.network_osm, base.inputs.timetable)
     yield {"files": files, "settings": settings, "base": base, "routers": routers}
 
 
@@ -437,7 +437,7 @@ def test_goettingen_change_incremental_equals_full(
         modes=("car",), cache_dir=tmp / "cache",
     )  # fmt: skip
     base = run(settings)
-    routers = make_routers(base.settings, base.inputs.network_osm)
+    routers = make_all_routers(base.settings, base.inputs.network_osm, base.inputs.timetable)
     closed = _busiest(base, "kita", "car")
     # OpenMapTiles has no Kinderarzt (no healthcare:speciality): add a Grundschule
     added = "grundschule" if "grundschule" in base.categories else base.categories[-1]

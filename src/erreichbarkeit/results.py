@@ -41,6 +41,11 @@ class Inputs:
     #: shapely (Multi)Polygon (EPSG:4326) the network data covers: the 1-km squares
     #: holding road nodes, closed and hole-filled (:mod:`erreichbarkeit.analysis.coverage`)
     extent: Any = None
+    #: the checked GTFS feeds and the reference day
+    #: (:class:`erreichbarkeit.network.transit.setup.Timetable`) when Bus & Bahn runs
+    timetable: Any = None
+    #: German notes every view shows: Bus & Bahn switched off and why, an expired timetable …
+    notices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,15 @@ class Results:
     supply, supply_gemeinden
         Supply versus demand (2SFCA, :mod:`erreichbarkeit.analysis.supply`) per
         village and per Gemeinde, long form with ``category`` and ``mode``.
+    transit
+        Bus & Bahn details per village × offer pair asked of the timetable
+        (:func:`erreichbarkeit.network.matrix.transit_details`): median, best
+        minutes, departures in the window, transfers, walking alone; empty
+        without ``pt``.
+    transit_gemeinden
+        Per Gemeinde and category: the children-weighted median of the
+        Bus & Bahn ÷ car factor and the villages without Bus & Bahn
+        (:func:`erreichbarkeit.analysis.transit.gemeinde_transit`).
     """
 
     settings: Settings
@@ -88,6 +102,8 @@ class Results:
     grid: GridResult | None = None
     supply: pd.DataFrame = field(default_factory=pd.DataFrame)
     supply_gemeinden: pd.DataFrame = field(default_factory=pd.DataFrame)
+    transit: pd.DataFrame = field(default_factory=pd.DataFrame)
+    transit_gemeinden: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def offers(self) -> gpd.GeoDataFrame:

@@ -8,6 +8,7 @@ imported when a subcommand runs, so ``erreichbarkeit --help`` stays fast.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 import time
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from erreichbarkeit.config import MODES, Settings
+from erreichbarkeit.config.transit import parse_date
 from erreichbarkeit.errors import ErreichbarkeitError
 
 __all__ = [
@@ -163,6 +165,19 @@ def _add_input_files(p: argparse.ArgumentParser) -> None:
         help="offers: a CSV/XLSX list, or 'osm' for OSM POIs; repeat or comma-separate "
         "(default: osm)",
     )
+    p.add_argument(
+        "--gtfs",
+        action="append",
+        type=Path,
+        metavar="FILE",
+        help="GTFS timetable (zip) for Bus & Bahn (mode pt); repeat for several feeds",
+    )
+    p.add_argument(
+        "--pt-date",
+        metavar="DATE",
+        help="reference school day for Bus & Bahn, e.g. 2026-03-10 or 10.03.2026 "
+        "(default: a Tuesday the timetable serves with the most trips)",
+    )
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
@@ -170,8 +185,9 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--modes",
         type=csv_list,
-        metavar="car,bike,walk",
-        help=f"modes to compute (default: {','.join(MODES)})",
+        metavar="car,bike,walk,pt",
+        help=f"modes to compute, of {','.join(MODES)} (default: car,bike,walk, "
+        "and pt when a timetable is given)",
     )
     p.add_argument(
         "--cache-dir",
@@ -233,7 +249,8 @@ def settings_from_args(args: argparse.Namespace, *, out_dir: Path | None = None)
         overrides["cache_dir"] = args.cache_dir
     routing_changes = _routing_overrides(args)
     if args.config:
-        return Settings.from_toml(args.config, routing_overrides=routing_changes, **overrides)
+        settings = Settings.from_toml(args.config, routing_overrides=routing_changes, **overrides)
+        return _with_transit(settings, args)
     if args.network is None:
         msg = "give --config REGION.toml or at least --network FILE"
         raise ErreichbarkeitError(
@@ -241,7 +258,18 @@ def settings_from_args(args: argparse.Namespace, *, out_dir: Path | None = None)
         )
     if "name" not in overrides:  # a readable default title: the network file's name
         overrides["name"] = Path(args.network).name.split(".")[0]
-    return Settings.from_dict({}, routing_overrides=routing_changes, **overrides)
+    settings = Settings.from_dict({}, routing_overrides=routing_changes, **overrides)
+    return _with_transit(settings, args)
+
+
+def _with_transit(settings: Settings, args: argparse.Namespace) -> Settings:
+    """``--gtfs`` without ``--modes`` adds Bus & Bahn; ``--pt-date`` sets the reference day."""
+    if getattr(args, "gtfs", None) and not args.modes and "pt" not in settings.modes:
+        settings = settings.replace(modes=(*settings.modes, "pt"))
+    if getattr(args, "pt_date", None) is None:
+        return settings
+    day = parse_date("--pt-date", args.pt_date)
+    return settings.replace(transit=dataclasses.replace(settings.transit, date=day))
 
 
 def _field_overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -253,6 +281,8 @@ def _field_overrides(args: argparse.Namespace) -> dict[str, Any]:
         overrides["offers"] = tuple(v for item in args.offers for v in csv_list(item))
     if args.modes:
         overrides["modes"] = tuple(args.modes)
+    if getattr(args, "gtfs", None):
+        overrides["gtfs"] = tuple(Path(p) for p in args.gtfs)
     if getattr(args, "grid", None) is not None:
         overrides["grid_cell_m"] = args.grid
     if getattr(args, "population_grid", None) is not None:

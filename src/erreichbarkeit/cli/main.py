@@ -19,7 +19,16 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from erreichbarkeit._version import __version__
-from erreichbarkeit.cli import analyse, demo, prepare, regions, standorte, steckbrief, szenario
+from erreichbarkeit.cli import (
+    analyse,
+    demo,
+    karte,
+    prepare,
+    regions,
+    standorte,
+    steckbrief,
+    szenario,
+)
 from erreichbarkeit.cli._common import (
     Subparsers,
     report_bad_input,
@@ -45,6 +54,7 @@ _SUBCOMMANDS: tuple[_Subcommand, ...] = (
     demo,
     prepare,
     steckbrief,
+    karte,
     szenario,
     standorte,
     regions,
@@ -57,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="erreichbarkeit",
         description=(
             "Which villages reach which offers for families, children and young people, "
-            "by car, bike and on foot (OSRM travel times on OpenStreetMap roads)."
+            "by car, bike, on foot (OSRM on OpenStreetMap roads) and by bus and train "
+            "(GTFS timetables)."
         ),
         epilog="Exit codes: 0 ok, 2 bad input or configuration, 1 internal error.",
     )

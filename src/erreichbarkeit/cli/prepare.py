@@ -15,9 +15,10 @@ def add_parser(sub: Subparsers) -> None:
     """Add the ``prepare`` subcommand."""
     p = sub.add_parser(
         "prepare",
-        help="download and clip the OSM extract and boundaries of a region",
+        help="download and clip the OSM extract, boundaries and timetable of a region",
         description=(
-            "Download (or take local files), clip the OSM extract to the Kreis plus a buffer, "
+            "Download (or take local files), clip the OSM extract (and the GTFS timetable, if "
+            "given) to the Kreis plus a buffer, "
             "and write a ready region.toml to DATA_DIR/<region>/. REGION is a built-in name "
             "(see 'erreichbarkeit regions'), a Kreis key such as 05958, or a region file."
         ),
@@ -36,6 +37,14 @@ def add_parser(sub: Subparsers) -> None:
         type=Path,
         metavar="FILE",
         help="use this local boundary file (VG250 GeoPackage or similar)",
+    )
+    p.add_argument(
+        "--gtfs",
+        metavar="FILE_OR_URL",
+        help=(
+            "GTFS timetable (zip file or URL) for Bus & Bahn, instead of [source] gtfs_url; "
+            "clipped to the region plus buffer"
+        ),
     )
     p.add_argument("--offline", action="store_true", help="never download; local files only")
     p.add_argument(
@@ -66,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         extract=args.extract,
         boundaries=args.boundaries,
+        gtfs=args.gtfs,
         offline=args.offline,
         online_offers=args.online_offers,
         overpass_url=args.overpass_url,

@@ -34,11 +34,16 @@ def add_parser(sub: Subparsers) -> None:
         description=(
             "Run the analysis and write one A4 PDF per Gemeinde plus kreis.pdf: map of the "
             "villages coloured by minutes, key figures for the age group, the worst-served "
-            "villages per category, sources."
+            "villages per category, sources.  With --mode pt (Bus & Bahn) the page names the "
+            "departure window and reference day, the car factor per village and the villages "
+            "without departure in the window; other modes carry a small Bus & Bahn box when "
+            "the run computes it."
         ),
     )
     add_inputs(p)
-    p.add_argument("--mode", default="car", choices=MODES, help="mode (default car)")
+    p.add_argument(
+        "--mode", default="car", choices=MODES, help="mode (default car; pt = Bus & Bahn)"
+    )
     p.add_argument("--age", default="0-3", choices=AGE_GROUPS, help="age group (default 0-3)")
     p.add_argument(
         "--categories",

@@ -92,10 +92,12 @@ def _apply_scenarios(results: Results, loaded: list[Scenario]) -> list[ScenarioR
     """Each scenario file applied to the finished run (offers by address geocoded)."""
     # deferred with the pipeline (see run)
     from erreichbarkeit.io.geocode import AddressIndex  # noqa: PLC0415
-    from erreichbarkeit.network.routing import make_routers  # noqa: PLC0415
+    from erreichbarkeit.network.transit.setup import make_all_routers  # noqa: PLC0415
     from erreichbarkeit.planning import scenarios  # noqa: PLC0415
 
-    routers = make_routers(results.settings, results.inputs.network_osm)
+    routers = make_all_routers(
+        results.settings, results.inputs.network_osm, results.inputs.timetable
+    )
     index = AddressIndex(results.inputs.addresses) if len(results.inputs.addresses) else None
     return [
         scenarios.apply_scenario(results, scenario, routers, address_index=index)

@@ -2,7 +2,8 @@
 
 ``constants`` holds the shared vocabulary (CRS, modes, age groups),
 ``categories`` the offer category table, ``validation`` the region-file
-checks and ``settings`` the frozen :class:`Settings` built from them.
+checks and ``settings`` the frozen :class:`Settings` built from them, ``transit`` the
+options of the Bus & Bahn mode.
 """
 
 from erreichbarkeit.config.categories import Category, load_categories
@@ -14,12 +15,14 @@ from erreichbarkeit.config.constants import (
     METRIC_CRS,
     MODE_LABELS,
     MODES,
+    ROAD_MODES,
     WGS84,
     Mode,
     ProgressCallback,
     age_column,
 )
 from erreichbarkeit.config.settings import RegionSource, RoutingOptions, Settings
+from erreichbarkeit.config.transit import TransitOptions, format_window
 
 __all__ = [
     "AGE_GROUPS",
@@ -29,6 +32,7 @@ __all__ = [
     "METRIC_CRS",
     "MODES",
     "MODE_LABELS",
+    "ROAD_MODES",
     "WGS84",
     "Category",
     "Mode",
@@ -36,6 +40,8 @@ __all__ = [
     "RegionSource",
     "RoutingOptions",
     "Settings",
+    "TransitOptions",
     "age_column",
+    "format_window",
     "load_categories",
 ]

@@ -16,7 +16,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from erreichbarkeit.config.constants import MODES, age_column
+from erreichbarkeit.config.constants import ROAD_MODES, age_column
+from erreichbarkeit.config.transit import DEFAULT_PT_WINDOW, parse_window
 from erreichbarkeit.config.validation import toml_text
 from erreichbarkeit.errors import ConfigError
 
@@ -34,7 +35,12 @@ class Category:
     label
         German label (``Kita``).
     thresholds
-        Default threshold minutes per mode.
+        Default threshold minutes per mode (``pt``: Bus & Bahn; a table
+        without one uses the walking threshold, since the trip includes walking).
+    pt_window
+        Departure window for Bus & Bahn, ``(start, end)`` minutes after
+        midnight on the reference school day (``pt_window = "06:30-08:00"``;
+        default 07:00–09:00).
     age_groups
         Age groups the offers serve.
     osm
@@ -50,6 +56,7 @@ class Category:
     aliases: tuple[str, ...]
     osm: tuple[Mapping[str, str], ...]
     order: int
+    pt_window: tuple[int, int] = DEFAULT_PT_WINDOW
 
 
 def _parse_categories(raw: Mapping[str, Any], source: str) -> dict[str, Category]:
@@ -57,7 +64,12 @@ def _parse_categories(raw: Mapping[str, Any], source: str) -> dict[str, Category
     cats: dict[str, Category] = {}
     for key, spec in raw.items():
         try:
-            thresholds: dict[str, float] = {m: float(spec["thresholds"][m]) for m in MODES}
+            thresholds: dict[str, float] = {m: float(spec["thresholds"][m]) for m in ROAD_MODES}
+            thresholds["pt"] = float(spec["thresholds"].get("pt", thresholds["walk"]))
+            window = spec.get("pt_window")
+            pt_window = (
+                DEFAULT_PT_WINDOW if window is None else parse_window(f"{key}.pt_window", window)
+            )
             cats[key] = Category(
                 key=key,
                 label=str(spec["label"]),
@@ -68,7 +80,11 @@ def _parse_categories(raw: Mapping[str, Any], source: str) -> dict[str, Category
                 aliases=tuple(str(a) for a in spec.get("aliases", [])),
                 osm=tuple(MappingProxyType(dict(r)) for r in spec.get("osm", [])),
                 order=int(spec.get("order", 100)),
+                pt_window=pt_window,
             )
+        except ConfigError as exc:
+            exc.file = exc.file or source
+            raise
         except (KeyError, TypeError, ValueError) as exc:
             msg = f"category {key!r} is incomplete or has a wrong type: {exc}"
             raise ConfigError(

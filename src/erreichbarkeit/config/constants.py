@@ -20,6 +20,7 @@ __all__ = [
     "METRIC_CRS",
     "MODES",
     "MODE_LABELS",
+    "ROAD_MODES",
     "WGS84",
     "Mode",
     "ProgressCallback",
@@ -35,17 +36,23 @@ METRIC_CRS = "EPSG:25832"
 #: progress line and the dashboard an ``st.progress`` from the same calls.
 ProgressCallback = Callable[[str, int, int], None]
 
-Mode = Literal["car", "bike", "walk"]
-MODES: tuple[Mode, ...] = ("car", "bike", "walk")
+Mode = Literal["car", "bike", "walk", "pt"]
+#: Every mode the tool knows: the three road modes routed by OSRM and ``pt``
+#: (Bus & Bahn: walking plus public transport from GTFS timetables).
+MODES: tuple[Mode, ...] = ("car", "bike", "walk", "pt")
+#: The modes routed on the OSM road network by OSRM (default of a region
+#: without a timetable).
+ROAD_MODES: tuple[Mode, ...] = ("car", "bike", "walk")
 MODE_LABELS: Mapping[str, str] = MappingProxyType(
-    {"car": "Auto", "bike": "Fahrrad", "walk": "zu Fuß"}
+    {"car": "Auto", "bike": "Fahrrad", "walk": "zu Fuß", "pt": "Bus & Bahn"}
 )
 
 #: Speed of the access leg per mode in km/h: the straight line from a village
 #: or offer to the point where it meets the routable network is added to every
 #: trip at this speed (walking 4.5 km/h, also the access to public transport
 #: later; cycling 12 km/h; by car 15 km/h for parking, walking to the door and
-#: slow driveways).  Configurable as ``[routing] access_speed``.
+#: slow driveways).  Configurable as ``[routing] access_speed``.  Bus & Bahn
+#: walks its access legs at the ``walk`` speed.
 DEFAULT_ACCESS_KMH: Mapping[str, float] = MappingProxyType({"car": 15.0, "bike": 12.0, "walk": 4.5})
 
 #: Minutes of waiting added each time a route boards a ferry (``route=ferry``);

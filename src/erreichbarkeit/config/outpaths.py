@@ -64,7 +64,7 @@ def input_paths(
     ----------
     settings
         The run's settings (network, boundaries, villages, population,
-        population grid, categories file, offers lists).
+        population grid, categories file, offers lists, GTFS feeds).
     extra
         Further inputs as ``(label, path)``, e.g. the region file, scenario
         files or candidate sites; ``None`` paths are skipped.
@@ -75,6 +75,7 @@ def input_paths(
         if value is not None:
             found.append((label, Path(value)))
     found += [("Angebotsliste", Path(o)) for o in settings.offers if o.lower() != "osm"]
+    found += [("Fahrplan (GTFS)", Path(p)) for p in settings.gtfs]
     found += [(label, Path(p)) for label, p in extra if p is not None]
     return found
 

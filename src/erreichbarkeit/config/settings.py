@@ -16,6 +16,7 @@ settings (thresholds against the category table and the routing cutoff).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping
@@ -27,89 +28,40 @@ from typing import Any, cast
 from erreichbarkeit.config.categories import Category, load_categories
 from erreichbarkeit.config.constants import (
     AGE_GROUPS,
-    DEFAULT_ACCESS_KMH,
     DEFAULT_AGE_SHARES,
-    DEFAULT_FERRY_WAIT_MIN,
     MODES,
+    ROAD_MODES,
 )
+from erreichbarkeit.config.routing import (
+    RoutingOptions,
+    check_algorithms,
+    check_routing_ranges,
+    parse_routing,
+)
+from erreichbarkeit.config.transit import TransitOptions, parse_transit
 from erreichbarkeit.config.validation import (
     SIMPLE_FIELD_PARSERS,
     FieldParser,
-    as_number,
     check_known_keys,
     check_range,
     check_type,
     flatten_region,
-    freeze,
-    numbers_table,
     parse_fields,
     read_region_file,
     require_table,
-    type_error,
 )
 from erreichbarkeit.errors import ConfigError
 
 __all__ = ["RegionSource", "RoutingOptions", "Settings"]
 
 _MAX_THRESHOLD_MIN = 240.0
-_ATTRIBUTION_KEYS = ("network", "boundaries", "population", "population_grid", "villages", "offers")
-_ALGORITHMS = ("CH", "MLD")
+_ATTRIBUTION_KEYS = (
+    "network", "boundaries", "population", "population_grid", "villages", "offers", "gtfs",
+)  # fmt: skip
 _URL = "a URL or file path string"
-#: Plausible ranges of the plain numbers of ``[routing]``.  The ferry wait
-#: is added as an OSRM turn penalty, which OSRM stores as 16-bit deciseconds:
-#: above 54.6 min ``osrm-extract`` aborts (overflow), so 45 min is the limit.
-_ROUTING_RANGES: Mapping[str, tuple[float, float]] = MappingProxyType(
-    {"max_snap_m": (1.0, 50_000.0), "cutoff_minutes": (1.0, 1440.0), "ferry_wait_min": (0.0, 45.0)}
-)
-#: Plausible km/h of an access leg (walking slowly … driving on a car park).
-_ACCESS_KMH_RANGE = (1.0, 50.0)
 #: The largest plausible share of the population per year of age in an age
 #: group; a county's real shares are 0.8–1.3 % per year.
 _MAX_SHARE_PER_YEAR = 0.05
-
-
-@dataclass(frozen=True)
-class RoutingOptions:
-    """Options of the OSRM routing step.
-
-    Attributes
-    ----------
-    algorithm
-        ``"CH"`` or ``"MLD"`` per mode.  CH answers table queries about 3×
-        faster but its contraction is slow on large foot graphs; MLD
-        preprocesses in seconds (see ``benchmarks/README.md``).
-    speeds
-        Per mode, a mapping OSM ``highway`` value → km/h that overrides the
-        OSRM profile's default (written into a generated profile wrapper).
-    maxspeed
-        Per mode (only ``car`` uses it), a mapping of implicit ``maxspeed``
-        values such as ``"de:rural"`` → km/h.
-    max_snap_m
-        Points further than this from the routable network are flagged and
-        left out of the routing (not silently moved).
-    cutoff_minutes
-        Pairs slower than this are dropped from the long table.
-    access_speed
-        km/h per mode of the access leg: the straight line between a village
-        or offer and its snapping point on the network is added to every trip
-        at this speed, at both ends (defaults
-        :data:`~erreichbarkeit.config.constants.DEFAULT_ACCESS_KMH`).
-    ferry_wait_min
-        Minutes of waiting added each time a route boards a ferry; the
-        crossing itself takes the ferry's ``duration`` tag where it has one.
-    """
-
-    algorithm: Mapping[str, str] = field(
-        default_factory=lambda: MappingProxyType({"car": "CH", "bike": "MLD", "walk": "MLD"})
-    )
-    speeds: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: MappingProxyType({}))
-    maxspeed: Mapping[str, Mapping[str, float]] = field(
-        default_factory=lambda: MappingProxyType({})
-    )
-    max_snap_m: float = 500.0
-    cutoff_minutes: float = 90.0
-    access_speed: Mapping[str, float] = field(default_factory=lambda: DEFAULT_ACCESS_KMH)
-    ferry_wait_min: float = DEFAULT_FERRY_WAIT_MIN
 
 
 @dataclass(frozen=True)
@@ -126,78 +78,17 @@ class RegionSource:
         URL of a Gemeinde boundary file (BKG VG250) or ``None``.
     buffer_km
         Buffer around the Kreis when clipping: families cross the border.
+    gtfs_url
+        URL (or path) of the GTFS timetable for Bus & Bahn: the DELFI
+        Germany feed or the Verbund's own; ``prepare`` clips it to the
+        Kreis plus buffer.  ``None`` = no Bus & Bahn.
     """
 
     kreis: str
     extract_url: str
     boundaries_url: str | None = None
     buffer_km: float = 10.0
-
-
-def _routing_algorithm(value: Any) -> Mapping[str, str]:
-    """``[routing.algorithm]``: the default algorithms updated with the file's."""
-    where = "routing.algorithm"
-    if not isinstance(value, Mapping):
-        raise type_error(where, 'a table like {car = "CH"}', value)
-    check_known_keys(where, value, MODES)
-    merged = dict(RoutingOptions().algorithm)
-    merged.update({mode: str(algo).upper() for mode, algo in value.items()})
-    return MappingProxyType(merged)
-
-
-def _routing_speeds(key: str, value: Any) -> Mapping[str, Mapping[str, float]]:
-    """``[routing.speeds]`` or ``[routing.maxspeed]``: km/h per mode and tag."""
-    where = f"routing.{key}"
-    table = numbers_table(where, value, depth=2, expected="km/h between 1 and 200")
-    check_known_keys(where, table, MODES)
-    for mode, per in table.items():
-        for tag, kmh in per.items():
-            check_range(f"{where}.{mode}.{tag}", kmh, 1.0, 200.0)
-    return cast(Mapping[str, Mapping[str, float]], freeze(table))
-
-
-def _routing_access_speed(value: Any) -> Mapping[str, float]:
-    """``[routing] access_speed``: the default km/h per mode updated with the file's."""
-    where = "routing.access_speed"
-    if not isinstance(value, Mapping):
-        raise type_error(where, "a table like { car = 15, bike = 12, walk = 4.5 }", value)
-    lo, hi = _ACCESS_KMH_RANGE
-    table = numbers_table(where, value, depth=1, expected=f"km/h between {lo:g} and {hi:g}")
-    check_known_keys(where, table, MODES)
-    merged = dict(DEFAULT_ACCESS_KMH)
-    merged.update(table)
-    return MappingProxyType(merged)
-
-
-def _routing_number(key: str, value: Any) -> float:
-    """A plain number of ``[routing]``, range-checked here already.
-
-    Checking the range before converting turns a TOML integer too large for
-    a float (400 digits) into an out-of-range error instead of an ``OverflowError``.
-    """
-    where = f"routing.{key}"
-    if key in _ROUTING_RANGES:
-        check_range(where, value, *_ROUTING_RANGES[key])
-    return as_number(where, value)
-
-
-def _parse_routing(key: str, value: Any, base: Path) -> RoutingOptions:
-    """The ``[routing]`` table as :class:`RoutingOptions`."""
-    del base
-    table = require_table(key, value)
-    known = {f.name for f in dataclasses.fields(RoutingOptions)}
-    kwargs: dict[str, Any] = {}
-    for name, v in table.items():
-        check_known_keys(key, [name], known)
-        if name == "algorithm":
-            kwargs[name] = _routing_algorithm(v)
-        elif name in ("speeds", "maxspeed"):
-            kwargs[name] = _routing_speeds(name, v)
-        elif name == "access_speed":
-            kwargs[name] = _routing_access_speed(v)
-        else:
-            kwargs[name] = _routing_number(name, v)
-    return RoutingOptions(**kwargs)
+    gtfs_url: str | None = None
 
 
 def _parse_source(key: str, value: Any, base: Path) -> RegionSource:
@@ -212,16 +103,26 @@ def _parse_source(key: str, value: Any, base: Path) -> RegionSource:
     check_type(f"{key}.extract_url", url, _URL, ok=isinstance(url, str) and bool(url))
     b_url = table.get("boundaries_url")
     check_type(f"{key}.boundaries_url", b_url, _URL, ok=b_url is None or isinstance(b_url, str))
+    g_url = table.get("gtfs_url")
+    check_type(
+        f"{key}.gtfs_url", g_url, _URL, ok=g_url is None or (isinstance(g_url, str) and bool(g_url))
+    )
     buffer_km = table.get("buffer_km", 10.0)
     check_range(f"{key}.buffer_km", buffer_km, 0.0, 100.0)
     return RegionSource(
-        kreis=str(kreis), extract_url=str(url), boundaries_url=b_url, buffer_km=float(buffer_km)
-    )
+        kreis=str(kreis), extract_url=str(url), boundaries_url=b_url, buffer_km=float(buffer_km),
+        gtfs_url=g_url,
+    )  # fmt: skip
 
 
 #: Parsers of every field of the region file, by key.
 _FIELD_PARSERS: Mapping[str, FieldParser] = MappingProxyType(
-    {**SIMPLE_FIELD_PARSERS, "routing": _parse_routing, "source": _parse_source}
+    {
+        **SIMPLE_FIELD_PARSERS,
+        "routing": parse_routing,
+        "source": _parse_source,
+        "transit": parse_transit,
+    }
 )
 
 
@@ -233,6 +134,8 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, Path):
         return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     return value
@@ -293,8 +196,14 @@ class Settings:
         ``None`` = no grid surface.
     attribution
         Source/licence text per input (``network``, ``boundaries``,
-        ``population``, ``population_grid``, ``villages``, ``offers``) that
-        replaces the default attribution in the Methodik sheet and on maps.
+        ``population``, ``population_grid``, ``villages``, ``offers``,
+        ``gtfs``) that replaces the default attribution in the Methodik sheet
+        and on maps.
+    gtfs
+        GTFS timetable feeds (zip) for Bus & Bahn (mode ``pt``).  A region
+        file with ``gtfs`` and without ``modes`` computes all four modes.
+    transit
+        Options of the Bus & Bahn mode (:class:`~erreichbarkeit.config.transit.TransitOptions`).
     """
 
     name: str = "Region"
@@ -309,7 +218,7 @@ class Settings:
     villages: Path | None = None
     population: Path | None = None
     offers: tuple[str, ...] = ("osm",)
-    modes: tuple[str, ...] = MODES
+    modes: tuple[str, ...] = ROAD_MODES
     thresholds: Mapping[str, Mapping[str, float]] = field(
         default_factory=lambda: MappingProxyType({})
     )
@@ -323,6 +232,8 @@ class Settings:
     population_grid: Path | None = None
     grid_cell_m: float | None = None
     attribution: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    gtfs: tuple[Path, ...] = ()
+    transit: TransitOptions = field(default_factory=TransitOptions)
 
     def __post_init__(self) -> None:
         """Check every field; the first problem raises :class:`ConfigError`."""
@@ -330,12 +241,12 @@ class Settings:
         cats = self.categories()
         self._check_threshold_overrides(cats)
         self._check_attribution_and_age_shares()
-        _check_routing_ranges(self.routing)
+        check_routing_ranges(self.routing)
         self._check_thresholds_within_cutoff(cats)
         check_range("merge_tolerance_m", self.merge_tolerance_m, 0.0, 25.0)
         if self.grid_cell_m is not None:
             check_range("grid_cell_m", self.grid_cell_m, 50.0, 5_000.0)
-        _check_algorithms(self.routing)
+        check_algorithms(self.routing)
 
     # -- checks -----------------------------------------------------------
     def _check_modes_and_offers(self) -> None:
@@ -347,7 +258,9 @@ class Settings:
                     msg,
                     column="modes",
                     expected=", ".join(MODES),
-                    message_de=f"Unbekannter Verkehrsmodus „{mode}“ (erlaubt: car, bike, walk)",
+                    message_de=(
+                        f"Unbekannter Verkehrsmodus „{mode}“ (erlaubt: car, bike, walk, pt)"
+                    ),
                 )
         if not self.modes:
             msg = "no mode selected"
@@ -355,7 +268,18 @@ class Settings:
                 msg,
                 column="modes",
                 expected=", ".join(MODES),
-                message_de="Kein Verkehrsmittel gewählt (erlaubt: car, bike, walk)",
+                message_de="Kein Verkehrsmittel gewählt (erlaubt: car, bike, walk, pt)",
+            )
+        if "pt" in self.modes and not self.gtfs:
+            msg = "mode pt (Bus & Bahn) needs at least one GTFS feed (gtfs = [...])"
+            raise ConfigError(
+                msg,
+                column="modes",
+                expected='gtfs = ["fahrplan.gtfs.zip"] in [inputs], or --gtfs',
+                message_de=(
+                    "Bus & Bahn braucht einen Fahrplan: bitte unter [inputs] "
+                    'gtfs = ["….zip"] angeben (oder --gtfs)'
+                ),
             )
         if not self.offers:
             msg = "no offer source: give 'osm' and/or offers files"
@@ -370,12 +294,14 @@ class Settings:
             raise ConfigError(
                 msg,
                 column="modes",
-                expected="each of car, bike, walk at most once",
+                expected="each of car, bike, walk, pt at most once",
                 message_de=f"Verkehrsmittel doppelt angegeben: {', '.join(self.modes)}",
             )
 
     def _check_threshold_overrides(self, cats: Mapping[str, Category]) -> None:
         """Threshold overrides name known categories and modes and sane minutes."""
+        for cat in self.transit.windows:
+            check_known_keys("transit.windows", [cat], cats.keys())
         for cat, per_mode in self.thresholds.items():
             check_known_keys("thresholds", [cat], cats.keys())
             for mode, minutes in per_mode.items():
@@ -426,6 +352,16 @@ class Settings:
         if override is not None:
             return float(override)
         return float(self.categories()[category].thresholds[mode])
+
+    def pt_window(self, category: str) -> tuple[int, int]:
+        """Bus & Bahn departure window of a category (override or category table)."""
+        override = self.transit.windows.get(category)
+        return override if override is not None else self.categories()[category].pt_window
+
+    @property
+    def road_modes(self) -> tuple[str, ...]:
+        """The modes of this run routed by OSRM (all but ``pt``)."""
+        return tuple(m for m in self.modes if m in ROAD_MODES)
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some fields changed (validated again)."""
@@ -497,28 +433,9 @@ class Settings:
         flat = flatten_region(raw, fields=_FIELD_PARSERS, routing_overrides=routing_overrides)
         kwargs = parse_fields(flat, base_dir or Path.cwd(), _FIELD_PARSERS)
         kwargs.update(overrides)
+        if kwargs.get("gtfs") and "modes" not in kwargs:
+            kwargs["modes"] = MODES  # a timetable given: Bus & Bahn too
         return cls(**kwargs)
-
-
-def _check_routing_ranges(routing: RoutingOptions) -> None:
-    """Snap distance, cutoff, access speeds and ferry wait within sane ranges.
-
-    Checked before the thresholds are compared with the cutoff: an absurd
-    cutoff is the error then, not the thresholds.
-    """
-    for key, (lo, hi) in _ROUTING_RANGES.items():
-        check_range(f"routing.{key}", getattr(routing, key), lo, hi)
-    check_known_keys("routing.access_speed", routing.access_speed, MODES)
-    for mode in MODES:
-        if mode not in routing.access_speed:
-            msg = f"routing.access_speed has no speed for {mode}"
-            raise ConfigError(
-                msg,
-                column=f"routing.access_speed.{mode}",
-                expected="km/h for car, bike and walk",
-                message_de=f"„routing.access_speed“: keine Geschwindigkeit für {mode} angegeben",
-            )
-        check_range(f"routing.access_speed.{mode}", routing.access_speed[mode], *_ACCESS_KMH_RANGE)
 
 
 def _check_age_share_sum(age_shares: Mapping[str, float]) -> None:
@@ -545,16 +462,3 @@ def _check_age_share_sum(age_shares: Mapping[str, float]) -> None:
                 "Bevölkerung (Anteile wie 0.028 angeben, zusammen höchstens 1)"
             ),
         )
-
-
-def _check_algorithms(routing: RoutingOptions) -> None:
-    """Every routing algorithm is CH or MLD."""
-    for mode, algo in routing.algorithm.items():
-        if algo not in _ALGORITHMS:
-            msg = f"unknown routing algorithm {algo!r} for {mode}"
-            raise ConfigError(
-                msg,
-                column="routing.algorithm",
-                expected="CH or MLD",
-                message_de=f"Unbekanntes Routing-Verfahren „{algo}“ für {mode} (erlaubt: CH, MLD)",
-            )

@@ -412,6 +412,15 @@ def _parse_offers(key: str, value: Any, base: Path) -> tuple[str, ...]:
     return tuple(v if v == "osm" else str(resolve_path(base, v)) for v in values)
 
 
+def _parse_paths(key: str, value: Any, base: Path) -> tuple[Path, ...]:
+    """A path or a list of paths (GTFS feeds), resolved against the region file's folder."""
+    values = _string_list(key, value, 'a list of paths like ["fahrplan.gtfs.zip"]')
+    for v in values:
+        if not v.strip() or "\x00" in v:
+            raise type_error(key, "a path string (not empty, no NUL character)", v)
+    return tuple(resolve_path(base, v) for v in values)
+
+
 def _parse_modes(key: str, value: Any, base: Path) -> tuple[str, ...]:
     """A mode or a list of modes (checked by the settings)."""
     del base
@@ -484,6 +493,7 @@ SIMPLE_FIELD_PARSERS: Mapping[str, FieldParser] = MappingProxyType(
         **dict.fromkeys(_PATH_FIELDS, _parse_path),
         **dict.fromkeys(_STR_FIELDS, _parse_str),
         "offers": _parse_offers,
+        "gtfs": _parse_paths,
         "modes": _parse_modes,
         "thresholds": _parse_thresholds,
         "age_shares": _parse_age_shares,

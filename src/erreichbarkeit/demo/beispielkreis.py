@@ -14,7 +14,8 @@ repository, and it exercises the real pipeline: :func:`generate_demo` writes
 ordinary input files — an OSM XML road network that OSRM preprocesses with
 its stock ``car``/``bicycle``/``foot`` profiles, a Gemeinde GeoJSON, an
 offers CSV in the German spreadsheet format (``;``, decimal comma, UTF-8 with
-BOM) and a population CSV — plus a ``region.toml`` naming them.
+BOM), a population CSV and a GTFS bus timetable — plus a ``region.toml``
+naming them.
 
 Design elements and what each one is there to exercise:
 
@@ -45,6 +46,12 @@ Design elements and what each one is there to exercise:
   villages lack them), about five of them without coordinates, categories
   written as the German labels and a few aliases of ``categories.toml``, and
   most of them also mapped as OSM POIs so that ``offers = "osm"`` works too.
+* **Bus network** (``busse.gtfs.zip``, :mod:`~erreichbarkeit.demo.transit`)
+  — a fictional GTFS feed for "Bus & Bahn": radial school-day lines from
+  the ZOB of the Kreisstadt to the Gemeinde seats, a tangential line that
+  needs a transfer, a Rufbus (``route_type`` 715) up a valley, a bus past
+  midnight, a holiday without service, and villages without any stop
+  (their place nodes carry a ``note`` tag).
 * **Postcodes with a leading zero** (``00101`` …), as in Saxony: readers must
   keep postcodes as text.  Population figures use the German thousands
   separator (``12.345``).
@@ -57,8 +64,9 @@ county under construction), :mod:`~erreichbarkeit.demo.terrain` (outline,
 Gemeinden, valleys), :mod:`~erreichbarkeit.demo.links` (which villages are
 linked by which road class), :mod:`~erreichbarkeit.demo.roads` (roads as OSM
 ways), :mod:`~erreichbarkeit.demo.places` (streets, addresses, farms),
-:mod:`~erreichbarkeit.demo.offers`, :mod:`~erreichbarkeit.demo.population`
-and :mod:`~erreichbarkeit.demo.files` (the writers).
+:mod:`~erreichbarkeit.demo.offers`, :mod:`~erreichbarkeit.demo.population`,
+:mod:`~erreichbarkeit.demo.transit` (the bus network) and
+:mod:`~erreichbarkeit.demo.files` (the writers).
 """
 
 from __future__ import annotations
@@ -78,6 +86,7 @@ from erreichbarkeit.demo.files import (
     REGION_NAME,
     DemoFiles,
     write_boundaries,
+    write_gtfs,
     write_offers,
     write_osm,
     write_region,
@@ -108,6 +117,7 @@ from erreichbarkeit.demo.terrain import (
     gemeinde_cells,
     place_seats,
 )
+from erreichbarkeit.demo.transit import mark_without_bus, plan_transit
 from erreichbarkeit.errors import ErreichbarkeitError
 
 __all__ = ["REGION_NAME", "DemoFiles", "generate_demo"]
@@ -170,13 +180,17 @@ def generate_demo(folder: Path, *, seed: int = 2026) -> DemoFiles:
         offers=folder / "angebote.csv",
         population=folder / "bevoelkerung.csv",
         population_grid=folder / "bevoelkerungsraster.csv",
+        gtfs=folder / "busse.gtfs.zip",
         region=folder / "region.toml",
     )
+    transit = plan_transit(model)
+    mark_without_bus(model, transit)  # a note on their place nodes, before writing the OSM
     write_osm(model, files.network, lonlat)
     write_boundaries(model, files.boundaries, lonlat)
     write_offers(model, files.offers, lonlat)
     write_population(model, files.population)
     write_population_grid(model, files.population_grid, lonlat, seed)
+    write_gtfs(transit, files.gtfs, lonlat, model.osm)
     write_region(files)
     logger.info(
         "demo Beispielkreis written to %s: %d villages, %d Gemeinden, %d offers, "

@@ -1,7 +1,11 @@
-"""Writing the demo files: OSM XML, Gemeinde GeoJSON, offers CSV and region.toml."""
+"""Writing the demo files: OSM XML, Gemeinde GeoJSON, offers CSV, GTFS zip and region.toml."""
 
 from __future__ import annotations
 
+import csv
+import io
+import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,12 +21,23 @@ from erreichbarkeit.config import WGS84
 from erreichbarkeit.demo.model import (
     LonLat,
     Model,
+    OsmDraft,
+)
+from erreichbarkeit.demo.transit import (
+    AGENCY_NAME,
+    FEED_END,
+    FEED_START,
+    HOLIDAY,
+    SATURDAY,
+    SCHOOL,
+    TransitPlan,
 )
 
 __all__ = [
     "REGION_NAME",
     "DemoFiles",
     "write_boundaries",
+    "write_gtfs",
     "write_offers",
     "write_osm",
     "write_region",
@@ -51,6 +66,9 @@ class DemoFiles:
         ``bevoelkerungsraster.csv``: a fictional 100 m population grid in the
         Zensus format (``x_mp;y_mp;Einwohner;unter18_A``, EPSG:3035 cell
         centres) for the grid surface.
+    gtfs
+        ``busse.gtfs.zip``: the fictional bus network as a GTFS feed
+        (:mod:`~erreichbarkeit.demo.transit`).
     region
         ``region.toml``: the region file naming the files above.
     """
@@ -61,6 +79,7 @@ class DemoFiles:
     offers: Path
     population: Path
     population_grid: Path
+    gtfs: Path
     region: Path
 
 
@@ -153,6 +172,90 @@ def write_offers(model: Model, path: Path, lonlat: LonLat) -> None:
         table.to_csv(tmp, sep=";", index=False, encoding="utf-8-sig", lineterminator="\r\n")
 
 
+_GTFS_HEADERS = {
+    "agency.txt": "agency_id agency_name agency_url agency_timezone agency_lang",
+    "stops.txt": "stop_id stop_name stop_lat stop_lon",
+    "routes.txt": "route_id agency_id route_short_name route_long_name route_desc route_type",
+    "trips.txt": "route_id service_id trip_id trip_headsign direction_id",
+    "stop_times.txt": "trip_id arrival_time departure_time stop_id stop_sequence",
+    "calendar.txt": "service_id monday tuesday wednesday thursday friday saturday sunday "
+    "start_date end_date",
+    "calendar_dates.txt": "service_id date exception_type",
+    "feed_info.txt": "feed_publisher_name feed_publisher_url feed_lang feed_start_date "
+    "feed_end_date feed_version",
+}
+_ZIP_DATE = (2026, 1, 1, 0, 0, 0)
+
+
+def _hms(minutes: int) -> str:
+    """Minutes after midnight → GTFS time (``24:15:00`` after midnight)."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}:00"
+
+
+def _csv(header: str, rows: Sequence[Sequence[object]]) -> bytes:
+    """A GTFS table as UTF-8 CSV bytes (LF line ends); ``header`` is space-separated."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header.split())
+    writer.writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+def _tables(plan: TransitPlan, lonlat: LonLat, osm: OsmDraft) -> dict[str, bytes]:
+    """Every GTFS file of the feed as bytes."""
+    coords = lonlat(np.array([osm.xy(s.node) for s in plan.stops]))
+    url = "https://example.org/beispielkreis"
+    rows: dict[str, Sequence[Sequence[object]]] = {
+        "agency.txt": [("bkvg", AGENCY_NAME, url, "Europe/Berlin", "de")],
+        "stops.txt": sorted(
+            (s.stop_id, s.name, f"{lat:.7f}", f"{lon:.7f}")
+            for s, (lon, lat) in zip(plan.stops, coords, strict=True)
+        ),
+        "routes.txt": sorted(
+            (r.route_id, "bkvg", r.short_name, r.long_name, r.description, r.route_type)
+            for r in plan.lines
+        ),
+        "trips.txt": [
+            (t.route_id, t.service, t.trip_id, t.headsign, t.direction) for t in plan.trips
+        ],
+        "stop_times.txt": [
+            (t.trip_id, _hms(a), _hms(d), s, k + 1)
+            for t in plan.trips
+            for k, (s, a, d) in enumerate(t.times)
+        ],
+        "calendar.txt": [
+            (SATURDAY, 0, 0, 0, 0, 0, 1, 0, FEED_START, FEED_END),
+            (SCHOOL, 1, 1, 1, 1, 1, 0, 0, FEED_START, FEED_END),
+        ],
+        "calendar_dates.txt": [(SCHOOL, HOLIDAY, 2)],
+        "feed_info.txt": [(AGENCY_NAME, url, "de", FEED_START, FEED_END, "fiktiv-1")],
+    }
+    return {name: _csv(_GTFS_HEADERS[name], rows[name]) for name in _GTFS_HEADERS}
+
+
+def write_gtfs(plan: TransitPlan, path: Path, lonlat: LonLat, osm: OsmDraft) -> None:
+    """Write the feed as a GTFS zip, byte-identical for the same plan.
+
+    Parameters
+    ----------
+    plan
+        From :func:`~erreichbarkeit.demo.transit.plan_transit`.
+    path
+        Target ``.zip`` (replaced atomically).
+    lonlat
+        Metric → lon/lat, the same as for the OSM file (stops match its nodes).
+    osm
+        The county's OSM draft (stop coordinates are its junction nodes).
+    """
+    tables = _tables(plan, lonlat, osm)
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w") as zf:
+        for name in sorted(tables):
+            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, tables[name], compresslevel=9)
+
+
 _FICTIONAL = "fiktive Daten, erzeugt von erreichbarkeit.demo.beispielkreis (frei verwendbar)"
 
 
@@ -173,6 +276,7 @@ population = "{files.population.name}"
 # fiktives 100-m-Bevölkerungsraster für die Rasterauswertung (250-m-Zellen)
 population_grid = "{files.population_grid.name}"
 grid_cell_m = 250
+gtfs = ["{files.gtfs.name}"]
 
 [attribution]
 network = "{_FICTIONAL}"
@@ -180,6 +284,7 @@ boundaries = "{_FICTIONAL}"
 population = "{_FICTIONAL}"
 population_grid = "{_FICTIONAL}"
 offers = "{_FICTIONAL}"
+gtfs = "Fahrplan der Beispielkreis Verkehrsgesellschaft (fiktiv): {_FICTIONAL}"
 """
     with atomic_path(files.region) as tmp:
         tmp.write_text(text, encoding="utf-8")

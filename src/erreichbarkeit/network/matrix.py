@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -30,9 +30,17 @@ import pandas as pd
 from erreichbarkeit._schema import LONG_COLUMNS
 from erreichbarkeit.config import WGS84, ProgressCallback
 from erreichbarkeit.errors import CRSError, InputDataError
-from erreichbarkeit.network.routing import Router, TableResult
+from erreichbarkeit.network.routing import RouterLike, TableResult
+from erreichbarkeit.network.transit.router import TransitDetails, TransitRouter
 
-__all__ = ["MatrixResult", "access_minutes", "check_points", "travel_times", "with_access_legs"]
+__all__ = [
+    "MatrixResult",
+    "access_minutes",
+    "check_points",
+    "transit_details",
+    "travel_times",
+    "with_access_legs",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -47,10 +55,16 @@ class MatrixResult:
         ``origin_id, destination_id, mode, minutes, km``.
     snapping
         ``id, role, mode, snap_m, snap_ok``.
+    transit
+        Bus & Bahn details of the pairs asked of the timetable:
+        ``origin_id, destination_id, minutes, median_pt, best_min,
+        departures, transfers, walk_min, walk_only`` (minutes with the
+        snapping legs, like the long table); empty without ``pt``.
     """
 
     travel_times: pd.DataFrame
     snapping: pd.DataFrame
+    transit: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def check_points(points: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
@@ -132,7 +146,7 @@ def _lonlat(points: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def travel_times(
-    routers: Mapping[str, Router],
+    routers: Mapping[str, RouterLike],
     origins: gpd.GeoDataFrame,
     destinations: gpd.GeoDataFrame,
     *,
@@ -171,12 +185,19 @@ def travel_times(
     o_xy, d_xy = _lonlat(origins), _lonlat(destinations)
     frames: list[pd.DataFrame] = []
     snaps: list[pd.DataFrame] = []
+    transit = pd.DataFrame()
     for i, mode in enumerate(modes):
         if progress:
             progress("Reisezeiten berechnen", i, len(modes))
         router = routers[mode]
+        if isinstance(router, TransitRouter):
+            cats = destinations.get("category")
+            answer, details = router.detailed_table(o_xy, d_xy, categories=cats)
+            transit = transit_details(answer, details, o_ids, d_ids, router.access_kmh)
+        else:
+            answer = router.table(o_xy, d_xy)
         frame, snap = _mode_tables(
-            router.table(o_xy, d_xy), mode, o_ids, d_ids,
+            answer, mode, o_ids, d_ids,
             cutoff_minutes=cutoff_minutes, max_snap_m=max_snap_m, access_kmh=router.access_kmh,
         )  # fmt: skip
         frames.append(frame)
@@ -190,7 +211,28 @@ def travel_times(
         if snaps
         else pd.DataFrame(columns=["id", "role", "mode", "snap_m", "snap_ok"])
     )
-    return MatrixResult(table, snapping)
+    return MatrixResult(table, snapping, transit)
+
+
+def transit_details(
+    answer: TableResult,
+    details: TransitDetails,
+    o_ids: npt.NDArray[Any],
+    d_ids: npt.NDArray[Any],
+    access_kmh: float,
+) -> pd.DataFrame:
+    """The Bus & Bahn pair details with ids and the snapping legs of both ends added."""
+    pairs = details.pairs
+    i = pairs["origin"].to_numpy(dtype=int)
+    j = pairs["destination"].to_numpy(dtype=int)
+    legs = access_minutes(answer.source_snap_m[i] + answer.destination_snap_m[j], access_kmh)
+    out = pd.DataFrame({"origin_id": o_ids[i], "destination_id": d_ids[j]})
+    for col in ("minutes", "median_pt", "best_min", "walk_min"):
+        out[col] = pairs[col].to_numpy(dtype=float) + legs
+    for col in ("departures", "transfers"):
+        out[col] = pairs[col].to_numpy(dtype=int)
+    out["walk_only"] = pairs["walk_only"].to_numpy(dtype=bool)
+    return out
 
 
 def _mode_tables(

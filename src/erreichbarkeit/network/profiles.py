@@ -23,7 +23,13 @@ from pathlib import Path
 
 import osrm
 
-from erreichbarkeit.config import DEFAULT_FERRY_WAIT_MIN, MODE_LABELS, MODES, RoutingOptions
+from erreichbarkeit.config import (
+    DEFAULT_FERRY_WAIT_MIN,
+    MODE_LABELS,
+    MODES,
+    ROAD_MODES,
+    RoutingOptions,
+)
 from erreichbarkeit.errors import RoutingError
 
 __all__ = [
@@ -84,7 +90,7 @@ def _de(value: float) -> str:
 
 
 def access_and_ferry_rows(
-    routing: RoutingOptions, modes: Sequence[str] = MODES
+    routing: RoutingOptions, modes: Sequence[str] = ROAD_MODES
 ) -> list[tuple[str, str]]:
     """The Methodik rows (title, German text) on access legs and ferries of a run.
 
@@ -95,7 +101,8 @@ def access_and_ferry_rows(
     modes
         The run's modes, in order.
     """
-    speeds = ", ".join(f"{MODE_LABELS[m]} {_de(routing.access_speed[m])} km/h" for m in modes)
+    road = [m for m in modes if m in ROAD_MODES]  # Bus & Bahn walks at the walking speed
+    speeds = ", ".join(f"{MODE_LABELS[m]} {_de(routing.access_speed[m])} km/h" for m in road)
     walk = float(routing.access_speed["walk"])
     access = (
         "Ort und Angebot liegen selten direkt an einem Weg. Die Luftlinie vom Ort (bzw. "

@@ -41,7 +41,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -62,6 +62,7 @@ from erreichbarkeit.network.profiles import profile_text
 __all__ = [
     "PreparedNetwork",
     "Router",
+    "RouterLike",
     "TableResult",
     "make_routers",
     "network_key",
@@ -396,6 +397,26 @@ class TableResult:
     destination_snap_m: npt.NDArray[np.float64]
 
 
+class RouterLike(Protocol):
+    """What the long table, the grid and the planning tools need of a router.
+
+    The OSRM :class:`Router` (car, bike, walk) and the Bus & Bahn
+    :class:`~erreichbarkeit.network.transit.router.TransitRouter` both answer it.
+    """
+
+    access_kmh: float
+
+    def table(
+        self,
+        sources: npt.ArrayLike,
+        destinations: npt.ArrayLike,
+        *,
+        max_sources_per_query: int = 1000,
+    ) -> TableResult:
+        """Travel times from every source to every destination."""
+        ...
+
+
 class Router:
     """Query an OSRM network prepared by :func:`prepare_network`.
 
@@ -519,5 +540,10 @@ def prepare_router(
 
 
 def make_routers(settings: Settings, network_osm: Path) -> dict[str, Router]:
-    """Routers for every mode of ``settings`` (what-if scenarios, location planning)."""
-    return {mode: prepare_router(settings, network_osm, mode) for mode in settings.modes}
+    """OSRM routers for the road modes of ``settings`` (car, bike, walk).
+
+    Bus & Bahn needs the run's timetable as well:
+    :func:`erreichbarkeit.network.transit.setup.make_all_routers` gives the
+    routers of every mode, ``pt`` included (what-if scenarios, location planning).
+    """
+    return {mode: prepare_router(settings, network_osm, mode) for mode in settings.road_modes}

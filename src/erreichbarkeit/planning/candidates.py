@@ -19,7 +19,7 @@ from erreichbarkeit.config import WGS84, Category, age_column
 from erreichbarkeit.errors import ConfigError
 from erreichbarkeit.network.matrix import check_points
 from erreichbarkeit.network.matrix import travel_times as _matrix_travel_times
-from erreichbarkeit.network.routing import Router
+from erreichbarkeit.network.routing import RouterLike
 
 __all__ = ["candidate_sites", "candidate_travel_times", "with_demand_column"]
 
@@ -117,7 +117,7 @@ def candidate_sites(
 
 
 def candidate_travel_times(
-    routers: Mapping[str, Router],
+    routers: Mapping[str, RouterLike],
     villages: gpd.GeoDataFrame,
     candidates: gpd.GeoDataFrame,
     *,

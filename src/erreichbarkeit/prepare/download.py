@@ -234,29 +234,37 @@ def _finish(target: Path, url: str, validate: Validator) -> None:
     _meta_path(part).unlink(missing_ok=True)
 
 
-def _http_error(exc: urllib.error.HTTPError, url: str, target: Path) -> InputDataError:
-    """The error for an HTTP error status."""
+def _http_error(
+    exc: urllib.error.HTTPError, url: str, target: Path, option: str | None
+) -> InputDataError:
+    """The error for an HTTP error status; ``option`` gives the file by hand."""
     msg = f"download failed: HTTP {exc.code} {exc.reason} for {url}"
+    hint_de = f" Die Datei lässt sich auch mit {option} DATEI angeben." if option else ""
     return InputDataError(
-        msg,
+        msg + (f" (or pass {option} FILE)" if option else ""),
         file=target,
         message_de=(
             f"{_ERROR_DE}: Der Server antwortete mit HTTP {exc.code} ({exc.reason}) "
-            f"für {url}. Stimmt die Adresse in der Regionsdatei?"
+            f"für {url}. Stimmt die Adresse in der Regionsdatei?{hint_de}"
         ),
     )
 
 
-def _connection_error(exc: Exception, url: str, target: Path) -> InputDataError:
-    """The error for an unreachable server, a timeout or a broken connection."""
+def _connection_error(exc: Exception, url: str, target: Path, option: str | None) -> InputDataError:
+    """The error for an unreachable server, a timeout or a broken connection.
+
+    ``option`` is the CLI option that gives this file by hand (``--gtfs``);
+    the German hint names it.
+    """
     reason = getattr(exc, "reason", exc)
     msg = f"download failed: {reason} ({url})"
+    hint_de = f" (oder mit {option} DATEI angeben)" if option else ""
     return InputDataError(
-        msg,
+        msg + (f"; or pass {option} FILE" if option else ""),
         file=target,
         message_de=(
             f"{_ERROR_DE}: {reason} ({url}). Ohne Internet die Datei von Hand "
-            f"herunterladen und nach {target} legen (oder mit --extract/--boundaries angeben)."
+            f"herunterladen und nach {target} legen{hint_de}."
         ),
     )
 
@@ -281,6 +289,7 @@ def download(
     validate: Validator,
     progress: ProgressCallback | None,
     timeout_s: float,
+    option: str | None = None,
 ) -> Path:
     """Download ``url`` into ``target`` unless it is cached there.
 
@@ -298,6 +307,9 @@ def download(
         ``progress(label, bytes done, bytes total or 0)``.
     timeout_s
         Network timeout per connection/read in seconds.
+    option
+        The CLI option that gives the file by hand (``--gtfs``); the German
+        message of a failed download names it.  ``None``: no such hint.
 
     Returns
     -------
@@ -320,11 +332,17 @@ def download(
         if exc.code == HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE and _part_path(target).exists():
             _drop_part(target)  # a stale part: fetch the whole file
             return download(
-                url, target, label=label, validate=validate, progress=progress, timeout_s=timeout_s
+                url,
+                target,
+                label=label,
+                validate=validate,
+                progress=progress,
+                timeout_s=timeout_s,
+                option=option,
             )
-        raise _http_error(exc, url, target) from exc
+        raise _http_error(exc, url, target, option) from exc
     except _NETWORK_ERRORS as exc:
-        raise _connection_error(exc, url, target) from exc
+        raise _connection_error(exc, url, target, option) from exc
     _finish(target, url, validate)
     _write_meta(target, url, last_modified)
     return target
@@ -455,4 +473,5 @@ def fetch_source(
         validate=validate,
         progress=progress,
         timeout_s=timeout_s,
+        option=option,
     )

@@ -2,21 +2,25 @@
 
 A region file (built-in ones live in ``erreichbarkeit/prepare/regions/*.toml``)
 names the Kreis key and, in ``[source]``, where its data comes from: a
-Geofabrik OSM extract and the BKG VG250 Gemeinde boundaries.
+Geofabrik OSM extract, the BKG VG250 Gemeinde boundaries and, optionally
+(``gtfs_url``), the GTFS timetable for Bus & Bahn.
 :func:`prepare_region`
 
-1. downloads both into ``<data_dir>/downloads/`` (once; see
+1. downloads them into ``<data_dir>/downloads/`` (once; see
    :mod:`erreichbarkeit.prepare.download`),
 2. builds the Kreis polygon as the union of the Gemeinden whose AGS starts
    with the Kreis key and buffers it by ``buffer_km`` (in EPSG:25832),
 3. clips the OSM extract to the buffered polygon, keeping every way that has
    at least one node inside *complete* (all its nodes), so roads that leave
    the buffer are not cut into dangling pieces (see :mod:`erreichbarkeit.prepare.clip`),
-4. optionally fetches the *current* OSM offers of the buffered Kreis online
+4. clips the timetable to the trips that stop in the buffered polygon
+   (``<data_dir>/<slug>/gtfs/gtfs-clip-<hash>.zip``, cached by content; see
+   :mod:`erreichbarkeit.prepare.gtfs`),
+5. optionally fetches the *current* OSM offers of the buffered Kreis online
    (``online_offers=True``, see :mod:`erreichbarkeit.prepare.online_offers`),
-5. writes ``<data_dir>/<slug>/<slug>.osm.pbf``, ``<data_dir>/<slug>/gemeinden.gpkg``
+6. writes ``<data_dir>/<slug>/<slug>.osm.pbf``, ``<data_dir>/<slug>/gemeinden.gpkg``
    and ``<data_dir>/<slug>/region.toml`` (a copy of the region file whose
-   ``[inputs] network``/``boundaries`` point at the two files), so that
+   ``[inputs] network``/``boundaries``/``gtfs`` point at the files), so that
    ``erreichbarkeit analyse --config <data_dir>/<slug>/region.toml`` just works.
 """
 
@@ -41,7 +45,14 @@ from erreichbarkeit.prepare.clip import (
     validate_osm,
     warn_if_outside_extract,
 )
-from erreichbarkeit.prepare.download import fetch_source, offline_check
+from erreichbarkeit.prepare.download import fetch_source, is_url, offline_check
+from erreichbarkeit.prepare.gtfs import (
+    DOWNLOAD_LABEL,
+    clip_gtfs,
+    drop_old_clips,
+    gtfs_attribution,
+    validate_gtfs,
+)
 from erreichbarkeit.prepare.online_offers import fetch_osm_offers
 from erreichbarkeit.prepare.regionfile import (
     raw_offers,
@@ -57,6 +68,7 @@ logger = logging.getLogger(__name__)
 _NETWORK_FILE = "{slug}.osm.pbf"
 _GEMEINDEN_FILE = "gemeinden.gpkg"
 _REGION_FILE = "region.toml"
+_GTFS_FOLDER = "gtfs"
 #: The CSV of current OSM offers written with ``online_offers=True``.
 ONLINE_OFFERS_FILE = "angebote-osm-aktuell.csv"
 
@@ -81,6 +93,9 @@ class PreparedRegion:
     online_offers
         The CSV of current OSM offers (``online_offers=True`` and at least
         one offer found), else ``None``.
+    gtfs
+        The clipped timetable (``gtfs/gtfs-clip-<hash>.zip``) when a GTFS
+        source was given, else ``None``.
     """
 
     folder: Path
@@ -89,6 +104,7 @@ class PreparedRegion:
     region_file: Path
     kreis_polygon_wkt_4326: str
     online_offers: Path | None = None
+    gtfs: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +121,9 @@ class _Job:
     progress: ProgressCallback | None
     timeout_s: float
     steps: int
+    #: The timetable: ``--gtfs`` (``gtfs_given``) or ``[source] gtfs_url``.
+    gtfs_source: str | None = None
+    gtfs_given: bool = False
 
     def step(self, name: str, i: int) -> None:
         """Report step ``i`` of :attr:`steps`."""
@@ -131,6 +150,8 @@ def _check_offline(job: _Job, extract: Path | None, boundaries: Path | None) -> 
     wanted = [] if extract is not None else [(job.source.extract_url, "--extract")]
     if boundaries is None and job.source.boundaries_url is not None:
         wanted.append((job.source.boundaries_url, "--boundaries"))
+    if job.gtfs_source is not None:  # a local path is no download: offline_check skips it
+        wanted.append((job.gtfs_source, "--gtfs"))
     offline_check(wanted, region_file=job.region_file, downloads=job.downloads)
 
 
@@ -189,6 +210,39 @@ def _boundary_file(job: _Job, boundaries: Path | None) -> Path:
         timeout_s=job.timeout_s,
         option="--boundaries",
     )
+
+
+def _timetable(job: _Job) -> Path | None:
+    """The GTFS timetable: the ``--gtfs`` file, or the (cached) download; ``None``: none."""
+    source = job.gtfs_source
+    if source is None:
+        return None
+    if job.gtfs_given and not is_url(source):
+        gtfs_file = Path(source).expanduser()
+        if not gtfs_file.is_file():
+            msg = "GTFS timetable not found"
+            raise ConfigError(msg, file=gtfs_file, message_de="Fahrplan (GTFS) nicht gefunden")
+    else:
+        gtfs_file = fetch_source(
+            source,
+            region_file=job.region_file,
+            downloads=job.downloads,
+            label=DOWNLOAD_LABEL,
+            validate=validate_gtfs,
+            offline=job.offline,
+            progress=job.progress,
+            timeout_s=job.timeout_s,
+            option="--gtfs",
+        )
+    validate_gtfs(gtfs_file, source)  # cheap (table of contents); catches hand-placed junk
+    return gtfs_file
+
+
+def _clip_timetable(job: _Job, gtfs_file: Path, clip_area: BaseGeometry) -> Path:
+    """Clip the timetable to the buffered Kreis; drop clips of older feeds."""
+    clipped = clip_gtfs(gtfs_file, clip_area, job.folder / _GTFS_FOLDER)
+    drop_old_clips(clipped)
+    return clipped
 
 
 def _kreis_and_neighbours(
@@ -273,21 +327,43 @@ def _online_offers(
 
 
 def _build(
-    job: _Job, osm_file: Path, bnd_file: Path, *, online_offers: bool, overpass_url: str | None
+    job: _Job,
+    files: tuple[Path, Path, Path | None],
+    *,
+    online_offers: bool,
+    overpass_url: str | None,
 ) -> PreparedRegion:
-    """Kreis polygon, clipped network, Gemeinden, current offers, region file – in this order."""
-    job.step("Kreisgrenze", 1)
+    """Kreis polygon, clipped network and timetable, Gemeinden, current offers, region file.
+
+    ``files`` are the OSM extract, the boundaries and the timetable (or ``None``).
+    """
+    osm_file, bnd_file, gtfs_file = files
+    step = iter(range(1, job.steps))
+    job.step("Kreisgrenze", next(step))
     near, kreis_area, clip_area = _kreis_and_neighbours(bnd_file, job.source)
-    job.step("OSM zuschneiden", 2)
+    job.step("OSM zuschneiden", next(step))
     network = _clip_network(job, osm_file, clip_area)
-    job.step("Gemeinden schreiben", 3)
+    gtfs_clip, attribution = None, None
+    if gtfs_file is not None and job.gtfs_source is not None:
+        job.step("Fahrplan zuschneiden", next(step))
+        gtfs_clip = _clip_timetable(job, gtfs_file, clip_area)
+        attribution = gtfs_attribution(job.gtfs_source)
+    job.step("Gemeinden schreiben", next(step))
     gem_file = _write_gemeinden(job, near)
     online_file, offers = None, None
     if online_offers:
-        job.step("Aktuelle OSM-Angebote abrufen", 4)
+        job.step("Aktuelle OSM-Angebote abrufen", next(step))
         online_file, offers = _online_offers(job, clip_area, overpass_url)
     region_out = job.folder / _REGION_FILE
-    write_region_file(job.region_file, region_out, network, gem_file, offers=offers)
+    write_region_file(
+        job.region_file,
+        region_out,
+        network,
+        gem_file,
+        offers=offers,
+        gtfs=gtfs_clip,
+        gtfs_attribution=attribution,
+    )
     job.step("Fertig", job.steps)
     return PreparedRegion(
         folder=job.folder,
@@ -296,6 +372,7 @@ def _build(
         region_file=region_out,
         kreis_polygon_wkt_4326=shapely.to_wkt(kreis_area, rounding_precision=6),
         online_offers=online_file,
+        gtfs=gtfs_clip,
     )
 
 
@@ -305,10 +382,14 @@ def _start(
     *,
     offline: bool,
     online_offers: bool,
+    gtfs: str | Path | None,
     progress: ProgressCallback | None,
     timeout_s: float,
 ) -> _Job:
-    """Resolve the region file and check the options; return the job description."""
+    """Resolve the region file and check the options; return the job description.
+
+    ``gtfs`` (the ``--gtfs`` URL or file) replaces ``[source] gtfs_url``.
+    """
     region_file = resolve_region(region)
     settings = Settings.from_toml(region_file)
     source = _region_source(region_file, settings)
@@ -323,6 +404,7 @@ def _start(
             ),
         )
     slug = region_slug(region_file, settings)
+    gtfs_source = str(gtfs) if gtfs is not None else source.gtfs_url
     return _Job(
         region_file=region_file,
         settings=settings,
@@ -333,7 +415,9 @@ def _start(
         offline=offline,
         progress=progress,
         timeout_s=timeout_s,
-        steps=5 if online_offers else 4,
+        steps=4 + int(online_offers) + int(gtfs_source is not None),
+        gtfs_source=gtfs_source,
+        gtfs_given=gtfs is not None,
     )
 
 
@@ -343,13 +427,14 @@ def prepare_region(
     data_dir: Path,
     extract: Path | None = None,
     boundaries: Path | None = None,
+    gtfs: str | Path | None = None,
     offline: bool = False,
     online_offers: bool = False,
     overpass_url: str | None = None,
     progress: ProgressCallback | None = None,
     timeout_s: float = 60,
 ) -> PreparedRegion:
-    """Download (once) and clip a Kreis's OSM data and Gemeinde boundaries.
+    """Download (once) and clip a Kreis's OSM data, Gemeinde boundaries and timetable.
 
     Parameters
     ----------
@@ -364,6 +449,10 @@ def prepare_region(
     boundaries
         A local boundary file (VG250 zip/GeoPackage or any file with AGS) to use
         instead of downloading ``[source] boundaries_url``.
+    gtfs
+        A GTFS timetable (URL or local zip) instead of ``[source] gtfs_url``.
+        Either is clipped to the buffered Kreis (``gtfs/gtfs-clip-<hash>.zip``,
+        once per feed; older clips are deleted) and listed in ``[inputs] gtfs``.
     offline
         Never download; use local or already downloaded files, otherwise raise.
     online_offers
@@ -376,8 +465,9 @@ def prepare_region(
         default, ``https://overpass-api.de/api``).
     progress
         ``progress(step, done, total)``; downloads report bytes (``total`` = 0
-        when the server does not send a size), the other steps ``(i, 4)``
-        (``(i, 5)`` with ``online_offers``).
+        when the server does not send a size), the other steps ``(i, n)``:
+        ``n`` = 4, plus one with a timetable ("Fahrplan zuschneiden") and
+        one with ``online_offers``.
     timeout_s
         Network timeout per connection/read in seconds.
 
@@ -402,11 +492,11 @@ def prepare_region(
         data_dir,
         offline=offline,
         online_offers=online_offers,
+        gtfs=gtfs,
         progress=progress,
         timeout_s=timeout_s,
     )
     if offline:
         _check_offline(job, extract, boundaries)
-    osm_file = _osm_extract(job, extract)
-    bnd_file = _boundary_file(job, boundaries)
-    return _build(job, osm_file, bnd_file, online_offers=online_offers, overpass_url=overpass_url)
+    files = (_osm_extract(job, extract), _boundary_file(job, boundaries), _timetable(job))
+    return _build(job, files, online_offers=online_offers, overpass_url=overpass_url)

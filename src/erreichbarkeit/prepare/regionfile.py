@@ -166,14 +166,14 @@ def raw_offers(region_file: Path) -> list[str]:
 # ---------------------------------------------------------------------------
 # rewriting [inputs]
 # ---------------------------------------------------------------------------
-def _inputs_span(lines: list[str]) -> tuple[int | None, int]:
-    """Index of the ``[inputs]`` header line (``None``: no such section) and the section end."""
+def _section_span(lines: list[str], section: str = "inputs") -> tuple[int | None, int]:
+    """Index of the ``[section]`` header line (``None``: no such section) and the section end."""
     start = None
     for i, line in enumerate(lines):
         match = _SECTION.match(line)
         if match is None:
             continue
-        if start is None and match.group(1).strip() == "inputs":
+        if start is None and match.group(1).strip() == section:
             start = i
         elif start is not None:
             return start, i
@@ -197,17 +197,26 @@ def _value_end(lines: list[str], i: int, end: int) -> int:
 
 
 def _rewrite_inputs(text: str, values: Mapping[str, InputValue]) -> str:
-    """Set ``key = value`` lines inside ``[inputs]``, keeping all comments.
+    """Set ``key = value`` lines inside ``[inputs]``, keeping all comments."""
+    return _rewrite_section(text, "inputs", values)
+
+
+def _rewrite_section(text: str, section: str, values: Mapping[str, InputValue]) -> str:
+    """Set ``key = value`` lines inside ``[section]``, keeping all comments.
 
     The standard library reads but cannot write TOML; a line edit keeps the
     planner's comments, which a re-serialisation would lose.  A value that
-    spans several lines (a multi-line array) is replaced as a whole.
+    spans several lines (a multi-line array) is replaced as a whole.  A
+    missing section is appended at the end.
     """
+    if not values:
+        return text
     lines = text.splitlines()
-    start, end = _inputs_span(lines)
+    start, end = _section_span(lines, section)
     rendered = {k: f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in values.items()}
     if start is None:
-        return text.rstrip("\n") + "\n\n[inputs]\n" + "\n".join(rendered.values()) + "\n"
+        body = "\n".join(rendered.values())
+        return text.rstrip("\n") + f"\n\n[{section}]\n" + body + "\n"
     done: set[str] = set()
     i = start + 1
     while i < end:
@@ -243,6 +252,49 @@ def _warn_missing_paths(
             )
 
 
+def _table(raw: Mapping[str, object], key: str) -> dict[str, object]:
+    """``raw[key]`` if it is a table, else ``{}``."""
+    value = raw.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _relative(path: Path, folder: Path) -> str:
+    """``path`` relative to ``folder`` (POSIX separators), or absolute if outside it."""
+    try:
+        return path.relative_to(folder).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _gtfs_edits(
+    text: str, target: Path, gtfs: Path, attribution: str | None
+) -> dict[str, dict[str, InputValue]]:
+    """The edits per section for a clipped timetable.
+
+    ``[inputs] gtfs`` names the feed (relative to ``target``'s folder); an
+    explicit ``modes`` list gains ``"pt"`` (without one, a timetable means
+    all four modes anyway); ``[attribution] gtfs`` gets ``attribution``
+    unless the planner wrote an own text.
+    """
+    raw = tomllib.loads(text)
+    edits: dict[str, dict[str, InputValue]] = {"inputs": {"gtfs": [_relative(gtfs, target.parent)]}}
+    section = next((sec for sec in ("inputs", "region") if "modes" in _table(raw, sec)), None)
+    if section is not None:
+        modes = _table(raw, section)["modes"]
+        if isinstance(modes, list) and "pt" not in modes:
+            edits.setdefault(section, {})["modes"] = [*(str(m) for m in modes), "pt"]
+    elif "modes" in raw:
+        logger.warning('%s: top-level modes not changed; add "pt" for Bus & Bahn', target)
+    own = raw.get("attribution")
+    if attribution is None or (isinstance(own, dict) and "gtfs" in own):
+        return edits
+    if own is None or _section_span(text.splitlines(), "attribution")[0] is not None:
+        edits["attribution"] = {"gtfs": attribution}
+    else:  # an inline table: a line edit cannot extend it safely
+        logger.warning("%s: add gtfs = %r to the attribution table by hand", target, attribution)
+    return edits
+
+
 def write_region_file(
     source_file: Path,
     target: Path,
@@ -250,6 +302,8 @@ def write_region_file(
     boundaries: Path,
     *,
     offers: Sequence[str] | None = None,
+    gtfs: Path | None = None,
+    gtfs_attribution: str | None = None,
 ) -> None:
     """Write the prepared copy of a region file (atomic) and check that it reads back.
 
@@ -264,11 +318,19 @@ def write_region_file(
     offers
         A new ``[inputs] offers`` list (paths relative to ``target``'s folder
         or ``"osm"``); ``None`` keeps the list of ``source_file``.
+    gtfs
+        The clipped timetable (below ``target``'s folder): ``[inputs] gtfs``
+        names it relative to that folder, an explicit ``modes`` list gains
+        ``"pt"``.  ``None``: the timetable entries stay as they are.
+    gtfs_attribution
+        Source text of the timetable for ``[attribution] gtfs`` (kept when
+        the region file has its own); ``None`` writes none.
 
     Raises
     ------
     ConfigError
-        If the written file does not read back or misses the network.
+        If the written file does not read back or misses the network or
+        the timetable.
     """
     text = source_file.read_text("utf-8")
     header = (
@@ -276,14 +338,21 @@ def write_region_file(
         f"({datetime.now(UTC).date().isoformat()}).\n"
         f"# Generated by `erreichbarkeit prepare` from {source_file.name}.\n"
     )
-    values: dict[str, InputValue] = {"network": network.name, "boundaries": boundaries.name}
+    edits = _gtfs_edits(text, target, gtfs, gtfs_attribution) if gtfs is not None else {}
+    values = edits.setdefault("inputs", {})
+    values.update({"network": network.name, "boundaries": boundaries.name})
     if offers is not None:
         values["offers"] = list(offers)
+    for section, section_values in edits.items():
+        text = _rewrite_section(text, section, section_values)
     with atomic_path(target) as tmp:
-        tmp.write_text(header + _rewrite_inputs(text, values), "utf-8")
+        tmp.write_text(header + text, "utf-8")
         check = Settings.from_toml(tmp)
         if check.network != tmp.parent / network.name:
             msg = "generated region file does not point at the clipped network"
+            raise ConfigError(msg, file=source_file)
+        if gtfs is not None and check.gtfs != (tmp.parent / _relative(gtfs, target.parent),):
+            msg = "generated region file does not point at the clipped timetable"
             raise ConfigError(msg, file=source_file)
     # Other relative paths (own offer lists, villages …) now resolve against
     # the new folder; say so instead of silently pointing at nothing.

@@ -28,8 +28,9 @@ from matplotlib import patheffects
 from matplotlib.collections import LineCollection
 from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
-from matplotlib.patches import FancyArrow
+from matplotlib.patches import FancyArrow, Rectangle
 from matplotlib_scalebar.scalebar import ScaleBar
+from shapely.geometry import box
 
 from erreichbarkeit.config import METRIC_CRS, WGS84, Category
 from erreichbarkeit.report.style import (
@@ -53,6 +54,8 @@ __all__ = [
     "draw_legend",
     "draw_offers",
     "draw_roads",
+    "draw_table",
+    "draw_transit",
     "draw_villages",
     "fit_extent",
     "frame_axes",
@@ -63,12 +66,20 @@ __all__ = [
     "metric",
     "north_arrow",
     "road_handle",
+    "transit_handles",
 ]
 
 #: ``(minx, miny, maxx, maxy)`` in metres (EPSG:25832).
 Extent = tuple[float, float, float, float]
 
 _BIG_PLACES = ("city", "town")
+#: Bus & Bahn on paper: dark lines (solid; on-demand dashed) and small squares for the
+#: stops, so they stay apart from the grey roads and the coloured villages in grey print.
+_LINE_COLOR = "#3f2a73"
+_ON_DEMAND_DASH = (0, (3.0, 2.0))
+_STOP_COLOR = "#111111"
+_IDLE_STOP_COLOR = "#bdbdbd"
+_ROW = 0.0135  # height of a text-table row (figure fraction; about 11 pt on A4 portrait)
 
 
 def metric(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
@@ -430,3 +441,158 @@ def draw_legend(
     )
     leg.get_title().set_fontweight("bold")
     return leg
+
+
+# -- Bus & Bahn ------------------------------------------------------------------------
+
+
+def _segments(geoms: Any) -> list[Any]:
+    """The coordinate arrays of (multi)line geometries."""
+    return [
+        np.asarray(line.coords)[:, :2]
+        for geom in geoms
+        if geom is not None
+        for line in getattr(geom, "geoms", [geom])
+        if not line.is_empty
+    ]
+
+
+def draw_transit(
+    ax: Any,
+    stops: gpd.GeoDataFrame | None,
+    lines: gpd.GeoDataFrame | None,
+    *,
+    scale: float,
+    stop_size: float = 16.0,
+    view: Extent | None = None,
+) -> tuple[bool, bool, bool, bool]:
+    """Draw the Bus & Bahn lines and stops (metres) above the roads, below offers and villages.
+
+    Parameters
+    ----------
+    ax
+        The map axes.
+    stops
+        Stops with ``departures`` (in the window): served stops as small dark
+        squares, stops without a departure in the window as light squares.
+    lines
+        Lines with ``on_demand`` (bool): solid, on-demand (Rufbus) dashed.
+    scale
+        Factor of line widths (1 on A4 landscape).
+    stop_size
+        Marker area of a stop (points²).
+    view
+        The map frame (metres): only what lies in it is drawn (and listed in the legend).
+
+    Returns
+    -------
+    tuple[bool, bool, bool, bool]
+        Whether regular lines, on-demand lines, served stops and stops
+        without a departure were drawn.
+    """
+    drew = [False, False, False, False]
+    if view is not None:
+        frame = box(*view)
+        lines = lines[lines.intersects(frame)] if lines is not None else None
+        stops = stops[stops.intersects(frame)] if stops is not None else None
+    if lines is not None and len(lines):
+        flag = lines["on_demand"].fillna(False).astype(bool).to_numpy()
+        for i, (part, style) in enumerate(((~flag, "solid"), (flag, _ON_DEMAND_DASH))):
+            segments = _segments(lines.geometry[part])
+            if segments:
+                ax.add_collection(
+                    LineCollection(
+                        segments, colors=_LINE_COLOR, linewidths=1.1 * scale,
+                        linestyles=style, capstyle="butt", zorder=1.5, alpha=0.9,
+                    )
+                )  # fmt: skip
+                drew[i] = True
+    if stops is not None and len(stops):
+        served = stops["departures"].fillna(0).to_numpy(dtype=float) > 0
+        for i, part, color in ((3, ~served, _IDLE_STOP_COLOR), (2, served, _STOP_COLOR)):
+            pts = stops[part]
+            if len(pts):
+                ax.scatter(
+                    pts.geometry.x, pts.geometry.y, s=stop_size, marker="s", c=color,
+                    edgecolors="white", linewidths=0.4 * scale, zorder=3.5,
+                )  # fmt: skip
+                drew[i] = True
+    return drew[0], drew[1], drew[2], drew[3]
+
+
+def transit_handles(
+    drawn: tuple[bool, bool, bool, bool], *, marker_size: float, width: float
+) -> tuple[list[Any], list[str]]:
+    """Legend symbols and labels of what :func:`draw_transit` drew."""
+    handles: list[Any] = []
+    labels: list[str] = []
+    if drawn[0]:
+        handles.append(Line2D([], [], color=_LINE_COLOR, linewidth=width))
+        labels.append("Bus-/Bahnlinie")
+    if drawn[1]:
+        handles.append(Line2D([], [], color=_LINE_COLOR, linewidth=width, linestyle=(0, (3, 2))))
+        labels.append("Rufbus (gestrichelt)")
+    kinds = ((drawn[2], _STOP_COLOR, "mit"), (drawn[3], _IDLE_STOP_COLOR, "ohne"))
+    for shown, color, what in kinds:
+        if shown:
+            handles.append(dot_handle(color, marker="s", edge="white",
+                                      marker_size=marker_size * 0.6, edge_width=0.4))  # fmt: skip
+            labels.append(f"Haltestelle {what} Abfahrt\nim Zeitfenster")
+    return handles, labels
+
+
+# -- text tables -----------------------------------------------------------------------
+
+
+def draw_table(
+    fig: Any,
+    top: float,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    widths: Sequence[float],
+    *,
+    align: Sequence[str],
+    title: str,
+    highlight: Sequence[bool] = (),
+    left: float = 0.06,
+    width: float = 0.90,
+) -> float:
+    """Draw a plain table as text from ``top`` (figure fraction); return its bottom.
+
+    Hand-drawn because matplotlib's ``Axes.table`` has fixed row heights
+    relative to the axes and no per-column alignment; here every row is one
+    line of 7.5 pt text, so tables of any length stack on the page.  Rows
+    flagged in ``highlight`` are printed in dark red.
+    """
+    fig.text(left, top, title, fontsize=9.5, fontweight="bold", va="top", ha="left")
+    xs = left + width * np.concatenate([[0.0], np.cumsum(widths)[:-1]])
+    ws = [width * w for w in widths]
+
+    def put(values: Sequence[str], y: float, *, bold: bool, color: str = "#111111") -> None:
+        for x, w, text, al in zip(xs, ws, values, align, strict=True):
+            limit = max(int(w / width * 118), 6)
+            shown = text if len(text) <= limit else text[: limit - 1] + "…"
+            fig.text(
+                x + w - 0.004 if al == "right" else x + 0.002, y, shown, fontsize=7.5,
+                ha=al, va="top", fontweight="bold" if bold else "normal", color=color,
+            )  # fmt: skip
+
+    y = top - 0.022
+    put(header, y, bold=True)
+    rule = y - _ROW * 0.95
+    fig.add_artist(
+        Line2D([left, left + width], [rule, rule], color="#555555", linewidth=0.6,
+               transform=fig.transFigure)
+    )  # fmt: skip
+    for i, row in enumerate(rows):
+        yy = y - _ROW * (i + 1) - 0.003
+        if i % 2 == 1:
+            fig.add_artist(
+                Rectangle(
+                    (left, yy - _ROW * 0.8), width, _ROW, facecolor="#f1f1ee", edgecolor="none",
+                    transform=fig.transFigure, zorder=-1,
+                )
+            )  # fmt: skip
+        red = i < len(highlight) and highlight[i]
+        put(row, yy, bold=False, color="#b2182b" if red else "#111111")
+    return y - _ROW * (len(rows) + 1) - 0.006

@@ -8,12 +8,19 @@ from datetime import datetime
 import pandas as pd
 
 from erreichbarkeit._version import __version__
-from erreichbarkeit.config import MODE_LABELS, Settings
+from erreichbarkeit.config import MODE_LABELS, Settings, format_window
 from erreichbarkeit.errors import ErreichbarkeitError
 from erreichbarkeit.network.profiles import PROFILE_SUMMARY, access_and_ferry_rows
+from erreichbarkeit.network.transit.setup import TRANSIT_ENGINE_VERSION
 from erreichbarkeit.results import Results
 
-__all__ = ["SUPPLY_METHOD_DE", "hinweise_table", "methodik", "methodik_rows"]
+__all__ = [
+    "SUPPLY_METHOD_DE",
+    "TRANSIT_METHOD_DE",
+    "hinweise_table",
+    "methodik",
+    "methodik_rows",
+]
 
 
 def hinweise_table(results: Results) -> pd.DataFrame:
@@ -46,7 +53,7 @@ SUPPLY_METHOD_DE = (
 def methodik(results: Results) -> list[tuple[str, str]]:
     """The Methodik rows (German) for the workbook."""
     s = results.settings
-    speeds = {m: PROFILE_SUMMARY[m] for m in s.modes}
+    speeds = {m: PROFILE_SUMMARY[m] for m in s.road_modes}
     extra: list[tuple[str, str]] = []
     for mode in s.modes:
         if s.routing.speeds.get(mode) or s.routing.maxspeed.get(mode):
@@ -66,6 +73,8 @@ def methodik(results: Results) -> list[tuple[str, str]]:
             "(die Spalte „Hinweis“ nennt das Verkehrsmittel).",
         )
     )
+    extra.extend(_transit_rows(results))
+    extra.extend(("Hinweis", n) for n in results.inputs.notices)
     if len(results.supply):
         extra.append(("Versorgung (2SFCA)", SUPPLY_METHOD_DE))
         notes = sorted({str(n) for n in results.supply.get("supply_note", []) if str(n)})
@@ -116,6 +125,63 @@ _COORDINATES_DE = (
     "Excel und CSV: Längen- und Breitengrad (lon/lat, WGS84, EPSG:4326). "
     "GeoPackage: ETRS89 / UTM Zone 32N (EPSG:25832), Meter."
 )
+
+
+#: The Bus & Bahn method in German for the Methodik sheet.
+TRANSIT_METHOD_DE = (
+    "Bus & Bahn: Tür-zu-Tür-Reisezeit aus den Fahrplänen (GTFS) mit dem Fahrplanrouter "
+    "nigiri (RAPTOR, über pynigiri {engine}). Fußwege vom Ort zur Haltestelle und von der "
+    "Haltestelle zum Angebot über das OSM-Fußwegenetz (OSRM, höchstens {access} je Seite), "
+    "nie Luftlinie. Für jede Abfahrtsminute im Zeitfenster der Kategorie zählt die schnellste "
+    "Verbindung einschließlich Wartezeit, Umstiegen und Fußwegen; angegeben ist der Median über "
+    "alle Minuten des Zeitfensters (wie r5py/Conveyal), daneben die schnellste Fahrt, die Zahl "
+    "der nutzbaren Abfahrten und die Umstiege. Ist der ganze Weg zu Fuß schneller, zählt er "
+    "(Bus & Bahn ist nie langsamer als zu Fuß). Orte ohne nutzbare Abfahrt heißen „kein "
+    "ÖPNV-Angebot im Zeitfenster“ und zählen als nicht erreichbar, nie als 0. Je Ort werden "
+    "die {candidates} nächsten Angebote jeder Kategorie (Luftlinie) abgefragt; Zählungen "
+    "innerhalb des Schwellenwerts und die Versorgung (2SFCA) beziehen sich auf diese. "
+    "Rufbusse, AST und Bürgerbusse fehlen in vielen Fahrplänen oder sind nicht gekennzeichnet."
+)
+_TRANSIT_GRID_DE = (
+    "Raster Bus & Bahn (Näherung): je Haltestelle der Median zur nächsten Einrichtung der "
+    "Kategorie, plus der Fußweg von der Zelle zur Haltestelle; die beste Haltestelle oder der "
+    "Fußweg zählt. Der Fußweg verschiebt dabei das Zeitfenster um bis zu {access}."
+)
+
+
+def _transit_rows(results: Results) -> list[tuple[str, str]]:
+    """Reference day, windows, method, the way home and the car factor (with ``pt``)."""
+    s = results.settings
+    timetable = results.inputs.timetable
+    if "pt" not in s.modes or timetable is None:
+        return []
+    access = _fmt_minutes(s.transit.max_access_min)
+    windows = "; ".join(
+        f"{c.label} {format_window(s.pt_window(c.key))}"
+        for c in sorted(s.categories().values(), key=lambda c: (c.order, c.key))
+        if c.key in results.categories
+    )
+    rows = [
+        ("Bus & Bahn: Stichtag", f"{timetable.day:%A, %d.%m.%Y}".replace(
+            timetable.day.strftime("%A"), _WEEKDAYS[timetable.day.weekday()])),
+        ("Bus & Bahn: Zeitfenster (Abfahrt zu Hause)", windows),
+        ("Bus & Bahn: Methode", TRANSIT_METHOD_DE.format(
+            engine=TRANSIT_ENGINE_VERSION, access=access, candidates=s.transit.candidates)),
+        ("Bus & Bahn: Rückweg", (
+            f"Für Angebote am Nachmittag (Zeitfenster ab 12:00): Abfahrt zu Beginn des "
+            f"Zeitfensters, {_fmt_minutes(s.transit.stay_min)} Aufenthalt, dann die erste "
+            f"Verbindung zurück; „rechtzeitig zurück“ heißt Ankunft zu Hause bis "
+            f"{format_window((s.transit.home_by, s.transit.home_by))[:5]} Uhr.")),
+        ("Bus & Bahn: Faktor zum Auto", (
+            "Minuten mit Bus & Bahn ÷ Minuten mit dem Auto zum jeweils nächsten Angebot; "
+            "Orte mit Faktor über 2 oder ohne Verbindung werden genannt.")),
+    ]  # fmt: skip
+    if results.grid is not None:
+        rows.append(("Bus & Bahn: Raster", _TRANSIT_GRID_DE.format(access=access)))
+    return rows
+
+
+_WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 
 
 def _fmt_minutes(x: float) -> str:
@@ -201,7 +267,7 @@ def _source_text(src: Mapping[str, str]) -> str:
 def _routing_rows(settings: Settings, speeds: Mapping[str, str]) -> list[tuple[str, str]]:
     """The routing engine and profile per mode, then the speed assumptions."""
     per_mode = []
-    for m in settings.modes:
+    for m in settings.road_modes:
         algo = settings.routing.algorithm.get(m, "?")
         per_mode.append(
             f"{MODE_LABELS.get(m, m)}: Profil {_PROFILES.get(m, m)}, {_ALGORITHMS.get(algo, algo)}"
@@ -259,7 +325,7 @@ def _rule_rows(settings: Settings) -> list[tuple[str, str]]:
             "nächsten nutzbaren Weg entfernt liegen, werden nicht verschoben, sondern "
             "nicht berechnet und gekennzeichnet („zu weit vom Straßennetz“).",
         ),
-        *access_and_ferry_rows(settings.routing, settings.modes),
+        *access_and_ferry_rows(settings.routing, settings.road_modes),
         ("Kennzahlen der Gemeinden", _INDICATORS_DE.format(cutoff=cutoff)),
         ("Koordinaten", _COORDINATES_DE),
     ]

@@ -52,6 +52,10 @@ def export_results(results: Results, out_dir: str | Path) -> dict[str, Path]:
     if len(results.supply):
         extra_sheets["Versorgung Orte"] = results.supply
         extra_sheets["Versorgung Gemeinden"] = results.supply_gemeinden
+    if len(results.transit_gemeinden):
+        extra_sheets["Bus & Bahn Gemeinden"] = results.transit_gemeinden
+    if len(results.transit):
+        extra_sheets["Bus & Bahn Verbindungen"] = results.transit
     grid = results.grid
     if grid is not None:
         size = f"{results.settings.grid_cell_m or 250:g}m"

@@ -6,8 +6,12 @@ as category-coloured markers, the Gemeinde boundaries and the offline road
 base layer (:mod:`erreichbarkeit.report.basemap`), with title,
 subtitle, a large legend, a metric scale bar, a north arrow, an overview
 inset of the whole region with the map extent marked, the source line and
-the date.  The map layers are drawn by :mod:`erreichbarkeit.report.mapplot`
-(shared with the Steckbriefe); this module holds the page layout.
+the date.  In the Bus & Bahn mode (``transit=``) the stops and lines of the
+timetable lie under the villages (on-demand lines dashed), and the title,
+legend and notes name the departure window and the reference day.  The map
+layers are drawn by :mod:`erreichbarkeit.report.mapplot` (shared with the
+Steckbriefe); this module holds the page layout.  :func:`render_results_map`
+prints one category and mode of a finished run (``erreichbarkeit karte``).
 
 Everything is drawn in EPSG:25832 (metres), so the scale bar is exact up to
 the UTM scale factor (< 0.1 % in Germany) and grid north differs from true
@@ -35,7 +39,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from shapely.geometry import box
 
-from erreichbarkeit.config import METRIC_CRS, WGS84, Category
+from erreichbarkeit.analysis.transit import clock
+from erreichbarkeit.config import METRIC_CRS, MODE_LABELS, WGS84, Category
 from erreichbarkeit.errors import ConfigError
 from erreichbarkeit.report.mapplot import (
     Extent,
@@ -45,6 +50,7 @@ from erreichbarkeit.report.mapplot import (
     draw_legend,
     draw_offers,
     draw_roads,
+    draw_transit,
     draw_villages,
     fit_extent,
     frame_axes,
@@ -54,10 +60,21 @@ from erreichbarkeit.report.mapplot import (
     metric,
     north_arrow,
     road_handle,
+    transit_handles,
 )
+from erreichbarkeit.report.steckbrief_data import find_gemeinde, format_de, steckbrief_kpis
+from erreichbarkeit.report.steckbrief_transit import factor_text, name_list, transit_facts
 from erreichbarkeit.report.style import BIN_EDGES
+from erreichbarkeit.report.transit_layers import TransitMap, transit_map_layers
+from erreichbarkeit.results import Results
 
-__all__ = ["PAPER_SIZES_MM", "print_figure", "render_print_map", "source_line"]
+__all__ = [
+    "PAPER_SIZES_MM",
+    "print_figure",
+    "render_print_map",
+    "render_results_map",
+    "source_line",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -177,6 +194,7 @@ def print_figure(
     extent: tuple[float, float, float, float] | None = None,
     paper: Paper = "A4",
     created: date | None = None,
+    transit: TransitMap | None = None,
 ) -> Figure:
     """Build the print map as a matplotlib figure (landscape ``paper``).
 
@@ -196,10 +214,8 @@ def print_figure(
         Offline base layer (:func:`erreichbarkeit.report.basemap.road_lines`).
     categories
         The category table (labels and colours of the offers).
-    legend_title
-        Title of the legend.
-    edges
-        Upper edges of the minute classes (as in the web map).
+    legend_title, edges
+        Title of the legend; upper edges of the minute classes (as in the web map).
     sources
         The attribution line (:func:`source_line`).
     notes
@@ -207,11 +223,11 @@ def print_figure(
     extent
         ``(minx, miny, maxx, maxy)`` in lon/lat of the map frame; default
         the extent of villages, offers and boundaries.  The overview inset
-        always shows everything, with this extent marked.
-    paper
-        ``"A4"`` or ``"A3"``, landscape.
-    created
-        Date printed on the map (default: today).
+        always shows everything, with this extent marked (not with ``transit``).
+    paper, created
+        ``"A4"`` or ``"A3"``, landscape; the date printed on the map (default: today).
+    transit
+        Bus & Bahn stops and lines (:func:`.transit_layers.transit_map_layers`).
 
     Returns
     -------
@@ -230,13 +246,15 @@ def print_figure(
     ax = fig.add_axes(_MAP_BOX)
     aspect = (_MAP_BOX[2] * width_in) / (_MAP_BOX[3] * height_in)
     view = fit_extent(wanted, aspect)
-    used = _draw_map(ax, layers, view, dict(categories or {}), edges=edges, scale=scale)
+    cats = dict(categories or {})
+    used, extra = _draw_map(ax, layers, view, cats, edges=edges, scale=scale, transit=transit)
     _heading(fig, title, subtitle, scale)
-    roads_present = layers.roads is not None
-    _legend(
-        fig, edges, used, roads_present=roads_present, notes=notes, title=legend_title, scale=scale
-    )
-    _overview(fig, layers, full, view, scale)
+    _legend(  # Bus & Bahn adds legend entries: they take the overview inset's place
+        fig, edges, used, roads_present=layers.roads is not None, notes=notes, title=legend_title,
+        scale=scale if transit is None else 0.85 * scale, extra=extra, tall=transit is not None,
+    )  # fmt: skip
+    if transit is None:
+        _overview(fig, layers, full, view, scale)
     _footer(fig, sources, created, scale)
     return fig
 
@@ -249,8 +267,9 @@ def _draw_map(
     *,
     edges: Sequence[float],
     scale: float,
-) -> list[Category]:
-    """Draw the main map in ``view``; return the offer categories shown."""
+    transit: TransitMap | None = None,
+) -> tuple[list[Category], tuple[list[Any], list[str]]]:
+    """Draw the main map in ``view``; return the offer categories and Bus & Bahn legend entries."""
     b, v = layers.boundaries, layers.villages
     frame = box(*view)
     if b is not None:
@@ -261,6 +280,10 @@ def _draw_map(
         in_view = b[b.intersects(frame)]
         if 1 < len(in_view) <= _GEMEINDE_LABEL_LIMIT and "gemeinde" in in_view.columns:
             label_gemeinden(ax, in_view, view, fontsize=7.5 * scale, halo_width=2 * scale)
+    drawn = (False, False, False, False)
+    if transit is not None:  # under offers and villages, above the roads
+        stops, lines = metric(transit.stops), metric(transit.lines)
+        drawn = draw_transit(ax, stops, lines, scale=scale, stop_size=16 * scale**2, view=view)
     used = draw_offers(ax, layers.offers, cats, size=44 * scale**2, linewidth=0.8 * scale)
     if v is not None:
         draw_villages(ax, v, v["minutes"], edges=edges, size=42 * scale**2, linewidth=0.6 * scale)
@@ -275,7 +298,7 @@ def _draw_map(
     frame_axes(ax, view, spine_color="#444444", spine_width=0.8 * scale)
     add_scale_bar(ax, length_fraction=0.22, font_size=9 * scale, border_pad=0.8)
     north_arrow(ax, scale)
-    return used
+    return used, transit_handles(drawn, marker_size=10 * scale, width=1.5 * scale)
 
 
 def _heading(fig: Figure, title: str, subtitle: str, scale: float) -> None:
@@ -294,11 +317,13 @@ def _legend(
     notes: Sequence[str],
     title: str,
     scale: float,
+    extra: tuple[list[Any], list[str]] = ([], []),
+    tall: bool = False,
 ) -> None:
     """The legend in the right column; the notes follow as entries without a symbol.
 
     As legend entries the notes flow below the legend however many
-    categories it lists.
+    categories it lists.  ``tall``: the whole column (no overview inset).
     """
     size, width = 10 * scale, 0.8
     handles, labels = class_handles(edges, marker_size=size, edge_width=width)
@@ -310,6 +335,8 @@ def _legend(
     if roads_present:
         handles.append(road_handle(2.0))
         labels.append("Hauptstraßen")
+    handles += extra[0]
+    labels += extra[1]
     handles.append(line_handle("#444444", 1.0))
     labels.append("Gemeindegrenzen")
     if notes:
@@ -318,9 +345,9 @@ def _legend(
         labels.append("")
         for note in notes:
             handles.append(blank)
-            labels.append("\n".join(textwrap.wrap(note, 36)))
+            labels.append("\n".join(textwrap.wrap(note, 32)))
     draw_legend(
-        fig.add_axes((0.74, 0.40, 0.24, 0.475)),
+        fig.add_axes((0.74, 0.085, 0.24, 0.79) if tall else (0.74, 0.40, 0.24, 0.475)),
         handles,
         labels,
         title=title,
@@ -439,3 +466,114 @@ def render_print_map(
             fig.savefig(buf, format="png", dpi=dpi)
     logger.info("print map %s %s: %d bytes", paper, fmt, buf.tell())
     return buf.getvalue()
+
+
+def _run_notes(
+    results: Results, kpis: pd.DataFrame, villages: pd.DataFrame, *, mode: str, area: str
+) -> list[str]:
+    """The notes under the legend: the category's key figures (and Bus & Bahn facts)."""
+    k = kpis.iloc[0]
+    age = str(k["age_group"]).replace("-", "–")
+    notes = [
+        f"Kinder {age} Jahre, {area}:",
+        f"{format_de(k['children_within'])} von {format_de(k['children_total'])} innerhalb "
+        f"{format_de(k['threshold'])} min",
+        f"Median {k['median_text']}; unterversorgte Orte: {k['n_underserved']} von "
+        f"{k['n_villages']}",
+    ]
+    if mode != "pt":
+        return notes
+    f = transit_facts(villages, [str(k["category"])], age_group=str(k["age_group"])).iloc[0]
+    no_pt = f["names_no_pt"]
+    notes += [
+        f"Faktor zum Auto (Median): {factor_text(float(f['factor_median']))}",
+        f"Orte mit Faktor über 2: {len(f['names_factor_over'])}",
+        f"kein ÖPNV-Angebot im Zeitfenster: {len(no_pt)} Orte"
+        + (f" ({name_list(no_pt, 90)})" if no_pt else ""),
+    ]
+    if f["afternoon"]:
+        home = clock(float(results.settings.transit.home_by))
+        notes.append(f"zurück bis {home}: {f['n_home_yes']} von {f['n_home_asked']} Orten")
+    return notes
+
+
+def render_results_map(
+    results: Results,
+    *,
+    category: str,
+    mode: str,
+    age_group: str,
+    ags: str | None = None,
+    roads: gpd.GeoDataFrame | None = None,
+    paper: Paper = "A4",
+    fmt: Format = "pdf",
+    dpi: int = 200,
+    created: date | None = None,
+) -> bytes:
+    """The print map of one category and mode of a finished run (PDF or PNG bytes).
+
+    The villages are coloured by ``<category>_<mode>_min``; title, subtitle,
+    legend and notes name the category, mode, age group and threshold, and
+    for Bus & Bahn (``mode="pt"``) the departure window and the reference
+    day, with the stops and lines of the timetable on the map.
+
+    Parameters
+    ----------
+    results
+        A run.
+    category, mode, age_group
+        What the map shows; the age group's children weight the notes.
+    ags
+        Frame the map on this Gemeinde (``None``: the whole region).
+    roads
+        Offline base layer (:func:`erreichbarkeit.report.basemap.cached_road_lines`).
+    paper, fmt, dpi, created
+        As for :func:`render_print_map`.
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    ConfigError
+        Unknown category, mode, age group, AGS, paper or format.
+    """
+    results.check_choice(mode, age_group, category)
+    kpis = steckbrief_kpis(
+        results, ags=ags, mode=mode, age_group=age_group, categories=[category]
+    ).assign(age_group=age_group)
+    v = results.villages
+    label = str(kpis["label"].iloc[0])
+    area, extent = results.settings.name, None
+    if ags is not None:
+        ags, gemeinde = find_gemeinde(results, ags)
+        v = v[v["ags"].astype(str) == ags]
+        area = f"Gemeinde {gemeinde}"
+        b = results.boundaries
+        bounds = b[b["ags"].astype(str) == ags].total_bounds
+        extent = (float(bounds[0]), float(bounds[1]), float(bounds[2]), float(bounds[3]))
+    mode_de = MODE_LABELS.get(mode, mode)
+    transit = transit_map_layers(results, category) if mode == "pt" else None
+    when = f", {transit.caption}" if transit is not None else ""
+    frame = gpd.GeoDataFrame(
+        results.villages[["name", "place", "geometry"]].assign(
+            minutes=results.villages[f"{category}_{mode}_min"].astype(float)
+        ),
+        geometry="geometry",
+        crs=WGS84,
+    )
+    age = age_group.replace("-", "–")
+    return render_print_map(
+        frame, title=f"{label}: Erreichbarkeit mit {mode_de} – {area}", paper=paper, fmt=fmt,
+        dpi=dpi, created=created, transit=transit,
+        subtitle=(f"{results.settings.name} · " if ags is not None else "")
+        + f"{mode_de}{when.replace(',', ' ·')} · Kinder {age} Jahre · "
+        f"Schwelle {format_de(kpis['threshold'].iloc[0])} min",
+        offers=results.offers[results.offers["category"] == category],
+        boundaries=results.boundaries if len(results.boundaries) else None, roads=roads,
+        categories=results.settings.categories(),
+        legend_title=f"Minuten zur nächsten {label} ({mode_de}{when})",
+        sources=source_line(results.inputs.sources),
+        notes=_run_notes(results, kpis, v, mode=mode, area=area), extent=extent,
+    )  # fmt: skip

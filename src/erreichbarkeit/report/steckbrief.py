@@ -40,13 +40,11 @@ from typing import Any
 
 import geopandas as gpd
 import matplotlib as mpl
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Rectangle
 
 from erreichbarkeit._atomic import atomic_path
+from erreichbarkeit.analysis.transit import clock
 from erreichbarkeit.config import METRIC_CRS, MODE_LABELS, WGS84, Category, ProgressCallback
 from erreichbarkeit.errors import ConfigError
 from erreichbarkeit.report.mapplot import (
@@ -57,6 +55,8 @@ from erreichbarkeit.report.mapplot import (
     draw_legend,
     draw_offers,
     draw_roads,
+    draw_table,
+    draw_transit,
     draw_villages,
     fit_extent,
     frame_axes,
@@ -65,6 +65,7 @@ from erreichbarkeit.report.mapplot import (
     line_handle,
     metric,
     road_handle,
+    transit_handles,
 )
 from erreichbarkeit.report.printmap import source_line
 from erreichbarkeit.report.steckbrief_data import (
@@ -75,7 +76,13 @@ from erreichbarkeit.report.steckbrief_data import (
     steckbrief_kpis,
     worst_villages,
 )
+from erreichbarkeit.report.steckbrief_transit import (
+    TRANSIT_NOTES,
+    draw_transit_body,
+    draw_transit_box,
+)
 from erreichbarkeit.report.style import OFFER_FALLBACK_COLOR
+from erreichbarkeit.report.transit_layers import transit_day, transit_map_layers, window_caption
 from erreichbarkeit.results import Results
 
 __all__ = [
@@ -94,9 +101,10 @@ logger = logging.getLogger(__name__)
 A4_PORTRAIT_MM: tuple[float, float] = (210.0, 297.0)
 _MM_PER_INCH = 25.4
 _MAX_WORST_ROWS = 15  # rows of the worst-villages table on one page
-_ROW = 0.0135  # height of a table row (figure fraction; about 11 pt on A4)
 _LABEL_LIMIT = 40  # label every village of the page when at most this many
 _GEMEINDE_LABEL_LIMIT = 40  # name the Gemeinden on the Kreis page when at most this many
+#: Which Bus & Bahn layers a map drew: lines, on-demand lines, served and idle stops.
+Drawn = tuple[bool, bool, bool, bool]
 _UMLAUTS = str.maketrans(
     {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"}
 )
@@ -160,8 +168,8 @@ def _draw_map(
     category: str,
     mode: str,
     roads: gpd.GeoDataFrame | None,
-) -> bool:
-    """Draw the map; return whether roads were drawn."""
+) -> tuple[bool, Drawn]:
+    """Draw the map; return whether roads and which Bus & Bahn layers were drawn."""
     b = metric(results.boundaries)
     v_all = gpd.GeoDataFrame(results.villages, geometry="geometry", crs=WGS84).to_crs(METRIC_CRS)
     mine = v_all if ags is None else v_all[v_all["ags"].astype(str) == ags]
@@ -169,6 +177,12 @@ def _draw_map(
     view = _view(ax, own if own is not None and len(own) else mine)
     _draw_areas(ax, b, own, view, kreis=ags is None)
     drew_roads = draw_roads(ax, metric(roads), width_scale=0.6)
+    transit: Drawn = (False, False, False, False)
+    if mode == "pt":  # stops and lines of the timetable under the villages
+        layers = transit_map_layers(results, category)
+        transit = draw_transit(
+            ax, metric(layers.stops), metric(layers.lines), scale=0.7, stop_size=14.0, view=view
+        )
     others = v_all.drop(index=mine.index)
     if len(others):
         ax.scatter(others.geometry.x, others.geometry.y, s=6, c="#b0b0b0", linewidths=0, zorder=3)
@@ -181,11 +195,17 @@ def _draw_map(
     )
     frame_axes(ax, view, spine_color="#666666", spine_width=0.6)
     add_scale_bar(ax, length_fraction=0.25, font_size=7)
-    return drew_roads
+    return drew_roads, transit
 
 
 def _legend(
-    ax: Any, category: Category | None, *, drew_roads: bool, caption: str, kreis: bool
+    ax: Any,
+    category: Category | None,
+    *,
+    drew_roads: bool,
+    caption: str,
+    kreis: bool,
+    transit: Drawn = (False, False, False, False),
 ) -> None:
     """The map legend: classes, the category's offers, other villages, roads, boundary."""
     size, width = 8, 0.7
@@ -199,6 +219,9 @@ def _legend(
     if drew_roads:
         handles.append(road_handle(1.5))
         labels.append("Hauptstraßen")
+    extra = transit_handles(transit, marker_size=size, width=1.2)
+    handles += extra[0]
+    labels += extra[1]
     handles.append(line_handle("#222222", 1.4))
     labels.append("Kreisgebiet (Gemeinden mit Orten)" if kreis else "Gemeindegrenze")
     draw_legend(
@@ -208,59 +231,6 @@ def _legend(
 
 
 # -- tables -----------------------------------------------------------------------------
-
-
-def _table(
-    fig: Figure,
-    top: float,
-    header: Sequence[str],
-    rows: Sequence[Sequence[str]],
-    widths: Sequence[float],
-    *,
-    align: Sequence[str],
-    title: str,
-    highlight: Sequence[bool] = (),
-    left: float = 0.06,
-    width: float = 0.90,
-) -> float:
-    """Draw a plain table as text from ``top`` (figure fraction); return its bottom.
-
-    Hand-drawn because matplotlib's ``Axes.table`` has fixed row heights
-    relative to the axes and no per-column alignment; here every row is one
-    line of 7.5 pt text, so tables of any length stack on the page.
-    """
-    fig.text(left, top, title, fontsize=9.5, fontweight="bold", va="top", ha="left")
-    xs = left + width * np.concatenate([[0.0], np.cumsum(widths)[:-1]])
-    ws = [width * w for w in widths]
-
-    def put(values: Sequence[str], y: float, *, bold: bool, color: str = "#111111") -> None:
-        for x, w, text, al in zip(xs, ws, values, align, strict=True):
-            limit = max(int(w / width * 118), 6)
-            shown = text if len(text) <= limit else text[: limit - 1] + "…"
-            fig.text(
-                x + w - 0.004 if al == "right" else x + 0.002, y, shown, fontsize=7.5,
-                ha=al, va="top", fontweight="bold" if bold else "normal", color=color,
-            )  # fmt: skip
-
-    y = top - 0.022
-    put(header, y, bold=True)
-    rule = y - _ROW * 0.95
-    fig.add_artist(
-        Line2D([left, left + width], [rule, rule], color="#555555", linewidth=0.6,
-               transform=fig.transFigure)
-    )  # fmt: skip
-    for i, row in enumerate(rows):
-        yy = y - _ROW * (i + 1) - 0.003
-        if i % 2 == 1:
-            fig.add_artist(
-                Rectangle(
-                    (left, yy - _ROW * 0.8), width, _ROW, facecolor="#f1f1ee", edgecolor="none",
-                    transform=fig.transFigure, zorder=-1,
-                )
-            )  # fmt: skip
-        red = i < len(highlight) and highlight[i]
-        put(row, yy, bold=False, color="#b2182b" if red else "#111111")
-    return y - _ROW * (len(rows) + 1) - 0.006
 
 
 # -- page -------------------------------------------------------------------------------
@@ -323,16 +293,35 @@ def steckbrief_figure(
         f"{results.settings.name} · Erreichbarkeit mit {mode_de} · Kinder {age} Jahre · "
         f"{len(villages)} Orte" + (f" · AGS {ags}" if ags is not None else "")
     )
-    fig.text(0.06, 0.972, title, fontsize=17, fontweight="bold", va="top")
+    fig.text(0.06, 0.972, title + (" – Bus & Bahn" if mode == "pt" else ""), fontsize=17,
+             fontweight="bold", va="top")  # fmt: skip
     fig.text(0.06, 0.937, sub, fontsize=9.5, color="#333333", va="top")
     _map_panel(fig, results, kpis, ags=ags, category=shown, mode=mode, roads=roads)
+    if mode == "pt":
+        draw_transit_body(
+            fig, results, kpis, villages, gemeinde_column=ags is None, age_group=age_group,
+            title_note=covered_note(kpis),
+        )  # fmt: skip
+        _footer(fig, results, created, notes=_transit_notes(results))
+        return fig
     kpi_title = f"Kennzahlen für Kinder {age} Jahre ({mode_de}){covered_note(kpis)}"
     bottom = _kpi_table(fig, kpis, title=kpi_title)
-    _worst_table(
-        fig, bottom - 0.012, results, kpis, villages, ags=ags, mode=mode, age_group=age_group
-    )
+    with_pt = "pt" in results.settings.modes and f"{cats[0]}_pt_status" in results.villages
+    bottom = _worst_table(
+        fig, bottom - 0.012, results, kpis, villages, ags=ags, mode=mode, age_group=age_group,
+        max_rows=_MAX_WORST_ROWS - 5 * with_pt,
+    )  # fmt: skip
+    if with_pt:  # the small Bus & Bahn box of the same villages and age group
+        draw_transit_box(fig, bottom - 0.008, results, ags=ags, age_group=age_group,
+                         categories=cats)  # fmt: skip
     _footer(fig, results, created)
     return fig
+
+
+def _transit_notes(results: Results) -> str:
+    """The Bus & Bahn footnote with the run's home-by time and stay."""
+    home = clock(float(results.settings.transit.home_by))
+    return TRANSIT_NOTES.format(home=home, stay=format_de(results.settings.transit.stay_min))
 
 
 def _map_category(map_category: str | None, cats: Sequence[str]) -> str:
@@ -371,10 +360,14 @@ def _map_panel(
     """The map of ``category`` (top left) and its legend (top right)."""
     table = results.settings.categories()
     map_ax = fig.add_axes((0.06, 0.545, 0.62, 0.375))
-    drew_roads = _draw_map(map_ax, results, ags=ags, category=category, mode=mode, roads=roads)
+    drew_roads, transit = _draw_map(
+        map_ax, results, ags=ags, category=category, mode=mode, roads=roads
+    )
     label = table[category].label if category in table else category
     limit = float(kpis.set_index("category")["threshold"].astype(float)[category])
     mode_de = MODE_LABELS.get(mode, mode)
+    if mode == "pt":  # the window and day the minutes cover
+        mode_de += ", " + window_caption(results.settings.pt_window(category), transit_day(results))
     _legend(
         fig.add_axes((0.70, 0.60, 0.27, 0.32)),
         table.get(category),
@@ -383,6 +376,7 @@ def _map_panel(
         caption=(
             f"Karte: Minuten zur nächsten {label} ({mode_de}); Schwelle {format_de(limit, 0)} min"
         ),
+        transit=transit,
     )
 
 
@@ -399,7 +393,7 @@ def _kpi_table(fig: Figure, kpis: pd.DataFrame, *, title: str) -> float:
         ]
         for _, r in kpis.iterrows()
     ]
-    return _table(
+    return draw_table(
         fig,
         0.525,
         ["Angebot", "Schwelle", "Kinder innerhalb", "Kinder außerhalb",
@@ -421,12 +415,13 @@ def _worst_table(
     ags: str | None,
     mode: str,
     age_group: str,
-) -> None:
-    """The worst-served villages per category (red: beyond the threshold)."""
+    max_rows: int = _MAX_WORST_ROWS,
+) -> float:
+    """The worst-served villages per category (red: beyond the threshold); return the bottom."""
     cats = tuple(kpis["category"])
     table = results.settings.categories()
     age = age_group.replace("-", "–")
-    per_cat = max(1, min(3, _MAX_WORST_ROWS // max(len(cats), 1)))
+    per_cat = max(1, min(3, max_rows // max(len(cats), 1)))
     limits = dict(zip(kpis["category"], kpis["threshold"], strict=True))
     worst, beyond = worst_villages(
         villages, cats=cats, mode=mode, age_group=age_group, per_category=per_cat, limits=limits
@@ -441,7 +436,7 @@ def _worst_table(
         header = [header[0], header[1], *header[3:]]
         widths = [0.26, 0.34, 0.16, 0.10, 0.14]
         align = [align[0], align[1], *align[3:]]
-    _table(
+    return draw_table(
         fig,
         top,
         header,
@@ -456,17 +451,19 @@ def _worst_table(
     )
 
 
-def _footer(fig: Figure, results: Results, created: date | None) -> None:
-    """The notes on the figures, the sources and the date along the bottom edge."""
+def _footer(fig: Figure, results: Results, created: date | None, *, notes: str = "") -> None:
+    """The notes on the figures (``notes`` after them), the sources and the date at the bottom."""
     when = (created or date.today()).strftime("%d.%m.%Y")
     foot = source_line(results.inputs.sources)
     foot = f"{foot} · Stand der Auswertung: {when}" if foot else f"Stand der Auswertung: {when}"
+    lines = textwrap.wrap(f"{_NOTES} {notes}".strip(), 125)
+    foot_lines = textwrap.wrap(foot, 125)
     fig.text(
-        0.06, 0.052, "\n".join(textwrap.wrap(_NOTES, 125)), fontsize=6.5, color="#444444",
-        va="top",
+        0.06, 0.016 + 0.0095 * (len(lines) + len(foot_lines)), "\n".join(lines), fontsize=6.5,
+        color="#444444", va="top",
     )  # fmt: skip
     fig.text(
-        0.06, 0.012, "\n".join(textwrap.wrap(foot, 125)), fontsize=6.5, color="#333333",
+        0.06, 0.012, "\n".join(foot_lines), fontsize=6.5, color="#333333",
         va="bottom",
     )  # fmt: skip
 

@@ -19,7 +19,9 @@ from erreichbarkeit import pipeline, webmap
 from erreichbarkeit.config import ProgressCallback, Settings
 from erreichbarkeit.demo import beispielkreis as demo
 from erreichbarkeit.io.geocode import AddressIndex
-from erreichbarkeit.network.routing import Router, prepare_router
+from erreichbarkeit.network.routing import Router, RouterLike, prepare_router
+from erreichbarkeit.network.transit.router import TransitRouter
+from erreichbarkeit.network.transit.setup import Timetable, open_transit_router
 from erreichbarkeit.planning.locations import LocationSuggestion
 from erreichbarkeit.results import Results
 from erreichbarkeit.ui.layers import StaticLayers, category_bands, grid_surface_text, static_layers
@@ -129,11 +131,29 @@ def router(network: str, mode: str, settings_key: str, _settings: Settings) -> R
     return prepare_router(_settings, Path(network), mode)
 
 
-def routers_for(results: Results) -> dict[str, Router]:
-    """Cached routers for every mode of a run."""
+@st.cache_resource(show_spinner=False, max_entries=4)
+def transit_router(
+    network: str, settings_key: str, _settings: Settings, _timetable: Timetable
+) -> TransitRouter:
+    """The Bus & Bahn router of a run, one per process and (network, settings).
+
+    Its timetable worker processes live as long as the cache entry; the
+    walk legs use the cached foot router.
+    """
+    walk = router(network, "walk", settings_key, _settings)
+    return open_transit_router(_settings, walk, _timetable)
+
+
+def routers_for(results: Results) -> dict[str, RouterLike]:
+    """Cached routers for every mode of a run (Bus & Bahn included)."""
     s = results.settings
     network = str(results.inputs.network_osm)
-    return {mode: router(network, mode, s.cache_key(), s) for mode in s.modes}
+    out: dict[str, RouterLike] = {
+        mode: router(network, mode, s.cache_key(), s) for mode in s.road_modes
+    }
+    if "pt" in s.modes and results.inputs.timetable is not None:
+        out["pt"] = transit_router(network, s.cache_key(), s, results.inputs.timetable)
+    return out
 
 
 @st.cache_resource(show_spinner=False, max_entries=48)

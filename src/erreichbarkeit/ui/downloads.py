@@ -127,6 +127,7 @@ def print_map_bytes(
     bytes
     """
     from erreichbarkeit.report import printmap  # noqa: PLC0415  (matplotlib only when printing)
+    from erreichbarkeit.report.transit_layers import transit_map_layers  # noqa: PLC0415
 
     results = data.results
     labels = {k: c.label for k, c in data.category_table.items()}
@@ -149,4 +150,5 @@ def print_map_bytes(
         extent=extent,
         paper=paper,
         fmt=fmt,
+        transit=transit_map_layers(results, category) if view.mode == "pt" else None,
     )

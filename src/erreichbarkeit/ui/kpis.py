@@ -10,12 +10,14 @@ import pandas as pd
 
 from erreichbarkeit.analysis.grid import GridResult
 from erreichbarkeit.analysis.indicators import format_median_de
-from erreichbarkeit.config import age_column
+from erreichbarkeit.analysis.transit import NO_PT
+from erreichbarkeit.config import age_column, format_window
+from erreichbarkeit.results import Results
 from erreichbarkeit.ui import texts
-from erreichbarkeit.ui.tables import format_int, format_threshold
+from erreichbarkeit.ui.tables import format_day, format_int, format_threshold
 from erreichbarkeit.ui.views import View
 
-__all__ = ["grid_kpi_tables", "kpi_notes", "kpis", "median_text"]
+__all__ = ["grid_kpi_tables", "kpi_notes", "kpis", "median_text", "no_pt_count", "pt_caption"]
 
 
 def kpis(view: View, category: str) -> dict[str, float]:
@@ -48,6 +50,29 @@ def kpis(view: View, category: str) -> dict[str, float]:
         "median_beyond": 1.0 if bool(r["children_median_beyond"]) else 0.0,
         "share_no_offer": float(r["share_children_no_offer"]),
     }
+
+
+def no_pt_count(view: View, category: str) -> float:
+    """Villages without a Bus & Bahn offer in the window (NaN outside Bus & Bahn).
+
+    Counts the villages whose status is „kein ÖPNV-Angebot im Zeitfenster“
+    (:data:`erreichbarkeit.analysis.transit.NO_PT`).
+    """
+    column = f"{category}_pt_status"
+    if view.mode != "pt" or column not in view.villages.columns:
+        return math.nan
+    return float((view.villages[column].astype(str) == NO_PT).sum())
+
+
+def pt_caption(results: Results, category: str) -> str:
+    """„Bus & Bahn: Abfahrt 06:30–08:00, Stichtag Di 10.03.2026“ ("" without a timetable)."""
+    timetable = results.inputs.timetable
+    if "pt" not in results.settings.modes or timetable is None:
+        return ""
+    return texts.PT_WINDOW_CAPTION.format(
+        window=format_window(results.settings.pt_window(category)),
+        day=format_day(getattr(timetable, "day", None)),
+    )
 
 
 def median_text(k: Mapping[str, float]) -> str:

@@ -17,13 +17,14 @@ import geopandas as gpd
 from erreichbarkeit import webmap
 from erreichbarkeit.analysis.bands import bands_for_offers
 from erreichbarkeit.analysis.grid import GridResult, offer_minutes
-from erreichbarkeit.config import WGS84, age_column
+from erreichbarkeit.config import WGS84, Settings, age_column, format_window
 from erreichbarkeit.errors import ErreichbarkeitError
-from erreichbarkeit.network.routing import Router
+from erreichbarkeit.io import gtfs
+from erreichbarkeit.network.routing import RouterLike
 from erreichbarkeit.report.basemap import cached_road_lines, roads_geojson
 from erreichbarkeit.results import Results
 from erreichbarkeit.ui import texts
-from erreichbarkeit.ui.tables import legend_title
+from erreichbarkeit.ui.tables import format_day, legend_title
 from erreichbarkeit.ui.views import View, ViewData, data_bounds
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "map_frame",
     "offer_bands",
     "static_layers",
+    "transit_layers",
 ]
 
 logger = logging.getLogger(__name__)
@@ -148,7 +150,7 @@ def category_bands(grid: GridResult | None, category: str, mode: str) -> gpd.Geo
 def offer_bands(
     grid: GridResult,
     offers: gpd.GeoDataFrame,
-    router: Router,
+    router: RouterLike,
     offer_ids: Sequence[str],
     *,
     mode: str,
@@ -199,8 +201,39 @@ def offer_bands(
     return out.assign(category=cats, mode=mode, offers=names)
 
 
-def map_frame(view: View, category: str) -> gpd.GeoDataFrame:
-    """The village points for :func:`erreichbarkeit.webmap.build_map`."""
+def _pt_frame(view: View, category: str, settings: Settings | None) -> dict[str, Any]:
+    """The Bus & Bahn popup columns of one category (empty outside Bus & Bahn)."""
+    p = f"{category}_pt"
+    v = view.villages
+    if view.mode != "pt" or f"{p}_status" not in v.columns:
+        return {}
+    window = format_window(settings.pt_window(category)) if settings is not None else ""
+    home_limit = ""
+    if settings is not None:
+        home_by = settings.transit.home_by
+        home_limit = f"{home_by // 60:02d}:{home_by % 60:02d}"
+    afternoon = f"{p}_home_at" in v.columns
+    return {
+        "pt_best": v[f"{p}_best_min"],
+        "pt_departures": v[f"{p}_departures"],
+        "pt_transfers": v[f"{p}_transfers"],
+        "pt_walk_only": v[f"{p}_walk_only"],
+        "pt_factor": v[f"{p}_factor"],
+        "pt_status": v[f"{p}_status"].fillna("").astype(str),
+        "pt_window": window,
+        "pt_afternoon": afternoon,
+        "pt_home_at": v[f"{p}_home_at"].fillna("").astype(str) if afternoon else "",
+        "pt_home_limit": home_limit,
+    }
+
+
+def map_frame(view: View, category: str, settings: Settings | None = None) -> gpd.GeoDataFrame:
+    """The village points for :func:`erreichbarkeit.webmap.build_map`.
+
+    In Bus & Bahn mode (and with ``settings`` for the departure window and
+    the way home) the frame also has the ``pt_*`` popup columns of
+    :func:`erreichbarkeit.webmap.transit.pt_popup_lines`.
+    """
     p = f"{category}_{view.mode}"
     v = view.villages
     return gpd.GeoDataFrame(
@@ -215,9 +248,31 @@ def map_frame(view: View, category: str) -> gpd.GeoDataFrame:
             "reason": v["reason"],
             "place": v["place"] if "place" in v.columns else "",
             "gemeinde_partial": v["gemeinde_partial"] if "gemeinde_partial" in v.columns else False,
+            **_pt_frame(view, category, settings),
         },
         geometry=v.geometry,
         crs=WGS84,
+    )
+
+
+def transit_layers(results: Results, category: str) -> webmap.TransitLayers | None:
+    """The stops (departures in the category's window) and lines of a run's timetable.
+
+    ``None`` when the run has no Bus & Bahn timetable.
+    """
+    timetable = results.inputs.timetable
+    if timetable is None or "pt" not in results.settings.modes or not timetable.feeds:
+        return None
+    window = results.settings.pt_window(category)
+    window_text = format_window(window)
+    stops = gtfs.stop_departures(timetable.feeds, timetable.day, window)
+    lines = gtfs.route_lines(
+        timetable.feeds, timetable.day, on_demand_routes=results.settings.transit.on_demand_routes
+    )
+    return webmap.TransitLayers(
+        stops=webmap.stop_rows(stops, window_text),
+        lines=webmap.line_rows(lines),
+        note=texts.PT_WINDOW_NOTE.format(window=window_text, day=format_day(timetable.day)),
     )
 
 
@@ -247,12 +302,17 @@ def build_view_map(
     overlay: GridOverlay | None = None,
     marks: Sequence[list[Any]] | None = None,
     marks_name: str = "Markierungen",
+    transit: webmap.TransitLayers | None = None,
+    color_by: str = "minutes",
 ) -> Any:
     """The folium map of one category of a view (fixed layers from ``layers``).
 
     ``basemap`` is a key of :data:`erreichbarkeit.webmap.BASEMAPS` (or
     ``False``/``"none"``); ``overlay`` adds the grid surface and/or bands;
     ``marks`` highlighted points (:func:`erreichbarkeit.webmap.mark_rows`).
+    In Bus & Bahn mode the stops and lines of ``transit`` (default: built by
+    :func:`transit_layers`) are drawn and ``color_by="factor"`` colours the
+    villages by the car factor; other modes ignore both.
     """
     labels = {k: c.label for k, c in data.category_table.items()}
     boundaries: gpd.GeoDataFrame | str = data.boundaries
@@ -260,18 +320,27 @@ def build_view_map(
     if layers is not None:
         boundaries = layers.boundaries_json or data.boundaries
         roads = layers.roads_json
+    pt = view.mode == "pt"
+    if pt and transit is None:
+        transit = transit_layers(data.results, category)
     return webmap.build_map(
-        map_frame(view, category),
+        map_frame(view, category, data.settings),
         offers=data.offers[data.offers["category"] == category],
         boundaries=boundaries,
         roads=roads,
         categories=data.category_table,
-        legend_title=legend_title(view, category, labels),
+        legend_title=(
+            texts.PT_FACTOR_LEGEND.format(label=labels.get(category, category))
+            if pt and color_by == "factor"
+            else legend_title(view, category, labels)
+        ),
         basemap=basemap,
         selected_id=selected_id,
         bounds=bounds or data_bounds(data),
         legend_font_px=legend_font_px,
         marks=marks,
         marks_name=marks_name,
+        transit=transit if pt else None,
+        color_by=color_by if pt else "minutes",
         **_overlay_options(overlay),
     )

@@ -12,6 +12,7 @@ import streamlit as st
 from erreichbarkeit.ui import texts
 from erreichbarkeit.ui.downloads import print_map_bytes
 from erreichbarkeit.ui.grid_panel import grid_overlay
+from erreichbarkeit.ui.kpis import pt_caption
 from erreichbarkeit.ui.page_setup import Page, setup_page
 from erreichbarkeit.ui.sidebar import extent_choice, map_category
 from erreichbarkeit.ui.tables import view_subtitle
@@ -132,7 +133,9 @@ def meeting_page(root: Path | None = None) -> None:
     label = labels.get(map_cat, map_cat)
     st.title(texts.MEETING_TITLE.format(label=label, region=page.results.settings.name))
     st.markdown(f"### {view_subtitle(view, map_cat, labels)}")
-    kpi_metrics(view, map_cat)
+    kpi_metrics(
+        view, map_cat, pt_caption=pt_caption(page.results, map_cat) if view.mode == "pt" else ""
+    )
     show_map(
         page,
         map_cat,

@@ -15,6 +15,7 @@ from erreichbarkeit.errors import ErreichbarkeitError
 from erreichbarkeit.ui import texts
 from erreichbarkeit.ui.downloads import bands_gpkg_bytes, export_files
 from erreichbarkeit.ui.grid_panel import grid_kpis, grid_overlay
+from erreichbarkeit.ui.kpis import pt_caption
 from erreichbarkeit.ui.layers import GridOverlay, build_view_map
 from erreichbarkeit.ui.page_setup import Page, setup_page
 from erreichbarkeit.ui.sidebar import map_category
@@ -35,13 +36,21 @@ _GPKG_MIME = "application/geopackage+sqlite3"
 _XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _kpi_cards(view: View, labels: dict[str, str]) -> None:
-    """Four KPI cards per chosen category (their numbers kept in ``session_state["kpis"]``)."""
+def _kpi_cards(page: Page, labels: dict[str, str]) -> None:
+    """The KPI cards per chosen category (their numbers kept in ``session_state["kpis"]``).
+
+    In Bus & Bahn mode with „Orte ohne ÖPNV-Angebot“ and the departure
+    window and reference day of each category.
+    """
+    view = page.view
     store: dict[str, dict[str, float]] = {}
     for cat in view.categories:
         minutes = view.thresholds[cat]
         st.markdown(f"**{labels.get(cat, cat)}** – Schwellenwert {format_minutes(minutes)} min")
-        store[cat] = kpi_metrics(view, cat, median_help=texts.KPI_HELP_MEDIAN)
+        caption = pt_caption(page.results, cat) if view.mode == "pt" else ""
+        store[cat] = kpi_metrics(view, cat, median_help=texts.KPI_HELP_MEDIAN, pt_caption=caption)
+    if view.mode == "pt":
+        st.caption(texts.PT_MEDIAN_HINT)
     st.session_state["kpis"] = store
 
 
@@ -102,6 +111,7 @@ def _build_exports(page: Page, category: str, overlay: GridOverlay | None) -> di
             basemap=page.choice["basemap"],
             layers=page.layers,
             overlay=overlay,
+            color_by=page.choice.get("color_by", "minutes"),
         )
         return export_files(
             page.data, page.view, workdir=session_dir(), map_html=webmap.map_html(fmap)
@@ -144,7 +154,7 @@ def dashboard_page(root: Path | None = None) -> None:
     if page is None:
         return
     view, labels = page.view, page.choice["labels"]
-    _kpi_cards(view, labels)
+    _kpi_cards(page, labels)
     table = village_display(view, labels)
     left, right = st.columns([3, 2])
     with left:

@@ -26,7 +26,7 @@ from erreichbarkeit.ui.state import keep_widget_state, memo_put
 from erreichbarkeit.ui.upload_widget import remove_upload, upload_section, upload_token, with_upload
 from erreichbarkeit.ui.views import View, ViewData, compute_view
 
-__all__ = ["Page", "region_key", "setup_page"]
+__all__ = ["Page", "region_key", "setup_page", "show_notices"]
 
 _VIEW_MEMO_SIZE = 8
 
@@ -101,7 +101,14 @@ def _load_results(region: Region, data_dir: Path) -> Results | None:
     elapsed = time.perf_counter() - started
     if elapsed > 1.0:
         st.toast(f"{texts.FIRST_RUN_DONE} ({elapsed:.0f} s)")
+    show_notices(results)
     return results
+
+
+def show_notices(results: Results) -> None:
+    """The run's German notices (e.g. Bus & Bahn switched off and why) on the page."""
+    for notice in results.inputs.notices:
+        st.warning(notice, icon="ℹ️")
 
 
 def _pick_region(data_dir: Path) -> Region | None:

@@ -27,7 +27,7 @@ from erreichbarkeit import webmap as maps
 from erreichbarkeit.config import MODE_LABELS
 from erreichbarkeit.errors import InputDataError
 from erreichbarkeit.io.villages import read_villages
-from erreichbarkeit.network.routing import Router
+from erreichbarkeit.network.routing import RouterLike
 from erreichbarkeit.planning import locations, scenarios
 from erreichbarkeit.report.scenario_export import export_comparison
 from erreichbarkeit.results import Results
@@ -212,7 +212,7 @@ def supply_view(results: Results, category: str, mode: str) -> SupplyView:
 
 
 def village_candidate_times(
-    results: Results, routers: Mapping[str, Router], mode: str
+    results: Results, routers: Mapping[str, RouterLike], mode: str
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """The villages as candidate sites and the minutes to them (one mode).
 
@@ -228,7 +228,7 @@ def village_candidate_times(
 
 
 def _candidate_times(
-    results: Results, routers: Mapping[str, Router], cands: gpd.GeoDataFrame, mode: str
+    results: Results, routers: Mapping[str, RouterLike], cands: gpd.GeoDataFrame, mode: str
 ) -> pd.DataFrame:
     """Minutes from the villages to candidate sites, routed with the run's routing settings."""
     routing = results.settings.routing
@@ -272,7 +272,7 @@ def read_candidates(raw: bytes, filename: str, *, workdir: Path) -> gpd.GeoDataF
 
 def suggest(
     results: Results,
-    routers: Mapping[str, Router],
+    routers: Mapping[str, RouterLike],
     *,
     category: str,
     mode: str,

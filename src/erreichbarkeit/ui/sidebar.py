@@ -29,6 +29,7 @@ class Choice(TypedDict):
     thresholds: dict[str, float]
     basemap: str
     labels: dict[str, str]
+    color_by: str
 
 
 def _categories(data: ViewData, labels: dict[str, str]) -> list[str]:
@@ -85,12 +86,36 @@ def _basemap() -> str:
     )
 
 
+def _color_by(mode: str) -> str:
+    """In Bus & Bahn mode: colour the villages by minutes or by the car factor."""
+    if mode != "pt":
+        return "minutes"
+    if st.session_state.get("pt_color") not in texts.PT_COLOR_LABELS:
+        st.session_state["pt_color"] = "minutes"
+    return str(
+        st.sidebar.radio(
+            texts.PT_COLOR_BY,
+            list(texts.PT_COLOR_LABELS),
+            format_func=lambda k: texts.PT_COLOR_LABELS[k],
+            key="pt_color",
+            help=texts.PT_COLOR_HELP,
+        )
+    )
+
+
 def sidebar_choices(data: ViewData) -> Choice | None:
-    """Draw the sidebar's choices; ``None`` (with a warning) when the region has no offers."""
+    """Draw the sidebar's choices; ``None`` (with a warning) when the region has no offers.
+
+    The modes are those of the run („Bus & Bahn“ only when the timetable
+    worked); in Bus & Bahn mode the villages can be coloured by the car factor.
+    """
     sb = st.sidebar
+    modes = list(data.settings.modes)
+    if st.session_state.get("mode") not in modes:  # e.g. Bus & Bahn switched off since
+        st.session_state["mode"] = modes[0]
     mode = sb.radio(
         texts.SIDEBAR_MODE,
-        list(data.settings.modes),
+        modes,
         format_func=lambda m: MODE_LABELS.get(m, m),
         key="mode",
         horizontal=True,
@@ -107,6 +132,7 @@ def sidebar_choices(data: ViewData) -> Choice | None:
         key="age_group",
     )
     thresholds = _thresholds(data, cats, mode, labels)
+    color_by = _color_by(mode)
     return Choice(
         mode=mode,
         categories=tuple(cats),
@@ -114,6 +140,7 @@ def sidebar_choices(data: ViewData) -> Choice | None:
         thresholds=thresholds,
         basemap=_basemap(),
         labels=labels,
+        color_by=color_by,
     )
 
 

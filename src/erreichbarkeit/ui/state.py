@@ -19,6 +19,7 @@ PERSISTENT_KEYS = frozenset(
     {
         "region",
         "mode",
+        "pt_color",
         "categories",
         "age_group",
         "basemap",

@@ -20,6 +20,7 @@ from erreichbarkeit.ui import texts
 from erreichbarkeit.ui.views import View, ViewData
 
 __all__ = [
+    "format_day",
     "format_decimal",
     "format_int",
     "format_minutes",
@@ -100,6 +101,13 @@ def german(table: pd.DataFrame) -> Any:
     return table.style.format(formats, na_rep="—")
 
 
+def format_day(day: Any) -> str:
+    """A date as „Di 10.03.2026“ (German weekday abbreviation); „—“ without a date."""
+    if day is None or not hasattr(day, "weekday"):
+        return "—"
+    return f"{texts.PT_WEEKDAYS[day.weekday()]} {day.strftime('%d.%m.%Y')}"
+
+
 def format_threshold(view: View, category: str) -> str:
     """The view's threshold of a category as short German minutes (``10``, ``7,5``)."""
     return f"{view.thresholds.get(category, math.nan):g}".replace(".", ",")
@@ -158,12 +166,21 @@ def village_display(view: View, labels: Mapping[str, str]) -> pd.DataFrame:
     )
     unmet = pd.Series(0, index=v.index)
     ratio = pd.Series(0.0, index=v.index)
+    pt = view.mode == "pt"
     for cat in view.categories:
         p = f"{cat}_{view.mode}"
         label = labels.get(cat, cat)
-        out[texts.COL_MIN.format(label=label)] = v[f"{p}_min"].round(1)
-        out[texts.COL_KM.format(label=label)] = v[f"{p}_km"].round(1)
+        minutes = v[f"{p}_min"].round(1)
+        # Bus & Bahn: many villages without a connection; text, so no „None“ shows
+        out[texts.COL_MIN.format(label=label)] = _as_text(minutes, 1) if pt else minutes
+        # Bus & Bahn has no route length: „—“, never 0 km (and never Streamlit's „None“)
+        out[texts.COL_KM.format(label=label)] = (
+            v[f"{p}_km"].round(1) if not pt else pd.Series("—", index=v.index)
+        )
         out[texts.COL_WITHIN.format(label=label)] = v[f"{p}_within"]
+        if pt:
+            for header, values in _pt_columns(v, cat, label).items():
+                out[header] = values
         unmet += (~v[f"{p}_within"].astype(bool)).astype(int)
         r = (v[f"{p}_min"] / view.thresholds[cat]).fillna(math.inf)
         ratio = pd.concat([ratio, r], axis=1).max(axis=1)
@@ -174,6 +191,41 @@ def village_display(view: View, labels: Mapping[str, str]) -> pd.DataFrame:
     order = _worst_first(view, unmet, ratio)
     out = out.loc[order]
     out.index = pd.Index(v.loc[order, "id"].astype(str), name="id")
+    return out
+
+
+def _as_text(values: pd.Series, digits: int) -> pd.Series:
+    """Numbers as German text, „—“ for no value.
+
+    Streamlit's table shows a missing number as „None“ whatever the Styler
+    says, so Bus & Bahn columns, where „no value“ is common and meaningful
+    (no departure, no connection), are shown as text.
+    """
+    return pd.to_numeric(values, errors="coerce").map(lambda x: format_decimal(x, digits))
+
+
+def _pt_columns(v: pd.DataFrame, cat: str, label: str) -> dict[str, pd.Series]:
+    """The Bus & Bahn columns of one category with German headers (none when absent).
+
+    No departure and no connection are shown as „—“ (never 0 or -1); the
+    status column says why („kein ÖPNV-Angebot im Zeitfenster“ …).
+    """
+    p = f"{cat}_pt"
+    if f"{p}_status" not in v.columns:
+        return {}
+    departures = pd.to_numeric(v[f"{p}_departures"], errors="coerce")
+    transfers = pd.to_numeric(v[f"{p}_transfers"], errors="coerce")
+    out = {
+        texts.COL_PT_BEST.format(label=label): _as_text(v[f"{p}_best_min"], 1),
+        texts.COL_PT_DEPARTURES.format(label=label): _as_text(departures.where(departures > 0), 0),
+        texts.COL_PT_TRANSFERS.format(label=label): _as_text(transfers.where(transfers >= 0), 0),
+        texts.COL_PT_FACTOR.format(label=label): _as_text(v[f"{p}_factor"], 1),
+        texts.COL_PT_STATUS.format(label=label): v[f"{p}_status"].fillna("").astype(str),
+    }
+    if f"{p}_home_at" in v.columns:
+        home = v[f"{p}_home_at"].fillna("").astype(str)
+        out[texts.COL_PT_HOME_AT.format(label=label)] = home.where(home != "", "—")
+        out[texts.COL_PT_HOME_BY.format(label=label)] = v[f"{p}_home_by"].astype(bool)
     return out
 
 
@@ -231,7 +283,11 @@ def nearest_for_village(
         label = table[cat].label if cat in table else cat
         records: list[dict[Any, Any]] = near[near["category"] == cat].to_dict("records")
         rows += [_nearest_row(label, rec) for rec in records] or [_nearest_row(label, None)]
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if mode == "pt":  # no route length by Bus & Bahn: „—“, never 0 km or „None“
+        out[texts.COL_KM_PLAIN] = "—"
+        out[texts.COL_MINUTES] = _as_text(out[texts.COL_MINUTES], 1)
+    return out
 
 
 def problems_frame(problems: Sequence[RowProblem]) -> pd.DataFrame:

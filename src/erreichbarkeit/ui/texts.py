@@ -407,3 +407,34 @@ STECKBRIEF_HINT = (
 STECKBRIEF_SELECT = "Steckbrief für"
 STECKBRIEF_KREIS = "ganzer Kreis"
 STECKBRIEF_BUTTON = "Steckbrief herunterladen"
+
+# -- Bus & Bahn -------------------------------------------------------------------------
+PT_COLOR_BY = "Orte färben nach"
+PT_COLOR_LABELS = {
+    "minutes": "Minuten (Median)",
+    "factor": "Faktor Bus & Bahn ÷ Auto",
+}
+PT_COLOR_HELP = (
+    "„Faktor“: wie viel länger die Fahrt mit Bus & Bahn dauert als mit dem Auto "
+    "(2,0 = doppelt so lange). Schwarz: kein ÖPNV-Angebot im Zeitfenster."
+)
+KPI_NO_PT = "Orte ohne ÖPNV-Angebot"
+KPI_HELP_NO_PT = (
+    "Orte ohne nutzbare Abfahrt zum nächsten Angebot im Zeitfenster, die auch zu Fuß "
+    "nicht innerhalb der Höchstzeit ankommen."
+)
+PT_WINDOW_CAPTION = "Bus & Bahn: Abfahrt {window}, Stichtag {day}"
+PT_WINDOW_NOTE = "Abfahrt {window}, Stichtag {day}"
+PT_MEDIAN_HINT = (
+    "Bus & Bahn: Minuten sind der Median über die Abfahrtszeiten im Zeitfenster "
+    "(Tür zu Tür, mit Warten); km werden für Bus & Bahn nicht angegeben („—“)."
+)
+PT_WEEKDAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
+COL_PT_BEST = "{label}: schnellste Fahrt (Minuten)"
+COL_PT_DEPARTURES = "{label}: Abfahrten im Zeitfenster"
+COL_PT_TRANSFERS = "{label}: Umstiege"
+COL_PT_FACTOR = "{label}: Faktor zum Auto"
+COL_PT_STATUS = "{label}: Hinweis Bus & Bahn"
+COL_PT_HOME_AT = "{label}: zurück zu Hause um"
+COL_PT_HOME_BY = "{label}: rechtzeitig zurück"
+PT_FACTOR_LEGEND = "{label}: Bus & Bahn im Vergleich zum Auto (Faktor)"

@@ -21,7 +21,7 @@ from erreichbarkeit.config import WGS84, Category
 from erreichbarkeit.errors import ErreichbarkeitError
 from erreichbarkeit.io import OffersReadResult, RowProblem, read_offers
 from erreichbarkeit.network.matrix import travel_times as compute_travel_times
-from erreichbarkeit.network.routing import Router
+from erreichbarkeit.network.routing import RouterLike
 from erreichbarkeit.ui import texts
 from erreichbarkeit.ui.views import ViewData
 
@@ -149,7 +149,7 @@ def handle_upload(
 
 
 def route_offers(
-    routers: Mapping[str, Router], data: ViewData, offers: gpd.GeoDataFrame
+    routers: Mapping[str, RouterLike], data: ViewData, offers: gpd.GeoDataFrame
 ) -> pd.DataFrame:
     """Long table from every village to the given (uploaded) offers."""
     s = data.settings

@@ -21,6 +21,7 @@ import geopandas as gpd
 import pandas as pd
 
 from erreichbarkeit.analysis import indicators
+from erreichbarkeit.analysis.transit import transit_columns
 from erreichbarkeit.config import WGS84, Category, Settings
 from erreichbarkeit.results import Results
 
@@ -185,7 +186,8 @@ def compute_view(
     data
         Cached region data (see :func:`view_data`).
     mode
-        ``car``, ``bike`` or ``walk``.
+        ``car``, ``bike``, ``walk`` or ``pt`` (Bus & Bahn: the village table
+        also gets the run's Bus & Bahn columns, see :func:`_with_transit`).
     categories
         Category keys (present in ``data.categories``).
     age_group
@@ -206,6 +208,8 @@ def compute_view(
     vt = indicators.village_table(
         data.villages, tt, offers, categories=cats, modes=(mode,), threshold=fn, labels=labels
     )
+    if mode == "pt":
+        vt = _with_transit(vt, data, cats)
     vt = gpd.GeoDataFrame(vt, geometry="geometry", crs=WGS84)
     options: dict[str, Any] = {
         "categories": cats,
@@ -223,6 +227,31 @@ def compute_view(
         gemeinden=indicators.gemeinde_long(vt, **options),
         kreis=indicators.kreis_summary(vt, **options),
     )
+
+
+def _with_transit(vt: pd.DataFrame, data: ViewData, cats: Sequence[str]) -> pd.DataFrame:
+    """The view's village table with the Bus & Bahn columns of the run.
+
+    Departures, transfers and the fastest trip come from the run's timetable
+    details (:attr:`Results.transit`) of the view's nearest offers, the car
+    factor from the run's car minutes, the way home from the run's village
+    table (it needs the timetable, not the thresholds).
+    """
+    run = data.results.villages
+    by_id = run.set_index(run["id"].astype(str))
+    ids = vt["id"].astype(str)
+    car_cols = [f"{c}_car_min" for c in cats if f"{c}_car_min" in by_id.columns]
+    car = pd.DataFrame({col: ids.map(by_id[col]).to_numpy() for col in car_cols}, index=vt.index)
+    with_car = bool(car_cols) and len(car_cols) == len(cats)
+    out = transit_columns(
+        pd.concat([vt, car], axis=1), data.results.transit, cats, with_car=with_car
+    ).drop(columns=car_cols)
+    for cat in cats:
+        for suffix in ("home_at", "home_by"):
+            col = f"{cat}_pt_{suffix}"
+            if col in by_id.columns:
+                out[col] = ids.map(by_id[col]).to_numpy()
+    return out
 
 
 def data_bounds(data: ViewData) -> tuple[float, float, float, float]:

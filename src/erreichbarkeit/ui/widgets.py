@@ -9,26 +9,52 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from erreichbarkeit.ui import texts
-from erreichbarkeit.ui.kpis import kpis, median_text
-from erreichbarkeit.ui.layers import GridOverlay, build_view_map
-from erreichbarkeit.ui.page_setup import Page
+from erreichbarkeit.ui.kpis import kpis, median_text, no_pt_count
+from erreichbarkeit.ui.layers import GridOverlay, build_view_map, transit_layers
+from erreichbarkeit.ui.page_setup import Page, region_key
+from erreichbarkeit.ui.state import memo_put
 from erreichbarkeit.ui.tables import format_int, format_minutes
 from erreichbarkeit.ui.views import View
 
 __all__ = ["kpi_metrics", "show_map"]
 
 
-def kpi_metrics(view: View, category: str, *, median_help: str | None = None) -> dict[str, float]:
-    """The four KPI cards of one category in a row; returns their numbers."""
+def kpi_metrics(
+    view: View, category: str, *, median_help: str | None = None, pt_caption: str = ""
+) -> dict[str, float]:
+    """The KPI cards of one category in a row; returns their numbers.
+
+    Four cards; in Bus & Bahn mode a fifth, „Orte ohne ÖPNV-Angebot“, and
+    ``pt_caption`` (departure window and reference day) below the row.
+    """
     k = kpis(view, category)
     age = texts.AGE_LABEL.format(group=view.age_group.replace("-", "–"))
     minutes = format_minutes(view.thresholds[category])
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric(texts.KPI_WITHIN.format(age=age, minutes=minutes), format_int(k["children_within"]))
-    c2.metric(texts.KPI_BEYOND.format(age=age), format_int(k["children_beyond"]))
-    c3.metric(texts.KPI_UNDERSERVED, format_int(k["underserved"]))
-    c4.metric(texts.KPI_MEDIAN.format(age=age), median_text(k), help=median_help)
+    pt = view.mode == "pt"
+    cols = st.columns(5 if pt else 4)
+    cols[0].metric(
+        texts.KPI_WITHIN.format(age=age, minutes=minutes), format_int(k["children_within"])
+    )
+    cols[1].metric(texts.KPI_BEYOND.format(age=age), format_int(k["children_beyond"]))
+    cols[2].metric(texts.KPI_UNDERSERVED, format_int(k["underserved"]))
+    cols[3].metric(texts.KPI_MEDIAN.format(age=age), median_text(k), help=median_help)
+    if pt:
+        k["no_pt"] = no_pt_count(view, category)
+        cols[4].metric(texts.KPI_NO_PT, format_int(k["no_pt"]), help=texts.KPI_HELP_NO_PT)
+        if pt_caption:
+            st.caption(pt_caption)
     return k
+
+
+def _transit_layers(page: Page, category: str) -> Any:
+    """The Bus & Bahn stops and lines of a category, memoised per session (``None``: not pt)."""
+    if page.view.mode != "pt":
+        return None
+    memo: dict[Any, Any] = st.session_state.setdefault("_transit_layers", {})
+    key = (region_key(page), category)
+    if key not in memo:
+        memo_put(memo, key, transit_layers(page.results, category), size=4)
+    return memo[key]
 
 
 def show_map(
@@ -59,6 +85,8 @@ def show_map(
         bounds=bounds,
         legend_font_px=legend_font_px,
         overlay=overlay,
+        transit=_transit_layers(page, category),
+        color_by=page.choice.get("color_by", "minutes"),
     )
     out = st_folium(
         fmap,

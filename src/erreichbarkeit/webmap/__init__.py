@@ -9,6 +9,8 @@ same builder, :func:`build_map`; this package never imports Streamlit.
   (villages, offers, marks, GeoJSON texts, grid surface) and their rows;
 * :mod:`~erreichbarkeit.webmap.surface` — the grid surface as compact JSON;
 * :mod:`~erreichbarkeit.webmap.legend` — the legend controls;
+* :mod:`~erreichbarkeit.webmap.transit` — Bus & Bahn: stops, lines, the
+  village popups and the car-factor classes;
 * :mod:`~erreichbarkeit.webmap.assets` — Leaflet, jQuery and the offer icons
   offline (``data:`` URIs, inline SVG).
 
@@ -43,35 +45,53 @@ from erreichbarkeit.webmap.layers import (
 )
 from erreichbarkeit.webmap.legend import Legend, bands_legend_html, legend_html
 from erreichbarkeit.webmap.surface import grid_surface_json
+from erreichbarkeit.webmap.transit import (
+    FACTOR_COLORS,
+    FACTOR_LABELS,
+    LineLayer,
+    StopLayer,
+    TransitLayers,
+    classify_factor,
+    line_rows,
+    stop_rows,
+)
 
 __all__ = [
     "BAND_COLORS",
     "BASEMAPS",
     "BIN_COLORS",
     "BIN_EDGES",
+    "FACTOR_COLORS",
+    "FACTOR_LABELS",
     "UNREACHABLE_COLOR",
     "UNREACHABLE_LABEL",
     "Basemap",
     "GeoJsonText",
     "GridSurfaceLayer",
     "Legend",
+    "LineLayer",
     "MarkLayer",
     "OfferLayer",
+    "StopLayer",
+    "TransitLayers",
     "VillageLayer",
     "band_color",
     "bands_geojson",
     "bands_legend_html",
     "bin_labels",
     "build_map",
+    "classify_factor",
     "classify_minutes",
     "geojson_text",
     "grid_surface_json",
     "legend_html",
+    "line_rows",
     "map_html",
     "mark_rows",
     "minutes_color",
     "offer_icon_svg",
     "offer_layer",
     "offline_assets",
+    "stop_rows",
     "village_rows",
 ]

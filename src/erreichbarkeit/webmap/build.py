@@ -7,7 +7,8 @@ internet); otherwise Leaflet comes from :mod:`erreichbarkeit.webmap.assets`
 and the map works offline.
 
 Layers from bottom to top: grid surface (own pane below the others), roads
-(offline base layer), travel-time bands, Gemeinden, villages, offers, marks;
+(offline base layer), travel-time bands, Gemeinden, Bus & Bahn lines and
+stops, villages, offers, marks;
 each can be switched off in the layer control.
 """
 
@@ -38,6 +39,13 @@ from erreichbarkeit.webmap.layers import (
     village_rows,
 )
 from erreichbarkeit.webmap.legend import Legend, bands_legend_html, legend_html
+from erreichbarkeit.webmap.transit import (
+    FACTOR_COLORS,
+    FACTOR_LABELS,
+    TransitLayers,
+    classify_factor,
+    transit_legend_rows,
+)
 
 __all__ = ["BASEMAPS", "Basemap", "build_map", "map_html"]
 
@@ -127,6 +135,8 @@ def build_map(
     bands_note: str = "",
     marks: Sequence[list[Any]] | None = None,
     marks_name: str = "Markierungen",
+    transit: TransitLayers | None = None,
+    color_by: str = "minutes",
 ) -> folium.Map:
     """Build the folium map (layers bottom to top, each switchable in the layer control).
 
@@ -163,6 +173,8 @@ def build_map(
         for text), note line.
     marks, marks_name
         Highlighted points above the offers (:func:`mark_rows`) and their layer name.
+    transit, color_by
+        Bus & Bahn stops and lines; ``"factor"``: villages coloured by ``pt_factor``.
 
     Returns
     -------
@@ -174,16 +186,75 @@ def build_map(
     _add_roads(m, roads)
     _add_bands(m, bands, bands_title, bands_labels, bands_note, font_px=legend_font_px)
     _add_boundaries(m, boundaries)
-    VillageLayer(village_rows(villages, edges=edges, selected_id=selected_id)).add_to(m)
-    used = _add_offers(m, offers, categories or {})
-    if marks:  # before the layer control, which refers to every layer by its variable
-        MarkLayer(list(marks), name=marks_name).add_to(m)
-    note = surface_note if surface is not None else ""
-    Legend(
-        legend_html(legend_title, edges=edges, categories=used, font_px=legend_font_px, note=note)
-    ).add_to(m)
+    classes = _add_villages(m, villages, transit, color_by, edges=edges, selected_id=selected_id)
+    used = _add_offers(m, offers, categories or {}, marks=marks, marks_name=marks_name)
+    _add_legend(m, legend_title, edges=edges, used=used, font_px=legend_font_px,
+                classes=classes, transit=transit, note=surface_note if surface else "")  # fmt: skip
     folium.LayerControl(collapsed=False).add_to(m)
     return m
+
+
+def _add_villages(
+    m: folium.Map,
+    villages: gpd.GeoDataFrame,
+    transit: TransitLayers | None,
+    color_by: str,
+    *,
+    edges: Sequence[float],
+    selected_id: str | None,
+) -> list[tuple[str, str]] | None:
+    """Bus & Bahn lines and stops, then the villages; the legend classes (``None``: minutes)."""
+    if transit is not None:
+        transit.add_to(m)
+    classes, class_legend = _village_classes(villages, color_by)
+    VillageLayer(
+        village_rows(villages, edges=edges, selected_id=selected_id, classes=classes),
+        colors=[c for c, _ in class_legend] if class_legend is not None else None,
+    ).add_to(m)
+    return class_legend
+
+
+def _add_legend(
+    m: folium.Map,
+    title: str,
+    *,
+    edges: Sequence[float],
+    used: Sequence[Category],
+    font_px: int,
+    classes: Sequence[tuple[str, str]] | None,
+    transit: TransitLayers | None,
+    note: str,
+) -> None:
+    """The main legend (bottom right): village classes, offers, Bus & Bahn.
+
+    Its note line joins ``note`` (the grid surface's) and the note of
+    ``transit`` (the departure window and reference day).
+    """
+    note = " · ".join(n for n in (note, transit.note if transit else "") if n)
+    extra = transit_legend_rows(transit, font_px) if transit is not None else ()
+    html = legend_html(
+        title, edges=edges, categories=used, font_px=font_px, note=note,
+        classes=classes, extra_rows=extra,
+    )  # fmt: skip
+    Legend(html).add_to(m)
+
+
+def _village_classes(
+    villages: gpd.GeoDataFrame, color_by: str
+) -> tuple[list[int] | None, list[tuple[str, str]] | None]:
+    """Colour classes and legend pairs of the villages (``None``: the minute classes)."""
+    if color_by == "minutes":
+        return None, None
+    if color_by != "factor":
+        msg = f"unknown color_by {color_by!r}; known: minutes, factor"
+        raise ValueError(msg)
+    factor = (
+        villages["pt_factor"]
+        if "pt_factor" in villages
+        else pd.Series(math.nan, index=villages.index)
+    )
+    classes = classify_factor(pd.to_numeric(factor, errors="coerce").to_numpy("float64"))
+    return [int(k) for k in classes], list(zip(FACTOR_COLORS, FACTOR_LABELS, strict=True))
 
 
 def _extent(
@@ -313,13 +384,20 @@ def _add_boundaries(m: folium.Map, boundaries: gpd.GeoDataFrame | str | None) ->
 
 
 def _add_offers(
-    m: folium.Map, offers: gpd.GeoDataFrame | None, cats: Mapping[str, Category]
+    m: folium.Map,
+    offers: gpd.GeoDataFrame | None,
+    cats: Mapping[str, Category],
+    *,
+    marks: Sequence[list[Any]] | None = None,
+    marks_name: str = "Markierungen",
 ) -> list[Category]:
-    """The offer layer; return the categories shown, in legend order."""
+    """The offer layer and the marks above it; return the categories shown, in legend order."""
     used: list[Category] = []
     if offers is not None and len(offers):
         layer, used = offer_layer(offers, cats)
         layer.add_to(m)
+    if marks:  # before the layer control, which refers to every layer by its variable
+        MarkLayer(list(marks), name=marks_name).add_to(m)
     return sorted(used, key=lambda c: c.order)
 
 

@@ -43,6 +43,7 @@ from erreichbarkeit.report.style import (
     classify_minutes,
 )
 from erreichbarkeit.webmap.assets import offer_icon_svg
+from erreichbarkeit.webmap.transit import pt_popup_lines, pt_tooltip
 
 __all__ = [
     "GeoJsonText",
@@ -97,7 +98,9 @@ def _village_popup(row: Mapping[str, Any]) -> str:
         note = f" ({PARTIAL_LABEL})" if partial else ""
         lines.append(f"Gemeinde: {html.escape(_text(row.get('gemeinde')))}{note}")
     minutes = row.get("minutes")
-    if minutes is None or (isinstance(minutes, float) and math.isnan(minutes)):
+    if "pt_status" in row:  # Bus & Bahn: median, fastest trip, departures, factor, way home
+        lines += pt_popup_lines(row)
+    elif minutes is None or (isinstance(minutes, float) and math.isnan(minutes)):
         reason = _text(row.get("reason")) or UNREACHABLE_LABEL
         lines.append(f"Kein Angebot erreichbar ({html.escape(reason)})")
     else:
@@ -148,12 +151,14 @@ class VillageLayer(_DataLayer):
         """
     )
 
-    def __init__(self, rows: list[list[Any]], *, name: str = "Orte") -> None:
+    def __init__(
+        self, rows: list[list[Any]], *, name: str = "Orte", colors: Sequence[str] | None = None
+    ) -> None:
         super().__init__(name)
         self._name = "VillageLayer"
         self.rows = rows
         self.rows_json = _js_json(rows)
-        self.colors_json = _js_json([*BIN_COLORS, UNREACHABLE_COLOR])
+        self.colors_json = _js_json(list(colors or (*BIN_COLORS, UNREACHABLE_COLOR)))
 
 
 class OfferLayer(_DataLayer):
@@ -433,18 +438,26 @@ def village_rows(
     *,
     edges: Sequence[float] = BIN_EDGES,
     selected_id: str | None = None,
+    classes: Sequence[int] | None = None,
 ) -> list[list[Any]]:
     """The data rows of :class:`VillageLayer`.
+
+    ``classes`` overrides the minute classes (one colour index per village,
+    e.g. :func:`erreichbarkeit.webmap.transit.classify_factor`).  A village
+    with a ``pt_status`` column gets the Bus & Bahn popup and tooltip.
 
     Returns
     -------
     list
         One ``[lat, lon, class, selected, tooltip_html, popup_html]`` per
         village with a point; ``class`` indexes ``[*BIN_COLORS,
-        UNREACHABLE_COLOR]`` (unreachable = ``len(BIN_COLORS)``).
+        UNREACHABLE_COLOR]`` (unreachable = ``len(BIN_COLORS)``) unless
+        ``classes`` is given.
     """
     pts = villages.to_crs("EPSG:4326") if villages.crs is not None else villages
-    classes = classify_minutes(pts["minutes"].to_numpy("float64"), edges)
+    if classes is None:
+        minute_classes = classify_minutes(pts["minutes"].to_numpy("float64"), edges)
+        classes = [len(BIN_COLORS) if k < 0 else int(k) for k in minute_classes]
     records = pts.drop(columns="geometry").to_dict("records")
     rows: list[list[Any]] = []
     for rec, geom, k in zip(records, pts.geometry, classes, strict=True):
@@ -455,9 +468,9 @@ def village_rows(
             [
                 round(float(geom.y), 6),
                 round(float(geom.x), 6),
-                len(BIN_COLORS) if k < 0 else int(k),
+                int(k),
                 1 if selected else 0,
-                html.escape(_text(rec.get("name"))),
+                pt_tooltip(rec) if "pt_status" in rec else html.escape(_text(rec.get("name"))),
                 _village_popup(rec),
             ]
         )

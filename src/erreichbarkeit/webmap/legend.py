@@ -72,11 +72,16 @@ def legend_html(
     categories: Sequence[Category] = (),
     font_px: int = 12,
     note: str = "",
+    classes: Sequence[tuple[str, str]] | None = None,
+    extra_rows: Sequence[str] = (),
 ) -> str:
     """The legend's HTML: minute classes, "nicht erreichbar", offer categories.
 
     ``font_px`` scales text and symbols (the meeting view uses a larger legend);
-    ``note`` is a small line under the title (e.g. that a grid surface is shown).
+    ``note`` is a small line under the title (e.g. that a grid surface is shown);
+    ``classes`` replaces the minute classes by ``(colour, label)`` pairs (e.g.
+    the car-factor classes); ``extra_rows`` are HTML rows added at the end
+    (e.g. the Bus & Bahn stops and lines).
     """
     sym = int(font_px)
     rows = [
@@ -91,9 +96,16 @@ def legend_html(
         f'<span style="display:inline-block;width:{sym}px;height:{sym}px;border-radius:50%;'
         'background:{c};border:1px solid #555;margin-right:6px;vertical-align:middle"></span>'
     )
-    for color, label in zip(BIN_COLORS, bin_labels(edges), strict=True):
+    pairs = (
+        list(classes)
+        if classes is not None
+        else [
+            *zip(BIN_COLORS, bin_labels(edges), strict=True),
+            (UNREACHABLE_COLOR, UNREACHABLE_LABEL),
+        ]
+    )
+    for color, label in pairs:
         rows.append(f"<div>{swatch.format(c=color)}{html.escape(label)}</div>")
-    rows.append(f"<div>{swatch.format(c=UNREACHABLE_COLOR)}{UNREACHABLE_LABEL}</div>")
     if categories:
         rows.append('<div style="font-weight:bold;margin:6px 0 4px">Angebote</div>')
         for cat in categories:
@@ -102,6 +114,7 @@ def legend_html(
                 '<div style="display:flex;align-items:center;gap:6px;margin:2px 0">'
                 f"{icon}<span>{html.escape(cat.label)}</span></div>"
             )
+    rows += list(extra_rows)
     return _box(rows, sym)
 
 

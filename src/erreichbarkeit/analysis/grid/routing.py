@@ -21,10 +21,11 @@ from pyproj import Transformer
 from erreichbarkeit.analysis.grid.cells import GRID_CRS
 from erreichbarkeit.config import WGS84, ProgressCallback
 from erreichbarkeit.errors import CRSError, InputDataError
-from erreichbarkeit.network.matrix import check_points, with_access_legs
+from erreichbarkeit.network.matrix import access_minutes, check_points, with_access_legs
+from erreichbarkeit.network.transit.router import TransitRouter
 
 if TYPE_CHECKING:
-    from erreichbarkeit.network.routing import Router
+    from erreichbarkeit.network.routing import RouterLike
 
 __all__ = ["grid_travel_times", "offer_minutes"]
 
@@ -44,7 +45,7 @@ def _offer_lonlat(offers: gpd.GeoDataFrame) -> npt.NDArray[np.float64]:
 
 
 def _routed_minutes(
-    router: Router,
+    router: RouterLike,
     src: npt.NDArray[np.float64],
     dst: npt.NDArray[np.float64],
     *,
@@ -66,7 +67,7 @@ def _routed_minutes(
 def grid_travel_times(
     cells: gpd.GeoDataFrame,
     offers: gpd.GeoDataFrame,
-    routers: Mapping[str, Router],
+    routers: Mapping[str, RouterLike],
     *,
     categories: Sequence[str],
     modes: Sequence[str],
@@ -143,7 +144,7 @@ def grid_travel_times(
 
 
 def _nearest_minutes(
-    router: Router,
+    router: RouterLike,
     src: npt.NDArray[np.float64],
     dst: npt.NDArray[np.float64],
     pos: Mapping[str, npt.NDArray[np.intp]],
@@ -165,7 +166,14 @@ def _nearest_minutes(
     done, total = chunks
     for start in range(0, n, chunk_size):
         stop = min(start + chunk_size, n)
-        if len(dst):
+        if len(dst) and isinstance(router, TransitRouter):
+            part, snap[start:stop] = _transit_nearest(
+                router, src[start:stop], dst, pos, cutoff_minutes=cutoff_minutes,
+                max_snap_m=max_snap_m,
+            )  # fmt: skip
+            for cat, values in part.items():
+                result[cat][start:stop] = values
+        elif len(dst):
             minutes, snap[start:stop] = _routed_minutes(
                 router, src[start:stop], dst, cutoff_minutes=cutoff_minutes, max_snap_m=max_snap_m
             )
@@ -179,10 +187,63 @@ def _nearest_minutes(
     return result, snap
 
 
+def _transit_nearest(
+    router: TransitRouter,
+    src: npt.NDArray[np.float64],
+    dst: npt.NDArray[np.float64],
+    pos: Mapping[str, npt.NDArray[np.intp]],
+    *,
+    cutoff_minutes: float,
+    max_snap_m: float,
+) -> tuple[dict[str, npt.NDArray[np.float64]], npt.NDArray[np.float64]]:
+    """Bus & Bahn to the nearest offer per category, per stop (see ``nearest_by_category``).
+
+    The cell's own snapping leg is added at walking speed and the cutoff
+    applied, as for the road modes; the offer's snapping leg is already in.
+    """
+    per_cat, snap = router.nearest_by_category(src, dst, pos, max_sources_per_query=len(src))
+    leg = access_minutes(snap, router.access_kmh)
+    ok = snap <= max_snap_m
+    out = {}
+    for cat, minutes in per_cat.items():
+        total = minutes + leg
+        total[~ok | ~(total <= cutoff_minutes)] = np.nan
+        out[cat] = total
+    return out, snap
+
+
+def _transit_offer_minutes(
+    router: TransitRouter,
+    src: npt.NDArray[np.float64],
+    dst: npt.NDArray[np.float64],
+    categories: Sequence[str],
+    *,
+    cutoff_minutes: float,
+    max_snap_m: float,
+) -> npt.NDArray[np.float64]:
+    """Bus & Bahn minutes from cells to each offer: every offer is its own group.
+
+    One timetable query per stop and offer (in the offer's category window)
+    instead of one per cell and offer, as for the nearest offer per category.
+    """
+    groups = {str(k): np.array([k]) for k in range(len(dst))}
+    windows = {
+        str(k): router.windows.get(c, router.default_window) for k, c in enumerate(categories)
+    }
+    per, snap = router.nearest_by_category(
+        src, dst, groups, max_sources_per_query=len(src), group_windows=windows
+    )
+    total = np.column_stack([per[str(k)] for k in range(len(dst))])
+    total = total + access_minutes(snap, router.access_kmh)[:, None]
+    total[~(snap <= max_snap_m)] = np.nan
+    total[~(total <= cutoff_minutes)] = np.nan
+    return total
+
+
 def offer_minutes(
     cells: gpd.GeoDataFrame,
     offers: gpd.GeoDataFrame,
-    router: Router,
+    router: RouterLike,
     *,
     offer_ids: Sequence[str] | None = None,
     cutoff_minutes: float,
@@ -237,7 +298,12 @@ def offer_minutes(
     table = np.full((len(cells), len(offers)), np.nan, dtype="float32")
     for start in range(0, len(cells), chunk_size):
         stop = min(start + chunk_size, len(cells))
-        if len(dst):
+        if len(dst) and isinstance(router, TransitRouter):
+            table[start:stop] = _transit_offer_minutes(
+                router, src[start:stop], dst, offers["category"].astype(str).to_list(),
+                cutoff_minutes=cutoff_minutes, max_snap_m=max_snap_m,
+            )  # fmt: skip
+        elif len(dst):
             minutes, _ = _routed_minutes(
                 router, src[start:stop], dst, cutoff_minutes=cutoff_minutes, max_snap_m=max_snap_m
             )

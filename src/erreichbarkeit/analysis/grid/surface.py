@@ -27,7 +27,7 @@ from erreichbarkeit.config import ProgressCallback
 
 if TYPE_CHECKING:
     from erreichbarkeit.config import Settings
-    from erreichbarkeit.network.routing import Router
+    from erreichbarkeit.network.routing import RouterLike
 
 __all__ = ["GridResult", "compute_grid"]
 
@@ -123,7 +123,7 @@ def _meta(
 
 def compute_grid(
     settings: Settings,
-    routers: Mapping[str, Router],
+    routers: Mapping[str, RouterLike],
     offers: gpd.GeoDataFrame,
     boundaries: gpd.GeoDataFrame,
     *,

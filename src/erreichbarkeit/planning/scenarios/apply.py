@@ -24,7 +24,7 @@ from erreichbarkeit.config import MODE_LABELS, WGS84, Settings
 from erreichbarkeit.errors import ScenarioError
 from erreichbarkeit.io.geocode import AddressIndex
 from erreichbarkeit.network.matrix import travel_times as compute_travel_times
-from erreichbarkeit.network.routing import Router
+from erreichbarkeit.network.routing import RouterLike
 from erreichbarkeit.planning.scenarios._offers import OfferChanges, new_offers
 from erreichbarkeit.planning.scenarios.model import Scenario, ScenarioResult
 from erreichbarkeit.results import Results
@@ -85,7 +85,7 @@ def _splice_summary(
     return out
 
 
-def _check_routers(modes: Sequence[str], routers: Mapping[str, Router]) -> None:
+def _check_routers(modes: Sequence[str], routers: Mapping[str, RouterLike]) -> None:
     """Raise when a mode of the run has no router."""
     missing = [m for m in modes if m not in routers]
     if missing:
@@ -125,7 +125,7 @@ def _snap_columns(
 
 
 def _long_table(
-    base: Results, edit: OfferChanges, routers: Mapping[str, Router]
+    base: Results, edit: OfferChanges, routers: Mapping[str, RouterLike]
 ) -> tuple[pd.DataFrame, pd.DataFrame, gpd.GeoDataFrame]:
     """Drop the changed offers' rows of the long table and snapping, route the new ones.
 
@@ -154,7 +154,46 @@ def _long_table(
         dest = res.snapping[res.snapping["role"] == "destination"]
         snapping = pd.concat([snapping, dest], ignore_index=True)
         offers = _snap_columns(offers, dest, edit.to_route, settings.modes, edit.notes)
+    if "pt" in settings.modes and edit.affected:
+        tt = _transit_rows(base, edit, routers, tt, offers)
     return tt.reset_index(drop=True), snapping.reset_index(drop=True), offers
+
+
+def _transit_rows(
+    base: Results,
+    edit: OfferChanges,
+    routers: Mapping[str, RouterLike],
+    tt: pd.DataFrame,
+    offers: gpd.GeoDataFrame,
+) -> pd.DataFrame:
+    """Bus & Bahn rows of the affected categories, asked again as the full run asks them.
+
+    The timetable is asked for each village's nearest offers of a category
+    (``transit.candidates``) in the category's departure window, so a
+    changed offer changes which offers are asked: the category is routed
+    again as a whole (a few seconds), not only the changed offer's column,
+    and the scenario equals a full run with the changed offers.
+    """
+    settings = base.settings
+    mine = offers[offers["category"].isin(edit.affected)]
+    drop = set(mine["id"].astype(str)) | edit.removed | edit.to_route
+    tt = tt[~((tt["mode"] == "pt") & tt["destination_id"].isin(drop))]
+    if not len(mine):
+        return tt
+    villages_pts = gpd.GeoDataFrame(
+        base.villages.loc[:, ["id", "geometry"]], geometry="geometry", crs=WGS84
+    )
+    res = compute_travel_times(
+        routers,
+        villages_pts,
+        gpd.GeoDataFrame(
+            mine.loc[:, ["id", "category", "geometry"]], geometry="geometry", crs=WGS84
+        ),
+        cutoff_minutes=settings.routing.cutoff_minutes,
+        max_snap_m=settings.routing.max_snap_m,
+        modes=["pt"],
+    )
+    return pd.concat([tt, res.travel_times], ignore_index=True)
 
 
 def _splice_villages(
@@ -273,7 +312,7 @@ def _seconds_since(t0: float) -> float:
 def apply_scenario(
     base: Results,
     scenario: Scenario,
-    routers: Mapping[str, Router],
+    routers: Mapping[str, RouterLike],
     *,
     address_index: AddressIndex | None = None,
 ) -> ScenarioResult:

@@ -1,30 +1,8 @@
-"""The one entry point both front-ends use: ``run(settings) -> Results``.
-
-Steps (each timed, each reporting progress):
-
-1. read the network file: an OSM file directly, or a GIS line layer
-   converted to OSM XML (cached by content hash,
-   :mod:`erreichbarkeit.io.network_source`);
-2. read villages (OSM places or the user's file), offers (OSM POIs and/or
-   the planners' lists, geocoded offline, combined by
-   :mod:`erreichbarkeit.io.offer_merge`), Gemeinde boundaries, population;
-3. prepare the OSRM network per mode (cached) and compute the long table;
-4. indicators per village, per Gemeinde and for the whole region, supply
-   versus demand (2SFCA) and, when configured, the population grid.
-
-This module only orders the steps; what each step does lives in the layers
-below.  Exports are a separate call
-(:func:`erreichbarkeit.report.outputs.export_results`) so that the
-dashboard can compute once and export on demand.
-"""
+"""Reading and checking every input of a run (step 1–2 of :mod:`erreichbarkeit.pipeline`)."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -35,16 +13,14 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import box
 
-from erreichbarkeit._atomic import sweep_stale
 from erreichbarkeit._schema import PLACE_TYPES
-from erreichbarkeit.analysis import indicators
 from erreichbarkeit.analysis.coverage import (
     gemeinde_coverage,
     network_coverage,
     outside_coverage,
     warn_partial,
 )
-from erreichbarkeit.analysis.grid import GridResult, compute_grid, read_population_grid
+from erreichbarkeit.analysis.grid import read_population_grid
 from erreichbarkeit.analysis.matching import (
     check_boundaries_hold_villages,
     check_population_match,
@@ -52,41 +28,21 @@ from erreichbarkeit.analysis.matching import (
     raise_no_overlap,
 )
 from erreichbarkeit.analysis.population import assign_gemeinden, estimate_population
-from erreichbarkeit.analysis.supply_tables import supply_tables
 from erreichbarkeit.config import WGS84, ProgressCallback, Settings
 from erreichbarkeit.errors import InputDataError
 from erreichbarkeit.io import read_boundaries, read_offers, read_population, read_villages
 from erreichbarkeit.io.network_source import NetworkData, read_network
 from erreichbarkeit.io.offer_merge import combine_offers
 from erreichbarkeit.io.road_nodes import declared_bounds, road_nodes
-from erreichbarkeit.network.matrix import MatrixResult, travel_times
-from erreichbarkeit.network.routing import Router, prepare_router
-from erreichbarkeit.results import Inputs, Results
+from erreichbarkeit.network.transit.setup import Timetable, load_feeds
+from erreichbarkeit.pipeline._steps import READ_STEP, report
+from erreichbarkeit.results import Inputs
 
-__all__ = ["load_inputs", "run"]
+__all__ = ["load_inputs"]
 
 logger = logging.getLogger(__name__)
 
-_READ_STEP = "Eingabedaten lesen"
-
 _Source = dict[str, str]
-
-
-@contextmanager
-def _timed(timings: dict[str, float], step: str) -> Iterator[None]:
-    """Record the seconds the block takes as ``timings[step]`` (and log them)."""
-    started = time.perf_counter()
-    try:
-        yield
-    finally:
-        timings[step] = round(time.perf_counter() - started, 3)
-        logger.info("%s: %.2f s", step, timings[step])
-
-
-def _report(progress: ProgressCallback | None, step: str, done: int, total: int) -> None:
-    """Call the progress callback when there is one."""
-    if progress:
-        progress(step, done, total)
 
 
 # -- data-source records (the Methodik sheet) ------------------------------------------
@@ -133,6 +89,31 @@ def _network_source(settings: Settings, net: NetworkData) -> _Source:
         date=f"OSM-Daten vom {net.data_date}" if net.data_date else None,
         override=settings.attribution.get("network"),
     )
+
+
+def _gtfs_sources(settings: Settings, timetable: Timetable | None) -> list[_Source]:
+    """One data-source record per GTFS feed, with its service period."""
+    if timetable is None:
+        return []
+    out = []
+    for feed in timetable.feeds:
+        period = (
+            f"Fahrplan {feed.first_day:%d.%m.%Y}–{feed.last_day:%d.%m.%Y}, "
+            f"Stichtag {timetable.day:%d.%m.%Y}"
+            if feed.first_day and feed.last_day
+            else None
+        )
+        out.append(
+            _source(
+                "Fahrplan (GTFS)",
+                feed.path,
+                "Verkehrsverbund / DELFI (GTFS)",
+                "siehe Datenquelle (meist CC BY 4.0 / DL-DE-BY 2.0)",
+                date=period,
+                override=settings.attribution.get("gtfs"),
+            )
+        )
+    return out
 
 
 # -- the steps of load_inputs ------------------------------------------------------------
@@ -378,204 +359,43 @@ def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None)
         problem.  Row-level problems of offers files do not raise; they are
         returned in :attr:`Inputs.problems`.
     """
-    _report(progress, _READ_STEP, 0, 4)
+    report(progress, READ_STEP, 0, 4)
     net = read_network(settings, progress)
-    _report(progress, _READ_STEP, 1, 4)
+    report(progress, READ_STEP, 1, 4)
     villages, village_sources = _villages(settings, net.places)
     extent = _network_extent(net, net.places)
     _check_own_villages(settings, villages, extent)
     region_shape = extent if extent is not None else _region_shape(villages, net.places)
     boundaries, boundary_sources = _boundaries(settings, net, villages, region_shape)
-    _report(progress, _READ_STEP, 2, 4)
+    report(progress, READ_STEP, 2, 4)
     pop = _with_population(settings, villages, boundaries, extent)
     villages, boundaries = pop.villages, pop.boundaries
     offers = _offers(settings, net, villages)
-    _report(progress, _READ_STEP, 4, 4)
+    timetable = load_feeds(settings, region_shape) if "pt" in settings.modes else None
+    report(progress, READ_STEP, 4, 4)
     sources = [
         _network_source(settings, net),
         *village_sources,
         *boundary_sources,
         *pop.sources,
         *offers.sources,
+        *_gtfs_sources(settings, timetable),
     ]
+    feed_problems = () if timetable is None else tuple(
+        p for f in timetable.feeds for p in f.problems
+    )  # fmt: skip
     return Inputs(
         network_osm=net.osm_path,
         villages=villages,
         offers=offers.offers,
         boundaries=boundaries,
         addresses=net.addresses,
-        problems=offers.problems,
+        problems=tuple(offers.problems) + feed_problems,
         unmatched=offers.unmatched,
         sources=tuple(sources),
         estimates=_estimates(villages, pop.note),
         network_report=net.report,
         extent=region_shape,
+        timetable=timetable,
+        notices=() if timetable is None else timetable.warnings,
     )
-
-
-# -- the steps of run ----------------------------------------------------------------------
-
-
-def _routers(
-    settings: Settings,
-    network_osm: Path,
-    timings: dict[str, float],
-    progress: ProgressCallback | None,
-) -> dict[str, Router]:
-    """Prepare the OSRM network of every mode (cached on disk), each step timed."""
-    routers: dict[str, Router] = {}
-    for mode in settings.modes:
-        with _timed(timings, f"Netz vorbereiten ({mode})"):
-            routers[mode] = prepare_router(settings, network_osm, mode, progress=progress)
-    return routers
-
-
-def _with_snapping(
-    points: gpd.GeoDataFrame, snapping: pd.DataFrame, role: str, modes: Sequence[str]
-) -> gpd.GeoDataFrame:
-    """Add ``snap_m_<mode>`` (rounded to 0.1 m) and ``snap_ok_<mode>`` from the matrix step.
-
-    ``snap_ok`` is taken as the matrix step decided it (on the unrounded
-    distance), so what is reported is what was routed.
-    """
-    out = points.copy()
-    part = snapping[snapping["role"] == role]
-    for mode in modes:
-        rows = part[part["mode"] == mode].drop_duplicates("id").set_index("id")
-        out[f"snap_m_{mode}"] = out["id"].map(rows["snap_m"]).round(1)
-        out[f"snap_ok_{mode}"] = out["id"].map(rows["snap_ok"]).fillna(False).astype(bool)
-    return out
-
-
-def _snapped(
-    settings: Settings, data: Inputs, snapping: pd.DataFrame
-) -> tuple[gpd.GeoDataFrame, Inputs]:
-    """Villages and offers with their snap distances per mode (far offers are logged).
-
-    Returns the villages (plus ``snap_m``/``snap_ok`` over all modes: a
-    village counts as snapped when every mode reaches the network) and the
-    inputs with the offers' snap columns.
-    """
-    modes = settings.modes
-    villages = _with_snapping(data.villages, snapping, "origin", modes)
-    villages["snap_m"] = villages[[f"snap_m_{m}" for m in modes]].max(axis=1)
-    villages["snap_ok"] = villages[[f"snap_ok_{m}" for m in modes]].all(axis=1)
-    offers = _with_snapping(data.offers, snapping, "destination", modes)
-    n_far_offers = int((~offers[[f"snap_ok_{m}" for m in modes]]).any(axis=1).sum())
-    if n_far_offers:
-        logger.warning(
-            "%d offers are further than %.0f m from the network for at least one mode "
-            "(columns snap_m_<mode> of the offers table)",
-            n_far_offers,
-            settings.routing.max_snap_m,
-        )
-    return villages, dataclasses.replace(data, offers=offers)
-
-
-@dataclass(frozen=True)
-class _Indicators:
-    """The indicator step's tables."""
-
-    villages: pd.DataFrame
-    gemeinden: pd.DataFrame
-    kreis: pd.DataFrame
-
-
-def _indicators(
-    settings: Settings,
-    villages: gpd.GeoDataFrame,
-    data: Inputs,
-    matrix: MatrixResult,
-    categories: tuple[str, ...],
-) -> _Indicators:
-    """Indicators per village, per Gemeinde and for the whole region."""
-    table = settings.categories()
-    vt = indicators.village_table(
-        villages,
-        matrix.travel_times,
-        data.offers,
-        categories=categories,
-        modes=settings.modes,
-        threshold=settings.threshold,
-        labels={k: c.label for k, c in table.items()},
-    )
-    age_groups = {c: table[c].age_groups for c in categories}
-    options: dict[str, Any] = {
-        "categories": categories,
-        "modes": settings.modes,
-        "threshold": settings.threshold,
-        "age_groups": age_groups,
-        "cutoff": settings.routing.cutoff_minutes,
-    }
-    return _Indicators(
-        villages=vt,
-        gemeinden=indicators.gemeinde_long(vt, **options),
-        kreis=indicators.kreis_summary(vt, **options),
-    )
-
-
-def _grid(
-    settings: Settings,
-    routers: dict[str, Router],
-    data: Inputs,
-    progress: ProgressCallback | None,
-) -> GridResult:
-    """The population grid surface, within the extent of the network data.
-
-    Cells only where the network data reaches: whole Gemeinden beyond the
-    extract would show up as "unreachable" for lack of roads.
-    """
-    bnd = data.boundaries
-    if data.extent is not None and len(bnd):
-        bnd = gpd.clip(bnd, data.extent)
-    return compute_grid(settings, routers, data.offers, bnd, progress=progress)
-
-
-def run(settings: Settings, *, progress: ProgressCallback | None = None) -> Results:
-    """Run the whole analysis.
-
-    Parameters
-    ----------
-    settings
-        The frozen run configuration.
-    progress
-        ``progress(step, done, total)`` for the CLI's progress line or the
-        dashboard's progress bar.
-
-    Returns
-    -------
-    Results
-    """
-    sweep_stale(Path(settings.cache_dir), depth=2)  # temporaries of a killed run (dashboard too)
-    timings: dict[str, float] = {}
-    with _timed(timings, _READ_STEP):
-        data = load_inputs(settings, progress=progress)
-    routers = _routers(settings, data.network_osm, timings, progress)
-    with _timed(timings, "Reisezeiten berechnen"):
-        matrix = travel_times(
-            routers, data.villages, data.offers,
-            cutoff_minutes=settings.routing.cutoff_minutes,
-            max_snap_m=settings.routing.max_snap_m, modes=settings.modes, progress=progress,
-        )  # fmt: skip
-    present = set(data.offers["category"])
-    categories = tuple(c for c in settings.categories() if c in present)
-    with _timed(timings, "Kennzahlen"):
-        villages, data = _snapped(settings, data, matrix.snapping)
-        ind = _indicators(settings, villages, data, matrix, categories)
-    with _timed(timings, "Versorgung (2SFCA)"):
-        supply, supply_gem = supply_tables(
-            matrix.travel_times, data.villages, data.offers, data.boundaries,
-            settings=settings, categories=categories,
-        )  # fmt: skip
-    grid = None
-    if settings.grid_cell_m is not None:
-        with _timed(timings, "Raster"):
-            grid = _grid(settings, routers, data, progress)
-    vt = ind.villages
-    vt = gpd.GeoDataFrame(vt, geometry="geometry", crs=WGS84) if "geometry" in vt else vt
-    _report(progress, "fertig", 1, 1)
-    return Results(
-        settings=settings, inputs=data, villages=vt, gemeinden=ind.gemeinden, kreis=ind.kreis,
-        travel_times=matrix.travel_times, snapping=matrix.snapping, categories=categories,
-        timings=timings, grid=grid, supply=supply, supply_gemeinden=supply_gem,
-    )  # fmt: skip
