@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pytest
 
@@ -110,3 +111,38 @@ def test_without_the_worker_pt_is_switched_off_with_a_german_notice(
     assert res.inputs.notices
     assert "Bus & Bahn" in res.inputs.notices[0]
     assert np.all([not c.endswith("_pt_min") for c in res.villages.columns])
+
+
+@needs_pt
+def test_uploaded_offer_reached_by_bus_shows_its_departures(results: Results) -> None:
+    """An uploaded Jugendzentrum at the ZOB: villages on a bus line reach it by bus.
+
+    Its pairs are routed like the run's (timetable details included), so the
+    dashboard shows their departures, not „nur zu Fuß erreichbar“.
+    """
+    from erreichbarkeit.network.transit.setup import make_all_routers
+    from erreichbarkeit.ui import uploads, views
+
+    stops = results.inputs.timetable.feeds[0].stops
+    zob = stops[stops["stop_name"].str.contains("ZOB")].iloc[0]
+    first = results.offers[results.offers["category"] == "jugendzentrum"].iloc[[0]].copy()
+    upload = first.assign(id="upload:zob", name="Neues Jugendzentrum am ZOB")
+    upload = upload.set_geometry(gpd.points_from_xy([zob["lon"] + 0.0003], [zob["lat"]]), crs=4326)
+    data = views.view_data(results)
+    inputs = results.inputs
+    routers = make_all_routers(results.settings, inputs.network_osm, inputs.timetable)
+    try:
+        tt, transit = uploads.route_offers(routers, data, upload)
+    finally:
+        routers["pt"].engine.close()  # type: ignore[attr-defined]
+    assert len(transit) and (transit["destination_id"] == "upload:zob").all()
+    merged = views.merge_upload(data, upload, tt, transit=transit)
+    view = views.compute_view(
+        merged, mode="pt", categories=["jugendzentrum"], age_group="10-18",
+        thresholds={"jugendzentrum": 30.0},
+    )  # fmt: skip
+    vt = view.villages
+    by_bus = vt[vt["jugendzentrum_pt_nearest_id"] == "upload:zob"]
+    rides = by_bus[by_bus["jugendzentrum_pt_departures"] > 0]
+    assert len(rides) >= 3
+    assert not rides["jugendzentrum_pt_walk_only"].any()

@@ -49,7 +49,12 @@ def with_upload(data: ViewData) -> ViewData:
     key = (upload_token(upload), id(data.results))
     memo = st.session_state.get("_merged")
     if memo is None or memo[0] != key:
-        memo = (key, merge_upload(data, upload["offers"], upload["travel_times"]))
+        memo = (
+            key,
+            merge_upload(
+                data, upload["offers"], upload["travel_times"], transit=upload.get("transit")
+            ),
+        )
         st.session_state["_merged"] = memo
     merged: ViewData = memo[1]
     return merged
@@ -74,7 +79,7 @@ def process_upload(raw: bytes, name: str, data: ViewData) -> dict[str, Any]:
     if outcome.error is None and len(outcome.offers):
         try:
             routers = cache.routers_for(results)
-            out["travel_times"] = route_offers(routers, data, outcome.offers)
+            out["travel_times"], out["transit"] = route_offers(routers, data, outcome.offers)
             out["offers"] = outcome.offers
         except ErreichbarkeitError as exc:
             out["outcome"] = UploadOutcome(name, outcome.offers, outcome.problems, exc.german)

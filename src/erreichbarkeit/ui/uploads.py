@@ -150,8 +150,13 @@ def handle_upload(
 
 def route_offers(
     routers: Mapping[str, RouterLike], data: ViewData, offers: gpd.GeoDataFrame
-) -> pd.DataFrame:
-    """Long table from every village to the given (uploaded) offers."""
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Long table from every village to the given (uploaded) offers.
+
+    Returns the long table and the Bus & Bahn details of its pairs (empty
+    without ``pt``), so that an uploaded offer reached by bus shows its
+    departures and transfers like the run's own offers.
+    """
     s = data.settings
     result = compute_travel_times(
         routers,
@@ -161,4 +166,4 @@ def route_offers(
         max_snap_m=s.routing.max_snap_m,
         modes=s.modes,
     )
-    return result.travel_times
+    return result.travel_times, result.transit

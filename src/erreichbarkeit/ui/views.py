@@ -57,11 +57,14 @@ class ViewData:
         Offers the user uploaded in this session (``None``: no upload).
     upload_travel_times
         The long table from every village to ``upload_offers``.
+    upload_transit
+        The Bus & Bahn details of those pairs (:attr:`Results.transit` form).
     """
 
     results: Results
     upload_offers: gpd.GeoDataFrame | None = None
     upload_travel_times: pd.DataFrame | None = None
+    upload_transit: pd.DataFrame | None = None
 
     @property
     def settings(self) -> Settings:
@@ -105,6 +108,13 @@ class ViewData:
         return pd.concat([self.results.travel_times, self.upload_travel_times], ignore_index=True)
 
     @cached_property
+    def transit(self) -> pd.DataFrame:
+        """The run's Bus & Bahn pair details followed by those of the uploaded offers."""
+        if not self.has_upload or self.upload_transit is None or not len(self.upload_transit):
+            return self.results.transit
+        return pd.concat([self.results.transit, self.upload_transit], ignore_index=True)
+
+    @cached_property
     def categories(self) -> tuple[str, ...]:
         """Categories with at least one offer, in the order of the category table."""
         if not self.has_upload:
@@ -118,11 +128,19 @@ def view_data(results: Results) -> ViewData:
     return ViewData(results)
 
 
-def merge_upload(data: ViewData, offers: gpd.GeoDataFrame, travel_times: pd.DataFrame) -> ViewData:
-    """The region data plus uploaded offers and their travel times."""
+def merge_upload(
+    data: ViewData,
+    offers: gpd.GeoDataFrame,
+    travel_times: pd.DataFrame,
+    *,
+    transit: pd.DataFrame | None = None,
+) -> ViewData:
+    """The region data plus uploaded offers, their travel times and Bus & Bahn details."""
     if offers.empty:
         return data
-    return replace(data, upload_offers=offers, upload_travel_times=travel_times)
+    return replace(
+        data, upload_offers=offers, upload_travel_times=travel_times, upload_transit=transit
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -244,7 +262,7 @@ def _with_transit(vt: pd.DataFrame, data: ViewData, cats: Sequence[str]) -> pd.D
     car = pd.DataFrame({col: ids.map(by_id[col]).to_numpy() for col in car_cols}, index=vt.index)
     with_car = bool(car_cols) and len(car_cols) == len(cats)
     out = transit_columns(
-        pd.concat([vt, car], axis=1), data.results.transit, cats, with_car=with_car
+        pd.concat([vt, car], axis=1), data.transit, cats, with_car=with_car
     ).drop(columns=car_cols)
     for cat in cats:
         for suffix in ("home_at", "home_by"):
