@@ -49,8 +49,6 @@ __all__ = ["load_inputs", "run"]
 
 logger = logging.getLogger(__name__)
 
-_Source = dict[str, str]
-
 
 # -- the steps of run ----------------------------------------------------------------------
 

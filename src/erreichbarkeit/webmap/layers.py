@@ -20,12 +20,10 @@ of polygons with holes) are plain GeoJSON (:func:`bands_geojson`) in a
 from __future__ import annotations
 
 import html
-import json
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import folium
 import geopandas as gpd
 import numpy as np
 import shapely
@@ -42,6 +40,7 @@ from erreichbarkeit.report.style import (
     band_color,
     classify_minutes,
 )
+from erreichbarkeit.webmap._base import DataLayer, js_json
 from erreichbarkeit.webmap.assets import offer_icon_svg
 from erreichbarkeit.webmap.transit import pt_popup_lines, pt_tooltip
 
@@ -116,19 +115,7 @@ def _village_popup(row: Mapping[str, Any]) -> str:
 # -- layers ---------------------------------------------------------------------------
 
 
-def _js_json(value: Any) -> str:
-    """JSON for inline ``<script>`` code (``</`` escaped so it cannot close the tag)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
-
-
-class _DataLayer(folium.map.Layer):
-    """Base of the JSON-backed layers (an overlay in the layer control)."""
-
-    def __init__(self, name: str, *, show: bool = True) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=show)
-
-
-class VillageLayer(_DataLayer):
+class VillageLayer(DataLayer):
     """Villages as circle markers coloured by their minute class."""
 
     _template = Template(
@@ -157,11 +144,11 @@ class VillageLayer(_DataLayer):
         super().__init__(name)
         self._name = "VillageLayer"
         self.rows = rows
-        self.rows_json = _js_json(rows)
-        self.colors_json = _js_json(list(colors or (*BIN_COLORS, UNREACHABLE_COLOR)))
+        self.rows_json = js_json(rows)
+        self.colors_json = js_json(list(colors or (*BIN_COLORS, UNREACHABLE_COLOR)))
 
 
-class OfferLayer(_DataLayer):
+class OfferLayer(DataLayer):
     """Offers as markers with the category's inline-SVG icon."""
 
     _template = Template(
@@ -187,11 +174,11 @@ class OfferLayer(_DataLayer):
         super().__init__(name)
         self._name = "OfferLayer"
         self.rows = rows
-        self.rows_json = _js_json(rows)
-        self.icons_json = _js_json(icons)
+        self.rows_json = js_json(rows)
+        self.icons_json = js_json(icons)
 
 
-class MarkLayer(_DataLayer):
+class MarkLayer(DataLayer):
     """Highlighted points (planned changes, suggested sites) as labelled circles.
 
     Each row is ``[lat, lon, label, tooltip_html, colour]``: a round
@@ -224,7 +211,7 @@ class MarkLayer(_DataLayer):
         super().__init__(name)
         self._name = "MarkLayer"
         self.rows = rows
-        self.rows_json = _js_json(rows)
+        self.rows_json = js_json(rows)
 
 
 def mark_rows(
@@ -266,7 +253,7 @@ def mark_rows(
     return rows
 
 
-class GeoJsonText(_DataLayer):
+class GeoJsonText(DataLayer):
     """A GeoJSON text drawn as it is (no per-feature Python work at render time).
 
     Parameters
@@ -325,12 +312,12 @@ class GeoJsonText(_DataLayer):
         super().__init__(name, show=show)
         self._name = "GeoJsonText"
         self.geojson = geojson.replace("</", "<\\/")
-        self.style_json = _js_json(dict(style))
-        self.prop_json = _js_json(style_by[0] if style_by else None)
-        self.style_by_json = _js_json(
+        self.style_json = js_json(dict(style))
+        self.prop_json = js_json(style_by[0] if style_by else None)
+        self.style_by_json = js_json(
             {k: dict(v) for k, v in style_by[1].items()} if style_by else {}
         )
-        self.tooltip_json = _js_json(tooltip)
+        self.tooltip_json = js_json(tooltip)
 
 
 def geojson_text(gdf: gpd.GeoDataFrame, columns: Sequence[str] = (), *, digits: int = 5) -> str:
@@ -357,7 +344,7 @@ def geojson_text(gdf: gpd.GeoDataFrame, columns: Sequence[str] = (), *, digits: 
     return str(out.to_json(drop_id=True, ensure_ascii=False))
 
 
-class GridSurfaceLayer(_DataLayer):
+class GridSurfaceLayer(DataLayer):
     """Grid cells filled by their minute class, drawn on one canvas below the vectors.
 
     The cells come as the compact text of
@@ -415,7 +402,7 @@ class GridSurfaceLayer(_DataLayer):
         super().__init__(name)
         self._name = "GridSurfaceLayer"
         self.surface_json = surface_json.replace("</", "<\\/")
-        self.colors_json = _js_json([*BIN_COLORS, UNREACHABLE_COLOR])
+        self.colors_json = js_json([*BIN_COLORS, UNREACHABLE_COLOR])
         self.opacity = float(opacity)
 
 

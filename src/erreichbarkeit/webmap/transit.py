@@ -19,7 +19,6 @@ a few lines of Leaflet code (no plugin, no CDN), like the other layers of
 from __future__ import annotations
 
 import html
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +29,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from jinja2 import Template
+
+from erreichbarkeit.webmap._base import DataLayer, js_json
 
 __all__ = [
     "FACTOR_COLORS",
@@ -71,11 +72,6 @@ NO_PT_TEXT = "kein ÖPNV-Angebot im Zeitfenster"
 _DASH = "6 6"
 
 
-def _js_json(value: Any) -> str:
-    """JSON for inline ``<script>`` code (``</`` escaped so it cannot close the tag)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
-
-
 def _finite(value: Any) -> float | None:
     """``value`` as a finite float, or None (None, NaN, text, pandas NA)."""
     try:
@@ -112,14 +108,7 @@ def departures_text(n: Any, window: str) -> str:
 # -- layers ---------------------------------------------------------------------------
 
 
-class _TransitLayer(folium.map.Layer):
-    """Base of the JSON-backed Bus & Bahn layers (an overlay in the layer control)."""
-
-    def __init__(self, name: str, *, show: bool = True) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=show)
-
-
-class StopLayer(_TransitLayer):
+class StopLayer(DataLayer):
     """Stops as small white circle markers; rows ``[lat, lon, tooltip, popup]``."""
 
     _template = Template(
@@ -144,10 +133,10 @@ class StopLayer(_TransitLayer):
         super().__init__(name)
         self._name = "StopLayer"
         self.rows = rows
-        self.rows_json = _js_json(rows)
+        self.rows_json = js_json(rows)
 
 
-class LineLayer(_TransitLayer):
+class LineLayer(DataLayer):
     """Lines as polylines; rows ``[paths, on_demand, tooltip, popup]``.
 
     ``paths`` is a list of ``[[lat, lon], …]`` parts; on-demand lines are
@@ -178,9 +167,9 @@ class LineLayer(_TransitLayer):
         super().__init__(name)
         self._name = "LineLayer"
         self.rows = rows
-        self.rows_json = _js_json(rows)
-        self.color_json = _js_json(LINE_COLOR)
-        self.dash_json = _js_json(_DASH)
+        self.rows_json = js_json(rows)
+        self.color_json = js_json(LINE_COLOR)
+        self.dash_json = js_json(_DASH)
 
 
 @dataclass(frozen=True)
