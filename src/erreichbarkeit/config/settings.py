@@ -49,6 +49,7 @@ from erreichbarkeit.config.validation import (
     parse_fields,
     read_region_file,
     require_table,
+    type_error,
 )
 from erreichbarkeit.errors import ConfigError
 
@@ -199,6 +200,11 @@ class Settings:
         ``population``, ``population_grid``, ``villages``, ``offers``,
         ``gtfs``) that replaces the default attribution in the Methodik sheet
         and on maps.
+    workers
+        Cap on the worker processes and threads of every pool the product
+        starts (OSRM preprocessing, timetable workers); ``None``: the
+        environment variable ``ERREICHBARKEIT_WORKERS``, else ``min(2, cores)``
+        (:func:`erreichbarkeit.config.parallel.worker_cap`).
     gtfs
         GTFS timetable feeds (zip) for Bus & Bahn (mode ``pt``).  A region
         file with ``gtfs`` and without ``modes`` computes all four modes.
@@ -231,6 +237,7 @@ class Settings:
     source: RegionSource | None = None
     population_grid: Path | None = None
     grid_cell_m: float | None = None
+    workers: int | None = None
     attribution: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     gtfs: tuple[Path, ...] = ()
     transit: TransitOptions = field(default_factory=TransitOptions)
@@ -246,6 +253,12 @@ class Settings:
         check_range("merge_tolerance_m", self.merge_tolerance_m, 0.0, 25.0)
         if self.grid_cell_m is not None:
             check_range("grid_cell_m", self.grid_cell_m, 50.0, 5_000.0)
+        if self.workers is not None:
+            check_range("workers", self.workers, 1, 64)
+            if int(self.workers) != self.workers:
+                key, expected = "workers", "a whole number such as 2"
+                raise type_error(key, expected, self.workers)
+            object.__setattr__(self, "workers", int(self.workers))
         check_algorithms(self.routing)
 
     # -- checks -----------------------------------------------------------

@@ -500,6 +500,7 @@ SIMPLE_FIELD_PARSERS: Mapping[str, FieldParser] = MappingProxyType(
         "merge_tolerance_m": _number_parser("a distance in metres such as 1.0"),
         "attribution": _parse_attribution,
         "grid_cell_m": _number_parser("a number of metres such as 250"),
+        "workers": _number_parser("a whole number of processes such as 2"),
         "geocode_accept_street": _parse_bool,
     }
 )

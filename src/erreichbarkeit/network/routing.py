@@ -56,6 +56,7 @@ from erreichbarkeit.config import (
     ProgressCallback,
     Settings,
 )
+from erreichbarkeit.config.parallel import worker_cap
 from erreichbarkeit.errors import NetworkError, RoutingError
 from erreichbarkeit.network.profiles import profile_text
 
@@ -534,6 +535,7 @@ def prepare_router(
         speeds=routing.speeds.get(mode),
         maxspeed=routing.maxspeed.get(mode),
         ferry_wait_min=routing.ferry_wait_min,
+        threads=worker_cap(settings.workers),
         progress=progress,
     )
     return Router(net, access_kmh=routing.access_speed.get(mode))

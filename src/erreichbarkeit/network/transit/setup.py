@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from erreichbarkeit.config import Settings
+from erreichbarkeit.config.parallel import worker_cap
 from erreichbarkeit.config.transit import DEFAULT_PT_WINDOW
 from erreichbarkeit.errors import RoutingError
 from erreichbarkeit.io.gtfs import (
@@ -170,7 +171,7 @@ def open_transit_router(settings: Settings, walk: Router, timetable: Timetable) 
         [f.clean_path for f in timetable.feeds],
         timetable.day,
         python=status.python,
-        workers=settings.transit.workers,
+        workers=min(settings.transit.workers, worker_cap(settings.workers)),
         max_transfers=settings.transit.max_transfers,
     )
     windows = {c: settings.pt_window(c) for c in settings.categories()}
