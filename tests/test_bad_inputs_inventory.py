@@ -19,6 +19,7 @@ from . import (
     test_bad_inputs_outputs,
     test_bad_inputs_population,
     test_bad_inputs_region,
+    test_bad_inputs_responsibility,
     test_bad_inputs_values,
 )
 from .test_bad_inputs_common import Case
@@ -33,6 +34,7 @@ MODULES: tuple[ModuleType, ...] = (
     test_bad_inputs_region,
     test_bad_inputs_gtfs,
     test_bad_inputs_outputs,
+    test_bad_inputs_responsibility,
 )
 
 _INTRO = """# Bad-input test suite: inventory

@@ -304,6 +304,47 @@ def test_capacity_cells(tmp_path: Path, case: Case) -> None:
         assert res.problems == ()
 
 
+# Altersgruppen cell → serves (normalised age groups); warn when unreadable
+AGE_CASES = [
+    Case("age-range", "Altersgruppen '0-3'", "serves 0-3", {"cell": "0-3", "serves": "0-3"}),
+    Case("age-en-dash-list", "Altersgruppen '3–6, 6–10' (en dashes, list)", "serves 3-6;6-10",
+         {"cell": "3–6, 6–10", "serves": "3-6;6-10"}),
+    Case("age-u3", "Altersgruppen 'U3'", "serves 0-3", {"cell": "U3", "serves": "0-3"}),
+    Case("age-ab", "Altersgruppen 'ab 10 Jahre'", "serves 10-18;18-27",
+         {"cell": "ab 10 Jahre", "serves": "10-18;18-27"}),
+    Case("age-word", "Altersgruppen 'Schulkinder'", "serves 6-10;10-18",
+         {"cell": "Schulkinder", "serves": "6-10;10-18"}),
+    Case("age-empty", "Altersgruppen empty", "the category's groups (Kita: 0-3;3-6), no problem",
+         {"cell": "", "serves": "0-3;3-6"}),
+    Case("age-unreadable", "Altersgruppen 'Seniorenkaffee'",
+         "warning in column Altersgruppen with examples, the category's groups 0-3;3-6",
+         {"cell": "Seniorenkaffee", "serves": "0-3;3-6", "warn": True}),
+    Case("age-no-group", "Altersgruppen 'ab 30' (no age 0–27)",
+         "warning in column Altersgruppen, the category's groups 0-3;3-6",
+         {"cell": "ab 30", "serves": "0-3;3-6", "warn": True}),
+    Case("age-backwards", "Altersgruppen '6-3' (range runs backwards)",
+         "warning in column Altersgruppen, the category's groups 0-3;3-6",
+         {"cell": "6-3", "serves": "0-3;3-6", "warn": True}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", AGE_CASES, ids=lambda c: c.id)
+def test_age_group_cells(tmp_path: Path, case: Case) -> None:
+    path = tmp_path / "angebote.csv"
+    path.write_bytes(csv_bytes([["Name", "Kategorie", "Breite", "Länge", "Altersgruppen"],
+                                ["A", "Kita", "51,5", "9,9", case.data["cell"]]]))  # fmt: skip
+    res = read_offers(path, CATS)
+    assert len(res.offers) == 1
+    assert res.offers["serves"].iloc[0] == case.data["serves"]
+    if case.data.get("warn"):
+        assert len(res.warnings) == 1
+        problem = res.warnings[0]
+        assert_problem(problem, file=path.name, row=2, column="Altersgruppen", severity="warning")
+        assert "Erwartet z. B." in problem.message_de
+    else:
+        assert res.problems == ()
+
+
 # category cell → key | None (error) ; warn (fuzzy)
 CATEGORY_CASES = [
     Case("cat-key", "Kategorie 'kita'", "category kita", {"cell": "kita", "key": "kita"}),

@@ -181,6 +181,23 @@ def test_incomplete_category_is_a_config_error(tmp_path: Path) -> None:
         load_categories(path)
 
 
+def test_alias_of_two_categories_is_a_config_error(tmp_path: Path) -> None:
+    # an offer list could not tell the two apart: "Familien-Bildungsstätte" and
+    # "Familienbildungsstätte" have one comparison key
+    path = tmp_path / "kategorien.toml"
+    path.write_text(
+        '[fz]\nlabel = "Familienzentrum"\nthresholds = { car = 10, bike = 15, walk = 20 }\n'
+        'age_groups = ["0-3"]\naliases = ["Familienbildungsstätte"]\n'
+        '[fbs]\nlabel = "Familien-Bildungsstätte"\n'
+        'thresholds = { car = 10, bike = 15, walk = 20 }\nage_groups = ["0-3"]\n',
+        "utf-8",
+    )
+    with pytest.raises(ConfigError, match="belongs to both 'fz' and 'fbs'") as info:
+        load_categories(path)
+    assert info.value.column == "fbs"
+    assert "zwei Kategorien" in info.value.message_de
+
+
 def test_age_column_names() -> None:
     assert age_column("0-3") == "children_0_3"
     assert age_column("18-27") == "children_18_27"

@@ -32,8 +32,12 @@ TRACK_NOTE = "nur über einen landwirtschaftlichen Weg"
 VALLEY_NOTE = "Sackgassental"
 DEMO_CATEGORIES = {
     "kita", "grundschule", "schule", "kinderarzt", "hebamme", "familienzentrum", "beratung",
-    "jugendzentrum", "bibliothek",
+    "jugendzentrum", "bibliothek", "erziehungsberatung", "schwangerschaftsberatung",
+    "fruehfoerderung", "familienbildung", "kindertagespflege", "rathaus", "kreisverwaltung",
+    "jugendamt", "gesundheitsamt", "jobcenter",
 }  # fmt: skip
+# categories OSM has a tag for (the others come from the offer list only)
+DEMO_OSM_CATEGORIES = DEMO_CATEGORIES - {"fruehfoerderung", "familienbildung", "kindertagespflege"}
 
 
 @dataclass
@@ -54,7 +58,7 @@ def read_osm(path: Path) -> OsmContent:
             loc = obj.location
             if "place" in tags:
                 out.places.append({**tags, "lon": loc.lon, "lat": loc.lat})
-            elif {"amenity", "healthcare"} & tags.keys():
+            elif {"amenity", "healthcare", "office"} & tags.keys():
                 out.pois.append({**tags, "lon": str(loc.lon), "lat": str(loc.lat)})
             elif "addr:street" in tags:
                 out.addresses.append(tags)
@@ -93,7 +97,8 @@ def test_writes_all_files(demo: DemoFiles) -> None:
     assert demo.network.stat().st_size < 5_000_000
     assert sorted(p.name for p in demo.folder.iterdir()) == [
         "angebote.csv", "beispielkreis.osm", "bevoelkerung.csv", "bevoelkerungsraster.csv",
-        "busse.gtfs.zip", "gemeinden.geojson", "region.toml",
+        "busse.gtfs.zip", "gemeinden.geojson", "jugendamt.toml", "region.toml",
+        "zustaendigkeit.csv",
     ]  # fmt: skip
 
 
@@ -117,7 +122,7 @@ def test_regenerating_into_same_folder_replaces_files(tmp_path: Path) -> None:
     second = generate_demo(tmp_path, seed=2).network.read_bytes()
     assert first != second
     assert generate_demo(tmp_path, seed=1).network.read_bytes() == first
-    assert len(list(tmp_path.iterdir())) == 7  # the demo files, no temporaries left
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporaries left
 
 
 def test_region_toml_parses(demo: DemoFiles) -> None:
@@ -215,7 +220,7 @@ def test_offers_csv_is_german_spreadsheet_format(demo: DemoFiles, offers: pd.Dat
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM
     assert b"\r\n" in raw
     assert list(offers.columns) == CSV_HEADER
-    assert 35 <= len(offers) <= 50
+    assert 55 <= len(offers) <= 70  # with a Rathaus per Gemeinde and the county's offices
     assert list(offers["Nr"]) == list(range(1, len(offers) + 1))
     assert offers["Breitengrad"].dtype == float  # decimal comma parsed
     assert offers["Breitengrad"].isna().sum() == 5  # address only
@@ -295,7 +300,7 @@ def test_osm_pois_match_their_category(osm: OsmContent, offers: pd.DataFrame) ->
         key = (poi["name"], poi["addr:street"], poi["addr:housenumber"], poi["addr:city"])
         assert _osm_category(poi) == by_address[key], poi
         found.add(by_address[key])
-    assert found == DEMO_CATEGORIES
+    assert found == DEMO_OSM_CATEGORIES
 
 
 # ------------------------------------------------------------------------- network

@@ -364,7 +364,15 @@ def _omt_gpkg(path: Path) -> None:
     places.to_file(path, layer="places")
     pois = gpd.GeoDataFrame(
         {
-            "class": ["school", "school", "doctors", "community_centre", "shop", "library"],
+            "class": [
+                "school",
+                "school",
+                "doctors",
+                "town_hall",
+                "shop",
+                "library",
+                "town_hall",
+            ],
             "subclass": [
                 "kindergarten",
                 "school",
@@ -372,11 +380,12 @@ def _omt_gpkg(path: Path) -> None:
                 "community_centre",
                 "bakery",
                 "library",
+                "townhall",
             ],
-            "name": ["Kita Sonne", "GS Dorfa", "Dr. Kind", "Bürgerhaus", "Bäcker", None],
-            "osm_fid": [21, 22, 23, 24, 25, 26],
+            "name": ["Kita Sonne", "GS Dorfa", "Dr. Kind", "Bürgerhaus", "Bäcker", None, "Rathaus"],
+            "osm_fid": [21, 22, 23, 24, 25, 26, 27],
         },
-        geometry=[Point(9.9 + i / 100, 51.6) for i in range(6)],
+        geometry=[Point(9.9 + i / 100, 51.6) for i in range(7)],
         crs="EPSG:4326",
     )
     pois.to_file(path, layer="pois")
@@ -402,10 +411,12 @@ def test_read_gis_features(tmp_path: Path) -> None:
     assert places["osm_population"].isna().all()
     assert places.crs == "EPSG:4326"
     assert list(pois.columns) == list(OFFER_COLUMNS)
-    # doctors: the Kinderarzt rules need two tags, which OpenMapTiles does not carry
-    assert list(pois["id"]) == ["gis:pois/21", "gis:pois/22", "gis:pois/24", "gis:pois/26"]
-    assert list(pois["category"]) == ["kita", "schule", "familienzentrum", "bibliothek"]
-    assert list(pois["name"]) == ["Kita Sonne", "GS Dorfa", "Bürgerhaus", "Bibliothek"]
+    # doctors: the Kinderarzt rules need two tags, which OpenMapTiles does not carry;
+    # community_centre: only community_centre=family is a Familienzentrum, and
+    # OpenMapTiles drops that second tag, so a Bürgerhaus matches no category
+    assert list(pois["id"]) == ["gis:pois/21", "gis:pois/22", "gis:pois/26", "gis:pois/27"]
+    assert list(pois["category"]) == ["kita", "schule", "bibliothek", "rathaus"]
+    assert list(pois["name"]) == ["Kita Sonne", "GS Dorfa", "Bibliothek", "Rathaus"]
     assert set(pois["source"]) == {"omt.gpkg"}
     assert set(pois["geocode_quality"]) == {"Koordinaten"}
     assert pois["capacity"].isna().all()
@@ -446,8 +457,12 @@ def test_goettingen_real_features() -> None:
     assert (counts["city"], counts["town"], counts["village"], counts["hamlet"]) == (1, 4, 44, 22)
     assert places["id"].is_unique and pois["id"].is_unique
     cats = pois["category"].value_counts().to_dict()
-    # PROVENANCE.md: 160 kindergarten, 73 school, 40 library, 85 community_centre
+    # PROVENANCE.md: 160 kindergarten, 73 school, 40 library, 21 townhall; the
+    # 85 community_centre POIs are no Familienzentren (OpenMapTiles drops the
+    # community_centre=family tag that would say so)
     assert cats["kita"] == 160
     assert cats["schule"] == 73
     assert cats["bibliothek"] == 40
-    assert cats["familienzentrum"] == 85
+    assert cats["rathaus"] == 21
+    assert "familienzentrum" not in cats
+    assert set(cats) == {"kita", "schule", "bibliothek", "rathaus"}

@@ -312,7 +312,10 @@ def test_unknown_category_is_an_error_row(tmp_path: Path) -> None:
     assert [(p.row, p.column) for p in errs] == [(3, "Kategorie"), (4, "Kategorie")]
     assert errs[0].message_de == (
         "Unbekannte Kategorie „Zahnarzt“; gültig sind: Beratungsstelle, Bibliothek, "
-        "Familienzentrum, Grundschule, Hebamme, Jugendzentrum, Kinderarzt, Kita, Schule"
+        "Erziehungsberatung, Familienbildungsstätte, Familienzentrum, Frühförderstelle, "
+        "Gesundheitsamt, Grundschule, Hebamme, Jobcenter, Jugendamt, Jugendzentrum, "
+        "Kinderarzt, Kindertagespflege, Kita, Kreisverwaltung, Rathaus, Schule, "
+        "Schwangerschaftsberatung"
     )
     assert errs[1].message_de == "Kategorie fehlt"
     assert res.unmatched.empty

@@ -142,13 +142,58 @@ def test_parse_population(value: str | None, expected: float) -> None:
         ({"amenity": "doctors"}, None),
         # order 15 (jugendzentrum) beats order 30 (familienzentrum)
         ({"amenity": "community_centre", "community_centre": "youth_centre"}, "jugendzentrum"),
-        ({"amenity": "community_centre"}, "familienzentrum"),
+        ({"amenity": "community_centre", "community_centre": "family"}, "familienzentrum"),
+        # a community centre (Bürgerhaus) is not automatically a Familienzentrum
+        ({"amenity": "community_centre"}, None),
         # grundschule (order 25) before schule (order 26)
         ({"amenity": "school", "isced:level": "1"}, "grundschule"),
         ({"amenity": "school"}, "schule"),
         # "*" = any value
         ({"office": "association", "social_facility": "outreach"}, "beratung"),
         ({"office": "association"}, None),
+        # counselling: the specific rules win over the generic Beratungsstelle
+        (
+            {"healthcare": "counselling", "healthcare:counselling": "antenatal"},
+            "schwangerschaftsberatung",
+        ),
+        (
+            {"amenity": "social_facility", "healthcare:counselling": "antenatal"},
+            "schwangerschaftsberatung",
+        ),
+        ({"healthcare:counselling": "child_guidance"}, "erziehungsberatung"),
+        (
+            {
+                "amenity": "social_facility",
+                "social_facility": "outreach",
+                "healthcare:counselling": "child_guidance",
+            },
+            "erziehungsberatung",
+        ),
+        ({"healthcare": "counselling", "healthcare:counselling": "family"}, "erziehungsberatung"),
+        ({"healthcare:counselling": "family"}, None),
+        ({"healthcare": "counselling", "healthcare:counselling": "addiction"}, None),
+        ({"amenity": "social_facility", "social_facility": "outreach"}, "beratung"),
+        # offices
+        ({"office": "government", "government": "youth_welfare"}, "jugendamt"),
+        ({"office": "government", "government": "healthcare"}, "gesundheitsamt"),
+        ({"office": "government", "government": "public_health"}, "gesundheitsamt"),
+        ({"office": "government", "government": "health"}, "gesundheitsamt"),
+        ({"office": "employment_agency", "operator:type": "public"}, "jobcenter"),
+        ({"office": "employment_agency", "operator:type": "government"}, "jobcenter"),
+        ({"office": "employment_agency"}, None),  # also private temp agencies
+        ({"office": "employment_agency", "operator:type": "private"}, None),
+        # Kreisverwaltung (order 38) before Rathaus (order 39)
+        ({"amenity": "townhall", "townhall:type": "county"}, "kreisverwaltung"),
+        (
+            {"office": "government", "government": "administrative", "admin_level": "6"},
+            "kreisverwaltung",
+        ),
+        ({"amenity": "townhall"}, "rathaus"),
+        ({"amenity": "townhall", "townhall:type": "city"}, "rathaus"),
+        ({"office": "government", "government": "administrative", "admin_level": "8"}, "rathaus"),
+        ({"office": "government", "government": "administrative"}, None),
+        ({"office": "government"}, None),
+        ({"office": "government", "government": "tax"}, None),
         ({"amenity": "bench"}, None),
         ({}, None),
     ],

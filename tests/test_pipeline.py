@@ -175,8 +175,9 @@ def test_row_problems_are_exported_as_hinweise(demo_files, tmp_path: Path) -> No
         encoding="utf-8",
     )
     settings = Settings.from_toml(
-        demo_files.region, cache_dir=tmp_path / "cache", modes=("car",), offers=(str(bad),)
-    )
+        demo_files.region, cache_dir=tmp_path / "cache", modes=("car",), offers=(str(bad),),
+        responsibility=(),  # the demo's Zuständigkeit table names offers this list lacks
+    )  # fmt: skip
     results = run(settings)
     paths = export_results(results, tmp_path / "out")
     hinweise = pd.read_csv(paths["hinweise_csv"], sep=";", decimal=",", encoding="utf-8-sig")

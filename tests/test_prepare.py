@@ -26,6 +26,7 @@ from erreichbarkeit.config import Settings, load_categories
 from erreichbarkeit.errors import ConfigError, InputDataError, NetworkError
 from erreichbarkeit.io import read_offers
 from erreichbarkeit.prepare import (
+    area_files,
     area_polygon,
     clip_extract,
     fetch_osm_offers,
@@ -35,6 +36,7 @@ from erreichbarkeit.prepare import (
     region_slug,
     resolve_region,
 )
+from erreichbarkeit.prepare.areafile import AreaFile, read_area_file
 from erreichbarkeit.prepare.online_offers import overpass_tags
 
 from .conftest import need_shared
@@ -740,3 +742,140 @@ def test_cli_prepare_online_offers(
     assert main(["prepare", str(region), "--data-dir", str(tmp / "d2"), "--offline",
                  "--online-offers"]) == 2  # fmt: skip
     assert "offline" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------
+# area files: the Jugendämter inside a Kreis (issue #12)
+# ---------------------------------------------------------------------------
+#: The Jugendamt areas shipped per Kreis file.
+EXPECTED_AREAS = {
+    "hochsauerlandkreis": {
+        "kreisjugendamt-hochsauerlandkreis", "jugendamt-arnsberg", "jugendamt-meschede",
+        "jugendamt-sundern",
+    },
+    "viersen": {
+        "kreisjugendamt-viersen", "jugendamt-stadt-viersen", "jugendamt-nettetal",
+        "jugendamt-kempen", "jugendamt-willich",
+    },
+    "coesfeld": {"kreisjugendamt-coesfeld", "jugendamt-stadt-coesfeld", "jugendamt-duelmen"},
+    "goettingen": {"kreisjugendamt-goettingen", "jugendamt-stadt-goettingen"},
+}  # fmt: skip
+
+
+def _shipped_areas() -> dict[str, AreaFile]:
+    out = {}
+    for stem, path in area_files().items():
+        parsed = read_area_file(path)
+        assert parsed is not None, stem
+        out[stem] = parsed
+    return out
+
+
+def test_shipped_area_files_parse_and_lie_in_their_kreis() -> None:
+    areas = _shipped_areas()
+    kreise = region_files()
+    by_kreis: dict[str, set[str]] = {}
+    for stem, area in areas.items():
+        kreis_path = area.kreis_path()
+        assert kreis_path == kreise[area.kreis_file]
+        source = Settings.from_toml(kreis_path).source
+        assert source is not None
+        assert area.area.ags and not area.area.gemeinden
+        assert all(len(a) == 8 and a.startswith(source.kreis) for a in area.area.ags), stem
+        assert "Landesjugendamt" in area.area.source and "prüf" in area.area.source
+        by_kreis.setdefault(area.kreis_file, set()).add(stem)
+        # a name or Kreis key finds the area file, a Kreis key still the Kreis file
+        assert resolve_region(area.area.name) == area.path
+        assert resolve_region(source.kreis) == kreis_path
+    assert by_kreis == EXPECTED_AREAS
+    for stems in EXPECTED_AREAS.values():  # the areas of one Kreis do not overlap
+        keys = [k for s in stems for k in areas[s].area.ags]
+        assert len(keys) == len(set(keys))
+
+
+@pytest.mark.shared_data
+def test_shipped_areas_partition_the_real_kreise() -> None:
+    """Every AGS exists (Zensus 2022 Gemeinde file) and the areas cover each Kreis exactly."""
+    gpkg = need_shared("gemeinden-de/gemeinden_de_zensus2022_simplified.gpkg")
+    gem = gpd.read_file(gpkg, ignore_geometry=True)
+    gem = gem[~gem["gemeindefrei"].astype(bool)]  # uninhabited gemeindefreie Gebiete
+    areas = _shipped_areas()
+    for kreis_file, stems in EXPECTED_AREAS.items():
+        source = Settings.from_toml(region_files()[kreis_file]).source
+        assert source is not None
+        listed = sorted(k for s in stems for k in areas[s].area.ags)
+        assert listed == sorted(gem.loc[gem["KRS"] == source.kreis, "AGS"]), kreis_file
+    hsk = areas["kreisjugendamt-hochsauerlandkreis"].area.ags
+    inhabitants = float(gem.loc[gem["AGS"].isin(hsk), "ewz_zensus2022"].sum())
+    assert inhabitants == 128_342  # Zensus 2022; the Kreis writes 133 102 (updated count)
+    assert inhabitants == pytest.approx(133_102, rel=0.05)
+
+
+def _write_area(path: Path, kreis_file: str = "testkreis") -> Path:
+    path.write_text(
+        f"""# Kreisjugendamt Testkreis
+[region]
+kreis_file = "{kreis_file}"
+
+[area]
+name = "Kreisjugendamt Testkreis"
+source = "Test"
+ags = [
+    "99901001",  # Adorf
+]
+""",
+        "utf-8",
+    )
+    return path
+
+
+def test_prepare_area_file_reuses_the_prepared_kreis(served: tuple[Server, Path]) -> None:
+    server, tmp = served
+    write_region(tmp / "testkreis.toml", server.url)
+    area = _write_area(tmp / "kreisjugendamt-testkreis.toml")
+    data = tmp / "data"
+    result = prepare_region(area, data_dir=data)
+    assert result.area == "Kreisjugendamt Testkreis"
+    assert result.region_file == data / "kreisjugendamt-testkreis" / "region.toml"
+    assert result.network == data / "testkreis" / "testkreis.osm.pbf"  # the Kreis's folder
+    settings = Settings.from_toml(result.region_file)
+    assert settings.network is not None and settings.boundaries is not None
+    assert settings.network.resolve() == result.network.resolve()
+    assert settings.boundaries.resolve() == (data / "testkreis" / "gemeinden.gpkg").resolve()
+    assert '"../testkreis/testkreis.osm.pbf"' in result.region_file.read_text("utf-8")
+    assert settings.area is not None and settings.area.ags == ("99901001",)
+    assert settings.area_name == "Kreisjugendamt Testkreis"
+    assert settings.name == "Testkreis"
+    assert "# Adorf" in result.region_file.read_text("utf-8")  # the comments stay
+    n_requests, mtime = len(server.requests), result.network.stat().st_mtime_ns
+    # a second area of the same Kreis: no download, no new clip
+    other = _write_area(tmp / "jugendamt-b.toml")
+    again = prepare_region(other, data_dir=data, offline=True)
+    assert len(server.requests) == n_requests
+    assert again.network.stat().st_mtime_ns == mtime
+    assert again.region_file == data / "jugendamt-b" / "region.toml"
+
+
+def test_area_file_errors_are_german(tmp_path: Path) -> None:
+    bad = tmp_path / "a.toml"
+    bad.write_text('[region]\nkreis_file = "x"\nname = "y"\n[area]\nname = "A"\nags = ["1"]\n')
+    with pytest.raises(ConfigError) as info:
+        read_area_file(bad)
+    assert info.value.file == str(bad)
+    loop = _write_area(tmp_path / "loop.toml", kreis_file="loop")
+    with pytest.raises(ConfigError) as info:
+        prepare_region(loop, data_dir=tmp_path / "data", offline=True)
+    assert "wieder eine Gebietsdatei" in info.value.german
+    missing = _write_area(tmp_path / "m.toml", kreis_file="kein-kreis")
+    with pytest.raises(ConfigError) as info:
+        prepare_region(missing, data_dir=tmp_path / "data", offline=True)
+    assert "Unbekannte Region „kein-kreis“" in info.value.german
+
+
+def test_cli_regions_lists_the_areas(capsys: pytest.CaptureFixture[str]) -> None:
+    from erreichbarkeit.cli.main import main
+
+    assert main(["regions"]) == 0
+    out = capsys.readouterr().out
+    assert "kreisjugendamt-hochsauerlandkreis" in out
+    assert "Kreisjugendamt Hochsauerlandkreis (Daten: Hochsauerlandkreis)" in out

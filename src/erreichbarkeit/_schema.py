@@ -19,6 +19,7 @@ OFFER_COLUMNS: tuple[str, ...] = (
     "traeger",
     "opening_hours",
     "age_groups",
+    "serves",
     "capacity",
     "geocode_quality",
     "geometry",

@@ -46,6 +46,9 @@ class Inputs:
     timetable: Any = None
     #: German notes every view shows: Bus & Bahn switched off and why, an expired timetable …
     notices: tuple[str, ...] = ()
+    #: the resolved Zuständigkeit tables: one row per village × category with the
+    #: responsible offer (:func:`erreichbarkeit.io.responsibility.read_responsibility`)
+    responsibility: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,9 @@ class Results:
     supply_gemeinden: pd.DataFrame = field(default_factory=pd.DataFrame)
     transit: pd.DataFrame = field(default_factory=pd.DataFrame)
     transit_gemeinden: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: per village × category × mode: minutes to the responsible Stelle next to the
+    #: nearest offer (:func:`erreichbarkeit.analysis.responsibility.responsibility_table`)
+    responsibility: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def offers(self) -> gpd.GeoDataFrame:

@@ -20,6 +20,13 @@ measures the covered share of each Gemeinde:
    **area** inside (``coverage_basis`` says which).  A Gemeinde under
    :data:`PARTIAL_THRESHOLD` (90 %) is ``gemeinde_partial``.
 
+:func:`road_data_notices` asks a related question for a region made by
+``erreichbarkeit prepare``: does the road data cover the Kreis's
+surroundings (the buffer of ``[source] buffer_km``)?  Where a Land or
+Regierungsbezirk border cuts the buffer and no extract of the other side
+was merged, it does not, and offers there are missing; the German notice
+says so and names the Gemeinden.
+
 Only the covered share of a partial Gemeinde's population is then placed on
 its villages (:func:`erreichbarkeit.analysis.population.estimate_population`),
 and the Kreis headline leaves such villages out
@@ -33,6 +40,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -43,7 +51,8 @@ import shapely
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
-from erreichbarkeit.config import METRIC_CRS, WGS84
+from erreichbarkeit.config import METRIC_CRS, WGS84, Settings
+from erreichbarkeit.io import read_boundaries
 
 __all__ = [
     "COVERAGE_CELL_M",
@@ -54,6 +63,7 @@ __all__ = [
     "gemeinde_coverage",
     "network_coverage",
     "outside_coverage",
+    "road_data_notices",
     "warn_partial",
     "with_partial_flag",
 ]
@@ -385,3 +395,73 @@ def with_partial_flag(table: pd.DataFrame, villages: pd.DataFrame) -> pd.DataFra
     flags = villages["gemeinde_partial"].astype("boolean").fillna(value=False).astype(bool)
     partial = set(villages.loc[flags.to_numpy(), "ags"])
     return table.assign(gemeinde_partial=table["ags"].isin(partial).to_numpy())
+
+
+def _surroundings(
+    settings: Settings, boundaries: gpd.GeoDataFrame
+) -> tuple[BaseGeometry, gpd.GeoDataFrame] | None:
+    """The Kreis's surroundings on German land and the Gemeinden there (``None``: unknown).
+
+    The Kreis is the union of the Gemeinden whose AGS starts with ``[source]
+    kreis``, grown by ``buffer_km``; the surroundings are that ring, cut to
+    the Gemeinden of the boundary file (abroad no Gemeinde lies, and no
+    German offer).  The boundary file is read again for the ring: the run's
+    boundaries hold only the Gemeinden inside the road data.
+    """
+    source = settings.source
+    if source is None or boundaries.empty or not source.buffer_km:
+        return None
+    in_kreis = boundaries["ags"].astype(str).str.startswith(source.kreis).to_numpy()
+    if not in_kreis.any():
+        return None
+    kreis = shapely.union_all(boundaries.to_crs(METRIC_CRS).geometry.make_valid()[in_kreis])
+    ring_m = shapely.difference(kreis.buffer(source.buffer_km * 1000.0), kreis)
+    ring: BaseGeometry = gpd.GeoSeries([ring_m], crs=METRIC_CRS).to_crs(WGS84).iloc[0]
+    gemeinden = boundaries
+    if settings.boundaries is not None:
+        gemeinden = read_boundaries(
+            Path(settings.boundaries), layer=settings.boundaries_layer, clip_to=ring
+        )
+    if gemeinden.empty:
+        return None
+    land = shapely.union_all(gemeinden.geometry.make_valid().to_numpy())
+    neighbours = gemeinden[~gemeinden["ags"].astype(str).str.startswith(source.kreis).to_numpy()]
+    return shapely.intersection(ring, land), neighbours
+
+
+def road_data_notices(
+    settings: Settings, boundaries: gpd.GeoDataFrame, extent: BaseGeometry | None
+) -> tuple[str, ...]:
+    """The German notice when the road data does not cover the Kreis's surroundings.
+
+    Parameters
+    ----------
+    settings
+        The run's settings; only regions with ``[source]`` (made by
+        ``erreichbarkeit prepare``) know their Kreis and buffer.
+    boundaries
+        The run's Gemeinden (``ags``, ``gemeinde``, polygons, EPSG:4326).
+    extent
+        The area the network data covers (:func:`network_coverage`).
+
+    Returns
+    -------
+    tuple[str, ...]
+        One notice („Straßendaten fehlen für 23 % des Umlands (Gemeinden …)“,
+        :func:`erreichbarkeit.prepare.merge.road_data_notice`), logged as a
+        warning, or nothing when at least 98 % are covered or the Kreis is unknown.
+    """
+    # deferred: erreichbarkeit.prepare loads gtfs_kit (~0.7 s), which runs of
+    # regions without [source] (the demo, own files) do not need
+    from erreichbarkeit.prepare.merge import road_data_notice, uncovered_area  # noqa: PLC0415
+
+    if extent is None or extent.is_empty:
+        return ()
+    around = _surroundings(settings, boundaries)
+    if around is None or around[0].is_empty:
+        return ()
+    notice = road_data_notice(uncovered_area(around[0], extent, around[1]))
+    if not notice:
+        return ()
+    logger.warning("%s", notice)
+    return (notice,)

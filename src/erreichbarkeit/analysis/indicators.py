@@ -37,6 +37,11 @@ import numpy as np
 import pandas as pd
 
 from erreichbarkeit._helpers import require_columns
+from erreichbarkeit.analysis.age_offers import (
+    group_min_column,
+    restricted_categories,
+    served_groups,
+)
 from erreichbarkeit.analysis.summaries import (
     DEFAULT_CUTOFF_MINUTES,
     INDICATOR_COLUMNS,
@@ -208,6 +213,7 @@ def village_table(
     modes: Sequence[str],
     threshold: Threshold,
     labels: Mapping[str, str] | None = None,
+    age_groups: Mapping[str, Sequence[str]] | None = None,
 ) -> pd.DataFrame:
     """One row per village with the nearest offers per category and mode.
 
@@ -230,6 +236,8 @@ def village_table(
     labels
         German category labels for the ``reason`` text (default: the
         built-in category table, else the key).
+    age_groups
+        Age groups per category; see the per-group minutes below.
 
     Returns
     -------
@@ -240,7 +248,11 @@ def village_table(
         (minutes), ``c_m_km``, ``c_m_second_min`` (minutes to the second
         nearest), ``c_m_n_within`` (offers with minutes <= threshold, int),
         ``c_m_within`` (bool: nearest minutes <= threshold, False when
-        unreachable); and ``reason`` (German, empty when every category and
+        unreachable) — all for the nearest offer whatever ages it serves;
+        with ``age_groups``, ``c_m_min_<lo>_<hi>`` per group of a category
+        with an offer not serving all its groups
+        (:mod:`erreichbarkeit.analysis.age_offers`); and ``reason`` (German,
+        empty when every category and
         mode has a result).  Unreachable means NaN minutes/km (never 0) and
         ``n_within`` 0.
 
@@ -266,9 +278,48 @@ def village_table(
         columns = _offer_columns(out["id"], by_key, counts, cat=cat, mode=mode, limit=fn(cat, mode))
         new.update(columns)
         reached[:, j] = columns[f"{cat}_{mode}_min"].notna().to_numpy()
+    if age_groups is not None:
+        new.update(_group_minutes(out["id"], travel_times, offers, categories, modes, age_groups))
     extra = pd.DataFrame({name: col.to_numpy() for name, col in new.items()}, index=out.index)
     out = pd.concat([out, extra], axis=1)  # one concat: no fragmented frame
     out["reason"] = _reasons(out, reached, categories, modes, _labels(categories, labels))
+    return out
+
+
+def _group_minutes(  # noqa: PLR0917 (private helper of village_table)
+    ids: pd.Series,
+    travel_times: pd.DataFrame,
+    offers: pd.DataFrame,
+    categories: Sequence[str],
+    modes: Sequence[str],
+    age_groups: Mapping[str, Sequence[str]],
+) -> dict[str, pd.Series[Any]]:
+    """Minutes to the nearest offer serving each age group, for the restricted categories."""
+    groups = {c: tuple(age_groups[c]) for c in categories if c in age_groups}
+    restricted = restricted_categories(offers[offers["category"].isin(list(groups))], groups)
+    if not restricted:
+        return {}
+    sub = offers[offers["category"].isin(restricted)]
+    served = dict(zip(sub["id"], served_groups(sub, groups), strict=True))
+    joined = _joined(travel_times, sub)
+    joined = joined[joined["mode"].isin(modes)]
+    out: dict[str, pd.Series[Any]] = {}
+    for cat in restricted:
+        part = joined[joined["category"] == cat]
+        for g in groups[cat]:
+            serving = [oid for oid, gs in served.items() if g in gs]
+            best = (
+                part[part["destination_id"].isin(serving)]
+                .groupby(["mode", "origin_id"])["minutes"]
+                .min()
+            )
+            for mode in modes:
+                per_village = (
+                    best.xs(mode, level="mode")
+                    if mode in best.index.get_level_values(0)
+                    else pd.Series(dtype="float64")
+                )
+                out[group_min_column(cat, mode, g)] = ids.map(per_village).astype("float64")
     return out
 
 

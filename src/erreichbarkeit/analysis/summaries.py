@@ -32,6 +32,14 @@ category's age groups; NaN weights count as 0).
 * a village is *underserved* when ``t_v > threshold`` or ``t_v`` is NaN,
   whatever its population.
 
+Age groups of offers: where the village table has per-group minutes
+(``kita_car_min_0_3``, :mod:`erreichbarkeit.analysis.age_offers`), the
+children figures take one sample per village and age group *g* of the
+category — the minutes to the nearest offer serving *g*, weighted with the
+children of *g* — and a village is underserved when any group's nearest
+offer is beyond the threshold; the population figures keep ``t_v``, the
+nearest offer of the category whatever ages it serves.
+
 Kreis headlines and partly covered Gemeinden
 --------------------------------------------
 When the village table has a boolean column ``gemeinde_partial`` (villages
@@ -52,8 +60,12 @@ import numpy as np
 import pandas as pd
 
 from erreichbarkeit._helpers import require_columns
+from erreichbarkeit.analysis.age_offers import children_weights as _children_weights
+from erreichbarkeit.analysis.age_offers import default_age_groups as _default_age_groups
+from erreichbarkeit.analysis.age_offers import group_samples
+from erreichbarkeit.analysis.area import area_rows
 from erreichbarkeit.analysis.coverage import with_partial_flag
-from erreichbarkeit.config import RoutingOptions, age_column, load_categories
+from erreichbarkeit.config import RoutingOptions
 from erreichbarkeit.errors import ConfigError, InputDataError
 
 __all__ = [
@@ -280,34 +292,6 @@ def _share_no_offer(x: np.ndarray[Any, Any], w: np.ndarray[Any, Any]) -> float:
     return float(w[np.isnan(x) & (w > 0)].sum()) / total
 
 
-def _default_age_groups(categories: Sequence[str]) -> dict[str, tuple[str, ...]]:
-    builtin = load_categories()
-    unknown = [c for c in categories if c not in builtin]
-    if unknown:
-        msg = f"no age groups known for categories {', '.join(unknown)}; pass age_groups"
-        raise ConfigError(
-            msg,
-            expected="age_groups={category: [age groups]}",
-            message_de=f"Keine Altersgruppen für {', '.join(unknown)} bekannt",
-        )
-    return {c: builtin[c].age_groups for c in categories}
-
-
-def _children_weights(
-    table: pd.DataFrame, categories: Sequence[str], age_groups: Mapping[str, Sequence[str]]
-) -> dict[str, np.ndarray[Any, Any]]:
-    weights: dict[str, np.ndarray[Any, Any]] = {}
-    for cat in categories:
-        if cat not in age_groups:
-            msg = f"no age groups given for category {cat!r}"
-            raise ConfigError(msg, expected="age_groups for every category")
-        cols = [age_column(g) for g in age_groups[cat]]
-        require_columns(table, cols, "villages")
-        sub = table.loc[:, cols].apply(pd.to_numeric, errors="coerce")
-        weights[cat] = sub.fillna(0.0).sum(axis=1).to_numpy(dtype="float64")
-    return weights
-
-
 def _indicators(
     minutes: np.ndarray[Any, Any],
     pop: np.ndarray[Any, Any],
@@ -316,14 +300,26 @@ def _indicators(
     *,
     limit: float,
     cutoff: float,
+    by_group: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None = None,
 ) -> dict[str, Any]:
+    """The indicators of one group of villages; ``by_group``: see :func:`group_samples`.
+
+    With ``by_group`` the children figures use one sample per village and
+    age group, and a village is underserved when any group's nearest offer
+    is beyond the threshold; the population figures use ``minutes``.
+    """
     # exactly at the threshold counts as within (minutes <= limit)
     beyond = np.isnan(minutes) | (minutes > limit)
-    total_children = float(children.sum())
-    children_beyond = float(children[beyond].sum())
-    under = sorted((str(n) for n in names[beyond]), key=str.casefold)
+    cx, cw, under_v = minutes, children, beyond
+    if by_group is not None:
+        g_beyond = np.isnan(by_group[0]) | (by_group[0] > limit)
+        cx, cw, under_v = by_group[0].ravel(), by_group[1].ravel(), g_beyond.any(axis=1)
+    c_beyond = np.isnan(cx) | (cx > limit)
+    total_children = float(cw.sum())
+    children_beyond = float(cw[c_beyond].sum())
+    under = sorted((str(n) for n in names[under_v]), key=str.casefold)
     pop_median, pop_beyond = censored_median(minutes, pop, cutoff=cutoff)
-    child_median, child_beyond = censored_median(minutes, children, cutoff=cutoff)
+    child_median, child_beyond = censored_median(cx, cw, cutoff=cutoff)
     return {
         "pop_median_min": pop_median,
         "pop_median_beyond": pop_beyond,
@@ -331,14 +327,14 @@ def _indicators(
         "share_pop_no_offer": _share_no_offer(minutes, pop),
         "children_median_min": child_median,
         "children_median_beyond": child_beyond,
-        "children_mean_min_reachable": _weighted_mean(minutes, children),
-        "share_children_no_offer": _share_no_offer(minutes, children),
+        "children_mean_min_reachable": _weighted_mean(cx, cw),
+        "share_children_no_offer": _share_no_offer(cx, cw),
         "children_beyond": children_beyond,
         "share_children_beyond": (
             children_beyond / total_children if total_children > 0 else math.nan
         ),
         "n_villages": int(minutes.size),
-        "n_underserved": int(beyond.sum()),
+        "n_underserved": int(under_v.sum()),
         "underserved_villages": ", ".join(under),
     }
 
@@ -366,8 +362,8 @@ def _summaries(
     age_groups: Mapping[str, Sequence[str]] | None,
     cutoff: float,
 ) -> pd.DataFrame:
-    fn = threshold_fn(threshold)
-    limit_cutoff = _check_cutoff(cutoff)
+    fn, limit_cutoff = threshold_fn(threshold), _check_cutoff(cutoff)
+    table = area_rows(table)  # key figures cover the analysis area (``in_area``)
     require_columns(table, ["name", "population", *keys], "villages")
     for cat in categories:
         require_columns(table, [f"{cat}_{m}_min" for m in modes], "villages")
@@ -382,12 +378,14 @@ def _summaries(
         grouped = table.groupby(keys, sort=True, dropna=False).indices
     else:
         grouped = {(): np.arange(len(table))}
+    per_group = {(c, m): group_samples(table, c, m, groups[c]) for c in categories for m in modes}
     rows: list[dict[str, Any]] = []
     for key, idx in grouped.items():
         key_t = key if isinstance(key, tuple) else (key,)
         for cat in categories:
             for mode in modes:
                 minutes = table[f"{cat}_{mode}_min"].to_numpy("float64")[idx]
+                samples = per_group[(cat, mode)]
                 row = dict(zip(keys, key_t, strict=True))
                 row["category"] = cat
                 row["mode"] = mode
@@ -399,6 +397,7 @@ def _summaries(
                         names[idx],
                         limit=fn(cat, mode),
                         cutoff=limit_cutoff,
+                        by_group=None if samples is None else (samples[0][idx], samples[1][idx]),
                     )
                 )
                 rows.append(row)

@@ -76,7 +76,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -275,11 +275,23 @@ def fca_tables(
     decay: Decay = "none",
     steps: Sequence[tuple[float, float]] | None = None,
     per: float = 1000.0,
+    served: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Both 2SFCA tables in one pass: ``(two_step_fca(...), offer_ratios(...))``.
 
     Same parameters as :func:`two_step_fca`; use this when both tables are
     needed, so the catchments are computed once.
+
+    ``served`` maps an offer id to the demand columns it serves (an offer
+    for under-threes among Kitas: ``["children_0_3"]``); offers not in it
+    serve every demand column.  Then offer *j*'s demand is ``D_ij``, the
+    children of village *i* in the columns *j* serves — step 1:
+    ``R_j = S_j / Σ_i W·D_ij`` — and a village's access is its children's
+    places per ``per`` children: ``A_i = per · Σ_j W·R_j·D_ij / D_i``
+    (each group gets the ratios of the offers serving it, weighted with
+    its children; equal weights per column when ``D_i = 0``).  Supply is
+    still conserved.  With every offer serving all columns this is the
+    classic 2SFCA above, computed the same way.
     """
     _check_scale(threshold, per)
     weight = _weight_fn(decay, threshold, steps)
@@ -289,6 +301,8 @@ def fca_tables(
     frame = _catchments(
         travel_times, mode=mode, threshold=threshold, weight=weight, demand=demand, supply=supply
     )
+    if served is not None:
+        frame = _served_demand(frame, villages, demand_column, served)
     catch, n_catch, ratio = _offer_side(frame, supply)
     out = _village_side(frame, villages, demand=demand, ratio=ratio, per=per)
     out["supply_basis"] = basis
@@ -354,6 +368,32 @@ def _catchments(
     )
 
 
+def _served_demand(
+    frame: pd.DataFrame,
+    villages: pd.DataFrame,
+    demand_column: str | Sequence[str],
+    served: Mapping[str, Sequence[str]],
+) -> pd.DataFrame:
+    """The catchment pairs with ``wd = W·D_ij`` and ``frac = D_ij / D_i`` (see :func:`fca_tables`).
+
+    Unchanged when every offer of the pairs serves every demand column.
+    """
+    cols = [demand_column] if isinstance(demand_column, str) else list(demand_column)
+    offer_ids = pd.unique(frame["j"])
+    mask = np.array([[c in served.get(j, cols) for c in cols] for j in offer_ids], dtype=bool)
+    if mask.all():
+        return frame
+    by_col = villages.loc[:, cols].apply(pd.to_numeric, errors="coerce").fillna(0.0)
+    by_col.index = pd.Index(villages["id"].astype(str))
+    d_cols = by_col.reindex(frame["o"]).to_numpy("float64")
+    m = mask[pd.Index(offer_ids).get_indexer(pd.Index(frame["j"]))]
+    d_ij = (d_cols * m).sum(axis=1)
+    d_i = d_cols.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where(d_i > 0, d_ij / d_i, m.sum(axis=1) / max(len(cols), 1))
+    return frame.assign(wd=frame["w"].to_numpy() * d_ij, frac=frac)
+
+
 def _offer_side(frame: pd.DataFrame, supply: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Step 1: weighted demand in each offer's catchment, its size, ``R_j = S_j / demand``."""
     catch = frame.groupby("j")["wd"].sum().reindex(supply.index, fill_value=0.0)
@@ -377,6 +417,8 @@ def _village_side(
     """Step 2: ``A_i = per · Σ W · R_j`` per village, with the offers and places in reach."""
     # offers without demand in reach (R_j NaN) add nothing
     frame = frame.assign(wr=frame["w"] * frame["j"].map(ratio).fillna(0.0).to_numpy())
+    if "frac" in frame.columns:  # offers serving only some age groups (_served_demand)
+        frame["wr"] = frame["wr"] * frame["frac"]
     by_o = frame.groupby("o")
     access = by_o["wr"].sum().reindex(demand.index, fill_value=0.0) * per
     n_in_reach = by_o.size().reindex(demand.index, fill_value=0)

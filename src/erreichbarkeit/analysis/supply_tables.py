@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from erreichbarkeit._helpers import require_columns
+from erreichbarkeit.analysis.age_offers import restricted_categories, served_groups
 from erreichbarkeit.analysis.supply import fca_tables, village_demand
 from erreichbarkeit.config import Settings, age_column
 
@@ -118,6 +119,19 @@ def _gemeinde_row(ags: Any, gem: Any, g: pd.DataFrame, per: float) -> dict[str, 
     }
 
 
+def _served_columns(
+    offers: pd.DataFrame, category: str, groups: Sequence[str]
+) -> dict[str, list[str]] | None:
+    """Offer id → the demand columns it serves, ``None`` when all serve every group."""
+    sub = offers[offers["category"] == category]
+    if category not in restricted_categories(sub, {category: groups}):
+        return None
+    return {
+        str(oid): [age_column(g) for g in groups if g in mine]
+        for oid, mine in zip(sub["id"], served_groups(sub, {category: groups}), strict=True)
+    }
+
+
 def supply_tables(
     travel_times: pd.DataFrame,
     villages: gpd.GeoDataFrame,
@@ -129,7 +143,10 @@ def supply_tables(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """2SFCA places per 1 000 children per village and Gemeinde, every category × mode.
 
-    Demand: the children of the category's age groups; catchment: the
+    Demand: the children of the category's age groups; an offer serving
+    only some of them (its ``serves``, :mod:`erreichbarkeit.analysis.age_offers`)
+    is demanded by the children of those groups only (``served`` of
+    :func:`~erreichbarkeit.analysis.supply.fca_tables`).  Catchment: the
     category's threshold for the mode (classic 2SFCA, ``W = 1``).  Where an
     offer of the category has no capacity, all its offers count as 1 and the
     ``supply_note`` says so (see above).
@@ -145,10 +162,11 @@ def supply_tables(
     gemeinde_rows: list[pd.DataFrame] = []
     for cat in categories:
         demand = [age_column(g) for g in table[cat].age_groups]
+        served = _served_columns(offers, cat, table[cat].age_groups)
         for mode in settings.modes:
             kwargs: dict[str, Any] = {
                 "category": cat, "mode": mode, "threshold": settings.threshold(cat, mode),
-                "demand_column": demand,
+                "demand_column": demand, "served": served,
             }  # fmt: skip
             access, ratios = fca_tables(travel_times, villages, offers, **kwargs)
             ratios = ratios.assign(

@@ -12,14 +12,22 @@ import dataclasses
 import logging
 import sys
 import time
+import tomllib
 from pathlib import Path
 from typing import Any, TextIO
 
 from erreichbarkeit.config import MODES, Settings
+from erreichbarkeit.config.area import AnalysisArea
 from erreichbarkeit.config.transit import parse_date
-from erreichbarkeit.errors import ErreichbarkeitError
+from erreichbarkeit.errors import ConfigError, ErreichbarkeitError
+
+#: ``AnalysisArea.source`` of ``--gebiet`` (the same text as
+#: :data:`erreichbarkeit.pipeline._area.CLI_SOURCE`, which the pipeline's
+#: messages use to name the option instead of the region file).
+AREA_FLAG_SOURCE = "Angabe beim Aufruf (--gebiet)"
 
 __all__ = [
+    "AREA_FLAG_SOURCE",
     "EXIT_BAD_INPUT",
     "EXIT_INTERNAL",
     "EXIT_INTERRUPTED",
@@ -28,6 +36,7 @@ __all__ = [
     "Subparsers",
     "add_common",
     "add_inputs",
+    "area_from_flag",
     "csv_list",
     "progress_line",
     "report_bad_input",
@@ -209,6 +218,19 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--name", help="region name for titles and exports")
     p.add_argument(
+        "--gebiet",
+        metavar="AGS,NAME,…",
+        help="analysis area: Gemeinden by AGS (8 digits; 5 = a whole Kreis) and/or name, "
+        "comma-separated (e.g. 05958004,Winterberg); overrides the region file's [area]. "
+        "Figures, Gemeinde tables and Steckbriefe cover it; the rest of the data stays "
+        "destination and context",
+    )
+    p.add_argument(
+        "--gebiet-name",
+        metavar="NAME",
+        help='name of the analysis area in titles and exports (e.g. "Kreisjugendamt …")',
+    )
+    p.add_argument(
         "--grid",
         type=float,
         metavar="CELL_M",
@@ -249,8 +271,9 @@ def settings_from_args(args: argparse.Namespace, *, out_dir: Path | None = None)
         overrides["cache_dir"] = args.cache_dir
     routing_changes = _routing_overrides(args)
     if args.config:
+        _refuse_area_file(Path(args.config))
         settings = Settings.from_toml(args.config, routing_overrides=routing_changes, **overrides)
-        return _with_transit(settings, args)
+        return _with_area(_with_transit(settings, args), args)
     if args.network is None:
         msg = "give --config REGION.toml or at least --network FILE"
         raise ErreichbarkeitError(
@@ -259,7 +282,95 @@ def settings_from_args(args: argparse.Namespace, *, out_dir: Path | None = None)
     if "name" not in overrides:  # a readable default title: the network file's name
         overrides["name"] = Path(args.network).name.split(".")[0]
     settings = Settings.from_dict({}, routing_overrides=routing_changes, **overrides)
-    return _with_transit(settings, args)
+    return _with_area(_with_transit(settings, args), args)
+
+
+def _refuse_area_file(path: Path) -> None:
+    """An unprepared Jugendamt area file (``[region] kreis_file``) needs ``prepare`` first."""
+    try:
+        raw = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+        return  # Settings.from_toml names the problem
+    region = raw.get("region")
+    if isinstance(region, dict) and "kreis_file" in region:
+        msg = "an area file names no data: run `erreichbarkeit prepare` on it first"
+        raise ConfigError(
+            msg,
+            file=path,
+            column="region.kreis_file",
+            message_de=(
+                "Das ist eine Gebietsdatei ohne eigene Daten (sie nutzt die Kreisdatei „"
+                f"{region['kreis_file']}“): zuerst "
+                f"„erreichbarkeit prepare {path.stem}“ ausführen und dann die dabei "
+                "geschriebene region.toml angeben"
+            ),
+        )
+
+
+def _with_area(settings: Settings, args: argparse.Namespace) -> Settings:
+    """``--gebiet``/``--gebiet-name``: the analysis area that wins over the region file's."""
+    gebiet, name = getattr(args, "gebiet", None), getattr(args, "gebiet_name", None)
+    if gebiet is None and name is None:
+        return settings
+    if name is not None and not name.strip():
+        msg = "--gebiet-name is empty"
+        raise ConfigError(
+            msg, column="--gebiet-name", message_de="--gebiet-name: bitte einen Namen angeben"
+        )
+    if gebiet is None:
+        if settings.area is None:
+            msg = "--gebiet-name needs --gebiet or an [area] in the region file"
+            raise ConfigError(
+                msg,
+                column="--gebiet-name",
+                message_de=(
+                    "--gebiet-name benennt ein Auswertungsgebiet: bitte auch --gebiet "
+                    "(Gemeindeschlüssel oder Namen) angeben"
+                ),
+            )
+        return settings.replace(area=dataclasses.replace(settings.area, name=str(name).strip()))
+    return settings.replace(area=area_from_flag(gebiet, name))
+
+
+def area_from_flag(text: str, name: str | None = None) -> AnalysisArea:
+    """The :class:`AnalysisArea` of ``--gebiet "05958004,Winterberg"``.
+
+    Items of digits are keys (AGS with 8 digits, a whole Kreis with 5, ARS
+    with 12), the others Gemeinde names.
+
+    Raises
+    ------
+    ConfigError
+        No item, or a number that is no Kreis key, AGS or ARS (German message).
+    """
+    items = csv_list(text)
+    if not items:
+        msg = "--gebiet lists no Gemeinde"
+        raise ConfigError(
+            msg,
+            column="--gebiet",
+            expected="AGS or names, comma-separated",
+            message_de=(
+                "--gebiet nennt keine Gemeinde: Gemeindeschlüssel (AGS) oder Namen mit "
+                "Komma getrennt angeben, z. B. --gebiet 05958004,Winterberg"
+            ),
+        )
+    keys = tuple(i for i in items if i.isdigit())
+    bad = [k for k in keys if len(k) not in (5, 8, 9, 12)]
+    if bad:
+        msg = f"--gebiet: {bad[0]!r} is no Kreis key, AGS or ARS"
+        raise ConfigError(
+            msg,
+            column="--gebiet",
+            expected="5 (Kreis), 8 (AGS) or 12 (ARS) digits",
+            message_de=(
+                f"--gebiet: „{bad[0]}“ ist kein Gemeindeschlüssel (AGS, 8 Ziffern), kein "
+                "Kreisschlüssel (5 Ziffern) und kein Regionalschlüssel (12 Ziffern)"
+            ),
+        )
+    names = tuple(i for i in items if not i.isdigit())
+    title = name.strip() if name else "Auswertungsgebiet " + ", ".join(items)
+    return AnalysisArea(name=title, ags=keys, gemeinden=names, source=AREA_FLAG_SOURCE)
 
 
 def _with_transit(settings: Settings, args: argparse.Namespace) -> Settings:
@@ -283,6 +394,8 @@ def _field_overrides(args: argparse.Namespace) -> dict[str, Any]:
         overrides["modes"] = tuple(args.modes)
     if getattr(args, "gtfs", None):
         overrides["gtfs"] = tuple(Path(p) for p in args.gtfs)
+    if getattr(args, "zustaendigkeit", None):  # analyse --zustaendigkeit (repeatable)
+        overrides["responsibility"] = tuple(Path(p) for p in args.zustaendigkeit)
     if getattr(args, "grid", None) is not None:
         overrides["grid_cell_m"] = args.grid
     if getattr(args, "population_grid", None) is not None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from erreichbarkeit.cli._common import (
+    AREA_FLAG_SOURCE,
     EXIT_OK,
     Subparsers,
     add_common,
@@ -18,6 +19,7 @@ from erreichbarkeit.cli._common import (
     settings_from_args,
 )
 from erreichbarkeit.cli._preflight import preflight_analysis
+from erreichbarkeit.errors import ConfigError
 
 if TYPE_CHECKING:
     from erreichbarkeit.config import Settings
@@ -39,6 +41,12 @@ def add_parser(sub: Subparsers) -> None:
     )
     add_inputs(p)
     p.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: out)")
+    p.add_argument(
+        "--zustaendigkeit", action="append", type=Path, metavar="DATEI",
+        help="Zuständigkeitstabelle (CSV/XLSX: Gemeinde oder Ort, Kategorie, zuständige Stelle), "
+        "z. B. Grundschulbezirke; Wege zur zuständigen statt nur zur nächsten Stelle; "
+        "mehrfach angeben für mehrere Tabellen (ersetzt die der Regionsdatei)",
+    )  # fmt: skip
     add_common(p)
     p.set_defaults(run=run)
 
@@ -47,7 +55,13 @@ def run(args: argparse.Namespace) -> int:
     """Analyse the region of the input flags; return the exit code."""
     settings = settings_from_args(args, out_dir=args.out)
     preflight_analysis(settings, region_file=args.config)
-    return analyse_settings(settings, quiet=args.quiet)
+    try:
+        return analyse_settings(settings, quiet=args.quiet)
+    except ConfigError as exc:  # an [area] entry the boundaries lack: name the region file
+        from_file = settings.area is not None and settings.area.source != AREA_FLAG_SOURCE
+        if exc.file is None and args.config and from_file and str(exc.column).startswith("area"):
+            exc.file = str(args.config)
+        raise
 
 
 def analyse_settings(settings: Settings, *, quiet: bool) -> int:
@@ -127,6 +141,11 @@ def _print_counts(results: Results) -> None:
         f"{results.settings.name}: {len(v)} Orte, {len(results.offers)} Angebote, "
         f"{len(results.travel_times)} Verbindungen\n"
     )
+    if "in_area" in v and not bool(v["in_area"].all()):
+        out.write(
+            f"Auswertungsgebiet {results.settings.area_name}: {int(v['in_area'].sum())} Orte "
+            "(die übrigen zählen als Ziele und Umgebung)\n"
+        )
     n_far = int((~v["snap_ok"]).sum()) if "snap_ok" in v else 0
     if n_far:
         out.write(

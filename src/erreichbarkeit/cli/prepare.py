@@ -20,7 +20,9 @@ def add_parser(sub: Subparsers) -> None:
             "Download (or take local files), clip the OSM extract (and the GTFS timetable, if "
             "given) to the Kreis plus a buffer, "
             "and write a ready region.toml to DATA_DIR/<region>/. REGION is a built-in name "
-            "(see 'erreichbarkeit regions'), a Kreis key such as 05958, or a region file."
+            "(see 'erreichbarkeit regions'), a Kreis key such as 05958, or a region file. "
+            "A Jugendamt area file (e.g. kreisjugendamt-hochsauerlandkreis) prepares its "
+            "Kreis once (DATA_DIR/<kreis>/, reused) and writes DATA_DIR/<area>/region.toml."
         ),
     )
     p.add_argument("region", metavar="REGION")
@@ -31,7 +33,17 @@ def add_parser(sub: Subparsers) -> None:
         metavar="DIR",
         help="where downloads and prepared regions go (default: data/regions)",
     )
-    p.add_argument("--extract", type=Path, metavar="FILE", help="use this local OSM extract")
+    p.add_argument(
+        "--extract",
+        type=Path,
+        action="append",
+        metavar="FILE",
+        help=(
+            "lokaler OSM-Extrakt statt [source] extract_url; mehrmals angeben für mehrere "
+            "Extrakte (z. B. über eine Landesgrenze), sie werden vor dem Zuschneiden "
+            "zusammengeführt"
+        ),
+    )
     p.add_argument(
         "--boundaries",
         type=Path,
@@ -81,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
         overpass_url=args.overpass_url,
         progress=progress_line(quiet=args.quiet),
     )
+    if prepared.area is not None:
+        sys.stdout.write(f"Auswertungsgebiet: {prepared.area} (Daten: {prepared.network.parent})\n")
     sys.stdout.write(
         f"Region vorbereitet: {prepared.folder}\n"
         f"  weiter mit: erreichbarkeit analyse --config {prepared.region_file}\n"

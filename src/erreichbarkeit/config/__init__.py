@@ -3,9 +3,10 @@
 ``constants`` holds the shared vocabulary (CRS, modes, age groups),
 ``categories`` the offer category table, ``validation`` the region-file
 checks and ``settings`` the frozen :class:`Settings` built from them, ``transit`` the
-options of the Bus & Bahn mode.
+options of the Bus & Bahn mode, ``area`` the analysis area (``[area]``).
 """
 
+from erreichbarkeit.config.area import AnalysisArea
 from erreichbarkeit.config.categories import Category, load_categories
 from erreichbarkeit.config.constants import (
     AGE_GROUPS,
@@ -34,6 +35,7 @@ __all__ = [
     "MODE_LABELS",
     "ROAD_MODES",
     "WGS84",
+    "AnalysisArea",
     "Category",
     "Mode",
     "ProgressCallback",

@@ -8,7 +8,9 @@ planners use for it and the OSM tag rules that find its offers.
 from __future__ import annotations
 
 import functools
+import re
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -21,7 +23,9 @@ from erreichbarkeit.config.transit import DEFAULT_PT_WINDOW, parse_window
 from erreichbarkeit.config.validation import toml_text
 from erreichbarkeit.errors import ConfigError
 
-__all__ = ["Category", "load_categories"]
+__all__ = ["Category", "category_name_key", "load_categories"]
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,52 @@ def _parse_categories(raw: Mapping[str, Any], source: str) -> dict[str, Category
             ) from exc
         for group in cats[key].age_groups:
             age_column(group)
+    _check_unique_names(cats, source)
     return cats
+
+
+def category_name_key(name: str) -> str:
+    """Comparison key of a category name: lower, umlauts spelled out, alnum only.
+
+    The same normalisation as the offer readers apply to the ``Kategorie``
+    column (parenthesised parts dropped), so two spellings with one key
+    cannot be told apart in an offer list.
+    """
+    value = unicodedata.normalize("NFC", name).lower()
+    value = re.sub(r"\([^)]*\)|\[[^\]]*\]", "", value)
+    value = value.translate(_UMLAUTS)
+    value = "".join(
+        ch for ch in unicodedata.normalize("NFKD", value) if not unicodedata.combining(ch)
+    )
+    return re.sub(r"[^0-9a-z]+", "", value)
+
+
+def _check_unique_names(cats: Mapping[str, Category], source: str) -> None:
+    """Every key, label and alias names one category only.
+
+    Raises
+    ------
+    ConfigError
+        If a spelling (after :func:`category_name_key`) belongs to two categories.
+    """
+    owner: dict[str, str] = {}
+    for cat in cats.values():
+        for name in (cat.key, cat.label, *cat.aliases):
+            k = category_name_key(name)
+            other = owner.setdefault(k, cat.key)
+            if other != cat.key:
+                msg = f"category name {name!r} belongs to both {other!r} and {cat.key!r}"
+                raise ConfigError(
+                    msg,
+                    file=source,
+                    column=cat.key,
+                    expected="every label and alias in one category only",
+                    message_de=(
+                        f"Die Bezeichnung „{name}“ gehört zu zwei Kategorien "
+                        f"(„{other}“ und „{cat.key}“); eine Schreibweise darf nur "
+                        "eine Kategorie benennen."
+                    ),
+                )
 
 
 @functools.cache

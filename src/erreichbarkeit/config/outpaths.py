@@ -76,6 +76,7 @@ def input_paths(
             found.append((label, Path(value)))
     found += [("Angebotsliste", Path(o)) for o in settings.offers if o.lower() != "osm"]
     found += [("Fahrplan (GTFS)", Path(p)) for p in settings.gtfs]
+    found += [("Zuständigkeitstabelle", Path(p)) for p in settings.responsibility]
     found += [(label, Path(p)) for label, p in extra if p is not None]
     return found
 

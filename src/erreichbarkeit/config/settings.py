@@ -25,6 +25,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, cast
 
+from erreichbarkeit.config.area import AnalysisArea, parse_area
 from erreichbarkeit.config.categories import Category, load_categories
 from erreichbarkeit.config.constants import (
     AGE_GROUPS,
@@ -53,11 +54,12 @@ from erreichbarkeit.config.validation import (
 )
 from erreichbarkeit.errors import ConfigError
 
-__all__ = ["RegionSource", "RoutingOptions", "Settings"]
+__all__ = ["AnalysisArea", "RegionSource", "RoutingOptions", "Settings"]
 
 _MAX_THRESHOLD_MIN = 240.0
 _ATTRIBUTION_KEYS = (
     "network", "boundaries", "population", "population_grid", "villages", "offers", "gtfs",
+    "responsibility",
 )  # fmt: skip
 _URL = "a URL or file path string"
 #: The largest plausible share of the population per year of age in an age
@@ -73,8 +75,11 @@ class RegionSource:
     ----------
     kreis
         5-digit Kreis key (e.g. ``"05958"`` Hochsauerlandkreis).
-    extract_url
-        URL of the OSM extract (a Geofabrik ``.osm.pbf``) that covers the Kreis.
+    extract_urls
+        URLs of the OSM extracts (Geofabrik ``.osm.pbf``) that together cover
+        the Kreis and its buffer; several are merged (a Kreis at a Land or
+        Regierungsbezirk border).  The region file's ``extract_url`` takes one
+        URL or a list.
     boundaries_url
         URL of a Gemeinde boundary file (BKG VG250) or ``None``.
     buffer_km
@@ -86,22 +91,30 @@ class RegionSource:
     """
 
     kreis: str
-    extract_url: str
+    extract_urls: tuple[str, ...]
     boundaries_url: str | None = None
     buffer_km: float = 10.0
     gtfs_url: str | None = None
+
+    @property
+    def extract_url(self) -> str:
+        """The first (main) extract URL."""
+        return self.extract_urls[0]
 
 
 def _parse_source(key: str, value: Any, base: Path) -> RegionSource:
     """The ``[source]`` table as :class:`RegionSource`."""
     del base
     table = require_table(key, value)
-    check_known_keys(key, table, {f.name for f in dataclasses.fields(RegionSource)})
+    known = {"kreis", "extract_url", "boundaries_url", "buffer_km", "gtfs_url"}
+    check_known_keys(key, table, known)
     kreis = table.get("kreis")
     is_key = isinstance(kreis, str) and kreis.isdigit() and len(kreis) == 5
     check_type(f"{key}.kreis", kreis, 'a 5-digit Kreis key string like "05958"', ok=is_key)
     url = table.get("extract_url")
-    check_type(f"{key}.extract_url", url, _URL, ok=isinstance(url, str) and bool(url))
+    urls: list[Any] = [url] if isinstance(url, str) else url if isinstance(url, list) else []
+    ok = bool(urls) and all(isinstance(u, str) and u for u in urls) and len(set(urls)) == len(urls)
+    check_type(f"{key}.extract_url", url, f"{_URL}, or a list of different ones", ok=ok)
     b_url = table.get("boundaries_url")
     check_type(f"{key}.boundaries_url", b_url, _URL, ok=b_url is None or isinstance(b_url, str))
     g_url = table.get("gtfs_url")
@@ -111,8 +124,8 @@ def _parse_source(key: str, value: Any, base: Path) -> RegionSource:
     buffer_km = table.get("buffer_km", 10.0)
     check_range(f"{key}.buffer_km", buffer_km, 0.0, 100.0)
     return RegionSource(
-        kreis=str(kreis), extract_url=str(url), boundaries_url=b_url, buffer_km=float(buffer_km),
-        gtfs_url=g_url,
+        kreis=str(kreis), extract_urls=tuple(str(u) for u in urls), boundaries_url=b_url,
+        buffer_km=float(buffer_km), gtfs_url=g_url,
     )  # fmt: skip
 
 
@@ -123,6 +136,8 @@ _FIELD_PARSERS: Mapping[str, FieldParser] = MappingProxyType(
         "routing": parse_routing,
         "source": _parse_source,
         "transit": parse_transit,
+        "area": parse_area,
+        "responsibility": SIMPLE_FIELD_PARSERS["gtfs"],  # a list of table paths
     }
 )
 
@@ -198,7 +213,7 @@ class Settings:
     attribution
         Source/licence text per input (``network``, ``boundaries``,
         ``population``, ``population_grid``, ``villages``, ``offers``,
-        ``gtfs``) that replaces the default attribution in the Methodik sheet
+        ``gtfs``, ``responsibility``) that replaces the default attribution in the Methodik sheet
         and on maps.
     workers
         Cap on the worker processes and threads of every pool the product
@@ -210,6 +225,14 @@ class Settings:
         file with ``gtfs`` and without ``modes`` computes all four modes.
     transit
         Options of the Bus & Bahn mode (:class:`~erreichbarkeit.config.transit.TransitOptions`).
+    area
+        The analysis area (:class:`~erreichbarkeit.config.area.AnalysisArea`,
+        region file ``[area]``): the Gemeinden whose figures are reported;
+        the rest of the data counts as destinations and context.  ``None``:
+        the Kreis of :attr:`source`, else every Gemeinde (:meth:`analysis_area`).
+    responsibility
+        Tables „Zuständigkeit“ (CSV/XLSX): which office, school or
+        Beratungsstelle is responsible for a Gemeinde or village.
     """
 
     name: str = "Region"
@@ -241,6 +264,8 @@ class Settings:
     attribution: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     gtfs: tuple[Path, ...] = ()
     transit: TransitOptions = field(default_factory=TransitOptions)
+    area: AnalysisArea | None = None
+    responsibility: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
         """Check every field; the first problem raises :class:`ConfigError`."""
@@ -370,6 +395,19 @@ class Settings:
         """Bus & Bahn departure window of a category (override or category table)."""
         override = self.transit.windows.get(category)
         return override if override is not None else self.categories()[category].pt_window
+
+    def analysis_area(self) -> AnalysisArea | None:
+        """The Gemeinden the figures cover: ``[area]``, else the Kreis, else ``None`` (all)."""
+        if self.area is not None:
+            return self.area
+        if self.source is not None:
+            return AnalysisArea(name=self.name, ags=(self.source.kreis,))
+        return None
+
+    @property
+    def area_name(self) -> str:
+        """The name in titles: the analysis area's, else the region's."""
+        return self.area.name if self.area is not None else self.name
 
     @property
     def road_modes(self) -> tuple[str, ...]:

@@ -82,6 +82,7 @@ from pyproj import Transformer
 from shapely.geometry import Point
 
 from erreichbarkeit.config import METRIC_CRS, WGS84
+from erreichbarkeit.demo.areas import write_area_region
 from erreichbarkeit.demo.files import (
     REGION_NAME,
     DemoFiles,
@@ -108,6 +109,7 @@ from erreichbarkeit.demo.model import (
 from erreichbarkeit.demo.offers import add_pois, plan_offers
 from erreichbarkeit.demo.places import add_isolated, add_streets_and_addresses, add_track_hamlet
 from erreichbarkeit.demo.population import write_population, write_population_grid
+from erreichbarkeit.demo.responsibility import write_responsibility
 from erreichbarkeit.demo.roads import lay_out_network
 from erreichbarkeit.demo.terrain import (
     assign_gemeinden,
@@ -191,7 +193,9 @@ def generate_demo(folder: Path, *, seed: int = 2026) -> DemoFiles:
     write_population(model, files.population)
     write_population_grid(model, files.population_grid, lonlat, seed)
     write_gtfs(transit, files.gtfs, lonlat, model.osm)
+    write_responsibility(model, folder)  # zustaendigkeit.csv: Grundschulbezirke, Ämter
     write_region(files)
+    write_area_region(model, files)  # jugendamt.toml: the Kreisjugendamt's area
     logger.info(
         "demo Beispielkreis written to %s: %d villages, %d Gemeinden, %d offers, "
         "%d OSM nodes, %d ways",

@@ -23,6 +23,7 @@ from erreichbarkeit.demo.model import (
     Model,
     OsmDraft,
 )
+from erreichbarkeit.demo.responsibility import RESPONSIBILITY_FILE
 from erreichbarkeit.demo.transit import (
     AGENCY_NAME,
     FEED_END,
@@ -277,6 +278,8 @@ population = "{files.population.name}"
 population_grid = "{files.population_grid.name}"
 grid_cell_m = 250
 gtfs = ["{files.gtfs.name}"]
+# Zuständigkeiten: Grundschulbezirke, Rathaus der Gemeinde, Kreishaus
+responsibility = ["{RESPONSIBILITY_FILE}"]
 
 [attribution]
 network = "{_FICTIONAL}"
@@ -285,6 +288,7 @@ population = "{_FICTIONAL}"
 population_grid = "{_FICTIONAL}"
 offers = "{_FICTIONAL}"
 gtfs = "Fahrplan der Beispielkreis Verkehrsgesellschaft (fiktiv): {_FICTIONAL}"
+responsibility = "{_FICTIONAL}"
 """
     with atomic_path(files.region) as tmp:
         tmp.write_text(text, encoding="utf-8")

@@ -36,12 +36,34 @@ _OFFER_TEXT: Mapping[str, tuple[tuple[str, ...], str, str, str]] = MappingProxyT
     "familienzentrum": (("Ev. Familienbildungsstätte", "Gemeinde", "Caritasverband"),
                         "0–10 Jahre und Eltern", "Mo–Do 9–17 Uhr, Fr 9–13 Uhr",
                         "Mo-Th 09:00-17:00; Fr 09:00-13:00"),
-    "beratung": (("Landkreis", "Diakonisches Werk", "pro familia"), "0–27 Jahre und Eltern",
+    "beratung": (("Landkreis", "Diakonisches Werk", "Caritasverband"), "0–27 Jahre und Eltern",
                  "Mo–Fr 9–15 Uhr und nach Vereinbarung", "Mo-Fr 09:00-15:00"),
     "jugendzentrum": (("Gemeinde", "Kreisjugendring"), "10–27 Jahre", "Di–Sa 14–21 Uhr",
                       "Tu-Sa 14:00-21:00"),
     "bibliothek": (("Gemeinde", "Stadt"), "alle", "Di, Do 14–18 Uhr, Sa 10–12 Uhr",
                    "Tu,Th 14:00-18:00; Sa 10:00-12:00"),
+    "erziehungsberatung": (("Landkreis", "Caritasverband", "Diakonisches Werk"),
+                           "0–27 Jahre und Eltern", "Mo–Fr 9–16 Uhr nach Vereinbarung",
+                           "Mo-Fr 09:00-16:00"),
+    "schwangerschaftsberatung": (("pro familia", "Donum Vitae", "Diakonisches Werk"),
+                                 "Schwangere und junge Erwachsene", "Mo–Do 9–16 Uhr, Fr 9–12 Uhr",
+                                 "Mo-Th 09:00-16:00; Fr 09:00-12:00"),
+    "fruehfoerderung": (("Lebenshilfe e. V.",), "0–6 Jahre und Eltern",
+                        "Mo–Fr 8–16 Uhr nach Vereinbarung", ""),
+    "familienbildung": (("Ev. Familienbildungsstätte e. V.", "Kath. Bildungswerk"),
+                        "Eltern mit Kindern von 0–10 Jahren", "Mo–Fr 9–12 Uhr, Mo–Do 15–20 Uhr",
+                        ""),
+    "kindertagespflege": (("freiberuflich",), "0–3 Jahre", "Mo–Fr 7:30–15 Uhr", ""),
+    "rathaus": (("Gemeinde",), "alle", "Mo–Fr 8–12 Uhr, Do 14–18 Uhr",
+                "Mo-Fr 08:00-12:00; Th 14:00-18:00"),
+    "kreisverwaltung": (("Landkreis",), "alle", "Mo–Fr 8–12 Uhr, Do 14–17 Uhr",
+                        "Mo-Fr 08:00-12:00; Th 14:00-17:00"),
+    "jugendamt": (("Landkreis",), "0–27 Jahre und Eltern",
+                  "Mo–Fr 8–12 Uhr und nach Vereinbarung", "Mo-Fr 08:00-12:00"),
+    "gesundheitsamt": (("Landkreis",), "alle", "Mo–Fr 8–12 Uhr", "Mo-Fr 08:00-12:00"),
+    "jobcenter": (("Landkreis Beispielkreis und Agentur für Arbeit",),
+                  "Familien",
+                  "Mo–Fr 8–12:30 Uhr, Do 14–17 Uhr", "Mo-Fr 08:00-12:30; Th 14:00-17:00"),
 })  # fmt: skip
 
 
@@ -51,9 +73,13 @@ _ALIASES = MappingProxyType(
         "kita": "Kindergarten",
         "kinderarzt": "Kinder- und Jugendarzt",
         "bibliothek": "Bücherei",
-        "beratung": "Erziehungsberatung",
+        "beratung": "Jugendberatung",
         "schule": "Gymnasium",
         "jugendzentrum": "Jugendtreff",
+        "kindertagespflege": "Tagesmutter",
+        "rathaus": "Gemeindeverwaltung",
+        "kreisverwaltung": "Kreishaus",
+        "schwangerschaftsberatung": "Schwangerschaftskonfliktberatung",
     }
 )
 _KITA_NAMES = (
@@ -72,15 +98,19 @@ _KITA_NAMES = (
     "Glühwürmchen",
     "Bullerbü",
 )
+_TAGESPFLEGE_NAMES = ("Kleine Strolche", "Zwergenstube", "Wichtelhaus", "Krümelkiste")
 
 
-# the Kreisstadt's offers; then a Kita and a Grundschule per Gemeinde seat
+# the Kreisstadt's offers (with the county's offices); then a Kita, a
+# Grundschule and the Rathaus per Gemeinde seat
 _TOWN_PLAN = (
     ("kita",) * 4
     + ("grundschule",) * 2
     + ("schule",) * 2
     + ("kinderarzt",) * 2
-    + ("hebamme", "familienzentrum", "beratung", "beratung", "jugendzentrum", "bibliothek")
+    + ("hebamme", "familienzentrum", "beratung", "jugendzentrum", "bibliothek")
+    + ("erziehungsberatung", "schwangerschaftsberatung", "fruehfoerderung")
+    + ("rathaus", "kreisverwaltung", "jugendamt", "gesundheitsamt", "jobcenter")
 )
 # further offers, spread over the Gemeinde seats in random order
 _EXTRA_PLAN = (
@@ -94,7 +124,10 @@ _EXTRA_PLAN = (
     "bibliothek",
     "bibliothek",
     "schule",
+    "familienbildung",
 )
+# Kindertagespflege (Tagesmütter) in villages beyond the biggest three
+_TAGESPFLEGE_VILLAGES = slice(3, 6)
 
 
 @dataclass(frozen=True)
@@ -104,21 +137,24 @@ class _Names:
     kita: list[str]
     surnames: list[str]
     given: list[str]
+    tagespflege: list[str]
 
 
 def _offer_plan(rng: np.random.Generator, places: list[Place]) -> list[tuple[int, str]]:
     """``(place index, category)`` of every offer."""
     centres = [i for i, p in enumerate(places) if p.kind == "centre"]
-    big_villages = sorted(
+    villages = sorted(
         (i for i, p in enumerate(places) if p.kind == "village"),
         key=lambda i: -places[i].population,
-    )[:3]
+    )
+    big_villages = villages[:3]
     plan: list[tuple[int, str]] = [(0, c) for c in _TOWN_PLAN]
     for i in centres:
-        plan += [(i, "kita"), (i, "grundschule")]
+        plan += [(i, "kita"), (i, "grundschule"), (i, "rathaus")]
     for c, i in zip(_EXTRA_PLAN, rng.permutation(centres).tolist() * 2, strict=False):
         plan.append((int(i), c))
     plan += [(i, "kita") for i in big_villages] + [(big_villages[0], "grundschule")]
+    plan += [(i, "kindertagespflege") for i in villages[_TAGESPFLEGE_VILLAGES]]
     return plan
 
 
@@ -150,8 +186,10 @@ def _offer_name(
 ) -> str:
     """The name of the ``n``-th offer (category ``cat`` in place ``i``)."""
     surname = names.surnames[n % len(names.surnames)]
+    given = names.given[n % len(names.given)]
     n_kita = sum(o.category == "kita" for o in offers)
     n_school = sum(o.category == "grundschule" for o in offers)
+    n_tp = sum(o.category == "kindertagespflege" for o in offers)
     return {
         "kita": f"Kita {names.kita[n_kita % len(names.kita)]}",
         "grundschule": (
@@ -161,13 +199,24 @@ def _offer_name(
         ),
         "schule": ("Gymnasium " if i == 0 and n % 2 else "Gesamtschule ") + place.name,
         "kinderarzt": f"Kinderarztpraxis Dr. med. {surname}",
-        "hebamme": f"Hebammenpraxis {names.given[n % len(names.given)]} {surname}",
+        "hebamme": f"Hebammenpraxis {given} {surname}",
         "familienzentrum": f"Familienzentrum {place.name}",
-        "beratung": "Erziehungs- und Familienberatung"
-        if n % 2
-        else "Jugend- und Schwangerschaftsberatung",
+        "beratung": "Jugend- und Suchtberatung",
         "jugendzentrum": f"Jugendzentrum {place.name}",
         "bibliothek": ("Stadtbibliothek " if i == 0 else "Gemeindebücherei ") + place.name,
+        "erziehungsberatung": "Erziehungs- und Familienberatungsstelle",
+        "schwangerschaftsberatung": "Schwangerschaftsberatungsstelle",
+        "fruehfoerderung": f"Interdisziplinäre Frühförderstelle {place.name}",
+        "familienbildung": f"Familienbildungsstätte {place.name}",
+        "kindertagespflege": (
+            f"Kindertagespflege „{names.tagespflege[n_tp % len(names.tagespflege)]}“ "
+            f"({given} {surname})"
+        ),
+        "rathaus": f"Rathaus {place.name}",
+        "kreisverwaltung": "Kreishaus Beispielkreis",
+        "jugendamt": "Kreisjugendamt Beispielkreis",
+        "gesundheitsamt": "Gesundheitsamt Beispielkreis",
+        "jobcenter": "Jobcenter Beispielkreis",
     }[cat]
 
 
@@ -176,8 +225,6 @@ def _kategorie(rng: np.random.Generator, cat: str, name: str, cats: Mapping[str,
     alias = _ALIASES.get(cat)
     if cat == "schule":
         return "Gymnasium" if name.startswith("Gymnasium") else cats[cat].label
-    if cat == "beratung":
-        return "Erziehungsberatung" if name.startswith("Erziehungs") else cats[cat].label
     if alias and alias in cats[cat].aliases and rng.random() < 0.25:
         return alias
     return cats[cat].label
@@ -207,16 +254,20 @@ def _make_offer(
     )
 
 
-def _mark_gaps(rng: np.random.Generator, offers: list[Offer]) -> None:
-    """Five offers without coordinates; a third not in OSM (but every category is)."""
+def _mark_gaps(rng: np.random.Generator, offers: list[Offer], cats: Mapping[str, Category]) -> None:
+    """Five offers without coordinates; a third not in OSM (but every category is).
+
+    Categories without OSM rules (Kindertagespflege, …) are never in OSM.
+    """
     for k in rng.choice(len(offers), 5, replace=False):
         offers[int(k)].with_coordinates = False
     # OSM is incomplete, as in reality: about a third of the offers are not mapped,
-    # but every category is
+    # but every category that OSM can tag is
     unmapped = set(rng.choice(len(offers), len(offers) // 3, replace=False).tolist())
     mapped_cats: set[str] = set()
     for k, o in enumerate(offers):
-        o.in_osm = k not in unmapped or o.category not in mapped_cats
+        taggable = bool(cats[o.category].osm)
+        o.in_osm = taggable and (k not in unmapped or o.category not in mapped_cats)
         if o.in_osm:
             mapped_cats.add(o.category)
 
@@ -232,6 +283,7 @@ def plan_offers(
         kita=[str(n) for n in rng.permutation(_KITA_NAMES)],
         surnames=[str(n) for n in rng.permutation(SURNAMES)],
         given=[str(n) for n in rng.permutation(GIVEN)],
+        tagespflege=list(_TAGESPFLEGE_NAMES),
     )
     offers: list[Offer] = []
     for n, (i, cat) in enumerate(plan):
@@ -242,7 +294,7 @@ def plan_offers(
         addr = by_place[i].pop()
         name = _offer_name(cat, i, place=p, n=n, offers=offers, names=names)
         offers.append(_make_offer(rng, i, cat, place=p, addr=addr, name=name, cats=cats))
-    _mark_gaps(rng, offers)
+    _mark_gaps(rng, offers, cats)
     order = {key: c.order for key, c in cats.items()}
     offers.sort(
         key=lambda o: (cats[o.category].label, places[o.place].name, o.name, order[o.category])
@@ -274,6 +326,21 @@ def _poi_tags(o: Offer) -> dict[str, str]:
         },
         "jugendzentrum": {"amenity": "community_centre", "community_centre": "youth_centre"},
         "bibliothek": {"amenity": "library"},
+        "erziehungsberatung": {
+            "amenity": "social_facility",
+            "social_facility": "outreach",
+            "healthcare": "counselling",
+            "healthcare:counselling": "child_guidance",
+        },
+        "schwangerschaftsberatung": {
+            "healthcare": "counselling",
+            "healthcare:counselling": "antenatal",
+        },
+        "rathaus": {"amenity": "townhall"},
+        "kreisverwaltung": {"amenity": "townhall", "townhall:type": "county"},
+        "jugendamt": {"office": "government", "government": "youth_welfare"},
+        "gesundheitsamt": {"office": "government", "government": "healthcare"},
+        "jobcenter": {"office": "employment_agency", "operator:type": "public"},
     }[o.category]
 
 

@@ -16,6 +16,7 @@ from pyproj import Transformer
 from rapidfuzz import fuzz, process
 
 from erreichbarkeit.config import Category
+from erreichbarkeit.config.ages import AGE_TEXT_EXAMPLES_DE, defaults_or_parsed, join_groups
 from erreichbarkeit.io._cells import blank, cell_text, key, parse_number
 from erreichbarkeit.io._placement import (
     GERMANY_BOUNDS,
@@ -110,6 +111,7 @@ class OfferRowReader:
         self.fname = path.name
         self.roles = roles
         self.matcher = CategoryMatcher(categories)
+        self.categories = categories
         self.addresses = addresses
         self.accept_street_match = accept_street_match
         self.default_epsg = default_epsg
@@ -148,6 +150,7 @@ class OfferRowReader:
         cat, cat_ok = self._category(row, values)
         name = self._name(row, values, cat)
         capacity = self._capacity(row, values)
+        ages = cell_text(self.cell(values, "age_groups"))
         parts = {r: cell_text(self.cell(values, r)) for r in _ADDRESS_PARTS}
         address = cell_text(self.cell(values, "address")) or _compose_address(parts)
         rec = OfferRow(
@@ -158,8 +161,9 @@ class OfferRowReader:
             address=address,
             traeger=cell_text(self.cell(values, "traeger")) or None,
             opening_hours=cell_text(self.cell(values, "opening_hours")) or None,
-            age_groups=cell_text(self.cell(values, "age_groups")) or None,
+            age_groups=ages or None,
             capacity=capacity,
+            serves=self._serves(row, ages, cat),
         )
         coords_state = "none"
         if self.has_coords:
@@ -236,6 +240,35 @@ class OfferRowReader:
                 "warning",
             )
         return name
+
+    def _serves(self, row: int, text: str, cat: str | None) -> str:
+        """The age groups the row's offer serves (normalised); the category's when unreadable.
+
+        An empty cell silently means the category's groups; a text that
+        cannot be read, or names no age from 0 to 27, is a warning.
+        """
+        category = self.categories.get(cat) if cat is not None else None
+        defaults = category.age_groups if category is not None else ()
+        groups, why = defaults_or_parsed(text, defaults)
+        if why is not None:
+            label = self.matcher.label_of.get(cat or "", "")
+            used = ", ".join(g.replace("-", "–") for g in defaults)
+            what = "cannot be read" if why == "unreadable" else "names no age from 0 to 27"
+            what_de = (
+                "nicht lesbar"
+                if why == "unreadable"
+                else "nennt kein Alter von 0 bis 27 Jahren"
+            )
+            self.problem(
+                row,
+                "age_groups",
+                f"age groups {text!r} {what}; using the category's groups {used} "
+                "(expected e.g. '0-3', '3-6, 6-10', 'ab 10 Jahre', 'U3', 'Schulkinder')",
+                f"Altersgruppen „{text}“ {what_de}; verwendet werden die Altersgruppen "
+                f"der Kategorie {label} ({used} Jahre). Erwartet z. B. {AGE_TEXT_EXAMPLES_DE}",
+                "warning",
+            )
+        return join_groups(groups)
 
     def _capacity(self, row: int, values: Mapping[str, Any]) -> float:
         """The row's capacity; NaN (with a warning) when not a plausible number of places."""

@@ -64,6 +64,7 @@ class OfferRow:
     opening_hours: str | None
     age_groups: str | None
     capacity: float
+    serves: str = ""  # the age groups served, normalised ("0-3;3-6", config.ages.join_groups)
     lon: float | None = None
     lat: float | None = None
     quality: str | None = None

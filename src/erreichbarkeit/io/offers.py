@@ -21,6 +21,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from erreichbarkeit.config import WGS84, Category
+from erreichbarkeit.config.ages import join_groups
 from erreichbarkeit.errors import InputDataError, MissingColumnError
 from erreichbarkeit.io._cells import (
     COORDINATE_ALIASES,
@@ -38,6 +39,7 @@ __all__ = [
     "GERMANY_BOUNDS",
     "REGION_SLACK_KM",
     "OffersReadResult",
+    "fill_serves",
     "read_offers",
 ]
 
@@ -139,7 +141,8 @@ def read_offers(
         ``Kategorie``/``Art``, ``Breite``/``lat``, ``Länge``/``lon``, ``x``/``y``
         with ``EPSG``, ``Adresse`` or ``Straße``/``Hausnummer``/``PLZ``/``Ort``,
         ``Altersgruppen``, ``Kapazität``/``Plätze``, ``Träger``,
-        ``Öffnungszeiten``, ``ID``/``Nr``).
+        ``Öffnungszeiten``, ``ID``/``Nr``).  ``Altersgruppen`` is kept as
+        ``age_groups`` and read into ``serves`` (:mod:`erreichbarkeit.config.ages`).
     categories
         The category table (:func:`erreichbarkeit.config.load_categories`).
     addresses
@@ -442,9 +445,28 @@ def _offers_frame(kept: list[OfferRow], fname: str) -> gpd.GeoDataFrame:
             "traeger": pd.Series([r.traeger for r in kept], dtype=object),
             "opening_hours": pd.Series([r.opening_hours for r in kept], dtype=object),
             "age_groups": pd.Series([r.age_groups for r in kept], dtype=object),
+            "serves": pd.Series([r.serves for r in kept], dtype=object),
             "capacity": pd.Series([r.capacity for r in kept], dtype=float),
             "geocode_quality": pd.Series([r.quality for r in kept], dtype=object),
         },
         geometry=gpd.GeoSeries(points, crs=WGS84),
         crs=WGS84,
     )
+
+
+def fill_serves(offers: gpd.GeoDataFrame, categories: Mapping[str, Category]) -> gpd.GeoDataFrame:
+    """The offers with ``serves`` filled in: the category's age groups where it is empty.
+
+    Offers of OSM, GIS layers and scenarios carry no age text; they serve
+    their category's age groups (``"0-3;3-6"``, see
+    :func:`erreichbarkeit.config.ages.join_groups`).  Offers of unknown
+    categories keep an empty ``serves``.  ``offers`` is not modified.
+    """
+    out = offers.copy()
+    current = out["serves"] if "serves" in out.columns else pd.Series("", index=out.index)
+    default = out["category"].map(
+        {k: join_groups(c.age_groups) for k, c in categories.items()}
+    )
+    empty = current.isna() | (current.astype(str).str.strip() == "")
+    out["serves"] = current.where(~empty, default.fillna("")).astype(object)
+    return out

@@ -40,7 +40,9 @@ from erreichbarkeit.network.matrix import MatrixResult, travel_times
 from erreichbarkeit.network.routing import Router, RouterLike, prepare_router
 from erreichbarkeit.network.transit.engine import transit_status as _transit_status
 from erreichbarkeit.network.transit.setup import open_transit_router
+from erreichbarkeit.pipeline._area import restrict_results
 from erreichbarkeit.pipeline._inputs import load_inputs
+from erreichbarkeit.pipeline._responsibility import responsibility_results
 from erreichbarkeit.pipeline._steps import READ_STEP, report, timed
 from erreichbarkeit.pipeline._transit import transit_indicators
 from erreichbarkeit.results import Inputs, Results
@@ -153,8 +155,15 @@ def _indicators(
     matrix: MatrixResult,
     categories: tuple[str, ...],
 ) -> _Indicators:
-    """Indicators per village, per Gemeinde and for the whole region."""
+    """Indicators per village, per Gemeinde and for the whole region.
+
+    The village table holds the nearest offer of each category whatever ages
+    it serves (map and exports: "all ages"), plus per-group minutes where
+    offers serve only some of the category's age groups; the children
+    figures use the latter (:mod:`erreichbarkeit.analysis.age_offers`).
+    """
     table = settings.categories()
+    age_groups = {c: table[c].age_groups for c in categories}
     vt = indicators.village_table(
         villages,
         matrix.travel_times,
@@ -163,8 +172,8 @@ def _indicators(
         modes=settings.modes,
         threshold=settings.threshold,
         labels={k: c.label for k, c in table.items()},
+        age_groups=age_groups,
     )
-    age_groups = {c: table[c].age_groups for c in categories}
     options: dict[str, Any] = {
         "categories": categories,
         "modes": settings.modes,
@@ -266,10 +275,11 @@ def _analyse(
         vt, transit_gem = transit_indicators(
             settings, routers, data, vt, transit=matrix.transit, categories=categories
         )
+    responsibility = responsibility_results(settings, data, routers, matrix.travel_times)
     report(progress, "fertig", 1, 1)
-    return Results(
+    return restrict_results(Results(
         settings=settings, inputs=data, villages=vt, gemeinden=ind.gemeinden, kreis=ind.kreis,
         travel_times=matrix.travel_times, snapping=matrix.snapping, categories=categories,
         timings=timings, grid=grid, supply=supply, supply_gemeinden=supply_gem,
-        transit=matrix.transit, transit_gemeinden=transit_gem,
-    )  # fmt: skip
+        transit=matrix.transit, transit_gemeinden=transit_gem, responsibility=responsibility,
+    ))  # fmt: skip

@@ -18,6 +18,7 @@ from erreichbarkeit.analysis.coverage import (
     gemeinde_coverage,
     network_coverage,
     outside_coverage,
+    road_data_notices,
     warn_partial,
 )
 from erreichbarkeit.analysis.grid import read_population_grid
@@ -33,8 +34,11 @@ from erreichbarkeit.errors import InputDataError
 from erreichbarkeit.io import read_boundaries, read_offers, read_population, read_villages
 from erreichbarkeit.io.network_source import NetworkData, read_network
 from erreichbarkeit.io.offer_merge import combine_offers
+from erreichbarkeit.io.offers import fill_serves
 from erreichbarkeit.io.road_nodes import declared_bounds, road_nodes
 from erreichbarkeit.network.transit.setup import Timetable, load_feeds
+from erreichbarkeit.pipeline._area import mark_area
+from erreichbarkeit.pipeline._responsibility import reads_responsibility
 from erreichbarkeit.pipeline._steps import READ_STEP, report
 from erreichbarkeit.results import Inputs
 
@@ -320,7 +324,7 @@ def _offers(settings: Settings, net: NetworkData, villages: gpd.GeoDataFrame) ->
         )  # fmt: skip
     offers, notes = combine_offers(frames, net.pois if "osm" in settings.offers else None)
     return _Offers(
-        offers=offers,
+        offers=fill_serves(offers, settings.categories()),  # OSM offers: the category's ages
         problems=(*problems, *notes),
         unmatched=pd.concat(unmatched, ignore_index=True) if unmatched else pd.DataFrame(),
         sources=sources,
@@ -336,6 +340,7 @@ def _estimates(villages: gpd.GeoDataFrame, note: str = "") -> tuple[str, ...]:
     )
 
 
+@reads_responsibility  # the Zuständigkeit tables, checked before any routing
 def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None) -> Inputs:
     """Read and validate every input named by the settings.
 
@@ -369,7 +374,7 @@ def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None)
     boundaries, boundary_sources = _boundaries(settings, net, villages, region_shape)
     report(progress, READ_STEP, 2, 4)
     pop = _with_population(settings, villages, boundaries, extent)
-    villages, boundaries = pop.villages, pop.boundaries
+    villages, boundaries = mark_area(settings, pop.villages, pop.boundaries)
     offers = _offers(settings, net, villages)
     timetable = load_feeds(settings, region_shape) if "pt" in settings.modes else None
     report(progress, READ_STEP, 4, 4)
@@ -397,5 +402,8 @@ def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None)
         network_report=net.report,
         extent=region_shape,
         timetable=timetable,
-        notices=() if timetable is None else timetable.warnings,
+        notices=(
+            *(() if timetable is None else timetable.warnings),
+            *road_data_notices(settings, boundaries, extent),
+        ),
     )

@@ -29,7 +29,9 @@ def with_demand_column(villages: pd.DataFrame, category: Category) -> tuple[pd.D
 
     The column is named ``children_<lo>_<hi>`` when the age groups are
     contiguous (the model's German text then reads "Kinder lo–hi Jahre"),
-    else ``demand``.
+    else ``demand``.  Villages outside the analysis area (``in_area``
+    False) get no demand: the suggestions serve the area's children, while
+    those villages still count as routing origins.
 
     Returns
     -------
@@ -44,6 +46,8 @@ def with_demand_column(villages: pd.DataFrame, category: Category) -> tuple[pd.D
     out[name] = (
         out[[age_column(g) for g in groups]].apply(pd.to_numeric, errors="coerce").sum(axis=1)
     )
+    if "in_area" in out.columns:  # villages outside the analysis area: no demand of the area
+        out.loc[~out["in_area"].astype("boolean").fillna(False).to_numpy(bool), name] = 0.0
     return out, name
 
 
@@ -59,7 +63,9 @@ def candidate_sites(
     ----------
     villages
         Villages (``id``, ``name``, Point geometry); each becomes a candidate
-        with id ``prefix + id`` (so it cannot clash with an offer's id).
+        with id ``prefix + id`` (so it cannot clash with an offer's id).  With
+        an ``in_area`` column only the analysis area's villages do: the
+        planners of the area build there (their own sites may lie anywhere).
     own
         The user's candidate sites (``id``, optional ``name``, Point
         geometry), ids kept as given.
@@ -82,6 +88,8 @@ def candidate_sites(
     parts: list[gpd.GeoDataFrame] = []
     if villages is not None:
         v = check_points(villages, "villages")
+        if "in_area" in v.columns:
+            v = v[v["in_area"].astype("boolean").fillna(False).to_numpy(bool)]
         names = v["name"] if "name" in v.columns else v["id"]
         parts.append(
             gpd.GeoDataFrame(

@@ -33,7 +33,6 @@ __all__ = [
     "clip_extract",
     "count_highways",
     "validate_osm",
-    "warn_if_outside_extract",
 ]
 
 logger = logging.getLogger(__name__)
@@ -264,23 +263,3 @@ def count_highways(path: Path) -> int:
             osmium.filter.KeyFilter("highway")
         )
     )
-
-
-def warn_if_outside_extract(src: Path, polygon: BaseGeometry) -> None:
-    """Log a warning when ``polygon`` reaches beyond the bounding box in ``src``'s header."""
-    try:
-        box = osmium.io.Reader(str(src), osmium.osm.osm_entity_bits.NOTHING)
-        header_box = box.header().box()
-        box.close()
-    except RuntimeError:
-        return
-    if not header_box.valid():
-        return
-    minx, miny, maxx, maxy = polygon.bounds
-    bl, tr = header_box.bottom_left, header_box.top_right
-    if minx < bl.lon or miny < bl.lat or maxx > tr.lon or maxy > tr.lat:
-        logger.warning(
-            "the buffered Kreis reaches beyond the OSM extract %s; roads and offers "
-            "outside the extract are missing",
-            src.name,
-        )

@@ -1,8 +1,8 @@
 """Download and clip the real data of one Kreis: ``erreichbarkeit prepare``.
 
 A region file (built-in ones live in ``erreichbarkeit/prepare/regions/*.toml``)
-names the Kreis key and, in ``[source]``, where its data comes from: a
-Geofabrik OSM extract, the BKG VG250 Gemeinde boundaries and, optionally
+names the Kreis key and, in ``[source]``, where its data comes from: one or
+more Geofabrik OSM extracts, the BKG VG250 Gemeinde boundaries and, optionally
 (``gtfs_url``), the GTFS timetable for Bus & Bahn.
 :func:`prepare_region`
 
@@ -10,7 +10,8 @@ Geofabrik OSM extract, the BKG VG250 Gemeinde boundaries and, optionally
    :mod:`erreichbarkeit.prepare.download`),
 2. builds the Kreis polygon as the union of the Gemeinden whose AGS starts
    with the Kreis key and buffers it by ``buffer_km`` (in EPSG:25832),
-3. clips the OSM extract to the buffered polygon, keeping every way that has
+3. merges several extracts (:mod:`~erreichbarkeit.prepare.merge`) and clips
+   the OSM data to the buffered polygon, keeping every way that has
    at least one node inside *complete* (all its nodes), so roads that leave
    the buffer are not cut into dangling pieces (see :mod:`erreichbarkeit.prepare.clip`),
 4. clips the timetable to the trips that stop in the buffered polygon
@@ -26,9 +27,12 @@ Geofabrik OSM extract, the BKG VG250 Gemeinde boundaries and, optionally
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import shapely
@@ -38,12 +42,19 @@ from shapely.geometry.base import BaseGeometry
 from erreichbarkeit._atomic import atomic_path
 from erreichbarkeit.config import METRIC_CRS, WGS84, ProgressCallback, RegionSource, Settings
 from erreichbarkeit.errors import ConfigError, NetworkError
+from erreichbarkeit.prepare.areafile import (
+    AreaFile,
+    area_target,
+    kreis_file,
+    prepared_kreis,
+    read_area_file,
+    write_area_region_file,
+)
 from erreichbarkeit.prepare.boundaries import area_polygon, load_gemeinden, validate_boundaries
 from erreichbarkeit.prepare.clip import (
     clip_extract,
     count_highways,
     validate_osm,
-    warn_if_outside_extract,
 )
 from erreichbarkeit.prepare.download import fetch_source, is_url, offline_check
 from erreichbarkeit.prepare.gtfs import (
@@ -53,6 +64,7 @@ from erreichbarkeit.prepare.gtfs import (
     gtfs_attribution,
     validate_gtfs,
 )
+from erreichbarkeit.prepare.merge import merge_extracts, warn_uncovered
 from erreichbarkeit.prepare.online_offers import fetch_osm_offers
 from erreichbarkeit.prepare.regionfile import (
     raw_offers,
@@ -96,6 +108,9 @@ class PreparedRegion:
     gtfs
         The clipped timetable (``gtfs/gtfs-clip-<hash>.zip``) when a GTFS
         source was given, else ``None``.
+    area
+        For an area file: the analysis area's name; :attr:`folder` and
+        :attr:`region_file` are the area's, the data files the Kreis's.
     """
 
     folder: Path
@@ -105,6 +120,7 @@ class PreparedRegion:
     kreis_polygon_wkt_4326: str
     online_offers: Path | None = None
     gtfs: Path | None = None
+    area: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,9 +161,11 @@ def _region_source(region_file: Path, settings: Settings) -> RegionSource:
     return settings.source
 
 
-def _check_offline(job: _Job, extract: Path | None, boundaries: Path | None) -> None:
+def _check_offline(
+    job: _Job, extract: Path | Sequence[Path] | None, boundaries: Path | None
+) -> None:
     """Offline mode: fail early, naming every download that is missing."""
-    wanted = [] if extract is not None else [(job.source.extract_url, "--extract")]
+    wanted = [] if extract else [(url, "--extract") for url in job.source.extract_urls]
     if boundaries is None and job.source.boundaries_url is not None:
         wanted.append((job.source.boundaries_url, "--boundaries"))
     if job.gtfs_source is not None:  # a local path is no download: offline_check skips it
@@ -155,28 +173,29 @@ def _check_offline(job: _Job, extract: Path | None, boundaries: Path | None) -> 
     offline_check(wanted, region_file=job.region_file, downloads=job.downloads)
 
 
-def _osm_extract(job: _Job, extract: Path | None) -> Path:
-    """The OSM extract: the given local file, or the (cached) download."""
-    if extract is not None:
-        osm_file = Path(extract)
-        if not osm_file.is_file():
-            msg = "OSM extract not found"
-            raise ConfigError(msg, file=osm_file, message_de="OSM-Extrakt nicht gefunden")
-        validate_osm(osm_file, str(osm_file))
-        return osm_file
-    osm_file = fetch_source(
-        job.source.extract_url,
-        region_file=job.region_file,
-        downloads=job.downloads,
-        label="Download OSM-Extrakt",
-        validate=validate_osm,
-        offline=job.offline,
-        progress=job.progress,
-        timeout_s=job.timeout_s,
-        option="--extract",
-    )
-    validate_osm(osm_file, job.source.extract_url)  # cheap; catches hand-placed junk
-    return osm_file
+def _osm_extract(job: _Job, extract: Path | Sequence[Path] | None) -> Path:
+    """The OSM extract: the local files or the (cached) downloads; several merged."""
+    if extract:  # each checked (exists, readable) by merge_extracts
+        return merge_extracts(
+            [extract] if isinstance(extract, Path) else extract, job.downloads / job.slug
+        )
+    files: list[Path] = []
+    urls = job.source.extract_urls
+    for i, url in enumerate(urls, start=1):
+        osm_file = fetch_source(
+            url,
+            region_file=job.region_file,
+            downloads=job.downloads,
+            label="Download OSM-Extrakt" + (f" {i}/{len(urls)}" if len(urls) > 1 else ""),
+            validate=validate_osm,
+            offline=job.offline,
+            progress=job.progress,
+            timeout_s=job.timeout_s,
+            option="--extract",
+        )
+        validate_osm(osm_file, url)  # cheap; catches hand-placed junk
+        files.append(osm_file)
+    return merge_extracts(files, job.downloads / job.slug)  # a cache, beside the downloads
 
 
 def _boundary_file(job: _Job, boundaries: Path | None) -> Path:
@@ -268,7 +287,6 @@ def _kreis_and_neighbours(
 
 def _clip_network(job: _Job, osm_file: Path, clip_area: BaseGeometry) -> Path:
     """Clip the extract into ``<slug>.osm.pbf``; an area without roads is an error."""
-    warn_if_outside_extract(osm_file, clip_area)
     network = job.folder / _NETWORK_FILE.format(slug=job.slug)
     clip_extract(osm_file, network, clip_area)
     n_roads = count_highways(network)
@@ -343,6 +361,7 @@ def _build(
     near, kreis_area, clip_area = _kreis_and_neighbours(bnd_file, job.source)
     job.step("OSM zuschneiden", next(step))
     network = _clip_network(job, osm_file, clip_area)
+    warn_uncovered(network, kreis_area, clip_area, near)
     gtfs_clip, attribution = None, None
     if gtfs_file is not None and job.gtfs_source is not None:
         job.step("Fahrplan zuschneiden", next(step))
@@ -425,7 +444,7 @@ def prepare_region(
     region: str | Path,
     *,
     data_dir: Path,
-    extract: Path | None = None,
+    extract: Path | Sequence[Path] | None = None,
     boundaries: Path | None = None,
     gtfs: str | Path | None = None,
     offline: bool = False,
@@ -439,20 +458,19 @@ def prepare_region(
     Parameters
     ----------
     region
-        Built-in region name, Kreis key or region file path (see
-        :func:`erreichbarkeit.prepare.resolve_region`).
+        Built-in region name, Kreis key, region file or area file (see
+        :func:`erreichbarkeit.prepare.resolve_region`, :func:`_prepare_area`).
     data_dir
         Root folder: downloads go to ``data_dir/downloads/``, results to
         ``data_dir/<slug>/``.
     extract
-        A local OSM extract to use instead of downloading ``[source] extract_url``.
+        Local OSM extract(s) instead of ``[source] extract_url``; several are merged.
     boundaries
         A local boundary file (VG250 zip/GeoPackage or any file with AGS) to use
         instead of downloading ``[source] boundaries_url``.
     gtfs
-        A GTFS timetable (URL or local zip) instead of ``[source] gtfs_url``.
-        Either is clipped to the buffered Kreis (``gtfs/gtfs-clip-<hash>.zip``,
-        once per feed; older clips are deleted) and listed in ``[inputs] gtfs``.
+        A GTFS timetable (URL or local zip) instead of ``[source] gtfs_url``; either is
+        clipped to the buffered Kreis (``gtfs/gtfs-clip-<hash>.zip``, once per feed).
     offline
         Never download; use local or already downloaded files, otherwise raise.
     online_offers
@@ -483,10 +501,12 @@ def prepare_region(
         mode with missing files (the message says what to download and where
         to put it), or ``offline`` together with ``online_offers``.
     InputDataError
-        A download failed ("Download fehlgeschlagen: …"), the Overpass API
-        failed, or a file is unreadable; :class:`NetworkError` for a corrupt
-        OSM file or an empty clip.
+        A download failed ("Download fehlgeschlagen: …"), the Overpass API failed, or
+        a file is unreadable; :class:`NetworkError` for a corrupt OSM file or an empty clip.
     """
+    area_file = read_area_file(resolve_region(region))
+    if area_file is not None:  # a Jugendamt's area: the Kreis's data (prepared once), its [area]
+        return _prepare_area(area_file, {k: v for k, v in locals().items() if k != "area_file"})
     job = _start(
         region,
         data_dir,
@@ -500,3 +520,33 @@ def prepare_region(
         _check_offline(job, extract, boundaries)
     files = (_osm_extract(job, extract), _boundary_file(job, boundaries), _timetable(job))
     return _build(job, files, online_offers=online_offers, overpass_url=overpass_url)
+
+
+# -- area files: a Jugendamt's area inside a prepared Kreis ------------------------------
+
+
+def _prepare_area(area_file: AreaFile, options: dict[str, Any]) -> PreparedRegion:
+    """Prepare an area file: its Kreis, then ``<data_dir>/<area>/region.toml``.
+
+    ``options`` are :func:`prepare_region`'s (``region`` is replaced by the
+    Kreis file).  The Kreis prepared before in ``data_dir`` is reused unless
+    ``extract``, ``boundaries``, ``gtfs`` or ``online_offers`` ask for new data.
+    """
+    data_dir = Path(options["data_dir"])
+    fresh = any(options[k] is not None for k in ("extract", "boundaries", "gtfs"))
+    cached = None if fresh or options["online_offers"] else prepared_kreis(area_file, data_dir)
+    if cached is None:
+        kreis = prepare_region(**(options | {"region": kreis_file(area_file)}))
+    else:
+        settings, outline = cached
+        kreis = PreparedRegion(
+            folder=settings.folder, network=settings.network, boundaries=settings.boundaries,
+            region_file=settings.region_file, kreis_polygon_wkt_4326=outline,
+            gtfs=settings.gtfs,
+        )  # fmt: skip
+    target = area_target(area_file, kreis.folder, data_dir)
+    write_area_region_file(area_file, kreis.region_file, target)
+    logger.info("area %s: %s (data of %s)", area_file.area.name, target, kreis.folder)
+    return dataclasses.replace(
+        kreis, folder=target.parent, region_file=target, area=area_file.area.name
+    )

@@ -23,10 +23,15 @@ from erreichbarkeit.config import Settings
 from erreichbarkeit.errors import ConfigError
 
 __all__ = [
+    "AREA_KEY",
+    "area_files",
     "raw_offers",
     "region_files",
     "region_slug",
     "resolve_region",
+    "rewrite_section",
+    "section_span",
+    "slugify",
     "write_region_file",
 ]
 
@@ -38,15 +43,13 @@ _STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'')
 #: An ``[inputs]`` value ``prepare`` writes: a path, or a list of paths/``"osm"``.
 InputValue = str | Sequence[str]
 
+#: The ``[region]`` key of an area file naming its Kreis region file
+#: (:mod:`erreichbarkeit.prepare.areafile`).
+AREA_KEY = "kreis_file"
 
-def region_files() -> dict[str, Path]:
-    """Return the built-in region files by name.
 
-    Returns
-    -------
-    dict[str, Path]
-        ``{"coesfeld": Path(".../regions/coesfeld.toml"), ...}``, sorted by name.
-    """
+def _builtin_files() -> dict[str, Path]:
+    """Every built-in ``.toml`` by stem, Kreis files and area files, sorted by name."""
     folder = resources.files("erreichbarkeit.prepare").joinpath("regions")
     # The package is installed on disk (wheel or editable), never zipped, so
     # the traversable is a real folder.
@@ -56,11 +59,35 @@ def region_files() -> dict[str, Path]:
     return {p.stem: p for p in sorted(root.glob("*.toml"))}
 
 
+def region_files() -> dict[str, Path]:
+    """Return the built-in Kreis region files by name.
+
+    Returns
+    -------
+    dict[str, Path]
+        ``{"coesfeld": Path(".../regions/coesfeld.toml"), ...}``, sorted by name;
+        the area files of Jugendämter are :func:`area_files`.
+    """
+    return {k: p for k, p in _builtin_files().items() if not _is_area_file(p)}
+
+
+def area_files() -> dict[str, Path]:
+    """Return the built-in area files (a Jugendamt's Gemeinden inside a Kreis) by name.
+
+    Returns
+    -------
+    dict[str, Path]
+        ``{"kreisjugendamt-hochsauerlandkreis": Path(...), ...}``, sorted by name
+        (see :mod:`erreichbarkeit.prepare.areafile`).
+    """
+    return {k: p for k, p in _builtin_files().items() if _is_area_file(p)}
+
+
 def _read_toml(path: Path) -> dict[str, object]:
     """The parsed region file, or ``{}`` if it is unreadable."""
     try:
         return tomllib.loads(path.read_text("utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
         return {}
 
 
@@ -72,7 +99,19 @@ def _region_kreis_and_name(path: Path) -> tuple[str | None, str | None]:
     source = source_raw if isinstance(source_raw, dict) else {}
     kreis = source.get("kreis", region.get("kreis"))
     name = region.get("name")
+    kreis_file = region.get(AREA_KEY)
+    if isinstance(kreis_file, str) and kreis_file.strip():  # an area file: its Kreis's key
+        area = _table(raw, "area")
+        name = area.get("name")
+        kreis_path = path.parent / f"{kreis_file.strip()}.toml"
+        if kreis_path != path and kreis_path.is_file():
+            kreis = _region_kreis_and_name(kreis_path)[0]
     return (str(kreis) if kreis else None), (str(name) if name else None)
+
+
+def _is_area_file(path: Path) -> bool:
+    """True for an area file (``[region] kreis_file``, :mod:`erreichbarkeit.prepare.areafile`)."""
+    return AREA_KEY in _table(_read_toml(path), "region")
 
 
 def _unknown_region(text: str, builtin: Mapping[str, Path]) -> ConfigError:
@@ -117,7 +156,7 @@ def resolve_region(name_or_path: str | Path) -> Path:
     as_path = Path(text).expanduser()
     if as_path.is_file():
         return as_path
-    builtin = region_files()
+    builtin = _builtin_files()
     if text.lower().endswith(".toml") or "/" in text or "\\" in text:
         msg = "region file not found"
         raise ConfigError(msg, file=as_path, message_de="Regionsdatei nicht gefunden")
@@ -126,12 +165,13 @@ def resolve_region(name_or_path: str | Path) -> Path:
         return builtin[key]
     for path in builtin.values():
         kreis, name = _region_kreis_and_name(path)
-        if text == kreis or (name is not None and key == name.lower()):
+        by_key = text == kreis and not _is_area_file(path)  # a Kreis key means the Kreis file
+        if by_key or (name is not None and key == name.lower()):
             return path
     raise _unknown_region(text, builtin)
 
 
-def _slugify(text: str) -> str:
+def slugify(text: str) -> str:
     """``"Landkreis Göttingen"`` → ``landkreis-goettingen``."""
     table = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower().translate(table)).strip("-")
@@ -147,8 +187,8 @@ def region_slug(region_file: Path, settings: Settings) -> str:
     """
     stem = region_file.name.removesuffix(".toml")
     if stem.lower() != "region":
-        return _slugify(stem)
-    return _slugify(settings.name)
+        return slugify(stem)
+    return slugify(settings.name)
 
 
 def raw_offers(region_file: Path) -> list[str]:
@@ -166,7 +206,7 @@ def raw_offers(region_file: Path) -> list[str]:
 # ---------------------------------------------------------------------------
 # rewriting [inputs]
 # ---------------------------------------------------------------------------
-def _section_span(lines: list[str], section: str = "inputs") -> tuple[int | None, int]:
+def section_span(lines: list[str], section: str = "inputs") -> tuple[int | None, int]:
     """Index of the ``[section]`` header line (``None``: no such section) and the section end."""
     start = None
     for i, line in enumerate(lines):
@@ -198,10 +238,10 @@ def _value_end(lines: list[str], i: int, end: int) -> int:
 
 def _rewrite_inputs(text: str, values: Mapping[str, InputValue]) -> str:
     """Set ``key = value`` lines inside ``[inputs]``, keeping all comments."""
-    return _rewrite_section(text, "inputs", values)
+    return rewrite_section(text, "inputs", values)
 
 
-def _rewrite_section(text: str, section: str, values: Mapping[str, InputValue]) -> str:
+def rewrite_section(text: str, section: str, values: Mapping[str, InputValue]) -> str:
     """Set ``key = value`` lines inside ``[section]``, keeping all comments.
 
     The standard library reads but cannot write TOML; a line edit keeps the
@@ -212,7 +252,7 @@ def _rewrite_section(text: str, section: str, values: Mapping[str, InputValue]) 
     if not values:
         return text
     lines = text.splitlines()
-    start, end = _section_span(lines, section)
+    start, end = section_span(lines, section)
     rendered = {k: f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in values.items()}
     if start is None:
         body = "\n".join(rendered.values())
@@ -288,7 +328,7 @@ def _gtfs_edits(
     own = raw.get("attribution")
     if attribution is None or (isinstance(own, dict) and "gtfs" in own):
         return edits
-    if own is None or _section_span(text.splitlines(), "attribution")[0] is not None:
+    if own is None or section_span(text.splitlines(), "attribution")[0] is not None:
         edits["attribution"] = {"gtfs": attribution}
     else:  # an inline table: a line edit cannot extend it safely
         logger.warning("%s: add gtfs = %r to the attribution table by hand", target, attribution)
@@ -344,7 +384,7 @@ def write_region_file(
     if offers is not None:
         values["offers"] = list(offers)
     for section, section_values in edits.items():
-        text = _rewrite_section(text, section, section_values)
+        text = rewrite_section(text, section, section_values)
     with atomic_path(target) as tmp:
         tmp.write_text(header + text, "utf-8")
         check = Settings.from_toml(tmp)

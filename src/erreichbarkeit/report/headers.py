@@ -101,7 +101,11 @@ _FIXED: Mapping[str, tuple[str, Kind, str]] = MappingProxyType(
         "address": ("Adresse", "text", "Anschrift"),
         "traeger": ("Träger", "text", "Träger des Angebots"),
         "opening_hours": ("Öffnungszeiten", "text", "Öffnungszeiten"),
-        "age_groups": ("Altersgruppen", "text", "Altersgruppen laut Liste"),
+        "age_groups": ("Altersgruppen laut Liste", "text",
+                       "Text der Spalte Altersgruppen der Angebotsliste, wie angegeben"),
+        "serves": ("Altersgruppen", "text",
+                   "Altersgruppen, für die das Angebot zählt (0-3;3-6 …): gelesen aus der "
+                   "Liste, sonst die der Kategorie"),
         "capacity": ("Kapazität", "number", "Plätze laut Liste; leer = unbekannt"),
         "geocode_quality": ("Verortung", "text",
                             "wie das Angebot verortet wurde (Koordinaten, Hausnummer, "
@@ -113,6 +117,33 @@ _FIXED: Mapping[str, tuple[str, Kind, str]] = MappingProxyType(
         "destination_name": ("Angebot", "text", "Name des Angebots (Ziel)"),
         "minutes": ("Minuten", "minutes", "Reisezeit in Minuten"),
         "km": ("km", "km", "Weglänge in km"),
+        # Zuständigkeit (report/responsibility.py)
+        "village_id": ("ID Ort", "id", "Kennung des Ortes"),
+        "village": ("Ort", "text", "Name des Ortes"),
+        "children_category": ("Kinder (Altersgruppen der Kategorie)", "people",
+                     "Kinder der Altersgruppen, für die die Kategorie zählt"),
+        "stelle_id": ("ID zuständige Stelle", "id", "Kennung der zuständigen Stelle"),
+        "stelle": ("zuständige Stelle", "text",
+                   "Stelle, die laut Zuständigkeitstabelle für den Ort zuständig ist"),
+        "stelle_minutes": ("Minuten zur zuständigen Stelle", "minutes",
+                           "Reisezeit zur zuständigen Stelle; leer = jenseits der "
+                           "Berechnungsgrenze"),
+        "nearest_id": ("ID nächstes Angebot", "id", "Kennung des nächsten Angebots"),
+        "nearest": ("nächstes Angebot", "text", "nächstes Angebot der Kategorie"),
+        "nearest_minutes": ("Minuten zum nächsten Angebot", "minutes",
+                            "Reisezeit zum nächsten Angebot der Kategorie"),
+        "difference_min": ("Umweg (Minuten)", "minutes",
+                           "Minuten zur zuständigen Stelle minus Minuten zum nächsten Angebot; "
+                           "leer = zuständige Stelle jenseits der Berechnungsgrenze"),
+        "zustaendig_ist_naechstes": ("zuständige Stelle ist die nächste", "flag",
+                                     "ja = die zuständige Stelle ist das nächste Angebot "
+                                     "(oder gleich nah)"),
+        "responsibility_status": ("Hinweis", "text",
+                                  "jenseits der Berechnungsgrenze = keine Route zur zuständigen "
+                                  "Stelle innerhalb der Höchstreisezeit der Berechnung"),
+        "responsibility_basis": ("zuständig laut", "text",
+                  "Zeile der Zuständigkeitstabelle: für die Gemeinde oder für den Ort"),
+        "responsibility_note": ("Bemerkung", "text", "Bemerkung aus der Zuständigkeitstabelle"),
         # Bus & Bahn details per pair and per Gemeinde
         "median_pt": ("Median Bus & Bahn (Minuten)", "minutes",
                       "Median über alle Abfahrtsminuten im Zeitfenster, nur Bus & Bahn"),
@@ -176,6 +207,9 @@ _FIXED: Mapping[str, tuple[str, Kind, str]] = MappingProxyType(
         "gemeinde_partial": ("nur teilweise im Kartenausschnitt", "flag",
                              "ja = die Gemeinde liegt nur teilweise im Straßennetz-Ausschnitt; "
                              "nur der erfasste Teil der Einwohner ist verteilt"),
+        "in_area": ("im Auswertungsgebiet", "flag",
+                    "ja = der Ort liegt im Auswertungsgebiet und zählt für die Kennzahlen; "
+                    "nein = nur Ziel und Umgebung (z. B. Orte einer Stadt mit eigenem Jugendamt)"),
         "coverage_share": ("Anteil im Kartenausschnitt (%)", "share",
                            "Anteil der Gemeinde (Einwohnerraster oder Fläche) im Ausschnitt"),
         "threshold": ("Schwellenwert (Minuten)", "minutes", "Schwellenwert in Minuten"),
@@ -272,6 +306,7 @@ _PER_CATEGORY_MODE = frozenset(
 )  # fmt: skip
 
 _CHILDREN = re.compile(r"^children_(\d+)_(\d+)$")
+_GROUP_MIN = re.compile(r"^(?P<base>.+_min)_(?P<lo>\d+)_(?P<hi>\d+)$")
 _SHARE_WITHIN = re.compile(r"^share_within_(\d+(?:\.\d+)?)$")
 
 
@@ -333,12 +368,24 @@ class ColumnHeaders:
         if name in _FIXED:
             label, kind, meaning = _FIXED[name]
             return ColumnInfo(label, meaning, kind)
-        info = self._patterned(name)
+        info = self._patterned(name) or self._group_minutes(name)
         if info is not None:
             return info
         if name in self._german or not re.fullmatch(r"[a-z0-9_]+", name):
             return ColumnInfo(name, "", "text", known=name in self._german)
         return ColumnInfo(name.replace("_", " "), "", "text", known=False)
+
+    def _group_minutes(self, name: str) -> ColumnInfo | None:
+        """``kita_car_min_0_3``: minutes to the nearest offer serving one age group."""
+        m = _GROUP_MIN.match(name)
+        if m is None or f"{m['lo']}-{m['hi']}" not in AGE_GROUPS:
+            return None
+        base = self._patterned(m["base"]) if self._pattern.match(m["base"]) else None
+        if base is None:
+            return None
+        age = f"{m['lo']}–{m['hi']} Jahre"
+        meaning = base.meaning.replace("nächsten Angebot", f"nächsten Angebot für {age}")
+        return ColumnInfo(f"{base.label} ({age})", meaning, "minutes")
 
     def _patterned(self, name: str) -> ColumnInfo | None:
         """Labels of per age group, per mode and per category × mode columns."""

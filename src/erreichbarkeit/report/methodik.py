@@ -12,15 +12,57 @@ from erreichbarkeit.config import MODE_LABELS, Settings, format_window
 from erreichbarkeit.errors import ErreichbarkeitError
 from erreichbarkeit.network.profiles import PROFILE_SUMMARY, access_and_ferry_rows
 from erreichbarkeit.network.transit.setup import TRANSIT_ENGINE_VERSION
+from erreichbarkeit.report.responsibility import RESPONSIBILITY_METHOD_DE
 from erreichbarkeit.results import Results
 
 __all__ = [
     "SUPPLY_METHOD_DE",
     "TRANSIT_METHOD_DE",
+    "area_rows",
     "hinweise_table",
     "methodik",
     "methodik_rows",
 ]
+
+#: The Methodik's sentence on what counts inside and outside the analysis area.
+AREA_CONTEXT_DE = (
+    "Kennzahlen, Gemeindetabellen, Steckbriefe und Standortvorschläge gelten für das "
+    "Auswertungsgebiet. Orte und Angebote außerhalb (übriger Kreis und Umgebung jenseits der "
+    "Kreisgrenze, soweit die Daten reichen) zählen weiter als Ziele – Familien nutzen auch "
+    "Angebote jenseits der Grenze – und erscheinen als Umgebung auf der Karte; ihre Kinder "
+    "gehen nicht in die Kennzahlen ein."
+)
+
+
+def area_rows(results: Results) -> list[tuple[str, str]]:
+    """The rows „Auswertungsgebiet“: name, Gemeinden, source, and what counts outside.
+
+    None when the run covers every village and names no ``[area]``.
+    """
+    s, v, bnd = results.settings, results.villages, results.boundaries
+    everything = "in_area" not in v.columns or bool(v["in_area"].all())
+    if everything and s.area is None:
+        return []
+    inside = v[v["in_area"].astype(bool)] if "in_area" in v.columns else v
+    if "in_area" in bnd.columns:
+        gem = bnd[bnd["in_area"].astype(bool)].sort_values("ags")
+        pairs = list(zip(gem["ags"].astype(str), gem["gemeinde"].astype(str), strict=True))
+    else:
+        keys = inside[["ags", "gemeinde"]].dropna().astype(str).drop_duplicates()
+        pairs = sorted(zip(keys["ags"], keys["gemeinde"], strict=True))
+    listing = ", ".join(f"{g} ({a})" for a, g in pairs)
+    rows = [
+        (
+            "Auswertungsgebiet",
+            f"{s.area_name}: {len(pairs)} Gemeinden ({listing}); {len(inside)} von {len(v)} "
+            "Orten der Daten liegen im Gebiet.",
+        )
+    ]
+    area = s.analysis_area()
+    if area is not None and area.source:
+        rows.append(("Auswertungsgebiet: Quelle", area.source))
+    rows.append(("Auswertungsgebiet: Umgebung", AREA_CONTEXT_DE))
+    return rows
 
 
 def hinweise_table(results: Results) -> pd.DataFrame:
@@ -79,11 +121,14 @@ def methodik(results: Results) -> list[tuple[str, str]]:
         extra.append(("Versorgung (2SFCA)", SUPPLY_METHOD_DE))
         notes = sorted({str(n) for n in results.supply.get("supply_note", []) if str(n)})
         extra.extend(("Versorgung: Kapazitäten", n) for n in notes)
+    if len(results.responsibility):
+        extra.append(("Zuständigkeit", RESPONSIBILITY_METHOD_DE))
     if results.grid is not None:
         extra.extend((str(k), str(v)) for k, v in results.grid.meta.items())
     extra.append(("Rechenzeiten", ", ".join(f"{k}: {v:.1f} s" for k, v in results.timings.items())))
     return methodik_rows(
         s,
+        area=area_rows(results),
         sources=results.inputs.sources,
         speeds=speeds,
         estimates=results.inputs.estimates,
@@ -120,6 +165,24 @@ _INDICATORS_DE = (
     "Schwellenwert entfernt oder nicht erreichbar ist. Die Kreiswerte rechnen, wenn "
     "Gemeinden nur teilweise im Kartenausschnitt liegen, nur über die vollständig "
     "erfassten Gemeinden und nennen deren Anteil an den Kindern."
+)
+_AGES_DE = (
+    "Die Spalte „Altersgruppen“ der Angebotsliste (z. B. „0-3“, „3–6, 6–10“, „ab 10 Jahre“, "
+    "„U3“, „bis 6“, „Schulkinder“) wird gelesen: ein Angebot zählt für jede "
+    "Altersgruppen-Spanne (0–3, 3–6, 6–10, 10–18, 18–27 Jahre, jeweils bis zum Geburtstag der"
+    " Obergrenze), die seine Altersangabe überschneidet („bis 6“ = bis zum 6. Geburtstag: 0–3"
+    " und 3–6; „4–12“: 3–6, 6–10 und 10–18; „Kinder“ unter 14, „Jugendliche“ 14–17, "
+    "„Eltern“/„Familien“ ohne Altersangabe: alle). Leere oder nicht lesbare Angaben (mit "
+    "Hinweis) und Angebote aus OpenStreetMap zählen für die Altersgruppen ihrer Kategorie. In"
+    " der Ansicht einer Altersgruppe zählen nur Angebote für diese Altersgruppe (nächstes "
+    "Angebot, Angebote im Schwellenwert); eine Kategorie für andere Altersgruppen, deren "
+    "Angebote sie nicht nennen, zeigt wie ohne Altersangaben ihr nächstes Angebot. Die "
+    "Kinder-Kennzahlen der Gemeinden und des Kreises messen die Kinder jeder Altersgruppe am "
+    "nächsten Angebot für ihre Altersgruppe; die Spalten der Orte „Minuten“ und „nächstes "
+    "Angebot“ nennen das nächste Angebot der Kategorie gleich welchen Alters, die Spalten "
+    "„Minuten (0–3 Jahre)“ usw. das nächste für die Altersgruppe. In der Versorgung (2SFCA) "
+    "teilen sich die Plätze eines Angebots nur die Kinder der Altersgruppen, für die es "
+    "zählt."
 )
 _COORDINATES_DE = (
     "Excel und CSV: Längen- und Breitengrad (lon/lat, WGS84, EPSG:4326). "
@@ -198,6 +261,7 @@ def methodik_rows(
     version: str,
     created: datetime,
     extra: Sequence[tuple[str, str]] = (),
+    area: Sequence[tuple[str, str]] = (),
 ) -> list[tuple[str, str]]:
     """German ``(Thema, Beschreibung)`` rows describing how the results were made.
 
@@ -222,6 +286,8 @@ def methodik_rows(
         When the results were made.
     extra
         Further rows appended at the end.
+    area
+        The analysis area's rows (:func:`area_rows`), right after the region.
 
     Returns
     -------
@@ -235,6 +301,7 @@ def methodik_rows(
     """
     rows: list[tuple[str, str]] = [
         ("Region", settings.name),
+        *area,
         ("Werkzeug", f"erreichbarkeit {version} (Open Source)"),
         ("Erstellt am", created.strftime("%d.%m.%Y, %H:%M Uhr")),
     ]
@@ -327,5 +394,6 @@ def _rule_rows(settings: Settings) -> list[tuple[str, str]]:
         ),
         *access_and_ferry_rows(settings.routing, settings.road_modes),
         ("Kennzahlen der Gemeinden", _INDICATORS_DE.format(cutoff=cutoff)),
+        ("Altersgruppen der Angebote", _AGES_DE),
         ("Koordinaten", _COORDINATES_DE),
     ]

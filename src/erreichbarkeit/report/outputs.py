@@ -18,6 +18,7 @@ from erreichbarkeit.config.outpaths import (
 from erreichbarkeit.report import export
 from erreichbarkeit.report.headers import ColumnHeaders
 from erreichbarkeit.report.methodik import hinweise_table, methodik
+from erreichbarkeit.report.responsibility import RESPONSIBILITY_SHEET, responsibility_sheet
 from erreichbarkeit.results import Results
 
 __all__ = ["export_results"]
@@ -56,6 +57,8 @@ def export_results(results: Results, out_dir: str | Path) -> dict[str, Path]:
         extra_sheets["Bus & Bahn Gemeinden"] = results.transit_gemeinden
     if len(results.transit):
         extra_sheets["Bus & Bahn Verbindungen"] = results.transit
+    if len(results.responsibility):
+        extra_sheets[RESPONSIBILITY_SHEET] = responsibility_sheet(results.responsibility)
     grid = results.grid
     if grid is not None:
         size = f"{results.settings.grid_cell_m or 250:g}m"

@@ -62,7 +62,15 @@ from erreichbarkeit.report.mapplot import (
     road_handle,
     transit_handles,
 )
-from erreichbarkeit.report.steckbrief_data import find_gemeinde, format_de, steckbrief_kpis
+from erreichbarkeit.report.steckbrief_data import (
+    CONTEXT_NOTE_DE,
+    area_extent,
+    area_villages,
+    find_gemeinde,
+    format_de,
+    has_outside,
+    steckbrief_kpis,
+)
 from erreichbarkeit.report.steckbrief_transit import factor_text, name_list, transit_facts
 from erreichbarkeit.report.style import BIN_EDGES
 from erreichbarkeit.report.transit_layers import TransitMap, transit_map_layers
@@ -274,6 +282,9 @@ def _draw_map(
     frame = box(*view)
     if b is not None:
         b.plot(ax=ax, facecolor="#f7f7f4", edgecolor="none", zorder=0)
+        outside = b[~b["in_area"].astype(bool)] if "in_area" in b.columns else b.iloc[:0]
+        if len(outside):  # Gemeinden outside the analysis area: greyed context
+            outside.plot(ax=ax, facecolor="#e4e4e0", edgecolor="none")
     draw_roads(ax, layers.roads, width_scale=scale)
     if b is not None:
         b.boundary.plot(ax=ax, color="#444444", linewidth=0.8 * scale, zorder=2)
@@ -285,6 +296,10 @@ def _draw_map(
         stops, lines = metric(transit.stops), metric(transit.lines)
         drawn = draw_transit(ax, stops, lines, scale=scale, stop_size=16 * scale**2, view=view)
     used = draw_offers(ax, layers.offers, cats, size=44 * scale**2, linewidth=0.8 * scale)
+    if v is not None and "in_area" in v.columns:  # outside the analysis area: grey, unlabelled
+        ctx = v[~v["in_area"].astype(bool)]
+        ax.scatter(ctx.geometry.x, ctx.geometry.y, s=16 * scale**2, c="#b8b8b8", zorder=4)
+        v = v[v["in_area"].astype(bool)]
     if v is not None:
         draw_villages(ax, v, v["minutes"], edges=edges, size=42 * scale**2, linewidth=0.6 * scale)
         label_villages(
@@ -480,6 +495,7 @@ def _run_notes(
         f"{format_de(k['threshold'])} min",
         f"Median {k['median_text']}; unterversorgte Orte: {k['n_underserved']} von "
         f"{k['n_villages']}",
+        *([CONTEXT_NOTE_DE] if has_outside(results) else []),
     ]
     if mode != "pt":
         return notes
@@ -543,9 +559,8 @@ def render_results_map(
     kpis = steckbrief_kpis(
         results, ags=ags, mode=mode, age_group=age_group, categories=[category]
     ).assign(age_group=age_group)
-    v = results.villages
-    label = str(kpis["label"].iloc[0])
-    area, extent = results.settings.name, None
+    v, label = area_villages(results.villages), str(kpis["label"].iloc[0])
+    area, extent = results.settings.area_name, area_extent(results)  # the rest: grey context
     if ags is not None:
         ags, gemeinde = find_gemeinde(results, ags)
         v = v[v["ags"].astype(str) == ags]
@@ -556,18 +571,14 @@ def render_results_map(
     mode_de = MODE_LABELS.get(mode, mode)
     transit = transit_map_layers(results, category) if mode == "pt" else None
     when = f", {transit.caption}" if transit is not None else ""
-    frame = gpd.GeoDataFrame(
-        results.villages[["name", "place", "geometry"]].assign(
-            minutes=results.villages[f"{category}_{mode}_min"].astype(float)
-        ),
-        geometry="geometry",
-        crs=WGS84,
-    )
+    cols = ["name", "place", "geometry", *(["in_area"] if has_outside(results) else [])]
+    minutes = results.villages[f"{category}_{mode}_min"].astype(float)
+    frame = gpd.GeoDataFrame(results.villages[cols].assign(minutes=minutes), crs=WGS84)
     age = age_group.replace("-", "–")
     return render_print_map(
         frame, title=f"{label}: Erreichbarkeit mit {mode_de} – {area}", paper=paper, fmt=fmt,
         dpi=dpi, created=created, transit=transit,
-        subtitle=(f"{results.settings.name} · " if ags is not None else "")
+        subtitle=(f"{results.settings.area_name} · " if ags is not None else "")
         + f"{mode_de}{when.replace(',', ' ·')} · Kinder {age} Jahre · "
         f"Schwelle {format_de(kpis['threshold'].iloc[0])} min",
         offers=results.offers[results.offers["category"] == category],

@@ -17,13 +17,12 @@ portrait page per Gemeinde with
 * the worst-served villages per category (minutes, km, children);
 * the source line (:func:`erreichbarkeit.report.printmap.source_line`) and the date.
 
-:func:`steckbrief_pdf` renders one page (``ags=None``: the whole Kreis);
-:func:`write_steckbriefe` writes one file per Gemeinde plus ``kreis.pdf``.
-
-The figure is built with :class:`matplotlib.figure.Figure` directly, never
-through ``pyplot`` (global state; not safe in a Streamlit server running
-several sessions in threads).  Fonts are embedded as TrueType, so the PDF
-text can be searched and copied.  This module never imports Streamlit.
+:func:`steckbrief_pdf` renders one page (``ags=None``: the whole analysis area,
+titled with its name); :func:`write_steckbriefe` writes one file per Gemeinde
+of the area plus ``kreis.pdf``.  The figure is built with
+:class:`matplotlib.figure.Figure` directly, never through ``pyplot`` (global
+state; not safe in a Streamlit server running several sessions in threads).
+Fonts are embedded as TrueType, so the PDF text can be searched and copied.
 """
 
 from __future__ import annotations
@@ -69,13 +68,16 @@ from erreichbarkeit.report.mapplot import (
 )
 from erreichbarkeit.report.printmap import source_line
 from erreichbarkeit.report.steckbrief_data import (
+    area_villages,
     covered_note,
     find_gemeinde,
     format_de,
     gemeinden_of,
+    has_outside,
     steckbrief_kpis,
     worst_villages,
 )
+from erreichbarkeit.report.steckbrief_offices import draw_offices_box
 from erreichbarkeit.report.steckbrief_transit import (
     TRANSIT_NOTES,
     draw_transit_body,
@@ -172,7 +174,7 @@ def _draw_map(
     """Draw the map; return whether roads and which Bus & Bahn layers were drawn."""
     b = metric(results.boundaries)
     v_all = gpd.GeoDataFrame(results.villages, geometry="geometry", crs=WGS84).to_crs(METRIC_CRS)
-    mine = v_all if ags is None else v_all[v_all["ags"].astype(str) == ags]
+    mine = area_villages(v_all) if ags is None else v_all[v_all["ags"].astype(str) == ags]
     own = _own_area(b, mine, ags)
     view = _view(ax, own if own is not None and len(own) else mine)
     _draw_areas(ax, b, own, view, kreis=ags is None)
@@ -206,6 +208,7 @@ def _legend(
     caption: str,
     kreis: bool,
     transit: Drawn = (False, False, False, False),
+    outside: bool = False,
 ) -> None:
     """The map legend: classes, the category's offers, other villages, roads, boundary."""
     size, width = 8, 0.7
@@ -213,9 +216,9 @@ def _legend(
     color = category.color if category else OFFER_FALLBACK_COLOR
     handles.append(dot_handle(color, marker="D", edge="white", marker_size=size, edge_width=width))
     labels.append(f"Angebot: {category.label if category else ''}")
-    if not kreis:
+    if not kreis or outside:
         handles.append(dot_handle("#b0b0b0", edge="none", marker_size=size, edge_width=width))
-        labels.append("Orte anderer Gemeinden")
+        labels.append("Orte außerhalb des Gebiets" if kreis else "Orte anderer Gemeinden")
     if drew_roads:
         handles.append(road_handle(1.5))
         labels.append("Hauptstraßen")
@@ -223,7 +226,8 @@ def _legend(
     handles += extra[0]
     labels += extra[1]
     handles.append(line_handle("#222222", 1.4))
-    labels.append("Kreisgebiet (Gemeinden mit Orten)" if kreis else "Gemeindegrenze")
+    area = "Auswertungsgebiet" if outside else "Kreisgebiet (Gemeinden mit Orten)"
+    labels.append(area if kreis else "Gemeindegrenze")
     draw_legend(
         ax, handles, labels, title=caption, wrap=28, fontsize=8, title_fontsize=8.5,
         labelspacing=0.45,
@@ -255,7 +259,7 @@ def steckbrief_figure(
     results
         A run (or ``ScenarioResult.results``).
     ags
-        The Gemeinde's AGS; ``None`` = the whole Kreis.
+        The Gemeinde's AGS; ``None`` = the whole analysis area (titled with its name).
     mode, age_group
         Mode and age group of every figure.
     categories
@@ -287,10 +291,9 @@ def steckbrief_figure(
     ags, title, villages = _subject(results, ags)
     age = age_group.replace("-", "–")
     mode_de = MODE_LABELS.get(mode, mode)
-    w_in, h_in = (x / _MM_PER_INCH for x in A4_PORTRAIT_MM)
-    fig = Figure(figsize=(w_in, h_in))
+    fig = Figure(figsize=(A4_PORTRAIT_MM[0] / _MM_PER_INCH, A4_PORTRAIT_MM[1] / _MM_PER_INCH))
     sub = (
-        f"{results.settings.name} · Erreichbarkeit mit {mode_de} · Kinder {age} Jahre · "
+        f"{results.settings.area_name} · Erreichbarkeit mit {mode_de} · Kinder {age} Jahre · "
         f"{len(villages)} Orte" + (f" · AGS {ags}" if ags is not None else "")
     )
     fig.text(0.06, 0.972, title + (" – Bus & Bahn" if mode == "pt" else ""), fontsize=17,
@@ -341,7 +344,7 @@ def _map_category(map_category: str | None, cats: Sequence[str]) -> str:
 def _subject(results: Results, ags: str | None) -> tuple[str | None, str, pd.DataFrame]:
     """The page's AGS (normalised), title and villages."""
     if ags is None:
-        return None, f"Steckbrief {results.settings.name}", results.villages
+        return None, f"Steckbrief {results.settings.area_name}", area_villages(results.villages)
     ags, gemeinde = find_gemeinde(results, ags)
     villages = results.villages[results.villages["ags"].astype(str) == ags]
     return ags, f"Steckbrief Gemeinde {gemeinde}", villages
@@ -373,11 +376,13 @@ def _map_panel(
         table.get(category),
         drew_roads=drew_roads,
         kreis=ags is None,
+        outside=ags is None and has_outside(results),
         caption=(
             f"Karte: Minuten zur nächsten {label} ({mode_de}); Schwelle {format_de(limit, 0)} min"
         ),
         transit=transit,
     )
+    draw_offices_box(fig, results, ags=ags)  # right column, below the legend
 
 
 def _kpi_table(fig: Figure, kpis: pd.DataFrame, *, title: str) -> float:
@@ -509,7 +514,7 @@ def steckbrief_pdf(
             format="pdf",
             metadata={
                 "Title": title,
-                "Subject": results.settings.name,
+                "Subject": results.settings.area_name,
                 "Creator": "erreichbarkeit",
             },
         )
@@ -574,7 +579,7 @@ def write_steckbriefe(
     jobs: list[tuple[str | None, str]] = [
         (str(a), str(g)) for a, g in zip(table["ags"], table["gemeinde"], strict=True)
     ]
-    jobs.append((None, results.settings.name))
+    jobs.append((None, results.settings.area_name))
     written: list[Path] = []
     for i, (ags, name) in enumerate(jobs):
         if progress:

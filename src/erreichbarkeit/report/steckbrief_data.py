@@ -12,19 +12,25 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from erreichbarkeit.analysis import indicators
-from erreichbarkeit.config import age_column
+from erreichbarkeit.analysis.area import area_rows
+from erreichbarkeit.config import WGS84, age_column
 from erreichbarkeit.errors import ConfigError
 from erreichbarkeit.results import Results
 
 __all__ = [
+    "CONTEXT_NOTE_DE",
+    "area_extent",
+    "area_villages",
     "covered_note",
     "find_gemeinde",
     "format_de",
     "gemeinden_of",
+    "has_outside",
     "steckbrief_kpis",
     "worst_villages",
 ]
@@ -61,15 +67,46 @@ def _threshold(
     return results.settings.threshold(category, mode)
 
 
+def area_villages(villages: pd.DataFrame) -> pd.DataFrame:
+    """The villages of the analysis area (``in_area``); all of them without the column.
+
+    Villages outside the area stay destinations and context (maps), but the
+    area's key figures, Steckbriefe and lists cover only the area's villages.
+    """
+    return area_rows(villages)
+
+
+def has_outside(results: Results) -> bool:
+    """True when some villages of the data lie outside the analysis area."""
+    v = results.villages
+    return "in_area" in v.columns and not bool(v["in_area"].astype("boolean").fillna(False).all())
+
+
+#: The print map's note on the grey villages and Gemeinden outside the analysis area.
+CONTEXT_NOTE_DE = "Grau: Orte und Gemeinden außerhalb des Auswertungsgebiets (zählen als Ziele)"
+
+
+def area_extent(results: Results) -> tuple[float, float, float, float] | None:
+    """Lon/lat extent of the analysis area's villages and Gemeinden; ``None``: all in the area."""
+    if not has_outside(results):
+        return None
+    parts = [gpd.GeoSeries(area_villages(results.villages).geometry, crs=WGS84)]
+    bnd = results.boundaries
+    if "in_area" in bnd.columns:
+        parts.append(bnd.geometry[bnd["in_area"].astype(bool)].to_crs(WGS84))
+    b = gpd.GeoSeries(pd.concat(parts, ignore_index=True), crs=WGS84).total_bounds
+    return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+
+
 def gemeinden_of(results: Results) -> pd.DataFrame:
     """The Gemeinden that get a Steckbrief: ``ags, gemeinde, n_villages``, by AGS.
 
-    Gemeinden with at least one village; when the boundaries carry
-    ``in_kreis`` (regions made by ``erreichbarkeit prepare``), only those of
-    the Kreis.
+    Gemeinden of the analysis area (villages with ``in_area``) with at least
+    one village; for results without ``in_area`` but boundaries with
+    ``in_kreis`` (regions made by ``erreichbarkeit prepare``), those of the Kreis.
     """
     v = results.villages
-    v = v[v["ags"].notna()]
+    v = area_villages(v[v["ags"].notna()])
     table = (
         v.groupby(["ags", "gemeinde"], sort=True, dropna=False)
         .size()
@@ -77,7 +114,7 @@ def gemeinden_of(results: Results) -> pd.DataFrame:
         .reset_index()
     )
     bnd = results.boundaries
-    if "in_kreis" in bnd.columns:
+    if "in_area" not in results.villages.columns and "in_kreis" in bnd.columns:
         inside = set(bnd.loc[bnd["in_kreis"].fillna(False).astype(bool), "ags"].astype(str))
         table = table[table["ags"].astype(str).isin(inside)]
     return pd.DataFrame(table.reset_index(drop=True))
@@ -159,7 +196,8 @@ def steckbrief_kpis(
     results
         A run (or ``ScenarioResult.results``).
     ags
-        The Gemeinde; ``None`` = all villages of the region.
+        The Gemeinde; ``None`` = all villages of the analysis area
+        (``in_area``; see :func:`area_villages`).
     mode, age_group
         Mode and age group (its children weight every figure).
     categories
@@ -188,7 +226,7 @@ def steckbrief_kpis(
     """
     results.check_choice(mode, age_group)
     cats = _categories(results, age_group, categories)
-    v = results.villages
+    v = area_villages(results.villages)
     if ags is not None:
         ags, _ = find_gemeinde(results, ags)
         v = v[v["ags"].astype(str) == ags].drop(columns=["gemeinde_partial"], errors="ignore")

@@ -111,7 +111,7 @@ def print_map_bytes(
     ----------
     data, view, category
         As for :func:`erreichbarkeit.ui.layers.build_view_map`; the title
-        names the run's region (``settings.name``), the attribution line its
+        names the run's analysis area (``settings.area_name``), the attribution line its
         data sources (``inputs.sources``).
     layers
         The region's fixed layers (roads of the base layer).
@@ -127,12 +127,13 @@ def print_map_bytes(
     bytes
     """
     from erreichbarkeit.report import printmap  # noqa: PLC0415  (matplotlib only when printing)
+    from erreichbarkeit.report.steckbrief_data import area_extent  # noqa: PLC0415
     from erreichbarkeit.report.transit_layers import transit_map_layers  # noqa: PLC0415
 
     results = data.results
     labels = {k: c.label for k, c in data.category_table.items()}
     title = texts.PRINT_TITLE.format(
-        label=labels.get(category, category), region=results.settings.name
+        label=labels.get(category, category), region=results.settings.area_name
     )
     if extent_label:
         title += f" – {extent_label}"
@@ -147,7 +148,7 @@ def print_map_bytes(
         legend_title=legend_title(view, category, labels),
         sources=printmap.source_line(results.inputs.sources),
         notes=kpi_notes(view, category),
-        extent=extent,
+        extent=extent or area_extent(results),  # default: the analysis area, the rest grey
         paper=paper,
         fmt=fmt,
         transit=transit_map_layers(results, category) if view.mode == "pt" else None,

@@ -88,7 +88,7 @@ def static_layers(results: Results) -> StaticLayers:
     return StaticLayers(
         roads=roads,
         roads_json=roads_geojson(roads) if roads is not None else None,
-        boundaries_json=webmap.geojson_text(b, ("ags", "gemeinde")) if len(b) else None,
+        boundaries_json=webmap.geojson_text(b, ("ags", "gemeinde", "in_area")) if len(b) else None,
     )
 
 
@@ -248,6 +248,7 @@ def map_frame(view: View, category: str, settings: Settings | None = None) -> gp
             "reason": v["reason"],
             "place": v["place"] if "place" in v.columns else "",
             "gemeinde_partial": v["gemeinde_partial"] if "gemeinde_partial" in v.columns else False,
+            "in_area": v["in_area"] if "in_area" in v.columns else True,
             **_pt_frame(view, category, settings),
         },
         geometry=v.geometry,

@@ -14,7 +14,7 @@ from erreichbarkeit.ui.downloads import print_map_bytes
 from erreichbarkeit.ui.grid_panel import grid_overlay
 from erreichbarkeit.ui.kpis import pt_caption
 from erreichbarkeit.ui.page_setup import Page, setup_page
-from erreichbarkeit.ui.sidebar import extent_choice, map_category
+from erreichbarkeit.ui.sidebar import area_caption, extent_choice, map_category
 from erreichbarkeit.ui.tables import view_subtitle
 from erreichbarkeit.ui.widgets import kpi_metrics, show_map
 
@@ -131,7 +131,9 @@ def meeting_page(root: Path | None = None) -> None:
     extent_label, extent = extent_choice(page.data)
     overlay, _bands = grid_overlay(page, map_cat)
     label = labels.get(map_cat, map_cat)
-    st.title(texts.MEETING_TITLE.format(label=label, region=page.results.settings.name))
+    st.title(texts.MEETING_TITLE.format(label=label, region=page.results.settings.area_name))
+    if caption := area_caption(page.results.settings):  # analysis area ≠ data area
+        st.caption(caption)
     st.markdown(f"### {view_subtitle(view, map_cat, labels)}")
     kpi_metrics(
         view, map_cat, pt_caption=pt_caption(page.results, map_cat) if view.mode == "pt" else ""

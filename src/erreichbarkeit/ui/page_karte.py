@@ -18,7 +18,8 @@ from erreichbarkeit.ui.grid_panel import grid_kpis, grid_overlay
 from erreichbarkeit.ui.kpis import pt_caption
 from erreichbarkeit.ui.layers import GridOverlay, build_view_map
 from erreichbarkeit.ui.page_setup import Page, setup_page
-from erreichbarkeit.ui.sidebar import map_category
+from erreichbarkeit.ui.responsibility_panel import responsibility_panel
+from erreichbarkeit.ui.sidebar import area_caption, map_category
 from erreichbarkeit.ui.state import session_dir
 from erreichbarkeit.ui.tables import (
     format_minutes,
@@ -153,6 +154,8 @@ def dashboard_page(root: Path | None = None) -> None:
     page = setup_page(root, upload_widget=True)
     if page is None:
         return
+    if caption := area_caption(page.results.settings):  # analysis area ≠ data area
+        st.caption(caption)
     view, labels = page.view, page.choice["labels"]
     _kpi_cards(page, labels)
     table = village_display(view, labels)
@@ -173,4 +176,5 @@ def dashboard_page(root: Path | None = None) -> None:
     st.dataframe(german(table), hide_index=True, width="stretch")
     st.subheader(texts.GEMEINDEN_HEADER)
     st.dataframe(german(gemeinde_display(view, labels)), hide_index=True, width="stretch")
+    responsibility_panel(page.results, view.mode, labels)
     _export_section(page, map_cat, overlay, bands)

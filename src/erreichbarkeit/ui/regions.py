@@ -11,9 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from erreichbarkeit.demo.areas import AREA_NAME, area_region_file
 from erreichbarkeit.ui import texts
 
-__all__ = ["REGIONS_ENV", "Region", "discover_regions"]
+__all__ = ["DEMO_AREA_LABEL", "REGIONS_ENV", "Region", "discover_regions"]
+
+#: The picker's label of the demo's Jugendamt area (``jugendamt.toml``).
+DEMO_AREA_LABEL = f"{AREA_NAME} (fiktiv, eingebaut)"
 
 #: Environment variable naming an extra folder of region files.
 REGIONS_ENV = "ERREICHBARKEIT_REGIONS_DIR"
@@ -29,10 +33,18 @@ class Region:
 
 
 def _region_label(path: Path) -> str:
-    """``[region] name`` of a region file, else its folder (``region.toml``) or stem."""
+    """``[area] name`` (an analysis area) or ``[region] name`` of a region file.
+
+    Else its folder (``region.toml``) or stem.
+    """
     try:
         raw = tomllib.loads(path.read_text("utf-8"))
-        name = raw.get("region", {}).get("name") or raw.get("name")
+        area = raw.get("area", {})
+        name = (
+            (area.get("name") if isinstance(area, dict) else None)
+            or raw.get("region", {}).get("name")
+            or raw.get("name")
+        )
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, AttributeError):
         name = None
     return str(name) if name else path.parent.name if path.name == "region.toml" else path.stem
@@ -49,7 +61,8 @@ def discover_regions(
         The app's data folder; ``data_dir/regions/*/region.toml`` are the
         regions written by ``erreichbarkeit prepare``.
     demo_region
-        The generated Beispielkreis ``region.toml`` (listed first).
+        The generated Beispielkreis ``region.toml`` (listed first), followed
+        by its Kreisjugendamt area (``jugendamt.toml``) when present.
     env
         Environment (default ``os.environ``); ``ERREICHBARKEIT_REGIONS_DIR``
         names a folder with ``*/region.toml`` or ``*.toml`` region files.
@@ -57,12 +70,16 @@ def discover_regions(
     Returns
     -------
     list[Region]
-        Unique by resolved path; labels from ``[region] name``.
+        Unique by resolved path; labels from ``[area] name`` (prepared
+        Jugendamt areas), else ``[region] name``.
     """
     env = os.environ if env is None else env
     found: list[Region] = []
     if demo_region is not None:
         found.append(Region(texts.DEMO_LABEL, demo_region, demo=True))
+        demo_area = area_region_file(demo_region)
+        if demo_area.is_file():  # the Kreisjugendamt of the Beispielkreis
+            found.append(Region(DEMO_AREA_LABEL, demo_area, demo=True))
     candidates = sorted((data_dir / "regions").glob("*/region.toml"))
     extra = env.get(REGIONS_ENV)
     if extra:

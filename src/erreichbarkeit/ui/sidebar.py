@@ -10,11 +10,18 @@ from typing import Any, TypedDict
 
 import streamlit as st
 
-from erreichbarkeit.config import AGE_GROUPS, MODE_LABELS
+from erreichbarkeit.config import AGE_GROUPS, MODE_LABELS, Settings
 from erreichbarkeit.ui import texts
 from erreichbarkeit.ui.views import View, ViewData, gemeinde_extent
 
-__all__ = ["BASEMAP_KEYS", "Choice", "extent_choice", "map_category", "sidebar_choices"]
+__all__ = [
+    "BASEMAP_KEYS",
+    "Choice",
+    "area_caption",
+    "extent_choice",
+    "map_category",
+    "sidebar_choices",
+]
 
 #: The base-map choices (keys of :data:`erreichbarkeit.ui.texts.BASEMAP_LABELS`).
 BASEMAP_KEYS = ("none", "basemap.de", "osm")
@@ -166,14 +173,29 @@ def map_category(
     return str(st.session_state["map_category"])
 
 
-def extent_choice(data: ViewData) -> tuple[str, tuple[float, float, float, float] | None]:
-    """The sidebar's Kartenausschnitt: the whole region or one Gemeinde.
+def area_caption(settings: Settings) -> str:
+    """„Kreisjugendamt … · Daten: Hochsauerlandkreis und Umgebung“; ``""`` without an area.
 
-    Returns the Gemeinde's name (``""`` for the whole region) and its extent.
+    Shown under the page titles when the analysis area differs from the data
+    area (the region), so every page says which Gemeinden the figures cover.
+    """
+    if settings.area_name == settings.name:
+        return ""
+    return f"Auswertungsgebiet: {settings.area_name} · Daten: {settings.name} und Umgebung"
+
+
+def extent_choice(data: ViewData) -> tuple[str, tuple[float, float, float, float] | None]:
+    """The sidebar's Kartenausschnitt: the whole analysis area or one of its Gemeinden.
+
+    Returns the Gemeinde's name (``""`` for the whole area) and its extent.
     """
     names: dict[str, str] = {"": texts.EXTENT_ALL}
+    if data.settings.area is not None:
+        names[""] = data.settings.area_name
     if len(data.boundaries):
         b = data.boundaries.sort_values("gemeinde")
+        if "in_area" in b.columns:  # the Gemeinden of the analysis area
+            b = b[b["in_area"].astype(bool)]
         names |= dict(zip(b["ags"].astype(str), b["gemeinde"].astype(str), strict=True))
     if st.session_state.get("extent") not in names:
         st.session_state["extent"] = ""

@@ -21,6 +21,7 @@ import geopandas as gpd
 import pandas as pd
 
 from erreichbarkeit.analysis import indicators
+from erreichbarkeit.analysis.age_offers import offers_for_group
 from erreichbarkeit.analysis.transit import transit_columns
 from erreichbarkeit.config import WGS84, Category, Settings
 from erreichbarkeit.results import Results
@@ -196,8 +197,11 @@ def compute_view(
     """Indicators for the chosen mode, categories, age group and thresholds.
 
     Only the long-table rows of ``mode`` and the offers of ``categories``
-    enter :func:`indicators.village_table`, so an interaction costs one
-    group-by over a slice of the cached table.
+    that serve ``age_group`` (their ``serves`` column, else the category's
+    age groups; :func:`~erreichbarkeit.analysis.age_offers.offers_for_group`) enter
+    :func:`indicators.village_table`, so an interaction costs one group-by
+    over a slice of the cached table, and the map and tables show the
+    nearest offer for that age.
 
     Parameters
     ----------
@@ -222,6 +226,8 @@ def compute_view(
     fn = _threshold_fn(data.settings, thresholds)
     tt = data.travel_times[data.travel_times["mode"] == mode]
     offers = data.offers[data.offers["category"].isin(cats)]
+    defaults = {k: c.age_groups for k, c in data.category_table.items()}
+    offers = offers_for_group(offers, age_group, defaults)  # only offers for this age
     labels = {k: c.label for k, c in data.category_table.items()}
     vt = indicators.village_table(
         data.villages, tt, offers, categories=cats, modes=(mode,), threshold=fn, labels=labels
@@ -273,10 +279,15 @@ def _with_transit(vt: pd.DataFrame, data: ViewData, cats: Sequence[str]) -> pd.D
 
 
 def data_bounds(data: ViewData) -> tuple[float, float, float, float]:
-    """Lon/lat extent of the villages, offers and boundaries of a region."""
-    parts = [data.villages.geometry, data.offers.geometry]
-    if len(data.boundaries):
-        parts.append(data.boundaries.geometry)
+    """Lon/lat extent of the analysis area (``in_area``), else of villages, offers, boundaries."""
+    v, b = data.villages, data.boundaries
+    inside = v["in_area"].astype(bool) if "in_area" in v.columns else None
+    if inside is not None and inside.any() and not inside.all():  # focus: the analysis area
+        parts = [v.geometry[inside]]
+        if "in_area" in b.columns:
+            parts.append(b.geometry[b["in_area"].astype(bool)])
+    else:
+        parts = [v.geometry, data.offers.geometry, *([b.geometry] if len(b) else [])]
     bounds = gpd.GeoSeries(pd.concat(parts, ignore_index=True), crs=WGS84).total_bounds
     return (float(bounds[0]), float(bounds[1]), float(bounds[2]), float(bounds[3]))
 

@@ -106,6 +106,14 @@ BASEMAPS: Mapping[str, Basemap] = MappingProxyType(
 _BOUNDARY_STYLE: Mapping[str, Any] = MappingProxyType(
     {"color": "#444444", "weight": 1.5, "fillOpacity": 0.03, "fillColor": "#888888"}
 )
+#: Gemeinden outside the analysis area (``in_area`` false): muted context.
+_CONTEXT_BOUNDARY_STYLE: Mapping[str, Any] = MappingProxyType(
+    {"color": "#9a9a9a", "weight": 0.8, "dashArray": "4 3", "fillOpacity": 0.12}
+)
+#: Fill of the villages outside the analysis area (destinations and context only).
+CONTEXT_VILLAGE_COLOR = "#b8b8b8"
+#: Layer name of those villages.
+CONTEXT_VILLAGES = "Orte außerhalb des Auswertungsgebiets"
 #: Band labels of a band layer given as text without labels.
 _DEFAULT_BAND_LABELS = ("0–5", "5–10", "10–15", "15–20", "> 20")
 
@@ -180,7 +188,7 @@ def build_map(
     -------
     folium.Map
     """
-    view = bounds if bounds is not None else _extent(villages, offers, boundaries)
+    view = bounds if bounds is not None else focus_bounds(villages, offers, boundaries)
     m = _new_map(view, basemap=basemap, offline=offline, height=height)
     _add_surface(m, surface)
     _add_roads(m, roads)
@@ -203,9 +211,19 @@ def _add_villages(
     edges: Sequence[float],
     selected_id: str | None,
 ) -> list[tuple[str, str]] | None:
-    """Bus & Bahn lines and stops, then the villages; the legend classes (``None``: minutes)."""
+    """Bus & Bahn lines and stops, then the villages; the legend classes (``None``: minutes).
+
+    Villages outside the analysis area (``in_area`` False) form their own
+    grey layer below the area's villages: context, not coloured by minutes.
+    """
     if transit is not None:
         transit.add_to(m)
+    inside = _in_area(villages)
+    if inside is not None:
+        ctx = villages[~inside]
+        rows = village_rows(ctx, edges=edges, selected_id=selected_id, classes=[0] * len(ctx))
+        VillageLayer(rows, name=CONTEXT_VILLAGES, colors=[CONTEXT_VILLAGE_COLOR]).add_to(m)
+        villages = villages[inside]
     classes, class_legend = _village_classes(villages, color_by)
     VillageLayer(
         village_rows(villages, edges=edges, selected_id=selected_id, classes=classes),
@@ -255,6 +273,35 @@ def _village_classes(
     )
     classes = classify_factor(pd.to_numeric(factor, errors="coerce").to_numpy("float64"))
     return [int(k) for k in classes], list(zip(FACTOR_COLORS, FACTOR_LABELS, strict=True))
+
+
+def _in_area(frame: pd.DataFrame) -> pd.Series | None:
+    """Boolean ``in_area`` of villages or boundaries; ``None`` when all are in the area."""
+    if "in_area" not in frame.columns:
+        return None
+    inside = frame["in_area"].astype("boolean").fillna(False).astype(bool)
+    return None if bool(inside.all()) or not bool(inside.any()) else inside
+
+
+def focus_bounds(
+    villages: gpd.GeoDataFrame,
+    offers: gpd.GeoDataFrame | None,
+    boundaries: gpd.GeoDataFrame | str | None,
+) -> Bounds:
+    """The map's initial extent: the analysis area, else everything.
+
+    With an ``in_area`` column that excludes some villages, the extent of the
+    area's villages and Gemeinden (the rest stays visible around them);
+    otherwise that of the villages, offers and boundaries.
+    """
+    inside = _in_area(villages)
+    if inside is None:
+        return _extent(villages, offers, boundaries)
+    part = boundaries
+    if isinstance(boundaries, gpd.GeoDataFrame):
+        b_in = _in_area(boundaries)
+        part = boundaries[b_in] if b_in is not None else None
+    return _extent(villages[inside], None, part)
 
 
 def _extent(
@@ -374,13 +421,22 @@ def _add_bands(
 
 
 def _add_boundaries(m: folium.Map, boundaries: gpd.GeoDataFrame | str | None) -> None:
-    """The Gemeinde boundaries with the Gemeinde name as tooltip."""
+    """The Gemeinde boundaries with the Gemeinde name as tooltip.
+
+    Gemeinden outside the analysis area (property ``in_area`` false) are
+    drawn greyed and dashed.
+    """
     if not _has(boundaries):
         return
     text = (
-        boundaries if isinstance(boundaries, str) else geojson_text(boundaries, ("ags", "gemeinde"))
+        boundaries
+        if isinstance(boundaries, str)
+        else geojson_text(boundaries, ("ags", "gemeinde", "in_area"))
     )
-    GeoJsonText(text, name="Gemeinden", style=_BOUNDARY_STYLE, tooltip="gemeinde").add_to(m)
+    GeoJsonText(
+        text, name="Gemeinden", style=_BOUNDARY_STYLE, tooltip="gemeinde",
+        style_by=("in_area", {"false": _CONTEXT_BOUNDARY_STYLE}),
+    ).add_to(m)  # fmt: skip
 
 
 def _add_offers(

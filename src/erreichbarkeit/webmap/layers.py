@@ -31,6 +31,7 @@ from jinja2 import Template
 
 from erreichbarkeit.analysis.coverage import PARTIAL_LABEL
 from erreichbarkeit.config import Category
+from erreichbarkeit.config.ages import ages_text_de
 from erreichbarkeit.report.style import (
     BIN_COLORS,
     BIN_EDGES,
@@ -83,7 +84,7 @@ def _offer_popup(row: Mapping[str, Any], label: str) -> str:
         ("Träger", _text(row.get("traeger"))),
         ("Adresse", _text(row.get("address"))),
         ("Öffnungszeiten", _text(row.get("opening_hours"))),
-        ("Altersgruppen", _text(row.get("age_groups"))),
+        ("Altersgruppen", ages_text_de(row.get("serves"), row.get("age_groups"))),
     )
     lines = [f"<b>{html.escape(_text(row.get('name')))}</b>"]
     lines += [f"{html.escape(k)}: {html.escape(v)}" for k, v in fields if v and v.lower() != "nan"]

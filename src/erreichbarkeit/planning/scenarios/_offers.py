@@ -15,8 +15,10 @@ import pandas as pd
 from shapely.geometry import Point
 
 from erreichbarkeit.config import WGS84, Category
+from erreichbarkeit.config.ages import AGE_TEXT_EXAMPLES_DE, defaults_or_parsed, join_groups
 from erreichbarkeit.errors import GeocodingError, ScenarioError
 from erreichbarkeit.io.geocode import AddressIndex, parse_address
+from erreichbarkeit.io.offers import fill_serves
 from erreichbarkeit.planning.scenarios.model import _KIND_DE, Change, Scenario
 from erreichbarkeit.results import Results
 
@@ -226,6 +228,21 @@ def _new_id(edit: OfferChanges, i: int, change: Change, cats: Mapping[str, Categ
     return offer_id
 
 
+def _serves(i: int, change: Change, category: Category) -> str:
+    """The age groups a new offer serves (normalised); its category's when none are given."""
+    groups, why = defaults_or_parsed(change.age_groups, category.age_groups)
+    if why is not None:
+        msg = f"change {i}: age groups {change.age_groups!r} cannot be read or name no age 0-27"
+        raise ScenarioError(
+            msg,
+            column="age_groups",
+            expected="e.g. '0-3', '3-6, 6-10', 'ab 10 Jahre', 'U3'",
+            message_de=f"{_where(i, change)}: Altersgruppen „{change.age_groups}“ "
+            f"nicht lesbar oder ohne Alter von 0 bis 27 (erwartet z. B. {AGE_TEXT_EXAMPLES_DE})",
+        )
+    return join_groups(groups)
+
+
 def _add(
     edit: OfferChanges,
     i: int,
@@ -238,6 +255,9 @@ def _add(
     """Append a new offer row."""
     offer_id = _new_id(edit, i, change, cats)
     lon, lat, quality, address, note = locate(i, change)
+    serves = _serves(i, change, cats[str(change.category)])
+    if "serves" not in edit.offers.columns:  # a run from before age groups were read
+        edit.offers = fill_serves(edit.offers, cats)
     offers = edit.offers
     row: dict[str, Any] = dict.fromkeys(offers.columns)
     row.update(
@@ -248,7 +268,8 @@ def _add(
         address=address,
         traeger="",
         opening_hours="",
-        age_groups="",
+        age_groups=change.age_groups,
+        serves=serves,
         capacity=math.nan,
         geocode_quality=quality,
         geometry=Point(lon, lat),

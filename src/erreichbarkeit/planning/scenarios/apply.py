@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from erreichbarkeit.analysis import indicators
+from erreichbarkeit.analysis.age_offers import group_min_column
 from erreichbarkeit.config import MODE_LABELS, WGS84, Settings
 from erreichbarkeit.errors import ScenarioError
 from erreichbarkeit.io.geocode import AddressIndex
@@ -39,6 +40,19 @@ _SUFFIXES = ("nearest", "nearest_id", "min", "km", "second_min", "n_within", "wi
 def _indicator_columns(categories: Sequence[str], modes: Sequence[str]) -> list[str]:
     """The village table's indicator columns of the categories and modes."""
     return [f"{c}_{m}_{s}" for c in categories for m in modes for s in _SUFFIXES]
+
+
+def _group_columns(settings: Settings, table: pd.DataFrame, categories: Sequence[str]) -> list[str]:
+    """The per-age-group minutes columns (``kita_car_min_0_3``) of ``table`` of the categories."""
+    cats = settings.categories()
+    wanted = {
+        group_min_column(c, m, g)
+        for c in categories
+        if c in cats
+        for m in settings.modes
+        for g in cats[c].age_groups
+    }
+    return [c for c in table.columns if c in wanted]
 
 
 def _threshold(settings: Settings) -> Any:
@@ -219,9 +233,12 @@ def _splice_villages(
     sub_offers = offers[offers["category"].isin(affected)]
     sub_tt = tt[tt["destination_id"].isin(set(sub_offers["id"]))]
     part = indicators.village_table(
-        plain.loc[:, ["id"]], sub_tt, sub_offers,
-        categories=affected, modes=modes, threshold=fn, labels=labels,
+        plain.loc[:, ["id"]], sub_tt, sub_offers, categories=affected, modes=modes,
+        threshold=fn, labels=labels, age_groups=_age_groups(settings, affected),
     )  # fmt: skip
+    vt = vt.drop(columns=_group_columns(settings, vt, affected))
+    for col in _group_columns(settings, part, affected):  # offers serving only some ages
+        vt[col] = part[col].to_numpy()
     changed_reach = np.zeros(len(vt), dtype=bool)
     for col in _indicator_columns(affected, modes):
         if col.endswith("_min") and not col.endswith("_second_min"):
@@ -258,14 +275,16 @@ def _village_table(
     categories = tuple(c for c in order if c in base.categories or c in present)
     affected_t = tuple(c for c in categories if c in affected)
     ind_cols = _indicator_columns(base.categories, settings.modes)
+    group_cols = _group_columns(settings, base.villages, base.categories)
     plain = base.villages.drop(
-        columns=[c for c in [*ind_cols, "reason"] if c in base.villages.columns]
+        columns=[c for c in [*ind_cols, *group_cols, "reason"] if c in base.villages.columns]
     )
     full = categories != base.categories
     if full:
         vt = indicators.village_table(
             plain, tt, offers, categories=categories, modes=settings.modes,
             threshold=_threshold(settings), labels=_labels(settings),
+            age_groups=_age_groups(settings, categories),
         )  # fmt: skip
     else:
         vt = _splice_villages(base, plain, tt, offers, categories=categories, affected=affected_t)

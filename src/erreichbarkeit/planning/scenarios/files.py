@@ -19,14 +19,14 @@ FORMAT_VERSION = 1
 _FORMAT_NAME = "erreichbarkeit-szenario"
 #: Scenario files are a few KB; refuse anything absurdly large (dashboard uploads).
 _MAX_FILE_BYTES = 2_000_000
-_CHANGE_KEYS = ("kind", "offer_id", "name", "category", "lon", "lat", "address")
+_CHANGE_KEYS = ("kind", "offer_id", "name", "category", "lon", "lat", "address", "age_groups")
 _TOP_KEYS = ("format", "version", "name", "created", "region", "changes")
 
 
 def _change_dict(change: Change) -> dict[str, Any]:
     """The JSON object of a change (empty fields left out)."""
     out: dict[str, Any] = {"kind": change.kind, "offer_id": change.offer_id}
-    for key in ("name", "category", "lon", "lat", "address"):
+    for key in ("name", "category", "lon", "lat", "address", "age_groups"):
         value = getattr(change, key)
         if value not in (None, ""):
             out[key] = value
@@ -162,7 +162,7 @@ def _check_change_types(p: Path, i: int, item: Any) -> None:
                 p, f"{prefix}.{key}", f"{prefix}.{key} missing or not a string", "a text",
                 f"Änderung {i}: „{key}“ fehlt oder ist kein Text",
             )  # fmt: skip
-    for key in ("name", "category", "address"):
+    for key in ("name", "category", "address", "age_groups"):
         if key in item and item[key] is not None and not isinstance(item[key], str):
             raise _file_error(
                 p, f"{prefix}.{key}", f"{prefix}.{key} is not a string", "a text",
@@ -188,6 +188,7 @@ def _parse_change(p: Path, i: int, item: Any) -> Change:
             lon=None if item.get("lon") is None else float(item["lon"]),
             lat=None if item.get("lat") is None else float(item["lat"]),
             address=item.get("address"),
+            age_groups=item.get("age_groups") or "",
         )
     except ScenarioError as exc:
         prefix = f"changes[{i}]"

@@ -51,6 +51,10 @@ class Change:
     address
         Alternatively an address (``"Hauptstraße 3, 37120 Bovenden"``) matched
         offline against the region's addresses.
+    age_groups
+        Whom a new offer serves, as in the offer lists' ``Altersgruppen``
+        column (``"U3"``, ``"3–6"``, ``"ab 10 Jahre"``); empty: the
+        category's age groups.  Ignored for ``"move"``/``"close"``.
 
     Raises
     ------
@@ -66,6 +70,7 @@ class Change:
     lon: float | None = None
     lat: float | None = None
     address: str | None = None
+    age_groups: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:

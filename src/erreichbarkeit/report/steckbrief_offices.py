@@ -1,0 +1,162 @@
+"""The Steckbrief table „Wege zu den zuständigen Stellen“.
+
+One entry per category of the Zuständigkeit table (e.g. Rathaus for the
+Stadt's applications and Kreisverwaltung for the Kreis's as two entries of one
+table): the responsible Stelle, the minutes by car and by Bus & Bahn, the
+nearest offer of the category and the detour.  The page below the map is
+full with the key figures, so the table sits in the right column below the
+map legend, three lines per category.  Over the Gemeinde's villages
+the minutes are the children-weighted median; a responsible Stelle beyond the
+computation limit for most children reads „jenseits der Berechnungsgrenze“.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from erreichbarkeit.config import MODE_LABELS
+from erreichbarkeit.report.responsibility import BEYOND_DE, difference_text_de, format_minutes_de
+from erreichbarkeit.results import Results
+
+__all__ = ["draw_offices_box", "office_rows"]
+
+logger = logging.getLogger(__name__)
+
+#: The modes the table shows, when computed (else the run's first mode).
+_SHOWN_MODES = ("car", "pt")
+#: The right column below the map legend (figure fractions) and the line height.
+_COMPACT_TOP, _COMPACT_BOTTOM, _COMPACT_LEFT, _LINE = 0.72, 0.535, 0.70, 0.0118
+_TITLE = "Wege zu den zuständigen Stellen"
+
+
+def _subject(results: Results, ags: str | None) -> pd.DataFrame:
+    table = results.responsibility
+    if table.empty or ags is None or "ags" not in table:
+        return table
+    return table[table["ags"].astype(str) == str(ags)]
+
+
+def _modes(results: Results) -> tuple[str, ...]:
+    shown = tuple(m for m in _SHOWN_MODES if m in results.settings.modes)
+    return shown or tuple(results.settings.modes[:1])
+
+
+def _weighted_median(values: Sequence[float], weights: Sequence[float]) -> float:
+    """Weighted median; NaN values count as beyond every limit (``inf``)."""
+    v = np.asarray(values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    if not len(v):
+        return math.nan
+    v = np.where(np.isnan(v), np.inf, v)
+    w = np.where(np.isfinite(w) & (w > 0), w, 0.0)
+    if w.sum() <= 0:
+        w = np.ones_like(v)
+    order = np.argsort(v, kind="stable")
+    cum = np.cumsum(w[order])
+    return float(v[order][np.searchsorted(cum, cum[-1] / 2.0)])
+
+
+def _most(names: pd.Series, weights: pd.Series) -> str:
+    """The name with the most children, „(+n weitere)“ when several."""
+    clean = names.fillna("—").astype(str)
+    totals = weights.fillna(0).groupby(clean).sum().sort_values(ascending=False, kind="stable")
+    if totals.empty:
+        return "—"
+    first = str(totals.index[0])
+    return first if len(totals) == 1 else f"{first} (+{len(totals) - 1} weitere)"
+
+
+def _minutes_text(part: pd.DataFrame, column: str) -> str:
+    value = _weighted_median(part[column].tolist(), part["children"].tolist())
+    return BEYOND_DE if math.isinf(value) else format_minutes_de(value)
+
+
+def office_rows(results: Results, ags: str | None) -> list[list[str]]:
+    """The table rows for a Gemeinde (``None``: the whole Kreis), in category order."""
+    table = _subject(results, ags)
+    if table.empty:
+        return []
+    cats = results.settings.categories()
+    order = [c for c in cats if c in set(table["category"])]
+    modes = _modes(results)
+    rows: list[list[str]] = []
+    for cat in order:
+        part = table[table["category"] == cat]
+        first = part[part["mode"] == modes[0]]
+        label = cats[cat].label if cat in cats else cat
+        minutes = []
+        for mode in modes:
+            p = part[part["mode"] == mode]
+            minutes.append(_minutes_text(p, "stelle_minutes") if len(p) else "—")
+        diff = _weighted_median(first["difference_min"].tolist(), first["children"].tolist())
+        rows.append(
+            [
+                label,
+                _most(first["stelle"], first["children"]),
+                *minutes,
+                _most(first["nearest"], first["children"]),
+                difference_text_de(diff, beyond=math.isinf(diff)),
+            ]
+        )
+    return rows
+
+
+def _legend_bottom(fig: Any) -> float:
+    """Bottom of the map legend (figure fraction); :data:`_COMPACT_TOP` + a gap without one."""
+    for ax in reversed(fig.axes):
+        legend = ax.get_legend()
+        if legend is None:
+            continue
+        box = legend.get_window_extent()  # matplotlib picks a renderer for the figure
+        return float(fig.transFigure.inverted().transform((0.0, box.y0))[1])
+    return _COMPACT_TOP + 0.015
+
+
+def draw_offices_box(fig: Any, results: Results, *, ags: str | None) -> None:
+    """Draw „Wege zu den zuständigen Stellen“ in the right column below the map legend.
+
+    Per category of the Zuständigkeit table three lines: label and
+    responsible Stelle; the minutes by car and Bus & Bahn; the detour and the
+    nearest offer.  Nothing without a Zuständigkeit table.
+    """
+    rows = office_rows(results, ags)
+    if not rows:
+        return
+    top = min(_COMPACT_TOP, _legend_bottom(fig) - 0.015)
+    fits = max(1, int((top - _COMPACT_BOTTOM) / (_LINE * 3.3)))
+    _draw_compact(fig, top, rows[:fits], _modes(results))
+    if len(rows) > fits:
+        logger.warning("Steckbrief: %d of %d Zuständigkeit rows shown", fits, len(rows))
+
+
+def _cut(text: str, limit: int = 46) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _draw_compact(fig: Any, top: float, rows: list[list[str]], modes: Sequence[str]) -> None:
+    """The table as a list in the right column: three lines per category."""
+    y = top
+    fig.text(_COMPACT_LEFT, y, _TITLE, fontsize=8.5, fontweight="bold", va="top")
+    y -= _LINE * 1.4
+    for r in rows:
+        label, stelle, minutes, nearest, diff = r[0], r[1], r[2:-2], r[-2], r[-1]
+        times = " · ".join(
+            f"{MODE_LABELS.get(m, m)} {t}" + ("" if t in (BEYOND_DE, "—") else " min")
+            for m, t in zip(modes, minutes, strict=True)
+        )
+        lines = [
+            (f"{label}: {stelle}", "bold"),
+            (times, "normal"),
+            (f"Umweg {diff} · nächstes: {nearest}", "normal"),
+        ]
+        for text, weight in lines:
+            limit = 36 if weight == "bold" else 44
+            fig.text(_COMPACT_LEFT, y, _cut(text, limit), fontsize=7, fontweight=weight, va="top")
+            y -= _LINE
+        y -= _LINE * 0.3
