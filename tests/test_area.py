@@ -438,3 +438,75 @@ def test_grid_figures_cover_the_area_cells_only() -> None:
     assert row["n_cells"] == 2
     assert row["pop_median_min"] == 20.0  # weights 100 | 300: half (200) falls on 20 min
     assert row["share_within_10"] == pytest.approx(0.25)  # 100 of 400 within 10 min
+
+
+# -- real data: Göttingen without the Stadt -------------------------------------------------
+
+GOETTINGEN_STADT = "03159016"
+
+
+@pytest.fixture(scope="module")
+def goettingen_land(tmp_path_factory: pytest.TempPathFactory) -> Results:
+    """The real Göttingen data with the Kreisjugendamt's area (the Stadt left out), by car."""
+    from erreichbarkeit.prepare import area_files
+    from erreichbarkeit.prepare.areafile import read_area_file
+
+    gpkg = need_shared("osm-goettingen-omt/goettingen_omt_z16_derived.gpkg")
+    gemeinden = need_shared("gemeinden-de/gemeinden_de_zensus2022_simplified.gpkg")
+    parsed = read_area_file(area_files()["kreisjugendamt-goettingen"])
+    assert parsed is not None
+    tmp = tmp_path_factory.mktemp("goe-area")
+    settings = Settings(
+        name="Landkreis Göttingen", network=gpkg, boundaries=gemeinden, offers=("osm",),
+        modes=("car",), cache_dir=tmp / "cache", out_dir=tmp / "out", area=parsed.area,
+    )  # fmt: skip
+    return run(settings)
+
+
+@pytest.mark.shared_data
+@pytest.mark.slow
+def test_goettingen_figures_cover_the_area_while_the_stadt_serves_it(
+    goettingen_land: Results,
+) -> None:
+    res = goettingen_land
+    v = res.villages
+    inside = v["in_area"].to_numpy(bool)
+    stadt = (v["ags"].astype("string") == GOETTINGEN_STADT).fillna(False).to_numpy(bool)
+    assert stadt.any() and inside.any()
+    assert not (inside & stadt).any()  # the Stadt's villages are context, not area
+    # Gemeinde tables and Steckbriefe: exactly the area's Gemeinden with villages
+    area_ags = set(v.loc[inside, "ags"].astype(str))
+    assert set(res.gemeinden["ags"].astype(str)) == area_ags
+    assert set(gemeinden_of(res)["ags"].astype(str)) == area_ags
+    # key figures by hand over the area's villages only (villages of Gemeinden only
+    # partly inside the network data do not count in the Kreis row, as everywhere)
+    partial = v["gemeinde_partial"].astype("boolean").fillna(False).to_numpy(bool)
+    counted = inside & ~partial
+    assert counted.any()
+    for category in ("kita", "grundschule"):
+        if category not in res.categories:
+            continue
+        groups = res.settings.categories()[category].age_groups
+        children = v.loc[counted, [age_column(g) for g in groups]].sum(axis=1).to_numpy(float)
+        minutes = v.loc[counted, f"{category}_car_min"].to_numpy(float)
+        limit = res.settings.threshold(category, "car")
+        row = res.kreis.set_index(["category", "mode"]).loc[(category, "car")]
+        assert row["n_villages"] == int(counted.sum())
+        assert row["children_median_min"] == pytest.approx(
+            _lower_weighted_median(minutes, children)
+        )
+        beyond = np.isnan(minutes) | (minutes > limit)
+        assert row["children_beyond"] == pytest.approx(children[beyond].sum())
+    # offers in the Stadt still serve villages of the area
+    bnd = res.boundaries
+    town = bnd.loc[bnd["ags"].astype(str) == GOETTINGEN_STADT].geometry.union_all()
+    offers = res.offers
+    in_town = offers.within(town)
+    town_names = set(offers.loc[in_town, "name"].dropna()) - set(
+        offers.loc[~in_town, "name"].dropna()
+    )
+    served = sum(
+        int(v.loc[inside, f"{c}_car_nearest"].astype(str).isin(town_names).sum())
+        for c in res.categories
+    )
+    assert served > 0, "no area village has its nearest offer in the Stadt Göttingen"

@@ -12,11 +12,14 @@ from pathlib import Path
 from types import ModuleType
 
 from . import (
+    test_bad_inputs_children,
     test_bad_inputs_config,
     test_bad_inputs_files,
     test_bad_inputs_gtfs,
+    test_bad_inputs_need,
     test_bad_inputs_offers,
     test_bad_inputs_outputs,
+    test_bad_inputs_outreach,
     test_bad_inputs_population,
     test_bad_inputs_region,
     test_bad_inputs_responsibility,
@@ -30,11 +33,14 @@ MODULES: tuple[ModuleType, ...] = (
     test_bad_inputs_values,
     test_bad_inputs_files,
     test_bad_inputs_population,
+    test_bad_inputs_children,
     test_bad_inputs_config,
     test_bad_inputs_region,
     test_bad_inputs_gtfs,
     test_bad_inputs_outputs,
     test_bad_inputs_responsibility,
+    test_bad_inputs_need,
+    test_bad_inputs_outreach,
 )
 
 _INTRO = """# Bad-input test suite: inventory

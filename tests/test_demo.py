@@ -96,8 +96,10 @@ def test_writes_all_files(demo: DemoFiles) -> None:
     assert demo.network.name == "beispielkreis.osm"
     assert demo.network.stat().st_size < 5_000_000
     assert sorted(p.name for p in demo.folder.iterdir()) == [
-        "angebote.csv", "beispielkreis.osm", "bevoelkerung.csv", "bevoelkerungsraster.csv",
-        "busse.gtfs.zip", "gemeinden.geojson", "jugendamt.toml", "region.toml",
+        "angebote.csv", "aufsuchend.csv",  # demo/outreach.py
+        "beispielkreis.osm", "bevoelkerung.csv", "bevoelkerungsraster.csv",
+        "busse.gtfs.zip", "gemeinden.geojson", "jugendamt.toml", "kinderzahlen.csv", "region.toml",
+        "sozialindikatoren.csv",  # demo/need.py
         "zustaendigkeit.csv",
     ]  # fmt: skip
 

@@ -445,3 +445,41 @@ def test_save_replaces_a_broken_folder_under_the_final_name(stored: Stored, tmp_
     assert st.save(stored.results, settings=stored.settings) == broken
     assert (broken / store.MANIFEST).is_file()
     assert st.load(stored.settings) is not None
+
+
+# -- the command line reads what was stored ---------------------------------------------------
+
+
+class _ComputedError(Exception):
+    """Raised by the stand-in pipeline: the command line computed instead of reading."""
+
+
+def test_analyse_reads_the_stored_run_and_recomputes_on_request(
+    stored: Stored,
+    demo: DemoFiles,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from erreichbarkeit import pipeline
+    from erreichbarkeit.cli.main import main
+
+    monkeypatch.delenv(store.DATA_DIR_ENV, raising=False)
+    cache = tmp_path / "cache"
+    shutil.copytree(stored.root, cache / "ergebnisse")
+
+    calls: list[str] = []
+
+    def computed(*_args: Any, **_kwargs: Any) -> Results:
+        calls.append("run")
+        raise _ComputedError
+
+    monkeypatch.setattr(pipeline, "run", computed)
+    out = tmp_path / "out"
+    argv = ["analyse", "--config", str(demo.region), "--cache-dir", str(cache), "--out", str(out)]
+    assert main(argv) == 0
+    assert "Gespeicherte Ergebnisse" in capsys.readouterr().out
+    assert (out / "erreichbarkeit.xlsx").is_file()
+    assert calls == []  # read, not computed
+    assert main([*argv, "--neu-berechnen"]) != 0  # the stand-in pipeline fails …
+    assert calls == ["run"]  # … because it was asked to compute

@@ -49,6 +49,11 @@ class Inputs:
     #: the resolved Zuständigkeit tables: one row per village × category with the
     #: responsible offer (:func:`erreichbarkeit.io.responsibility.read_responsibility`)
     responsibility: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: the outreach offers („aufsuchende Angebote“): one row per village × category × offer
+    #: (:func:`erreichbarkeit.io.outreach.read_outreach`); the villages carry their flags
+    outreach: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: the table of social indicators (:class:`erreichbarkeit.io.need.NeedTable`) or ``None``
+    need: Any = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,11 @@ class Results:
     def offers(self) -> gpd.GeoDataFrame:
         """Offers used in the run."""
         return self.inputs.offers
+
+    @property
+    def need(self) -> Any:
+        """The table of social indicators (``None``: no ranking by need)."""
+        return self.inputs.need
 
     @property
     def boundaries(self) -> gpd.GeoDataFrame:

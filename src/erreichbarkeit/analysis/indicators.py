@@ -42,6 +42,7 @@ from erreichbarkeit.analysis.age_offers import (
     restricted_categories,
     served_groups,
 )
+from erreichbarkeit.analysis.outreach import gemeinde_long, kreis_summary, with_outreach
 from erreichbarkeit.analysis.summaries import (
     DEFAULT_CUTOFF_MINUTES,
     INDICATOR_COLUMNS,
@@ -49,9 +50,7 @@ from erreichbarkeit.analysis.summaries import (
     Threshold,
     censored_median,
     format_median_de,
-    gemeinde_long,
     gemeinde_table,
-    kreis_summary,
     threshold_fn,
     weighted_median,
     weighted_quantile,
@@ -283,7 +282,7 @@ def village_table(
     extra = pd.DataFrame({name: col.to_numpy() for name, col in new.items()}, index=out.index)
     out = pd.concat([out, extra], axis=1)  # one concat: no fragmented frame
     out["reason"] = _reasons(out, reached, categories, modes, _labels(categories, labels))
-    return out
+    return with_outreach(out, categories=categories, modes=modes)  # aufsuchende Angebote
 
 
 def _group_minutes(  # noqa: PLR0917 (private helper of village_table)

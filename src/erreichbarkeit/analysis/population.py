@@ -30,6 +30,16 @@ only the missing age groups are estimated.  ``children_source`` says per
 village which age groups were given and which estimated, e.g. ``Angabe:
 0–3, 3–6; Schätzung (Einwohner × Altersanteile …): 6–10, 10–18, 18–27``
 (``Angabe`` alone when all were given).
+
+Where the planner gives children per Gemeinde and age group (a children
+table, :func:`erreichbarkeit.io.children.read_children`), a Gemeinde's count
+``C_g`` replaces the age-share estimate for that group: the villages of the
+Gemeinde without an own count share ``C_g`` minus the own counts in
+proportion to their population, so the Gemeinde's villages sum to the
+table's count exactly.  A partial Gemeinde distributes only its covered
+share of ``C_g`` (the same rule as its population).  Own village counts
+still win; groups the table lacks keep the age-share estimate.  Labelled
+``Kinderzahl der Gemeinde (<Datei>, auf Orte nach Einwohnern verteilt)``.
 """
 
 from __future__ import annotations
@@ -106,6 +116,8 @@ def estimate_population(
     *,
     population_source: str = "Gemeinde-Einwohnerzahl",
     partial: Mapping[str, float] | pd.Series | None = None,
+    children: pd.DataFrame | None = None,
+    children_file: str = "Kindertabelle",
 ) -> gpd.GeoDataFrame:
     """Add population, children (with their sources) and ``gemeinde_partial``.
 
@@ -124,6 +136,12 @@ def estimate_population(
     partial
         Covered share (0…1) per AGS of the Gemeinden only partly inside the
         network data: only ``share · P_g`` is distributed over their villages.
+    children
+        Children per Gemeinde: index AGS, one column per age group given
+        (NaN = not given, estimated); distributed over the villages by
+        population (see the module docstring).
+    children_file
+        File name of ``children`` for the label.
 
     Returns
     -------
@@ -151,7 +169,10 @@ def estimate_population(
     out["population"] = population.round(0)
     out["population_source"] = source
     out["gemeinde_partial"] = in_partial
-    _add_children(out, age_shares)
+    table = None
+    if children is not None:
+        table = children.mul(shares.reindex(children.index).fillna(1.0), axis=0)
+    _add_children(out, age_shares, table, children_file)
     return out
 
 
@@ -205,13 +226,22 @@ def _village_population(
     return population, source
 
 
-def _add_children(out: pd.DataFrame, age_shares: Mapping[str, float]) -> None:
-    """Children per age group (given counts kept, missing ones estimated) and their label."""
+def _add_children(
+    out: pd.DataFrame,
+    age_shares: Mapping[str, float],
+    table: pd.DataFrame | None = None,
+    table_file: str = "",
+) -> None:
+    """Children per age group (own counts, the Gemeinde table, else estimated) and the label."""
     shares_text = ", ".join(
         f"{g}: {age_shares[g] * 100:.1f} %" for g in AGE_GROUPS if g in age_shares
     )
-    estimate_label = f"Schätzung: Einwohner × Altersanteile ({shares_text})"
-    given = pd.DataFrame(index=out.index)
+    labels = {
+        "own": "Angabe",
+        "table": f"Kinderzahl der Gemeinde ({table_file}, auf Orte nach Einwohnern verteilt)",
+        "estimate": f"Schätzung: Einwohner × Altersanteile ({shares_text})",
+    }
+    kinds = pd.DataFrame(index=out.index)
     for g in AGE_GROUPS:
         col = age_column(g)
         counts = (
@@ -219,21 +249,56 @@ def _add_children(out: pd.DataFrame, age_shares: Mapping[str, float]) -> None:
             if col in out.columns
             else pd.Series(np.nan, index=out.index, dtype=float)
         )
-        given[g] = counts.notna()
+        from_table = _table_share(out, counts, table, g)
         estimate = (out["population"] * age_shares[g]).round(1)
-        out[col] = counts.where(counts.notna(), estimate)
-    out["children_source"] = [
-        _children_label(row, estimate_label) for row in given.itertuples(index=False)
-    ]
+        kinds[g] = np.where(
+            counts.notna(), "own", np.where(from_table.notna(), "table", "estimate")
+        )
+        out[col] = counts.where(counts.notna(), from_table.where(from_table.notna(), estimate))
+    out["children_source"] = [_children_label(row, labels) for row in kinds.itertuples(index=False)]
 
 
-def _children_label(given: tuple[bool, ...], estimate_label: str) -> str:
-    """``Angabe``, the estimate's label, or which age groups were given and which estimated."""
-    if all(given):
-        return "Angabe"
-    if not any(given):
-        return estimate_label
-    own = ", ".join(g.replace("-", "–") for g, k in zip(AGE_GROUPS, given, strict=True) if k)
-    est = ", ".join(g.replace("-", "–") for g, k in zip(AGE_GROUPS, given, strict=True) if not k)
-    detail = estimate_label.removeprefix("Schätzung: ")
-    return f"Angabe: {own}; Schätzung ({detail}): {est}"
+def _table_share(
+    out: pd.DataFrame, counts: pd.Series, table: pd.DataFrame | None, group: str
+) -> pd.Series:
+    """Each open village's share of its Gemeinde's count of ``group`` (NaN: no count).
+
+    ``c_v = (C_g − O_g) · pop_v / Σ_{u∈g open} pop_u`` with ``O_g`` the own
+    counts in *g*; NaN where the table has no count or the open villages
+    have no inhabitants.
+    """
+    nan = pd.Series(np.nan, index=out.index, dtype=float)
+    if table is None or group not in table.columns or "ags" not in out.columns:
+        return nan
+    ags = out["ags"]
+    gemeinde = ags.map(table[group].dropna()).astype(float)
+    open_pop = out["population"].astype(float).where(counts.isna(), 0.0)
+    own_sum = counts.fillna(0.0).groupby(ags).transform("sum")
+    open_sum = open_pop.groupby(ags).transform("sum")
+    share = (gemeinde - own_sum).clip(lower=0.0) * open_pop / open_sum.where(open_sum > 0)
+    return share.where(counts.isna())
+
+
+_LABEL_HEADS = {"own": "Angabe", "table": "Kinderzahl der Gemeinde", "estimate": "Schätzung"}
+
+
+def _label_detail(label: str) -> str:
+    """`` (detail)`` of a one-source label: the estimate's formula or the table's file."""
+    if label.startswith("Schätzung: "):
+        return f" ({label.removeprefix('Schätzung: ')})"
+    return label.removeprefix(_LABEL_HEADS["table"]).removeprefix("Angabe")
+
+
+def _children_label(kinds: tuple[str, ...], labels: Mapping[str, str]) -> str:
+    """One label when all groups share a source, else which groups came from which source."""
+    if len(set(kinds)) == 1:
+        return labels[kinds[0]]
+    parts = []
+    for kind in ("own", "table", "estimate"):
+        groups = ", ".join(
+            g.replace("-", "–") for g, k in zip(AGE_GROUPS, kinds, strict=True) if k == kind
+        )
+        if not groups:
+            continue
+        parts.append(f"{_LABEL_HEADS[kind]}{_label_detail(labels[kind])}: {groups}")
+    return "; ".join(parts)

@@ -62,6 +62,7 @@ _INPUT_FIELDS = (
     "boundaries",
     "villages",
     "population",
+    "children",
     "roads_layer",
     "places_layer",
     "pois_layer",
@@ -166,6 +167,14 @@ def _add_input_files(p: argparse.ArgumentParser) -> None:
         type=Path,
         metavar="FILE",
         help="population per Gemeinde (CSV with AGS or 12-digit ARS, e.g. Zensus 2022)",
+    )
+    p.add_argument(
+        "--kinderzahlen",
+        dest="children",
+        type=Path,
+        metavar="DATEI",
+        help="children per Gemeinde and age group (CSV/XLSX with AGS and columns such as "
+        "'0 bis unter 3'); replaces the age-share estimate for the groups it gives",
     )
     p.add_argument(
         "--offers",
@@ -396,6 +405,10 @@ def _field_overrides(args: argparse.Namespace) -> dict[str, Any]:
         overrides["gtfs"] = tuple(Path(p) for p in args.gtfs)
     if getattr(args, "zustaendigkeit", None):  # analyse --zustaendigkeit (repeatable)
         overrides["responsibility"] = tuple(Path(p) for p in args.zustaendigkeit)
+    if getattr(args, "aufsuchend", None):  # analyse --aufsuchend (repeatable)
+        overrides["outreach"] = tuple(Path(p) for p in args.aufsuchend)
+    if getattr(args, "bedarf", None):  # analyse --bedarf
+        overrides["need"] = Path(args.bedarf)
     if getattr(args, "grid", None) is not None:
         overrides["grid_cell_m"] = args.grid
     if getattr(args, "population_grid", None) is not None:

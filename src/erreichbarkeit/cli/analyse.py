@@ -47,6 +47,22 @@ def add_parser(sub: Subparsers) -> None:
         "z. B. Grundschulbezirke; Wege zur zuständigen statt nur zur nächsten Stelle; "
         "mehrfach angeben für mehrere Tabellen (ersetzt die der Regionsdatei)",
     )  # fmt: skip
+    p.add_argument(
+        "--aufsuchend", action="append", type=Path, metavar="DATEI",
+        help="aufsuchende Angebote (CSV/XLSX: Name, Kategorie, Gemeinde oder Ort(e)), z. B. "
+        "Familienhebamme, Willkommensbesuch: ihre Orte gelten für die Kategorie als versorgt; "
+        "mehrfach angeben für mehrere Tabellen (ersetzt die der Regionsdatei)",
+    )  # fmt: skip
+    p.add_argument(
+        "--bedarf", type=Path, metavar="DATEI",
+        help="Sozialindikatoren je Gemeinde oder Ortsteil (CSV/XLSX, z. B. SGB-II-Quote der "
+        "Kinder, mit Spalte Quelle): Orte nach Kindern jenseits des Schwellenwerts × Bedarf "
+        "reihen (ersetzt die Tabelle der Regionsdatei)",
+    )  # fmt: skip
+    p.add_argument(
+        "--neu-berechnen", action="store_true",
+        help="gespeicherte Ergebnisse derselben Eingaben nicht verwenden, sondern neu rechnen",
+    )  # fmt: skip
     add_common(p)
     p.set_defaults(run=run)
 
@@ -56,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args, out_dir=args.out)
     preflight_analysis(settings, region_file=args.config)
     try:
-        return analyse_settings(settings, quiet=args.quiet)
+        return analyse_settings(settings, quiet=args.quiet, fresh=args.neu_berechnen)
     except ConfigError as exc:  # an [area] entry the boundaries lack: name the region file
         from_file = settings.area is not None and settings.area.source != AREA_FLAG_SOURCE
         if exc.file is None and args.config and from_file and str(exc.column).startswith("area"):
@@ -64,14 +80,28 @@ def run(args: argparse.Namespace) -> int:
         raise
 
 
-def analyse_settings(settings: Settings, *, quiet: bool) -> int:
-    """Run the analysis, export it to ``settings.out_dir`` and print a summary."""
+def analyse_settings(settings: Settings, *, quiet: bool, fresh: bool = False) -> int:
+    """Run the analysis, export it to ``settings.out_dir`` and print a summary.
+
+    A run stored for the same input contents and settings (by an earlier
+    ``analyse`` or the dashboard, :mod:`erreichbarkeit.pipeline.store`) is
+    read instead of computed unless ``fresh``; the new run is stored.
+    """
     # deferred: the pipeline and the exports load pandas, GDAL and OSRM (~3 s),
     # which `erreichbarkeit --help` does not need
     from erreichbarkeit import pipeline  # noqa: PLC0415
     from erreichbarkeit.report.outputs import export_results  # noqa: PLC0415
 
-    results = pipeline.run(settings, progress=progress_line(quiet=quiet))
+    store = pipeline.ResultStore(pipeline.default_store_root(settings))
+    stored = None if fresh else store.load(settings)
+    if stored is not None and not quiet:
+        print(
+            "Gespeicherte Ergebnisse derselben Eingaben und Einstellungen werden verwendet "
+            f"({store.root}); neu rechnen mit --neu-berechnen."
+        )
+    results = stored or pipeline.run(
+        settings, progress=progress_line(quiet=quiet), store=None if fresh else store
+    )
     started = time.perf_counter()
     paths = export_results(results, settings.out_dir)
     export_s = time.perf_counter() - started

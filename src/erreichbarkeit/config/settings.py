@@ -59,7 +59,7 @@ __all__ = ["AnalysisArea", "RegionSource", "RoutingOptions", "Settings"]
 _MAX_THRESHOLD_MIN = 240.0
 _ATTRIBUTION_KEYS = (
     "network", "boundaries", "population", "population_grid", "villages", "offers", "gtfs",
-    "responsibility",
+    "responsibility", "outreach", "children", "need",
 )  # fmt: skip
 _URL = "a URL or file path string"
 #: The largest plausible share of the population per year of age in an age
@@ -138,6 +138,9 @@ _FIELD_PARSERS: Mapping[str, FieldParser] = MappingProxyType(
         "transit": parse_transit,
         "area": parse_area,
         "responsibility": SIMPLE_FIELD_PARSERS["gtfs"],  # a list of table paths
+        "outreach": SIMPLE_FIELD_PARSERS["gtfs"],
+        "children": SIMPLE_FIELD_PARSERS["population"],  # one table path
+        "need": SIMPLE_FIELD_PARSERS["population"],
     }
 )
 
@@ -213,8 +216,8 @@ class Settings:
     attribution
         Source/licence text per input (``network``, ``boundaries``,
         ``population``, ``population_grid``, ``villages``, ``offers``,
-        ``gtfs``, ``responsibility``) that replaces the default attribution in the Methodik sheet
-        and on maps.
+        ``gtfs``, ``responsibility``, ``outreach``, ``children``, ``need``)
+        that replaces the default attribution in the Methodik sheet and on maps.
     workers
         Cap on the worker processes and threads of every pool the product
         starts (OSRM preprocessing, timetable workers); ``None``: the
@@ -233,6 +236,16 @@ class Settings:
     responsibility
         Tables „Zuständigkeit“ (CSV/XLSX): which office, school or
         Beratungsstelle is responsible for a Gemeinde or village.
+    outreach
+        Tables of offers that come to the family („aufsuchende Angebote“:
+        Familienhebamme, Willkommensbesuch, aufsuchende Jugendarbeit …),
+        listed per Gemeinde or village instead of a point.
+    children
+        A table of children per Gemeinde and age group (e.g. from the
+        Einwohnermeldeamt) that replaces the age-share estimate.
+    need
+        A table of social indicators per Gemeinde or Ortsteil (e.g. SGB-II
+        quota of children) that weights the rankings by need.
     """
 
     name: str = "Region"
@@ -266,6 +279,9 @@ class Settings:
     transit: TransitOptions = field(default_factory=TransitOptions)
     area: AnalysisArea | None = None
     responsibility: tuple[Path, ...] = ()
+    outreach: tuple[Path, ...] = ()
+    children: Path | None = None
+    need: Path | None = None
 
     def __post_init__(self) -> None:
         """Check every field; the first problem raises :class:`ConfigError`."""

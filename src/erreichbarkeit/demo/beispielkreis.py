@@ -83,6 +83,7 @@ from shapely.geometry import Point
 
 from erreichbarkeit.config import METRIC_CRS, WGS84
 from erreichbarkeit.demo.areas import write_area_region
+from erreichbarkeit.demo.children import write_children
 from erreichbarkeit.demo.files import (
     REGION_NAME,
     DemoFiles,
@@ -106,7 +107,9 @@ from erreichbarkeit.demo.model import (
     Place,
     RetryError,
 )
+from erreichbarkeit.demo.need import write_need
 from erreichbarkeit.demo.offers import add_pois, plan_offers
+from erreichbarkeit.demo.outreach import write_outreach
 from erreichbarkeit.demo.places import add_isolated, add_streets_and_addresses, add_track_hamlet
 from erreichbarkeit.demo.population import write_population, write_population_grid
 from erreichbarkeit.demo.responsibility import write_responsibility
@@ -191,21 +194,20 @@ def generate_demo(folder: Path, *, seed: int = 2026) -> DemoFiles:
     write_boundaries(model, files.boundaries, lonlat)
     write_offers(model, files.offers, lonlat)
     write_population(model, files.population)
+    write_children(model, folder, seed)  # kinderzahlen.csv (demo/children.py)
     write_population_grid(model, files.population_grid, lonlat, seed)
     write_gtfs(transit, files.gtfs, lonlat, model.osm)
     write_responsibility(model, folder)  # zustaendigkeit.csv: Grundschulbezirke, Ämter
+    write_need(model, folder)  # sozialindikatoren.csv (demo/need.py)
+    write_outreach(model, folder)  # aufsuchend.csv (demo/outreach.py)
     write_region(files)
     write_area_region(model, files)  # jugendamt.toml: the Kreisjugendamt's area
     logger.info(
         "demo Beispielkreis written to %s: %d villages, %d Gemeinden, %d offers, "
         "%d OSM nodes, %d ways",
-        folder,
-        len(model.places),
-        len(model.gemeinden),
-        len(model.offers),
-        len(model.osm.nodes),
-        len(model.osm.ways),
-    )
+        folder, len(model.places), len(model.gemeinden), len(model.offers),
+        len(model.osm.nodes), len(model.osm.ways),
+    )  # fmt: skip
     return files
 
 

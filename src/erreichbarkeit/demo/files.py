@@ -18,11 +18,14 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from erreichbarkeit._atomic import atomic_path
 from erreichbarkeit.config import WGS84
+from erreichbarkeit.demo.children import CHILDREN_FILE
 from erreichbarkeit.demo.model import (
     LonLat,
     Model,
     OsmDraft,
 )
+from erreichbarkeit.demo.need import NEED_FILE
+from erreichbarkeit.demo.outreach import OUTREACH_FILE
 from erreichbarkeit.demo.responsibility import RESPONSIBILITY_FILE
 from erreichbarkeit.demo.transit import (
     AGENCY_NAME,
@@ -280,6 +283,12 @@ grid_cell_m = 250
 gtfs = ["{files.gtfs.name}"]
 # Zuständigkeiten: Grundschulbezirke, Rathaus der Gemeinde, Kreishaus
 responsibility = ["{RESPONSIBILITY_FILE}"]
+# aufsuchende Angebote (Familienhebamme, Willkommensbesuch, aufsuchende Jugendarbeit)
+outreach = ["{OUTREACH_FILE}"]
+# Kinderzahlen je Gemeinde (fiktives Einwohnermeldeamt) statt der Schätzung über Altersanteile
+children = "{CHILDREN_FILE}"
+# Sozialindikatoren je Gemeinde/Ortsteil (fiktiv): Bedarf neben der Erreichbarkeit
+need = "{NEED_FILE}"
 
 [attribution]
 network = "{_FICTIONAL}"
@@ -289,6 +298,9 @@ population_grid = "{_FICTIONAL}"
 offers = "{_FICTIONAL}"
 gtfs = "Fahrplan der Beispielkreis Verkehrsgesellschaft (fiktiv): {_FICTIONAL}"
 responsibility = "{_FICTIONAL}"
+outreach = "{_FICTIONAL}"
+children = "{_FICTIONAL}"
+need = "{_FICTIONAL}"
 """
     with atomic_path(files.region) as tmp:
         tmp.write_text(text, encoding="utf-8")

@@ -67,6 +67,10 @@ _OFFER_TEXT: Mapping[str, tuple[tuple[str, ...], str, str, str]] = MappingProxyT
 })  # fmt: skip
 
 
+#: Age text of a Kita by its capacity (others: the category's „1–6 Jahre“).
+_KITA_AGES: Mapping[int, str] = MappingProxyType({25: "U3 (Krippe)", 50: "3–6 Jahre"})
+
+
 # aliases (German spellings planners use) that some rows carry instead of the label
 _ALIASES = MappingProxyType(
     {
@@ -247,6 +251,9 @@ def _make_offer(
     capacity = None
     if cat == "kita":
         capacity = int(rng.choice([45, 60, 75, 100, 120] if i == 0 else [25, 45, 50, 75]))
+        # some Kitas take only the under-threes or only the 3- to 6-year-olds, as in real
+        # lists: the age-specific nearest offer differs from the nearest Kita
+        ages = _KITA_AGES.get(capacity, ages)
     angle = rng.uniform(0, 2 * math.pi)
     x, y = addr.x + 6 * math.cos(angle), addr.y + 6 * math.sin(angle)
     return Offer(

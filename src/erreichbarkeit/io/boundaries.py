@@ -8,6 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -24,7 +25,7 @@ from erreichbarkeit.io._cells import (
 )
 from erreichbarkeit.io._geofile import check_in_europe, read_layer
 
-__all__ = ["read_boundaries"]
+__all__ = ["boundary_keys", "read_boundaries"]
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +115,36 @@ def read_boundaries(
     if clip_to is not None:
         out = _clip(out, clip_to, keep_containing)
     return out.reset_index(drop=True)
+
+
+def boundary_keys(path: Path, *, layer: str | None = None) -> pd.DataFrame:
+    """``ags`` and ``gemeinde`` of every feature of a boundary file, without geometries.
+
+    Reading only the attributes is fast even for the all-Germany VG250 file;
+    it lets a region file's ``[area]`` be checked against the whole file,
+    not only the Gemeinden inside the network data.
+
+    Raises
+    ------
+    InputDataError, MissingColumnError
+        As :func:`read_boundaries`.
+    """
+    path = Path(path)
+    try:
+        table = pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
+    except Exception as exc:  # pyogrio raises several unrelated types
+        msg = f"cannot read the layer: {exc}"
+        raise InputDataError(
+            msg, file=path, expected="a GeoPackage, GeoJSON or Shapefile",
+            message_de=f"Die Geodatei kann nicht gelesen werden: {exc}",
+        ) from exc  # fmt: skip
+    shim = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries([None] * len(table)))
+    code_col, name_col, _ = _boundary_columns(
+        shim, path, ags_column=None, name_column=None, population_column=None
+    )
+    ags = _ags_values(shim, path, code_col)
+    names = table[name_col].astype(object) if name_col else pd.Series("", index=table.index)
+    return pd.DataFrame({"ags": ags.to_numpy(), "gemeinde": names.fillna("").to_numpy()})
 
 
 def _open_layer(path: Path, layer: str | None) -> gpd.GeoDataFrame:

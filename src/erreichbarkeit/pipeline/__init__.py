@@ -45,9 +45,10 @@ from erreichbarkeit.pipeline._inputs import load_inputs
 from erreichbarkeit.pipeline._responsibility import responsibility_results
 from erreichbarkeit.pipeline._steps import READ_STEP, report, timed
 from erreichbarkeit.pipeline._transit import transit_indicators
+from erreichbarkeit.pipeline.store import ResultStore, default_store_root, load_or_run
 from erreichbarkeit.results import Inputs, Results
 
-__all__ = ["load_inputs", "run"]
+__all__ = ["ResultStore", "default_store_root", "load_inputs", "run"]
 
 logger = logging.getLogger(__name__)
 
@@ -205,7 +206,12 @@ def _grid(
     return compute_grid(settings, routers, data.offers, bnd, progress=progress)
 
 
-def run(settings: Settings, *, progress: ProgressCallback | None = None) -> Results:
+def run(
+    settings: Settings,
+    *,
+    progress: ProgressCallback | None = None,
+    store: ResultStore | None = None,
+) -> Results:
     """Run the whole analysis.
 
     Parameters
@@ -215,11 +221,20 @@ def run(settings: Settings, *, progress: ProgressCallback | None = None) -> Resu
     progress
         ``progress(step, done, total)`` for the CLI's progress line or the
         dashboard's progress bar.
+    store
+        Read the run from this :class:`ResultStore` when it holds one for
+        the same input contents, settings and method version, else compute
+        and store it (:mod:`erreichbarkeit.pipeline.store`); ``None``
+        always computes.
 
     Returns
     -------
     Results
     """
+    if store is not None:
+        results = load_or_run(store, settings, lambda s: run(s, progress=progress))
+        report(progress, "fertig", 1, 1)
+        return results
     sweep_stale(Path(settings.cache_dir), depth=2)  # temporaries of a killed run (dashboard too)
     settings, notices = _transit_switch(settings)
     timings: dict[str, float] = {}

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -29,6 +30,7 @@ from erreichbarkeit.analysis.grid import GridResult, grid_indicators
 from erreichbarkeit.config import Settings
 from erreichbarkeit.config.area import AnalysisArea
 from erreichbarkeit.errors import ConfigError
+from erreichbarkeit.io.boundaries import boundary_keys
 from erreichbarkeit.results import Results
 
 __all__ = ["CLI_SOURCE", "area_gemeinden", "mark_area", "restrict_results", "validate_area"]
@@ -62,7 +64,7 @@ def _matches(area: AnalysisArea, ags: str, name: str) -> bool:
     return bool(area.gemeinden) and bool(_name_keys((name,)) & _name_keys(area.gemeinden))
 
 
-def _gemeinde_keys(boundaries: gpd.GeoDataFrame) -> pd.DataFrame:
+def _gemeinde_keys(boundaries: pd.DataFrame) -> pd.DataFrame:
     """``ags``, ``gemeinde`` of the boundaries as strings (empty for missing values)."""
     if boundaries.empty or "ags" not in boundaries.columns:
         return pd.DataFrame({"ags": pd.Series(dtype=str), "gemeinde": pd.Series(dtype=str)})
@@ -106,7 +108,7 @@ def _unknown_entry(entry: str, keys: pd.DataFrame, *, by_name: bool, where: str)
     )
 
 
-def validate_area(area: AnalysisArea, boundaries: gpd.GeoDataFrame, *, where: str) -> None:
+def validate_area(area: AnalysisArea, boundaries: pd.DataFrame, *, where: str) -> None:
     """Check that every listed AGS and name matches a Gemeinde of ``boundaries``.
 
     Parameters
@@ -137,7 +139,29 @@ def validate_area(area: AnalysisArea, boundaries: gpd.GeoDataFrame, *, where: st
             raise _unknown_entry(name, keys, by_name=True, where=where)
 
 
-def area_gemeinden(area: AnalysisArea, boundaries: gpd.GeoDataFrame) -> pd.Series:
+def _validate_explicit(
+    settings: Settings, area: AnalysisArea, boundaries: gpd.GeoDataFrame, *, where: str
+) -> None:
+    """Check ``[area]`` against the whole boundary file, not only the Gemeinden in the data.
+
+    An entry of the file that lies outside the network data (a clipped or
+    partial extract) is logged, not an error: it has no village to report.
+    """
+    if settings.boundaries is None:
+        validate_area(area, boundaries, where=where)
+        return
+    known = boundary_keys(Path(settings.boundaries), layer=settings.boundaries_layer)
+    validate_area(area, known, where=where)
+    in_data = set(_gemeinde_keys(boundaries)["ags"])
+    outside = known[area_gemeinden(area, known).to_numpy(bool) & ~known["ags"].isin(in_data)]
+    if len(outside):
+        logger.warning(
+            "%d Gemeinden of the analysis area lie outside the network data: %s",
+            len(outside), ", ".join(outside["gemeinde"].astype(str).head(10)),
+        )  # fmt: skip
+
+
+def area_gemeinden(area: AnalysisArea, boundaries: pd.DataFrame) -> pd.Series:
     """Boolean per boundary row: the Gemeinde lies in the area."""
     keys = _gemeinde_keys(boundaries)
     flags = [_matches(area, a, g) for a, g in zip(keys["ags"], keys["gemeinde"], strict=True)]
@@ -185,7 +209,7 @@ def mark_area(
     where = _where(settings)
     explicit = settings.area is not None
     if explicit:
-        validate_area(area, boundaries, where=where)
+        _validate_explicit(settings, area, boundaries, where=where)
     inside = area_gemeinden(area, boundaries)
     ags_in = set(keys.loc[inside.to_numpy(bool), "ags"]) - {""}
     v_in = villages["ags"].astype("string").fillna("").isin(ags_in).to_numpy(bool)

@@ -38,6 +38,9 @@ from erreichbarkeit.io.offers import fill_serves
 from erreichbarkeit.io.road_nodes import declared_bounds, road_nodes
 from erreichbarkeit.network.transit.setup import Timetable, load_feeds
 from erreichbarkeit.pipeline._area import mark_area
+from erreichbarkeit.pipeline._children import children_inputs
+from erreichbarkeit.pipeline._need import reads_need
+from erreichbarkeit.pipeline._outreach import reads_outreach
 from erreichbarkeit.pipeline._responsibility import reads_responsibility
 from erreichbarkeit.pipeline._steps import READ_STEP, report
 from erreichbarkeit.results import Inputs
@@ -269,6 +272,7 @@ def _with_population(
     villages = estimate_population(
         villages, gpop, settings.age_shares, population_source=label,
         partial=pd.Series(part["coverage_share"].to_numpy(), index=part["ags"].to_numpy()),
+        **children_inputs(settings, villages["ags"], gpop, sources),  # pipeline/_children.py
     )  # fmt: skip
     note = warn_partial(coverage, relevant=villages["ags"].dropna().unique())
     return _Population(villages, boundaries, sources, note)
@@ -340,6 +344,8 @@ def _estimates(villages: gpd.GeoDataFrame, note: str = "") -> tuple[str, ...]:
     )
 
 
+@reads_need  # the table of social indicators (pipeline/_need.py)
+@reads_outreach  # the aufsuchende Angebote: flags on the villages
 @reads_responsibility  # the Zuständigkeit tables, checked before any routing
 def load_inputs(settings: Settings, *, progress: ProgressCallback | None = None) -> Inputs:
     """Read and validate every input named by the settings.

@@ -144,6 +144,16 @@ _FIXED: Mapping[str, tuple[str, Kind, str]] = MappingProxyType(
         "responsibility_basis": ("zuständig laut", "text",
                   "Zeile der Zuständigkeitstabelle: für die Gemeinde oder für den Ort"),
         "responsibility_note": ("Bemerkung", "text", "Bemerkung aus der Zuständigkeitstabelle"),
+        # Bedarf (analysis/need.py)
+        "need_indicator": ("Sozialindikator", "text", "Kennzahl der Tabelle der Sozialindikatoren"),
+        "need_rank": ("Rang nach Bedarf", "count", "Rang nach Priorität; leer = kein Wert"),
+        "need_value": ("Wert (%)", "rate", "Wert des Ortsteils, sonst der Gemeinde, in Prozent"),
+        "need_weight": ("Bedarfsgewicht", "rate",
+                        "Wert ÷ mit den Kindern gewichteter Durchschnitt im Gebiet "
+                        "(1 = Durchschnitt)"),
+        "need_priority": ("Priorität", "rate",
+                          "Kinder jenseits des Schwellenwerts × Bedarfsgewicht"),
+        "need_weighting": ("Gewichtung", "text", "wie gewichtet wird, mit Quelle der Werte"),
         # Bus & Bahn details per pair and per Gemeinde
         "median_pt": ("Median Bus & Bahn (Minuten)", "minutes",
                       "Median über alle Abfahrtsminuten im Zeitfenster, nur Bus & Bahn"),
@@ -191,6 +201,10 @@ _FIXED: Mapping[str, tuple[str, Kind, str]] = MappingProxyType(
                                         "mittlere Minuten der Kinder, die ein Angebot erreichen"),
         "share_children_no_offer": ("Anteil Kinder ohne erreichbares Angebot (%)", "share",
                                     "Anteil der Kinder ohne Angebot in der Höchstreisezeit"),
+        "share_children_outreach": ("Anteil Kinder mit aufsuchendem Angebot (%)", "share",
+                                    "Anteil der Kinder in Orten, die ein aufsuchendes Angebot "
+                                    "versorgt; sie zählen als innerhalb des Schwellenwerts, "
+                                    "die Minuten-Mediane gelten den festen Angeboten"),
         "children_beyond": ("Kinder ohne Angebot im Schwellenwert", "people",
                             "Kinder in Orten jenseits des Schwellenwerts oder ohne Angebot"),
         "share_children_beyond": ("Anteil Kinder darüber (%)", "share",
@@ -301,7 +315,19 @@ _PER_CATEGORY_MODE = frozenset(
         "share_pop_no_offer", "children_mean_min", "children_median_min",
         "children_median_beyond", "children_mean_min_reachable", "share_children_no_offer",
         "children_beyond", "share_children_beyond", "share_children_covered", "n_villages",
-        "n_underserved", "underserved_villages", "threshold",
+        "n_underserved", "underserved_villages", "threshold", "share_children_outreach",
+    }
+)  # fmt: skip
+#: ``<category>_outreach[_name|_serves]``: villages served by an outreach offer.
+_OUTREACH = re.compile(r"^(?P<cat>[a-z0-9_]+?)_outreach(?:_(?P<what>name|serves))?$")
+_OUTREACH_INFO: Mapping[str | None, tuple[str, Kind, str]] = MappingProxyType(
+    {
+        None: ("aufsuchend", "flag", "ja = ein aufsuchendes Angebot versorgt den Ort; er zählt "
+               "für die Kategorie als innerhalb des Schwellenwerts (die Minuten gelten dem "
+               "nächsten festen Angebot)"),
+        "name": ("aufsuchendes Angebot", "text", "Name des aufsuchenden Angebots (mehrere: „;“)"),
+        "serves": ("Altersgruppen (aufsuchend)", "text",
+                   "Altersgruppen, für die das aufsuchende Angebot zählt (0-3;3-6 …)"),
     }
 )  # fmt: skip
 
@@ -368,12 +394,21 @@ class ColumnHeaders:
         if name in _FIXED:
             label, kind, meaning = _FIXED[name]
             return ColumnInfo(label, meaning, kind)
-        info = self._patterned(name) or self._group_minutes(name)
+        info = self._patterned(name) or self._group_minutes(name) or self._outreach(name)
         if info is not None:
             return info
         if name in self._german or not re.fullmatch(r"[a-z0-9_]+", name):
             return ColumnInfo(name, "", "text", known=name in self._german)
         return ColumnInfo(name.replace("_", " "), "", "text", known=False)
+
+    def _outreach(self, name: str) -> ColumnInfo | None:
+        """``hebamme_outreach``: the flag, names and age groups of outreach offers."""
+        m = _OUTREACH.match(name)
+        if m is None or m["cat"] not in self.category_labels:
+            return None
+        label, kind, meaning = _OUTREACH_INFO[m["what"]]
+        prefix = self.category_label(m["cat"])
+        return ColumnInfo(f"{prefix}: {label}", f"{prefix}: {meaning}", kind)
 
     def _group_minutes(self, name: str) -> ColumnInfo | None:
         """``kita_car_min_0_3``: minutes to the nearest offer serving one age group."""

@@ -8,6 +8,8 @@ from datetime import datetime
 import pandas as pd
 
 from erreichbarkeit._version import __version__
+from erreichbarkeit.analysis.need import NEED_METHOD_DE
+from erreichbarkeit.analysis.outreach import OUTREACH_METHOD_DE
 from erreichbarkeit.config import MODE_LABELS, Settings, format_window
 from erreichbarkeit.errors import ErreichbarkeitError
 from erreichbarkeit.network.profiles import PROFILE_SUMMARY, access_and_ferry_rows
@@ -123,6 +125,10 @@ def methodik(results: Results) -> list[tuple[str, str]]:
         extra.extend(("Versorgung: Kapazitäten", n) for n in notes)
     if len(results.responsibility):
         extra.append(("Zuständigkeit", RESPONSIBILITY_METHOD_DE))
+    if results.need is not None:
+        extra.append(("Bedarf und Erreichbarkeit", NEED_METHOD_DE))
+    if len(results.inputs.outreach):
+        extra.append(("Aufsuchende Angebote", OUTREACH_METHOD_DE))
     if results.grid is not None:
         extra.extend((str(k), str(v)) for k, v in results.grid.meta.items())
     extra.append(("Rechenzeiten", ", ".join(f"{k}: {v:.1f} s" for k, v in results.timings.items())))

@@ -9,6 +9,7 @@ import pandas as pd
 
 from erreichbarkeit._atomic import sweep_stale
 from erreichbarkeit.analysis.bands import grid_bands
+from erreichbarkeit.analysis.need import need_sheet
 from erreichbarkeit.config.outpaths import (
     RUN_OUTPUT_FILES,
     check_no_overwrite,
@@ -18,6 +19,7 @@ from erreichbarkeit.config.outpaths import (
 from erreichbarkeit.report import export
 from erreichbarkeit.report.headers import ColumnHeaders
 from erreichbarkeit.report.methodik import hinweise_table, methodik
+from erreichbarkeit.report.outreach import OUTREACH_SHEET, outreach_sheet
 from erreichbarkeit.report.responsibility import RESPONSIBILITY_SHEET, responsibility_sheet
 from erreichbarkeit.results import Results
 
@@ -59,6 +61,10 @@ def export_results(results: Results, out_dir: str | Path) -> dict[str, Path]:
         extra_sheets["Bus & Bahn Verbindungen"] = results.transit
     if len(results.responsibility):
         extra_sheets[RESPONSIBILITY_SHEET] = responsibility_sheet(results.responsibility)
+    if len(results.inputs.outreach):  # aufsuchende Angebote (report/outreach.py)
+        extra_sheets[OUTREACH_SHEET] = outreach_sheet(results)
+    if results.need is not None:  # the ranking by need (analysis/need.py)
+        extra_sheets["Bedarf"] = need_sheet(results)
     grid = results.grid
     if grid is not None:
         size = f"{results.settings.grid_cell_m or 250:g}m"

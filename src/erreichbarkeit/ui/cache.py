@@ -73,6 +73,10 @@ def load_settings(region_file: Path, cache_dir: Path) -> Settings:
 class RunSlot:
     """Holds one region's :class:`Results`, computed at most once per process.
 
+    The pipeline reads a run stored by an earlier server or by
+    ``erreichbarkeit analyse`` (:mod:`erreichbarkeit.pipeline.store`), so a
+    restart does not compute again.
+
     Streamlit cannot replay progress-bar updates made inside a cached
     function, so the cache holds this slot and the first session fills it
     under the slot's lock while feeding its own progress bar; other
@@ -88,7 +92,8 @@ class RunSlot:
         """The cached results, running the pipeline first if needed."""
         with self.lock:
             if self.results is None:
-                self.results = pipeline.run(settings, progress=progress)
+                store = pipeline.ResultStore(pipeline.default_store_root(settings))
+                self.results = pipeline.run(settings, progress=progress, store=store)
             return self.results
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from erreichbarkeit.analysis.grid import GridResult
 from erreichbarkeit.analysis.indicators import format_median_de
+from erreichbarkeit.analysis.outreach import outreach_notes_de
 from erreichbarkeit.analysis.transit import NO_PT
 from erreichbarkeit.config import age_column, format_window
 from erreichbarkeit.results import Results
@@ -49,6 +50,7 @@ def kpis(view: View, category: str) -> dict[str, float]:
         "median_min": float(r["children_median_min"]),
         "median_beyond": 1.0 if bool(r["children_median_beyond"]) else 0.0,
         "share_no_offer": float(r["share_children_no_offer"]),
+        "share_outreach": float(r.get("share_children_outreach", math.nan)),  # aufsuchend
     }
 
 
@@ -96,6 +98,7 @@ def kpi_notes(view: View, category: str) -> list[str]:
         ),
         texts.NOTE_UNDERSERVED.format(n=format_int(k["underserved"])),
         texts.NOTE_MEDIAN.format(age=age, median=median_text(k)),
+        *outreach_notes_de(k.get("share_outreach", math.nan)),
     ]
 
 

@@ -26,6 +26,7 @@ from erreichbarkeit.results import Results
 from erreichbarkeit.ui import texts
 from erreichbarkeit.ui.tables import format_day, legend_title
 from erreichbarkeit.ui.views import View, ViewData, data_bounds
+from erreichbarkeit.webmap.need import add_need_layer
 
 __all__ = [
     "GridOverlay",
@@ -244,6 +245,7 @@ def map_frame(view: View, category: str, settings: Settings | None = None) -> gp
             "minutes": v[f"{p}_min"],
             "km": v[f"{p}_km"],
             "nearest": v[f"{p}_nearest"],
+            "outreach": v.get(f"{category}_outreach_name", ""),  # aufsuchende Angebote
             "children": v[age_column(view.age_group)],
             "reason": v["reason"],
             "place": v["place"] if "place" in v.columns else "",
@@ -324,7 +326,7 @@ def build_view_map(
     pt = view.mode == "pt"
     if pt and transit is None:
         transit = transit_layers(data.results, category)
-    return webmap.build_map(
+    fmap = webmap.build_map(
         map_frame(view, category, data.settings),
         offers=data.offers[data.offers["category"] == category],
         boundaries=boundaries,
@@ -345,3 +347,6 @@ def build_view_map(
         color_by=color_by if pt else "minutes",
         **_overlay_options(overlay),
     )
+    need = getattr(data.results, "need", None)  # the layer „Bedarf“ (webmap/need.py), off
+    add_need_layer(fmap, need, boundaries=data.boundaries, villages=data.results.villages)
+    return fmap

@@ -17,6 +17,7 @@ from erreichbarkeit.ui.downloads import bands_gpkg_bytes, export_files
 from erreichbarkeit.ui.grid_panel import grid_kpis, grid_overlay
 from erreichbarkeit.ui.kpis import pt_caption
 from erreichbarkeit.ui.layers import GridOverlay, build_view_map
+from erreichbarkeit.ui.need_panel import need_panel
 from erreichbarkeit.ui.page_setup import Page, setup_page
 from erreichbarkeit.ui.responsibility_panel import responsibility_panel
 from erreichbarkeit.ui.sidebar import area_caption, map_category
@@ -177,4 +178,5 @@ def dashboard_page(root: Path | None = None) -> None:
     st.subheader(texts.GEMEINDEN_HEADER)
     st.dataframe(german(gemeinde_display(view, labels)), hide_index=True, width="stretch")
     responsibility_panel(page.results, view.mode, labels)
+    need_panel(page.results, view, labels)  # Bedarf und Erreichbarkeit (ui/need_panel.py)
     _export_section(page, map_cat, overlay, bands)

@@ -14,10 +14,12 @@ from typing import Any
 import pandas as pd
 
 from erreichbarkeit.analysis import indicators
+from erreichbarkeit.analysis.outreach import outreach_flag
 from erreichbarkeit.config import MODE_LABELS, age_column
 from erreichbarkeit.io import RowProblem
 from erreichbarkeit.ui import texts
 from erreichbarkeit.ui.views import View, ViewData
+from erreichbarkeit.webmap.outreach import outreach_text
 
 __all__ = [
     "format_day",
@@ -171,18 +173,22 @@ def village_display(view: View, labels: Mapping[str, str]) -> pd.DataFrame:
         p = f"{cat}_{view.mode}"
         label = labels.get(cat, cat)
         minutes = v[f"{p}_min"].round(1)
+        served = outreach_flag(v, cat)
+        minutes = minutes.mask(served)  # aufsuchend: the minutes cell stays empty
         # Bus & Bahn: many villages without a connection; text, so no „None“ shows
         out[texts.COL_MIN.format(label=label)] = _as_text(minutes, 1) if pt else minutes
         # Bus & Bahn has no route length: „—“, never 0 km (and never Streamlit's „None“)
         out[texts.COL_KM.format(label=label)] = (
-            v[f"{p}_km"].round(1) if not pt else pd.Series("—", index=v.index)
+            v[f"{p}_km"].round(1).mask(served) if not pt else pd.Series("—", index=v.index)
         )
         out[texts.COL_WITHIN.format(label=label)] = v[f"{p}_within"]
+        if served.any():  # „aufsuchend (<Name>)“ where the minutes are empty
+            out[f"{label}: aufsuchend"] = v[f"{cat}_outreach_name"].map(outreach_text)
         if pt:
             for header, values in _pt_columns(v, cat, label).items():
                 out[header] = values
         unmet += (~v[f"{p}_within"].astype(bool)).astype(int)
-        r = (v[f"{p}_min"] / view.thresholds[cat]).fillna(math.inf)
+        r = (v[f"{p}_min"] / view.thresholds[cat]).mask(served, 0.0).fillna(math.inf)
         ratio = pd.concat([ratio, r], axis=1).max(axis=1)
     out[texts.COL_UNMET] = unmet
     if "gemeinde_partial" in v.columns:
@@ -233,7 +239,7 @@ def gemeinde_display(view: View, labels: Mapping[str, str]) -> pd.DataFrame:
     """The Gemeinde table for the page: German headers, most underserved first."""
     g = view.gemeinden.copy()
     g["category"] = g["category"].map(lambda c: labels.get(c, c))
-    for col in ("share_children_beyond", "share_children_no_offer"):
+    for col in ("share_children_beyond", "share_children_no_offer", "share_children_outreach"):
         if col in g.columns:
             g[col] = (g[col] * 100).round(1)
     # the median stays numeric (the cutoff when censored) so the column sorts;

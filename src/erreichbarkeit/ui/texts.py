@@ -124,6 +124,7 @@ GEM_COLUMNS = {
     "children_median_beyond": "Median über Grenze",
     "children_mean_min_reachable": "Mittel Minuten (Kinder, nur erreichbare Orte)",
     "share_children_no_offer": "Anteil Kinder ohne erreichbares Angebot (%)",
+    "share_children_outreach": "Anteil Kinder mit aufsuchendem Angebot (%)",
     "underserved_villages": "unterversorgte Orte (Namen)",
     "gemeinde_partial": "nur teilweise im Kartenausschnitt",
 }

@@ -22,6 +22,7 @@ import pandas as pd
 
 from erreichbarkeit.analysis import indicators
 from erreichbarkeit.analysis.age_offers import offers_for_group
+from erreichbarkeit.analysis.outreach import outreach_for_group
 from erreichbarkeit.analysis.transit import transit_columns
 from erreichbarkeit.config import WGS84, Category, Settings
 from erreichbarkeit.results import Results
@@ -229,8 +230,9 @@ def compute_view(
     defaults = {k: c.age_groups for k, c in data.category_table.items()}
     offers = offers_for_group(offers, age_group, defaults)  # only offers for this age
     labels = {k: c.label for k, c in data.category_table.items()}
+    base = outreach_for_group(data.villages, age_group)  # aufsuchende Angebote for this age
     vt = indicators.village_table(
-        data.villages, tt, offers, categories=cats, modes=(mode,), threshold=fn, labels=labels
+        base, tt, offers, categories=cats, modes=(mode,), threshold=fn, labels=labels
     )
     if mode == "pt":
         vt = _with_transit(vt, data, cats)

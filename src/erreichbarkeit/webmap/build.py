@@ -39,6 +39,7 @@ from erreichbarkeit.webmap.layers import (
     village_rows,
 )
 from erreichbarkeit.webmap.legend import Legend, bands_legend_html, legend_html
+from erreichbarkeit.webmap.outreach import add_outreach, has_outreach, outreach_legend_rows
 from erreichbarkeit.webmap.transit import (
     FACTOR_COLORS,
     FACTOR_LABELS,
@@ -196,7 +197,7 @@ def build_map(
     _add_boundaries(m, boundaries)
     classes = _add_villages(m, villages, transit, color_by, edges=edges, selected_id=selected_id)
     used = _add_offers(m, offers, categories or {}, marks=marks, marks_name=marks_name)
-    _add_legend(m, legend_title, edges=edges, used=used, font_px=legend_font_px,
+    _add_legend(m, legend_title, edges=edges, used=used, font_px=legend_font_px, villages=villages,
                 classes=classes, transit=transit, note=surface_note if surface else "")  # fmt: skip
     folium.LayerControl(collapsed=False).add_to(m)
     return m
@@ -229,6 +230,7 @@ def _add_villages(
         village_rows(villages, edges=edges, selected_id=selected_id, classes=classes),
         colors=[c for c, _ in class_legend] if class_legend is not None else None,
     ).add_to(m)
+    add_outreach(m, villages)  # aufsuchende Angebote: dashed rings (webmap/outreach.py)
     return class_legend
 
 
@@ -242,14 +244,16 @@ def _add_legend(
     classes: Sequence[tuple[str, str]] | None,
     transit: TransitLayers | None,
     note: str,
+    villages: gpd.GeoDataFrame | None = None,
 ) -> None:
-    """The main legend (bottom right): village classes, offers, Bus & Bahn.
+    """The main legend (bottom right): village classes, offers, Bus & Bahn, outreach ring.
 
     Its note line joins ``note`` (the grid surface's) and the note of
     ``transit`` (the departure window and reference day).
     """
     note = " · ".join(n for n in (note, transit.note if transit else "") if n)
-    extra = transit_legend_rows(transit, font_px) if transit is not None else ()
+    extra = [*(transit_legend_rows(transit, font_px) if transit is not None else ()),
+             *(outreach_legend_rows(font_px) if has_outreach(villages) else ())]  # fmt: skip
     html = legend_html(
         title, edges=edges, categories=used, font_px=font_px, note=note,
         classes=classes, extra_rows=extra,

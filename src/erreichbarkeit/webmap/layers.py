@@ -43,6 +43,7 @@ from erreichbarkeit.report.style import (
 )
 from erreichbarkeit.webmap._base import DataLayer, js_json
 from erreichbarkeit.webmap.assets import offer_icon_svg
+from erreichbarkeit.webmap.outreach import outreach_popup_lines, outreach_text
 from erreichbarkeit.webmap.transit import pt_popup_lines, pt_tooltip
 
 __all__ = [
@@ -100,6 +101,8 @@ def _village_popup(row: Mapping[str, Any]) -> str:
     minutes = row.get("minutes")
     if "pt_status" in row:  # Bus & Bahn: median, fastest trip, departures, factor, way home
         lines += pt_popup_lines(row)
+    elif outreach_text(row.get("outreach")):  # „aufsuchend (<Name>)“ instead of minutes
+        lines += outreach_popup_lines(row)
     elif minutes is None or (isinstance(minutes, float) and math.isnan(minutes)):
         reason = _text(row.get("reason")) or UNREACHABLE_LABEL
         lines.append(f"Kein Angebot erreichbar ({html.escape(reason)})")

@@ -21,6 +21,7 @@ import pandas as pd
 
 from erreichbarkeit.analysis import indicators
 from erreichbarkeit.analysis.age_offers import group_min_column
+from erreichbarkeit.analysis.outreach import with_outreach
 from erreichbarkeit.config import MODE_LABELS, WGS84, Settings
 from erreichbarkeit.errors import ScenarioError
 from erreichbarkeit.io.geocode import AddressIndex
@@ -254,7 +255,7 @@ def _splice_villages(
             categories=categories, modes=modes, threshold=fn, labels=labels,
         )  # fmt: skip
         vt.loc[changed_reach, "reason"] = redo["reason"].to_numpy()
-    return vt
+    return with_outreach(vt, categories=affected, modes=modes)  # aufsuchende Angebote
 
 
 def _village_table(
