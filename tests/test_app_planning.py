@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from erreichbarkeit import pipeline
 from erreichbarkeit import webmap as maps
+from erreichbarkeit.analysis.age_offers import offers_for_group
 from erreichbarkeit.config import Settings, age_column
 from erreichbarkeit.network.transit.setup import make_all_routers
 from erreichbarkeit.planning import locations, scenarios
@@ -131,13 +132,26 @@ def test_supply_page_notes_missing_capacities(results: Results) -> None:
 
 
 def _busiest_offer(results: Results, category: str) -> str:
-    """The offer whose closing puts the most children 0–3 beyond the car threshold."""
-    p = f"{category}_car"
+    """The offer whose closing puts the most children 0–3 beyond the car threshold.
+
+    Only offers serving 0–3 count (the Beispielkreis has Ü3-Kitas): from the
+    long table, each village's nearest and second-nearest such offer.
+    """
+    defaults = {k: c.age_groups for k, c in results.settings.categories().items()}
+    offers = offers_for_group(results.offers, "0-3", defaults)
+    ids = set(offers.loc[offers["category"] == category, "id"].astype(str))
+    tt = results.travel_times
+    tt = tt[(tt["mode"] == "car") & tt["destination_id"].astype(str).isin(ids)]
+    ranked = tt.sort_values(["origin_id", "minutes"]).groupby("origin_id").head(2)
+    ranked = ranked.assign(rank=ranked.groupby("origin_id").cumcount())
+    first = ranked[ranked["rank"] == 0].set_index("origin_id")
+    second = ranked[ranked["rank"] == 1].set_index("origin_id")["minutes"]
     thr = results.settings.threshold(category, "car")
-    v = results.villages
-    lost = v[(v[f"{p}_min"] <= thr) & ~(v[f"{p}_second_min"] <= thr)]
-    kids = lost.groupby(f"{p}_nearest_id")[age_column("0-3")].sum()
-    return str(kids.idxmax())
+    lost = first[(first["minutes"] <= thr) & ~(second.reindex(first.index) <= thr)]
+    kids = results.villages.set_index(results.villages["id"].astype(str))[age_column("0-3")]
+    lost_kids = kids.reindex(lost.index.astype(str))
+    per_offer = lost_kids.groupby(lost["destination_id"].to_numpy()).sum()
+    return str(per_offer.idxmax())
 
 
 def _assert_same_delta(at: AppTest, delta: scenarios.ScenarioDelta) -> None:

@@ -192,7 +192,8 @@ def travel_times(
         router = routers[mode]
         if isinstance(router, TransitRouter):
             cats = destinations.get("category")
-            answer, details = router.detailed_table(o_xy, d_xy, categories=cats)
+            serves = destinations.get("serves")  # nearest offers per category and age groups
+            answer, details = router.detailed_table(o_xy, d_xy, categories=cats, serves=serves)
             transit = transit_details(answer, details, o_ids, d_ids, router.access_kmh)
         else:
             answer = router.table(o_xy, d_xy)

@@ -274,6 +274,12 @@ _FIXED: Mapping[str, tuple[str, Kind, str]] = MappingProxyType(
         "Spalte": ("Spalte", "text", "Spalte der Eingabedatei"),
         "Art": ("Art", "text", "Fehler (Zeile nicht verwendet) oder Hinweis"),
         "Meldung": ("Meldung", "text", "was an der Zeile auffiel"),
+        # the sheet „Aufsuchende Angebote“ (report/outreach.py, already German)
+        "Ort": ("Ort", "text", "Ort, zu dem das Angebot kommt"),
+        "Angebot": ("Angebot", "text", "Name des aufsuchenden Angebots"),
+        "Grundlage": ("Grundlage", "text",
+                      "Zeile der Tabelle: für die ganze Gemeinde oder für den Ort"),
+        "Bemerkung": ("Bemerkung", "text", "Bemerkung aus der Tabelle"),
     }
 )  # fmt: skip
 

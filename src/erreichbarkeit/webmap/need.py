@@ -18,6 +18,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from jinja2 import Template
 
 from erreichbarkeit.webmap.layers import GeoJsonText, geojson_text
 from erreichbarkeit.webmap.legend import Legend
@@ -111,15 +112,18 @@ def add_need_layer(
     edges = need_classes([*gem.tolist(), *ort.tolist()])
     if not edges:
         return
+    layers: list[Any] = []
     if "ags" in boundaries.columns and len(gem):
         polys = boundaries[boundaries["ags"].astype(str).isin(set(gem.index))].copy()
         polys["need_class"] = [str(_class_of(float(gem[a]), edges)) for a in polys["ags"]]
         style_by = {str(i): {"fillColor": c} for i, c in enumerate(NEED_COLORS)}
-        GeoJsonText(
+        layer = GeoJsonText(
             geojson_text(polys, ("need_class",)), name=f"Bedarf: {name} (Gemeinden)",
             style={"color": "#54278f", "weight": 0.6, "fillOpacity": 0.55},
             style_by=("need_class", style_by), show=False,
-        ).add_to(m)  # fmt: skip
+        )  # fmt: skip
+        layer.add_to(m)
+        layers.append(layer)
     points = villages[villages["id"].astype(str).isin(set(ort.index))]
     if len(points):
         group = folium.FeatureGroup(name=f"Bedarf: {name} (Ortsteile)", show=False)
@@ -133,5 +137,52 @@ def add_need_layer(
                 tooltip=f"{html.escape(str(vname))}: {_pct(value)} %",
             ).add_to(group)  # fmt: skip
         group.add_to(m)
+        layers.append(group)
     source = str(need.source) if pd.notna(need.source) else ""
-    Legend(need_legend_html(name, source, edges, font_px), position="bottomleft").add_to(m)
+    # the legend shows only while one of the (off by default) layers is on: an
+    # unused legend would cover the map in a meeting
+    LayerLegend(
+        need_legend_html(name, source, edges, font_px), layers=layers, position="bottomleft"
+    ).add_to(m)
+    _layer_control_last(m)
+
+
+def _layer_control_last(m: folium.Map) -> None:
+    """Move the map's layer control behind the layers added after it.
+
+    folium renders children in order; a control rendered before a layer it
+    lists meets an undefined variable and the map's script stops.
+    """
+    for key, child in list(m._children.items()):
+        if isinstance(child, folium.LayerControl):
+            del m._children[key]
+            m._children[key] = child
+
+
+class LayerLegend(Legend):
+    """A :class:`Legend` shown only while one of ``layers`` is on the map."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control({position: {{ this.position_json }}});
+        {{ this.get_name() }}.onAdd = function (map) {
+            var div = L.DomUtil.create("div", "ek-legend ek-layer-legend");
+            div.innerHTML = {{ this.html_json }};
+            L.DomEvent.disableClickPropagation(div);
+            return div;
+        };
+        (function (map, ctl, layers) {
+            var on = function () { return layers.some(function (l) { return map.hasLayer(l); }); };
+            map.on("overlayadd overlayremove", function () {
+                if (on()) { ctl.addTo(map); } else { map.removeControl(ctl); }
+            });
+            if (on()) { ctl.addTo(map); }
+        })({{ this._parent.get_name() }}, {{ this.get_name() }}, [{{ this.layer_names }}]);
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, legend_html: str, *, layers: Sequence[Any], position: str) -> None:
+        super().__init__(legend_html, position=position)
+        self.layer_names = ", ".join(layer.get_name() for layer in layers)

@@ -173,6 +173,7 @@ class TransitRouter:
         *,
         max_sources_per_query: int = 1000,
         categories: Sequence[str] | None = None,
+        serves: Sequence[str] | None = None,
     ) -> tuple[TableResult, TransitDetails]:
         """:meth:`table` plus the per-pair details (best time, departures, transfers).
 
@@ -186,6 +187,11 @@ class TransitRouter:
             Category key per destination: picks its departure window and
             limits each origin to its nearest :attr:`candidates` offers per
             category.  ``None``: the default window, every pair.
+        serves
+            The age groups each destination serves (``"0-3;3-6"``): the
+            nearest offers are then taken per category *and* age groups, so
+            that an age group's nearest offers serving it are asked even when
+            offers for other ages lie nearer.
         """
         src = np.asarray(sources, dtype=float).reshape(-1, 2)
         dst = np.asarray(destinations, dtype=float).reshape(-1, 2)
@@ -194,7 +200,10 @@ class TransitRouter:
         access = self._legs(src, outbound=True, chunk=max_sources_per_query)
         egress = self._legs(dst, outbound=False, chunk=max_sources_per_query)
         cats = None if categories is None else np.asarray([str(c) for c in categories])
-        pairs = self._pairs(src, dst, access, egress, cats)
+        classes = cats
+        if cats is not None and serves is not None:
+            classes = np.asarray([f"{c}|{g}" for c, g in zip(cats, serves, strict=True)])
+        pairs = self._pairs(src, dst, access, egress, classes)
         pt = self._query(access, egress, pairs, cats)
         minutes = walk_min.copy()
         details = self._details(pt, walk_min)
@@ -458,7 +467,11 @@ class TransitRouter:
         egress: pd.DataFrame,
         cats: npt.NDArray[Any] | None,
     ) -> pd.DataFrame:
-        """The pairs worth a timetable query (stops at both ends, not too far apart)."""
+        """The pairs worth a timetable query (stops at both ends, not too far apart).
+
+        ``cats`` are the candidate classes (the category, or category and age
+        groups): each origin asks its nearest :attr:`candidates` of each class.
+        """
         o = np.unique(access["origin"].to_numpy(dtype=int))
         d = np.unique(egress["destination"].to_numpy(dtype=int))
         if not len(o) or not len(d):

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from erreichbarkeit.analysis import indicators
+from erreichbarkeit.analysis.age_offers import group_min_column, offers_for_group
 from erreichbarkeit.config import MODE_LABELS, Settings, age_column
 from erreichbarkeit.planning.scenarios.model import ScenarioResult
 from erreichbarkeit.results import Results
@@ -272,6 +273,34 @@ def _status(before: float, after: float, limit: float, same_offer: bool) -> str 
     return None if same_offer else "anderes Angebot"
 
 
+def _for_group(
+    res: Results, villages: pd.DataFrame, category: str, mode: str, age_group: str
+) -> pd.DataFrame:
+    """The villages with the nearest offer *serving* ``age_group`` in the plain columns.
+
+    Only where some offers of the category serve other ages (per-group
+    columns in the village table); the village list then names the same
+    offers and minutes as the key figures of the age group.
+    """
+    if group_min_column(category, mode, age_group) not in villages.columns:
+        return villages
+    defaults = {k: c.age_groups for k, c in res.settings.categories().items()}
+    offers = offers_for_group(res.offers, age_group, defaults)
+    offers = offers[offers["category"] == category]
+    p = f"{category}_{mode}"
+    cols = [f"{p}_min", f"{p}_km", f"{p}_nearest", f"{p}_nearest_id"]
+    if offers.empty:
+        return villages.assign(**{c: (np.nan if c.endswith(("min", "km")) else None) for c in cols})
+    tt = res.travel_times[res.travel_times["mode"] == mode]
+    part = indicators.village_table(
+        villages.drop(columns=[c for c in villages.columns if c.startswith(f"{p}_")]),
+        tt, offers, categories=(category,), modes=(mode,), threshold=res.settings.threshold,
+    )  # fmt: skip
+    by_id = part.set_index(part["id"].astype(str))
+    ids = villages["id"].astype(str)
+    return villages.assign(**{c: ids.map(by_id[c]).to_numpy() for c in cols})
+
+
 def _village_changes(
     vb: pd.DataFrame,
     vs: pd.DataFrame,
@@ -395,7 +424,10 @@ def compare(
     limit = b.settings.threshold(category, mode) if threshold is None else float(threshold)
     k_before = _kpis(vb, b.settings, category, mode, age_group, limit)
     k_after = _kpis(vs, s.settings, category, mode, age_group, limit)
-    table = _village_changes(vb, vs, category=category, mode=mode, age_group=age_group, limit=limit)
+    table = _village_changes(
+        _for_group(b, vb, category, mode, age_group), _for_group(s, vs, category, mode, age_group),
+        category=category, mode=mode, age_group=age_group, limit=limit,
+    )  # fmt: skip
     within = table[table["status"] == "jetzt innerhalb"].reset_index(drop=True)
     beyond = table[table["status"] == "jetzt außerhalb"].reset_index(drop=True)
     s_name = _name_of(scen, "Szenario")
