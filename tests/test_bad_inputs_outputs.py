@@ -358,7 +358,7 @@ def test_file_system_errors_during_the_run_are_exit_2(
 ) -> None:
     target = tmp_path / "o" / "erreichbarkeit.xlsx"
 
-    def failing(settings: Settings, *, quiet: bool) -> int:
+    def failing(settings: Settings, *, quiet: bool, fresh: bool = False) -> int:
         raise OSError(case.data["errno"], os.strerror(case.data["errno"]), str(target))
 
     monkeypatch.setattr(analyse, "analyse_settings", failing)
@@ -375,7 +375,7 @@ def test_an_internal_os_error_stays_exit_1(
 ) -> None:
     """An OS error no planner can fix (broken pipe) stays an internal error, exit 1."""
 
-    def failing(settings: Settings, *, quiet: bool) -> int:
+    def failing(settings: Settings, *, quiet: bool, fresh: bool = False) -> int:
         raise OSError(errno.EPIPE, "Broken pipe")  # not something a planner can fix
 
     monkeypatch.setattr(analyse, "analyse_settings", failing)
