@@ -9,15 +9,23 @@ calling script owns.
 Data sets
 ---------
 ``demo``
-    The fictional Beispielkreis (generated, always available).
+    The fictional Beispielkreis (generated, always available; about 750 km²,
+    58 places, 62 offers).
+``landkreis``
+    A county-sized fictional Beispielkreis, "Musterkreis" (generated with
+    :data:`erreichbarkeit.demo.LANDKREIS`, seed 2026: about 2 000 km², 20
+    Gemeinden, 339 places, 278 offers, 19 bus lines; always available).
 ``bayreuth``
     ``osm-north-bayreuth/north-bayreuth.osm.bz2`` (rural, OSM of 2014).
 ``goettingen``
     ``osm-goettingen-omt/goettingen_omt_z16_derived.gpkg``, an OpenMapTiles
     line layer converted with :func:`erreichbarkeit.io.gis2osm.lines_to_osm`.
 ``heidelberg``
-    ``heidelberg-ors/heidelberg.test.pbf`` (road network only, ≈100 × 23 km,
-    no places or POIs: villages and offers are synthetic points).
+    ``heidelberg-ors/heidelberg.test.pbf`` (road network only, no places or
+    POIs: villages and offers are synthetic points).  Its nodes span
+    101 × 23 km, but 98.8 % of them lie in one 25 × 23 km box around
+    Heidelberg (lon 8.56–8.91, lat 49.31–49.52): a city-and-surroundings
+    extract with thin arms, not a 100 km wide county.
 ``heidelberg2x2``, ``heidelberg3x3``
     The Heidelberg network tiled 2 × 2 and 3 × 3 (:func:`tile_network`).
 """
@@ -43,9 +51,13 @@ from osmium.osm.mutable import Node, Way
 REPO = Path(__file__).resolve().parents[1]
 
 #: Data sets in the order the scripts run them.
-ALL_DATASETS = ("demo", "bayreuth", "goettingen", "heidelberg", "heidelberg2x2", "heidelberg3x3")
-#: Data sets that are real files (no tiling).
-BASE_DATASETS = ("demo", "bayreuth", "goettingen", "heidelberg")
+ALL_DATASETS = (
+    "demo", "landkreis", "bayreuth", "goettingen", "heidelberg", "heidelberg2x2", "heidelberg3x3",
+)  # fmt: skip
+#: Data sets that are real or generated files (no tiling).
+BASE_DATASETS = ("demo", "landkreis", "bayreuth", "goettingen", "heidelberg")
+#: Generated data sets: the Beispielkreis and the county-sized one.
+GENERATED = ("demo", "landkreis")
 
 _GEMEINDEN = "gemeinden-de/gemeinden_de_zensus2022_simplified.gpkg"
 _FILES = {
@@ -83,20 +95,29 @@ class Workspace:
     """Lazily built derived files of one benchmark run (all inside ``folder``)."""
 
     folder: Path
-    _demo: list[object] = field(default_factory=list)
+    _generated: dict[str, object] = field(default_factory=dict)
 
     def demo(self):
         """The generated Beispielkreis (generated once per workspace)."""
-        from erreichbarkeit.demo.beispielkreis import generate_demo
+        return self.generated("demo")
 
-        if not self._demo:
-            self._demo.append(generate_demo(self.folder / "demo"))
-        return self._demo[0]
+    def generated(self, name: str):
+        """A generated county's :class:`~erreichbarkeit.demo.DemoFiles` (once per workspace).
+
+        ``demo``: the Beispielkreis; ``landkreis``: the county-sized
+        :data:`~erreichbarkeit.demo.LANDKREIS` (both seed 2026).
+        """
+        from erreichbarkeit.demo import LANDKREIS, generate_demo
+
+        if name not in self._generated:
+            layout = LANDKREIS if name == "landkreis" else None
+            self._generated[name] = generate_demo(self.folder / name, layout=layout)
+        return self._generated[name]
 
     def network(self, name: str) -> Path:
         """OSM file for OSRM (a converted or tiled copy where needed)."""
-        if name == "demo":
-            return self.demo().network
+        if name in GENERATED:
+            return self.generated(name).network
         if name == "goettingen":
             out = self.folder / "goettingen.osm"
             if not out.exists():
@@ -119,8 +140,8 @@ class Workspace:
         """OSM XML of the same network for ``osmnx.graph_from_xml``."""
         if name in _XML_FILES:
             return _need(_XML_FILES[name])
-        if name in ("demo", "goettingen"):
-            return self.network(name)  # both are plain OSM XML already
+        if name in (*GENERATED, "goettingen"):
+            return self.network(name)  # plain OSM XML already
         msg = f"no OSM XML for {name} (osmnx baseline skipped)"
         raise DatasetMissingError(msg)
 
@@ -137,7 +158,7 @@ class Workspace:
         rng = np.random.default_rng(seed)
         osm = self.network(name)
         villages = offers = None
-        if name in ("demo", "bayreuth"):
+        if name in (*GENERATED, "bayreuth"):
             from erreichbarkeit.pipeline import load_inputs
 
             data = load_inputs(self.settings(name))
@@ -170,8 +191,9 @@ class Workspace:
 
         cache = cache_dir or self.folder / "cache"
         out = out_dir or self.folder / "out"
-        if name == "demo":
-            return Settings.from_toml(self.demo().region, cache_dir=cache, out_dir=out)
+        if name in GENERATED:
+            region = self.generated(name).region
+            return Settings.from_toml(region, cache_dir=cache, out_dir=out)
         boundaries = _need(_GEMEINDEN)
         if name in ("bayreuth", "goettingen"):
             return Settings(

@@ -5,10 +5,11 @@ grid-based analysis tens of thousands of points; networks range from one
 Kreis to a whole Regierungsbezirk.  This script shows how our matrix step
 (:func:`erreichbarkeit.network.matrix.travel_times`) and OSRM preprocessing grow.
 
-(a) Fixed graph (``--fixed``, default Heidelberg, 30 k osmnx nodes over
-100 × 23 km): our matrix step for N × M random points in the central half
-of the network, N × M from 100 × 100 to 2000 × 2000; time per million pairs
-and the ratio to the smallest size, in the same run.
+(a) Fixed graph (``--fixed``, default Heidelberg: 221 k OSM nodes spanning
+101 × 23 km, 98.8 % of them in one 25 × 23 km box around Heidelberg): our
+matrix step for N × M random points in the central half of the network,
+N × M from 100 × 100 to 2000 × 2000; time per million pairs and the ratio
+to the smallest size, in the same run.
 
 (b) Graph size (``--graphs``): North-Bayreuth, Göttingen (converted GIS
 layer), Heidelberg and Heidelberg tiled 2 × 2 and 3 × 3

@@ -51,9 +51,7 @@ def results(data_dir: Path) -> Results:
 
 @pytest.fixture(scope="module")
 def routers(results: Results) -> dict[str, Any]:
-    return make_all_routers(
-        results.settings, results.inputs.network_osm, results.inputs.timetable
-    )
+    return make_all_routers(results.settings, results.inputs.network_osm, results.inputs.timetable)
 
 
 def _goto(at: AppTest, url_path: str) -> AppTest:
@@ -108,7 +106,11 @@ def test_supply_page_shows_the_runs_2sfca_numbers(results: Results) -> None:
         zip(shown_gem["AGS"], shown_gem["Plätze je 1.000 Kinder (Mittel)"], strict=True)
     ) == (dict(zip(gem["ags"].astype(str), gem["access_mean"].round(1), strict=True)))
     assert not at.warning  # no capacity note for Kitas
-    assert "2SFCA" in " ".join(e.label for e in at.expander)
+    # plain words in the label, the technical term in the explanation
+    assert "Wie wird gerechnet? (Plätze und Kinder im Einzugsbereich)" in [
+        e.label for e in at.expander
+    ]
+    assert any("*2SFCA*" in m.value for m in at.markdown)
 
 
 def test_supply_page_notes_missing_capacities(results: Results) -> None:
@@ -287,9 +289,7 @@ def test_broken_scenario_upload_shows_german_error() -> None:
     assert list(at.session_state.get("wi_changes", [])) == []
 
 
-def test_scenario_upload_round_trip_and_two_slots(
-    results: Results, tmp_path: Path
-) -> None:
+def test_scenario_upload_round_trip_and_two_slots(results: Results, tmp_path: Path) -> None:
     cat = results.categories[0]
     offer = _busiest_offer(results, cat)
     scen = scenarios.new_scenario("Kita zu", [scenarios.Change("close", offer)])
@@ -332,9 +332,7 @@ def test_scenario_files_never_use_the_user_name(tmp_path: Path) -> None:
 # -- Standortvorschläge ---------------------------------------------------------------
 
 
-def test_location_suggestions_equal_the_library(
-    results: Results, routers: dict[str, Any]
-) -> None:
+def test_location_suggestions_equal_the_library(results: Results, routers: dict[str, Any]) -> None:
     cat = "familienzentrum"
     at = _page("planung")
     at.session_state["plan_tab"] = "Standortvorschläge"

@@ -130,7 +130,11 @@ def test_pt_kpis_status_and_window(app: AppTest, library_results: Results) -> No
     caption = f"Bus & Bahn: Abfahrt {window}, Stichtag {weekday} {day:%d.%m.%Y}"
     assert caption in [c.value for c in app.caption]
     # the village table shows the Bus & Bahn columns with German headers
-    table = next(d.value for d in app.dataframe if "Kategorien verfehlt" in d.value.columns)
+    table = next(  # the village table (not the five-row overview beside the map)
+        d.value
+        for d in app.dataframe
+        if "Kategorien verfehlt" in d.value.columns and len(d.value.columns) > 3
+    )
     label = library_results.settings.categories()[cat].label
     for header in (
         f"{label}: Abfahrten im Zeitfenster",
@@ -146,6 +150,7 @@ def test_pt_kpis_status_and_window(app: AppTest, library_results: Results) -> No
         missing = frame[shown].isna().sum()
         assert not missing[missing > 0].index.str.contains(label).any(), missing[missing > 0]
     assert set(table[f"{label}: km"]) == {"—"}
+    app.selectbox(key="village").set_value(str(library_results.villages["id"].iloc[0])).run()
     nearest = next(d.value for d in app.dataframe if "Rang" in d.value.columns)
     assert not nearest.isna().any().any(), nearest
     assert set(nearest["km"]) == {"—"}

@@ -42,6 +42,11 @@ def _load(name: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
             ["--quick", "--datasets", "demo"],
             "| data set | step | cold s | warm s | warm/cold |",
         ),
+        (
+            "bench_county",
+            ["--quick", "--datasets", "demo"],
+            "| data set | step | cold s | warm s | reference s | reference/warm |",
+        ),
     ],
 )
 def test_script_prints_table(
@@ -104,3 +109,38 @@ def test_tile_network_copies_and_connects(tmp_path: Path, monkeypatch: pytest.Mo
     # the connector joins the east end of tile 0 to the west end of tile 1
     (conn,) = [refs for wid, refs in ways.items() if wid not in (7, 17)]
     assert conn == [3, 11]
+
+
+def test_bench_matrix_baselines_on_a_hand_made_graph(monkeypatch: pytest.MonkeyPatch) -> None:
+    """scipy, networkx and the multi-source search of bench_matrix on a 3-node graph."""
+    import networkx as nx
+    import numpy as np
+
+    bench = _load("bench_matrix", monkeypatch)
+    graph = nx.MultiDiGraph()
+    graph.add_edge("a", "b", travel_time=60.0)
+    graph.add_edge("a", "b", travel_time=120.0)  # a slower parallel edge: the faster one counts
+    graph.add_edge("b", "c", travel_time=180.0)
+    graph.add_edge("c", "a", travel_time=600.0)
+    csr, row = bench.to_csr(graph)
+    origins = np.array([row["a"], row["c"]])
+    targets = np.array([row["b"], row["c"]])
+    minutes = bench.scipy_matrix(csr, origins, targets, 300.0)
+    # a→b 1 min, a→c 4 min; c→b (c→a→b) 11 min lies beyond the 5-minute cutoff, c→c 0
+    np.testing.assert_allclose(minutes, [[1.0, 4.0], [np.nan, 0.0]])
+    by_networkx = bench.osmnx_matrix(graph, np.array(["a", "c"]), np.array(["b", "c"]), 300.0)
+    np.testing.assert_allclose(by_networkx, minutes)
+    # minutes of every node to its nearest offer (offers on b and c): a 1, b 0, c 0
+    surface = bench.nearest_surface(csr, targets, 1e9)
+    assert surface[row["a"]] == 1.0
+    assert surface[row["b"]] == surface[row["c"]] == 0.0
+    # offers on b only: c reaches it through a in 11 minutes
+    assert bench.nearest_surface(csr, np.array([row["b"]]), 1e9)[row["c"]] == 11.0
+    # OSRM's nearest per village: 1.5 and 2.0 (the 95-minute pair lies beyond the cutoff)
+    diff = bench._nearest_difference(
+        np.array([1.0, 0.0]), np.array([[1.5, 9.0], [95.0, 2.0]]), 90.0
+    )
+    assert diff["near_med"] == pytest.approx((-0.5 - 2.0) / 2)
+    assert diff["near_p95"] == pytest.approx(0.5 + 0.95 * (2.0 - 0.5))
+    assert diff["near_same"] == 0.5
+    assert diff["near_rel"] == pytest.approx((-0.5 / 1.5 - 1.0) / 2)

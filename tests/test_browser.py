@@ -1,5 +1,8 @@
 """End-to-end test in a real headless Chromium (Debian ``chromium`` + ``chromium-driver``).
 
+Server and browser are the shared fixtures of ``tests/conftest.py`` (skipped
+without Chromium, failing in CI).
+
 Starts ``streamlit run app.py`` on a free loopback port, opens the page,
 waits for the Leaflet map inside the component iframe, checks the legend,
 changes the Verkehrsmittel, switches the grid surface on and saves a screenshot to
@@ -11,33 +14,18 @@ loopback server (the map must work without internet).
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+from tests.conftest import REPO, require_browser
 
 pytestmark = pytest.mark.slow
 
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
-if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-    pytest.skip(
-        "headless browser test needs Debian's chromium and chromium-driver "
-        "(apt-get install chromium chromium-driver)",
-        allow_module_level=True,
-    )
+require_browser(allow_module_level=True)  # skips here; in CI a missing browser fails
 
+from selenium import webdriver  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -45,89 +33,16 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 LOCAL_HOSTS = {"127.0.0.1", "localhost", ""}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+@pytest.fixture
+def server(dashboard_url: str) -> str:
+    """The shared demo server of ``tests/conftest.py``."""
+    return dashboard_url
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
-    env = dict(os.environ)
-    env["ERREICHBARKEIT_DATA_DIR"] = str(tmp_path_factory.mktemp("browserdata"))
-    env.pop("ERREICHBARKEIT_REGIONS_DIR", None)
-    log = tmp_path_factory.mktemp("log") / "streamlit.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(REPO / "app.py"),
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{log.read_text(errors='replace')}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    opts = Options()
-    opts.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1400,1000",
-        f"--user-data-dir={tmp_path_factory.mktemp('chrome-profile')}",
-    ):
-        opts.add_argument(flag)
-    opts.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+@pytest.fixture
+def browser(chrome: Any) -> Any:
+    """The shared headless Chromium of ``tests/conftest.py``."""
+    return chrome
 
 
 def _requested_urls(driver: webdriver.Chrome) -> list[str]:

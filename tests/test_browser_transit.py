@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.test_browser import (  # the module skips itself without chromium
+from tests.test_browser import (  # the module skips itself without chromium (CI: fails)
     LOCAL_HOSTS,
     REPO,
     _enter_map,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +24,7 @@ def test_help_of_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
             main(argv)
         assert info.value.code == 0
         out = capsys.readouterr().out
-        assert "usage: erreichbarkeit" in out
+        assert "Aufruf: erreichbarkeit" in out
     parser = build_parser()
     assert parser.prog == "erreichbarkeit"
 
@@ -99,7 +100,8 @@ def test_steckbrief_command_writes_one_pdf_per_gemeinde(
                  "--out", str(out)])  # fmt: skip
     assert code == 0, capsys.readouterr().err
     pdfs = sorted(p.name for p in out.glob("*.pdf"))
-    assert "kreis.pdf" in pdfs
+    kreis = [p for p in pdfs if p.startswith("Steckbrief_Kreis_")]
+    assert kreis == [f"Steckbrief_Kreis_Beispielkreis_fiktiv_{date.today().isoformat()}.pdf"]
     assert len(pdfs) == 9  # 8 fictional Gemeinden + the Kreis
     assert all((out / p).read_bytes().startswith(b"%PDF") for p in pdfs)
 

@@ -460,6 +460,25 @@ def test_export_all_writes_every_file(tmp_path, results):
         assert pyogrio.read_info(paths["gpkg"], layer=layer)["crs"] == "EPSG:25832"
 
 
+def test_export_all_dated_german_names_and_rerun(tmp_path, results):
+    from datetime import date
+
+    from erreichbarkeit.config.outpaths import run_output_names
+
+    names = run_output_names("Landkreis Göttingen", date(2026, 12, 5))
+    assert names["xlsx"] == "Erreichbarkeit_Landkreis_Göttingen_2026-12-05.xlsx"
+    assert names["reisezeiten_parquet"] == "Reisezeiten_Landkreis_Göttingen_2026-12-05.parquet"
+    (tmp_path / "Hinweise_Landkreis_Göttingen_2026-12-05.csv").write_text("alt")
+    (tmp_path / "eigene.txt").write_text("bleibt")
+    paths = export_all(tmp_path, methodik=[("Werkzeug", "x")], names=names, **results)
+    assert {k: p.name for k, p in paths.items()} == {k: names[k] for k in paths}
+    # the stale problem list of an earlier run is removed, other files stay
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [*(names[k] for k in paths), "eigene.txt"]
+    )
+    assert openpyxl.load_workbook(paths["xlsx"]).sheetnames[0] == "Orte"
+
+
 def test_export_all_long_table_goes_to_csv_only(tmp_path, results):
     paths = export_all(tmp_path, methodik=[("Werkzeug", "x")], long_table_max_rows=2, **results)
     wb = openpyxl.load_workbook(paths["xlsx"])

@@ -87,7 +87,7 @@ def small_map_inputs() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataF
 
 def _rows(page: str) -> list[list[object]]:
     """The data rows of every JSON-backed marker layer in a map page, in order."""
-    return [json.loads(m) for m in re.findall(r"var rows = (\[.*?\]);\n", page)]
+    return [json.loads(m) for m in re.findall(r"var rows = (\[.*?\])(?:;\n|, pane = )", page)]
 
 
 def test_build_map_one_marker_per_village_legend_and_offline(small_map_inputs) -> None:  # type: ignore[no-untyped-def]
@@ -281,3 +281,23 @@ def test_online_base_maps() -> None:
     assert "tile.openstreetmap.org" in webmap.map_html(webmap.build_map(v, basemap="osm"))
     with pytest.raises(KeyError, match="unknown basemap"):
         webmap.build_map(v, basemap="google")
+
+
+def test_map_carries_title_date_and_sources(small_map_inputs) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    villages, offers, boundaries = small_map_inputs
+    m = webmap.build_map(villages, offers=offers, boundaries=boundaries)
+    plain = webmap.map_html(m)
+    assert "Stand: " not in plain  # no caption unless asked for
+    page = webmap.map_html(
+        webmap.build_map(villages, offers=offers, boundaries=boundaries),
+        title="Kita: Erreichbarkeit mit Auto – <Testkreis>",
+        created=date(2026, 12, 5),
+        sources="Quellen: © OpenStreetMap-Mitwirkende (ODbL 1.0) · Zensus 2022",
+    )
+    assert "Kita: Erreichbarkeit mit Auto – &lt;Testkreis&gt;" in page  # escaped
+    assert "<Testkreis>" not in page
+    assert "Stand: 05.12.2026" in page
+    assert "© OpenStreetMap-Mitwirkende (ODbL 1.0) · Zensus 2022" in page
+    assert '"topleft"' in page  # a Leaflet control on the map, not page HTML around it

@@ -129,9 +129,10 @@ def test_pdf_text_has_title_legend_sources_and_date(inputs) -> None:  # type: ig
     ):
         assert expected in text, expected
     assert reader.metadata.title == "Kita: Erreichbarkeit in Testkreis"
-    # place labels carry a white halo (a path effect), so they are drawn as paths
-    # and not extractable; the scale bar's label is text
-    assert re.search(r"\b\d+ k?m\b", text)
+    # the place names are text (their white halo is a separate outline), so a
+    # reader can search the PDF for a village; the unreachable one is always named
+    assert "Einödhof" in text
+    assert re.search(r"\b\d+ k?m\b", text)  # the scale bar
 
 
 def _png_size(png: bytes) -> tuple[int, int]:

@@ -228,7 +228,7 @@ def test_steckbrief_pt_names_window_day_factor_and_villages(
         steckbrief_pdf(results, ags=ags, mode="pt", age_group="0-3", created=dt.date(2026, 3, 1))
     )
     flat = _flat(text)
-    assert pages == 1
+    assert pages >= 1
     day = day_de(results.inputs.timetable.day)
     assert f"Steckbrief Gemeinde {name} – Bus & Bahn" in flat
     assert "Erreichbarkeit mit Bus & Bahn · Kinder 0–3 Jahre" in flat
@@ -359,3 +359,37 @@ def test_cli_karte_and_steckbrief_pt(demo: tuple[Results, Path, Path], tmp_path:
     )
     _, text = _text(first.read_bytes())
     assert "– Bus & Bahn" in _flat(text) and "Faktor zum Auto" in text
+
+
+def test_steckbrief_pt_pages_keep_every_text_on_the_page(
+    demo: tuple[Results, Path, Path],
+) -> None:
+    """15 categories on the Kreis page: what does not fit moves on, nothing runs off the page."""
+    from matplotlib.text import Text
+
+    from erreichbarkeit.report.labels import renderer_of
+    from erreichbarkeit.report.steckbrief import steckbrief_pages
+
+    results = demo[0]
+    pages = steckbrief_pages(results, ags=None, mode="pt", age_group="0-3")
+    assert len(pages) >= 2
+    for page in pages:
+        page.canvas.draw()
+        renderer = renderer_of(page)
+        texts = [t for t in page.findobj(Text) if t.get_text().strip()]
+        width, height = page.bbox.width, page.bbox.height
+        for t in texts:
+            b = t.get_window_extent(renderer)
+            assert b.x0 >= 0.01 * width and b.x1 <= 0.99 * width, t.get_text()
+            assert b.y0 >= 0 and b.y1 <= height, t.get_text()
+        # nothing drawn into the footer (notes, sources, page number)
+        footer = ("Kinder: geschätzt aus", "Quellen:", "Seite ")
+        top = max(t.get_window_extent(renderer).y1 for t in texts
+                  if t.get_text().startswith(footer))  # fmt: skip
+        for t in texts:
+            if not t.get_text().startswith(footer):
+                assert t.get_window_extent(renderer).y0 >= top, t.get_text()
+    text = _flat(_text(steckbrief_pdf(results, ags=None, mode="pt", age_group="0-3"))[1])
+    assert "Am schlechtesten mit Bus & Bahn erreichbare Orte" in text
+    for name in results.villages["name"]:
+        assert name in text

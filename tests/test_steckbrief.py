@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,7 @@ def test_one_pdf_per_gemeinde_and_kreis(demo: Results, tmp_path: Path) -> None:
     expected = [*zip(gem["ags"], gem["gemeinde"], strict=True), (None, None)]
     for path, (ags, name) in zip(paths, expected, strict=True):
         pages, text = _text(path.read_bytes())
-        assert pages == 1, path.name
+        assert pages >= 1, path.name
         kpis = steckbrief_kpis(demo, ags=ags, mode="car", age_group="0-3")
         kita = kpis.set_index("category").loc["kita"]
         if name is not None:
@@ -123,8 +124,57 @@ def test_bad_choices_are_named(demo: Results, kwargs: dict[str, object], column:
     assert info.value.message_de
 
 
+def test_dated_german_file_names(demo: Results, tmp_path: Path) -> None:
+    paths = write_steckbriefe(
+        demo, tmp_path, mode="car", age_group="0-3", categories=["kita"], created=date(2026, 12, 5)
+    )
+    gem = gemeinden_of(demo)
+    names = [p.name for p in paths]
+    assert names[:-1] == [f"Steckbrief_{g}_2026-12-05.pdf" for g in gem["gemeinde"]]
+    assert names[-1] == "Steckbrief_Kreis_Beispielkreis_fiktiv_2026-12-05.pdf"
+    _, text = _text(paths[0].read_bytes())
+    assert "Stand der Auswertung: 05.12.2026" in text
+
+
 def test_filenames_are_sanitised() -> None:
     assert steckbrief_filename("03159016", "Hann. Münden") == "03159016_hann-muenden.pdf"
     assert steckbrief_filename("../x", "../../böse/Name") == "x_boese-name.pdf"
     assert steckbrief_filename(None, "egal") == "kreis.pdf"
     assert steckbrief_filename("1", "///") == "1_gemeinde.pdf"
+    day = date(2026, 12, 5)
+    assert steckbrief_filename("03159016", "Hann. Münden, Stadt", created=day) == (
+        "Steckbrief_Hann._Münden_Stadt_2026-12-05.pdf"
+    )
+    assert steckbrief_filename("1", "../../böse/Name", created=day) == (
+        "Steckbrief_böse_Name_2026-12-05.pdf"
+    )
+    assert steckbrief_filename(None, "x", created=day, region="Landkreis Göttingen") == (
+        "Steckbrief_Kreis_Landkreis_Göttingen_2026-12-05.pdf"
+    )
+    assert steckbrief_filename("1", "CON:<>|?*", created=day) == "Steckbrief_CON_2026-12-05.pdf"
+
+
+def test_village_table_lists_every_village_and_every_category(demo: Results) -> None:
+    """All categories of the age group, eight columns per table, every village with its minutes."""
+    import math
+    import re
+
+    from erreichbarkeit.report.steckbrief_data import format_de, minutes_column
+
+    ags, name = (str(x) for x in gemeinden_of(demo)[["ags", "gemeinde"]].iloc[1])
+    cats = list(steckbrief_kpis(demo, ags=ags, mode="car", age_group="0-3")["category"])
+    assert len(cats) > 8  # more than one table wide
+    _, text = _text(steckbrief_pdf(demo, ags=ags, mode="car", age_group="0-3"))
+    flat = re.sub(r"\s+", " ", text)
+    assert f"Alle Orte der Gemeinde · Spalten 1–8 von {len(cats)}" in flat
+    assert f"Alle Orte der Gemeinde · Spalten 9–{len(cats)} von {len(cats)}" in flat
+    v = demo.villages[demo.villages["ags"].astype(str) == ags]
+    for _, row in v.iterrows():
+        cells = []
+        for c in cats:
+            x = float(row[minutes_column(v, c, "car", "0-3")])
+            cells.append(format_de(x, 1) if math.isfinite(x) else "—")
+        kids = format_de(float(row["children_0_3"]))
+        for part in (cells[:8], cells[8:]):
+            line = f"{row['name']} {kids} " + " ".join(part)
+            assert line in flat, (name, line)

@@ -16,6 +16,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, TextIO
 
+from erreichbarkeit.cli._german import german_number
 from erreichbarkeit.config import MODES, Settings
 from erreichbarkeit.config.area import AnalysisArea
 from erreichbarkeit.config.transit import parse_date
@@ -112,13 +113,14 @@ def add_common(p: argparse.ArgumentParser) -> None:
         "--verbose",
         action="count",
         default=0,
-        help="more log output (-v info, -vv debug); shows tracebacks of internal errors",
+        help="mehr Protokollausgabe (-v Info, -vv Details); zeigt bei internen Fehlern "
+        "den Traceback",
     )
     p.add_argument(
         "-q",
         "--quiet",
         action="store_true",
-        help="no progress output and no warnings (errors only)",
+        help="keine Fortschrittsanzeige und keine Warnungen (nur Fehler)",
     )
 
 
@@ -134,67 +136,70 @@ def _add_input_files(p: argparse.ArgumentParser) -> None:
         "--config",
         type=Path,
         metavar="REGION.toml",
-        help="region file naming all inputs, thresholds and options (see README)",
+        help="Regionsdatei mit allen Eingaben, Schwellenwerten und Optionen (siehe README)",
     )
     p.add_argument(
         "--network",
         type=Path,
-        metavar="FILE",
-        help="road network: OSM file (.osm.pbf/.osm/.osm.bz2/.osm.gz) or GIS line layer "
-        "(.gpkg/.geojson/.shp) with a highway or OpenMapTiles class column",
+        metavar="DATEI",
+        help="Straßennetz: OSM-Datei (.osm.pbf/.osm/.osm.bz2/.osm.gz) oder GIS-Linienlayer "
+        "(.gpkg/.geojson/.shp) mit einer Spalte highway oder OpenMapTiles-class",
     )
     p.add_argument(
-        "--roads-layer", metavar="NAME", help="layer of the roads in a GeoPackage network"
+        "--roads-layer", metavar="NAME", help="Layer der Straßen in einem GeoPackage-Netz"
     )
     p.add_argument(
-        "--places-layer", metavar="NAME", help="layer of the places in a GeoPackage network"
+        "--places-layer", metavar="NAME", help="Layer der Orte in einem GeoPackage-Netz"
     )
-    p.add_argument("--pois-layer", metavar="NAME", help="layer of the POIs in a GeoPackage network")
+    p.add_argument(
+        "--pois-layer", metavar="NAME", help="Layer der POIs in einem GeoPackage-Netz"
+    )
     p.add_argument(
         "--boundaries",
         type=Path,
-        metavar="FILE",
-        help="Gemeinde polygons with AGS and name (default: OSM admin_level=8 relations)",
+        metavar="DATEI",
+        help="Gemeindeflächen mit AGS und Name (ohne Angabe: OSM-Relationen admin_level=8)",
     )
     p.add_argument(
         "--villages",
         type=Path,
-        metavar="FILE",
-        help="own villages (points or polygons; default: OSM place=* objects)",
+        metavar="DATEI",
+        help="eigene Ortsliste (Punkte oder Flächen; ohne Angabe: OSM-Objekte place=*)",
     )
     p.add_argument(
         "--population",
         type=Path,
-        metavar="FILE",
-        help="population per Gemeinde (CSV with AGS or 12-digit ARS, e.g. Zensus 2022)",
+        metavar="DATEI",
+        help="Einwohner je Gemeinde (CSV mit AGS oder 12-stelligem ARS, z. B. Zensus 2022)",
     )
     p.add_argument(
         "--kinderzahlen",
         dest="children",
         type=Path,
         metavar="DATEI",
-        help="children per Gemeinde and age group (CSV/XLSX with AGS and columns such as "
-        "'0 bis unter 3'); replaces the age-share estimate for the groups it gives",
+        help="Kinder je Gemeinde und Altersgruppe (CSV/XLSX mit AGS und Spalten wie "
+        "„0 bis unter 3“); ersetzt die Schätzung über Altersanteile für diese Gruppen",
     )
     p.add_argument(
         "--offers",
         action="append",
-        metavar="FILE|osm",
-        help="offers: a CSV/XLSX list, or 'osm' for OSM POIs; repeat or comma-separate "
-        "(default: osm)",
+        metavar="DATEI|osm",
+        help="Angebote: eine CSV/XLSX-Liste oder „osm“ für OSM-POIs; mehrfach angeben oder "
+        "mit Komma trennen (ohne Angabe: osm)",
     )
     p.add_argument(
         "--gtfs",
         action="append",
         type=Path,
-        metavar="FILE",
-        help="GTFS timetable (zip) for Bus & Bahn (mode pt); repeat for several feeds",
+        metavar="DATEI",
+        help="GTFS-Fahrplan (zip) für Bus & Bahn (Verkehrsmittel pt); mehrfach für mehrere "
+        "Fahrpläne",
     )
     p.add_argument(
         "--pt-date",
-        metavar="DATE",
-        help="reference school day for Bus & Bahn, e.g. 2026-03-10 or 10.03.2026 "
-        "(default: a Tuesday the timetable serves with the most trips)",
+        metavar="DATUM",
+        help="Stichtag (Schultag) für Bus & Bahn, z. B. 10.03.2026 oder 2026-03-10 "
+        "(ohne Angabe: der Dienstag mit den meisten Fahrten im Fahrplan)",
     )
 
 
@@ -204,55 +209,56 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         "--modes",
         type=csv_list,
         metavar="car,bike,walk,pt",
-        help=f"modes to compute, of {','.join(MODES)} (default: car,bike,walk, "
-        "and pt when a timetable is given)",
+        help=f"Verkehrsmittel, aus {','.join(MODES)} (car = Auto, bike = Fahrrad, walk = zu "
+        "Fuß, pt = Bus & Bahn; ohne Angabe: car,bike,walk und pt, wenn ein Fahrplan da ist)",
     )
     p.add_argument(
         "--cache-dir",
         type=Path,
-        metavar="DIR",
-        help="cache of prepared networks (default: data/cache)",
+        metavar="ORDNER",
+        help="Zwischenspeicher der vorbereiteten Netze (ohne Angabe: data/cache)",
     )
     p.add_argument(
         "--max-snap-m",
-        type=float,
+        type=german_number,
         metavar="M",
-        help="flag villages/offers further than this from the network (default 500)",
+        help="Orte/Angebote weiter als M Meter vom Netz markieren statt routen (Standard 500)",
     )
     p.add_argument(
         "--cutoff",
-        type=float,
+        type=german_number,
         metavar="MIN",
-        help="leave pairs slower than this out of the long table (default 90)",
+        help="Berechnungsgrenze in Minuten: langsamere Paare gelten als nicht erreichbar "
+        "(Standard 90)",
     )
-    p.add_argument("--name", help="region name for titles and exports")
+    p.add_argument("--name", help="Name der Region in Titeln und Exporten")
     p.add_argument(
         "--gebiet",
         metavar="AGS,NAME,…",
-        help="analysis area: Gemeinden by AGS (8 digits; 5 = a whole Kreis) and/or name, "
-        "comma-separated (e.g. 05958004,Winterberg); overrides the region file's [area]. "
-        "Figures, Gemeinde tables and Steckbriefe cover it; the rest of the data stays "
-        "destination and context",
+        help="Auswertungsgebiet: Gemeinden per AGS (8 Stellen; 5 = ein ganzer Kreis) und/oder "
+        "Name, mit Komma getrennt (z. B. 05958004,Winterberg); ersetzt [area] der "
+        "Regionsdatei. Kennzahlen, Gemeindetabellen und Steckbriefe gelten für dieses "
+        "Gebiet, die übrigen Daten bleiben Ziel und Umfeld",
     )
     p.add_argument(
         "--gebiet-name",
         metavar="NAME",
-        help='name of the analysis area in titles and exports (e.g. "Kreisjugendamt …")',
+        help="Name des Auswertungsgebiets in Titeln und Exporten (z. B. „Kreisjugendamt …“)",
     )
     p.add_argument(
         "--grid",
-        type=float,
-        metavar="CELL_M",
-        help="also compute the population grid surface with cells of CELL_M metres "
-        "(e.g. 250, as the Thünen-Landatlas): minutes per cell, Gemeinde and Kreis "
-        "indicators, travel-time bands",
+        type=german_number,
+        metavar="ZELLE_M",
+        help="zusätzlich die Rasterfläche mit Zellen von ZELLE_M Metern berechnen (z. B. 250 "
+        "wie der Thünen-Landatlas): Minuten je Zelle, Kennzahlen je Gemeinde und Kreis, "
+        "Reisezeit-Bänder",
     )
     p.add_argument(
         "--population-grid",
         type=Path,
-        metavar="FILE",
-        help="population grid for --grid (Zensus-style CSV/parquet with x_mp, y_mp "
-        "in EPSG:3035 and Einwohner, or a GeoPackage of cells)",
+        metavar="DATEI",
+        help="Bevölkerungsraster für --grid (CSV/Parquet wie beim Zensus mit x_mp, y_mp in "
+        "EPSG:3035 und Einwohner, oder ein GeoPackage mit Zellen)",
     )
 
 

@@ -32,15 +32,16 @@ def add_parser(sub: Subparsers) -> None:
     """Add the ``analyse`` subcommand."""
     p = sub.add_parser(
         "analyse",
-        help="compute travel times, village and Gemeinde tables, and export them",
+        help="Reisezeiten, Orts- und Gemeindetabellen berechnen und exportieren",
         description=(
-            "Compute village × offer travel times per mode and write erreichbarkeit.xlsx, "
-            "German CSVs, reisezeiten.parquet and erreichbarkeit.gpkg to --out. Give either a "
-            "region file (--config) or the inputs as flags; flags override the region file."
+            "Berechnet die Reisezeiten Ort × Angebot je Verkehrsmittel und schreibt die "
+            "Arbeitsmappe (xlsx), deutsche CSV-Dateien, reisezeiten.parquet und ein GeoPackage "
+            "nach --out. Entweder eine Regionsdatei (--config) oder die Eingaben als Optionen "
+            "angeben; Optionen gehen der Regionsdatei vor."
         ),
     )
     add_inputs(p)
-    p.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: out)")
+    p.add_argument("--out", type=Path, metavar="ORDNER", help="Ausgabeordner (Standard: out)")
     p.add_argument(
         "--zustaendigkeit", action="append", type=Path, metavar="DATEI",
         help="Zuständigkeitstabelle (CSV/XLSX: Gemeinde oder Ort, Kategorie, zuständige Stelle), "

@@ -37,29 +37,36 @@ def add_parser(sub: Subparsers) -> None:
     """Add the ``karte`` subcommand."""
     p = sub.add_parser(
         "karte",
-        help="print map (PDF/PNG, A4/A3 landscape) of one category and mode",
+        help="Druckkarte (PDF/PNG, A4/A3 quer) einer Kategorie und eines Verkehrsmittels",
         description=(
-            "Run the analysis and write the print map of one category: villages coloured by "
-            "the minutes to the nearest offer, the offers, Gemeinde boundaries, main roads, "
-            "key figures; with --mode pt also the Bus & Bahn stops and lines, the departure "
-            "window and the reference day."
+            "Rechnet die Analyse und schreibt die Druckkarte einer Kategorie: Orte nach "
+            "Minuten zum nächsten Angebot, die Angebote, Gemeindegrenzen, Hauptstraßen, "
+            "Kennzahlen; mit --mode pt auch Haltestellen und Linien von Bus & Bahn, "
+            "Zeitfenster und Stichtag."
         ),
     )
     add_inputs(p)
-    p.add_argument("--category", default="kita", metavar="KEY", help="category (default kita)")
     p.add_argument(
-        "--mode", default="car", choices=MODES, help="mode (default car; pt = Bus & Bahn)"
+        "--category", default="kita", metavar="SCHLÜSSEL", help="Kategorie (Standard kita)"
     )
-    p.add_argument("--age", default="0-3", choices=AGE_GROUPS, help="age group (default 0-3)")
-    p.add_argument("--gemeinde", metavar="AGS", help="frame the map on this Gemeinde")
-    p.add_argument("--paper", default="A4", choices=("A4", "A3"), help="paper (default A4)")
-    p.add_argument("--format", dest="fmt", default="pdf", choices=("pdf", "png"))
+    p.add_argument(
+        "--mode", default="car", choices=MODES,
+        help="Verkehrsmittel: car = Auto (Standard), bike = Fahrrad, walk = zu Fuß, "
+        "pt = Bus & Bahn",
+    )
+    p.add_argument("--age", default="0-3", choices=AGE_GROUPS, help="Altersgruppe (Standard 0-3)")
+    p.add_argument("--gemeinde", metavar="AGS", help="Kartenausschnitt auf diese Gemeinde")
+    p.add_argument("--paper", default="A4", choices=("A4", "A3"), help="Papierformat (Standard A4)")
+    p.add_argument(
+        "--format", dest="fmt", default="pdf", choices=("pdf", "png"),
+        help="Dateiformat (Standard pdf)",
+    )  # fmt: skip
     p.add_argument(
         "--out",
         type=Path,
         default=Path("out"),
-        metavar="DIR",
-        help="output folder (default: out)",
+        metavar="ORDNER",
+        help="Ausgabeordner (Standard: out)",
     )
     add_common(p)
     p.set_defaults(run=run)

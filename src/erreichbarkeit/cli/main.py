@@ -1,4 +1,4 @@
-"""Command line: ``erreichbarkeit analyse | demo | prepare | regions | steckbrief | …``.
+"""Command line: ``erreichbarkeit analyse | demo | prepare | batch | regions | steckbrief | …``.
 
 Each subcommand lives in its own module with an ``add_parser`` function that
 adds its flags and a ``run`` function that does the work and returns the exit
@@ -21,6 +21,7 @@ from typing import Protocol
 from erreichbarkeit._version import __version__
 from erreichbarkeit.cli import (
     analyse,
+    batch,
     demo,
     karte,
     prepare,
@@ -36,6 +37,7 @@ from erreichbarkeit.cli._common import (
     report_interrupted,
     setup_logging,
 )
+from erreichbarkeit.cli._german import GermanArgumentParser
 from erreichbarkeit.cli._preflight import check_flag_paths, report_os_error
 from erreichbarkeit.errors import ErreichbarkeitError
 
@@ -58,22 +60,29 @@ _SUBCOMMANDS: tuple[_Subcommand, ...] = (
     szenario,
     standorte,
     regions,
+    batch,
 )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = GermanArgumentParser(
         prog="erreichbarkeit",
         description=(
-            "Which villages reach which offers for families, children and young people, "
-            "by car, bike, on foot (OSRM on OpenStreetMap roads) and by bus and train "
-            "(GTFS timetables)."
+            "Welche Orte erreichen welche Angebote für Familien, Kinder und Jugendliche – mit "
+            "dem Auto, dem Fahrrad, zu Fuß (OSRM auf OpenStreetMap-Straßen) und mit Bus & Bahn "
+            "(GTFS-Fahrpläne)."
         ),
-        epilog="Exit codes: 0 ok, 2 bad input or configuration, 1 internal error.",
+        epilog="Rückgabewerte: 0 in Ordnung, 2 Eingabe- oder Einstellungsfehler, 1 interner "
+        "Fehler.",
     )
-    parser.add_argument("--version", action="version", version=f"erreichbarkeit {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument(
+        "--version", action="version", version=f"erreichbarkeit {__version__}",
+        help="Versionsnummer zeigen und beenden",
+    )  # fmt: skip
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="BEFEHL", title="Befehle"
+    )
     for command in _SUBCOMMANDS:
         command.add_parser(sub)
     return parser

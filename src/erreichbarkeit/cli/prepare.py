@@ -15,14 +15,15 @@ def add_parser(sub: Subparsers) -> None:
     """Add the ``prepare`` subcommand."""
     p = sub.add_parser(
         "prepare",
-        help="download and clip the OSM extract, boundaries and timetable of a region",
+        help="OSM-Extrakt, Gemeindegrenzen und Fahrplan einer Region laden und zuschneiden",
         description=(
-            "Download (or take local files), clip the OSM extract (and the GTFS timetable, if "
-            "given) to the Kreis plus a buffer, "
-            "and write a ready region.toml to DATA_DIR/<region>/. REGION is a built-in name "
-            "(see 'erreichbarkeit regions'), a Kreis key such as 05958, or a region file. "
-            "A Jugendamt area file (e.g. kreisjugendamt-hochsauerlandkreis) prepares its "
-            "Kreis once (DATA_DIR/<kreis>/, reused) and writes DATA_DIR/<area>/region.toml."
+            "Lädt (oder nimmt lokale Dateien), schneidet den OSM-Extrakt (und den GTFS-Fahrplan, "
+            "falls angegeben) auf den Kreis samt Puffer zu und schreibt eine fertige "
+            "region.toml nach DATENORDNER/<Region>/. REGION ist ein eingebauter Name (siehe "
+            "„erreichbarkeit regions“), ein Kreisschlüssel wie 05958 oder eine Regionsdatei. "
+            "Eine Jugendamts-Gebietsdatei (z. B. kreisjugendamt-hochsauerlandkreis) bereitet "
+            "ihren Kreis einmal vor (DATENORDNER/<Kreis>/, wiederverwendet) und schreibt "
+            "DATENORDNER/<Gebiet>/region.toml."
         ),
     )
     p.add_argument("region", metavar="REGION")
@@ -30,14 +31,14 @@ def add_parser(sub: Subparsers) -> None:
         "--data-dir",
         type=Path,
         default=Path("data/regions"),
-        metavar="DIR",
-        help="where downloads and prepared regions go (default: data/regions)",
+        metavar="DATENORDNER",
+        help="Ordner für Downloads und vorbereitete Regionen (Standard: data/regions)",
     )
     p.add_argument(
         "--extract",
         type=Path,
         action="append",
-        metavar="FILE",
+        metavar="DATEI",
         help=(
             "lokaler OSM-Extrakt statt [source] extract_url; mehrmals angeben für mehrere "
             "Extrakte (z. B. über eine Landesgrenze), sie werden vor dem Zuschneiden "
@@ -47,30 +48,32 @@ def add_parser(sub: Subparsers) -> None:
     p.add_argument(
         "--boundaries",
         type=Path,
-        metavar="FILE",
-        help="use this local boundary file (VG250 GeoPackage or similar)",
+        metavar="DATEI",
+        help="diese lokale Grenzdatei verwenden (VG250-GeoPackage o. Ä.)",
     )
     p.add_argument(
         "--gtfs",
-        metavar="FILE_OR_URL",
+        metavar="DATEI_ODER_URL",
         help=(
-            "GTFS timetable (zip file or URL) for Bus & Bahn, instead of [source] gtfs_url; "
-            "clipped to the region plus buffer"
+            "GTFS-Fahrplan (zip-Datei oder URL) für Bus & Bahn statt [source] gtfs_url; "
+            "wird auf Region samt Puffer zugeschnitten"
         ),
     )
-    p.add_argument("--offline", action="store_true", help="never download; local files only")
+    p.add_argument(
+        "--offline", action="store_true", help="nichts herunterladen, nur lokale Dateien"
+    )
     p.add_argument(
         "--online-offers",
         action="store_true",
         help=(
-            "also fetch the region's current OSM offers from the Overpass API (osmnx) into "
-            "angebote-osm-aktuell.csv, used instead of the extract's POIs"
+            "zusätzlich die aktuellen OSM-Angebote der Region über die Overpass-API (osmnx) "
+            "nach angebote-osm-aktuell.csv laden; sie ersetzen die POIs des Extrakts"
         ),
     )
     p.add_argument(
         "--overpass-url",
         metavar="URL",
-        help="Overpass API endpoint for --online-offers (default: osmnx's)",
+        help="Overpass-API-Adresse für --online-offers (Standard: die von osmnx)",
     )
     add_common(p)
     p.set_defaults(run=run)

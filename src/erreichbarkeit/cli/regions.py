@@ -15,8 +15,8 @@ def add_parser(sub: Subparsers) -> None:
     """Add the ``regions`` subcommand."""
     p = sub.add_parser(
         "regions",
-        help="list the built-in region files and Jugendamt areas",
-        description="List the built-in region files and Jugendamt area files for 'prepare'.",
+        help="eingebaute Regionsdateien und Jugendamtsgebiete auflisten",
+        description="Listet die eingebauten Regions- und Jugendamts-Gebietsdateien für „prepare“.",
     )
     add_common(p)
     p.set_defaults(run=run)

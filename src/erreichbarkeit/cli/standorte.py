@@ -15,6 +15,7 @@ from erreichbarkeit.cli._common import (
     progress_line,
     settings_from_args,
 )
+from erreichbarkeit.cli._german import german_number
 from erreichbarkeit.cli._preflight import check_choices, check_number, preflight
 from erreichbarkeit.config import MODES
 from erreichbarkeit.errors import ConfigError, ErreichbarkeitError
@@ -31,25 +32,28 @@ def add_parser(sub: Subparsers) -> None:
     """Add the ``standorte`` subcommand."""
     p = sub.add_parser(
         "standorte",
-        help="suggest sites for k new offers (maximal covering or p-median)",
+        help="Standorte für K neue Angebote vorschlagen (größte Abdeckung oder kürzeste Wege)",
         description=(
-            "Suggest where the next K offers of a category should go so that the most children "
-            "of its age groups reach one within the threshold (MCLP), or so that their average "
-            "travel time is least (p-median); existing offers stay. Candidates: the villages, "
-            "own candidate points (--candidates), or both."
+            "Schlägt vor, wo die nächsten K Angebote einer Kategorie liegen sollten, damit die "
+            "meisten Kinder ihrer Altersgruppen eines innerhalb des Schwellenwerts erreichen "
+            "(größte Abdeckung, MCLP) oder ihr Weg im Mittel am kürzesten ist (p-Median); "
+            "bestehende Angebote bleiben. Kandidaten: die Orte, eigene Kandidatenpunkte "
+            "(--candidates) oder beides."
         ),
     )
     add_inputs(p)
-    p.add_argument("--category", required=True, help="category, e.g. familienzentrum")
-    p.add_argument("--k", type=int, default=1, help="number of new sites (default 1)")
-    p.add_argument("--mode", default="car", choices=MODES, help="mode (default car)")
+    p.add_argument("--category", required=True, help="Kategorie, z. B. familienzentrum")
+    p.add_argument("--k", type=int, default=1, help="Zahl der neuen Standorte (Standard 1)")
+    p.add_argument(
+        "--mode", default="car", choices=MODES, help="Verkehrsmittel (Standard car = Auto)"
+    )
     _add_model_options(p)
     p.add_argument(
         "--out",
         type=Path,
         default=Path("out/standorte"),
-        metavar="DIR",
-        help="output folder for standorte.xlsx and standorte.gpkg (default: out/standorte)",
+        metavar="ORDNER",
+        help="Ausgabeordner für standorte.xlsx und standorte.gpkg (Standard: out/standorte)",
     )
     add_common(p)
     p.set_defaults(run=run)
@@ -61,31 +65,32 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
         "--model",
         default="mclp",
         choices=("mclp", "pmedian"),
-        help="mclp: most children within the threshold; pmedian: least travel time",
+        help="mclp: die meisten Kinder innerhalb des Schwellenwerts; pmedian: kürzeste Wege "
+        "im Mittel",
     )
     p.add_argument(
         "--threshold",
-        type=float,
+        type=german_number,
         metavar="MIN",
-        help="threshold minutes (default: the category's threshold for the mode)",
+        help="Schwellenwert in Minuten (Standard: der der Kategorie für das Verkehrsmittel)",
     )
     p.add_argument(
         "--candidates",
         type=Path,
-        metavar="FILE",
-        help="own candidate sites (points: GIS layer or CSV/XLSX with coordinates)",
+        metavar="DATEI",
+        help="eigene Kandidatenstandorte (Punkte: GIS-Layer oder CSV/XLSX mit Koordinaten)",
     )
     p.add_argument(
         "--only-candidates",
         action="store_true",
-        help="use only --candidates, not the villages, as candidate sites",
+        help="nur --candidates als Kandidaten verwenden, nicht die Orte",
     )
     p.add_argument(
         "--time-limit",
-        type=float,
+        type=german_number,
         default=30.0,
         metavar="S",
-        help="solver time limit in seconds (default 30)",
+        help="Rechenzeitgrenze der Optimierung in Sekunden (Standard 30)",
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,33 +31,35 @@ def add_parser(sub: Subparsers) -> None:
     """Add the ``steckbrief`` subcommand."""
     p = sub.add_parser(
         "steckbrief",
-        help="one-page PDF per Gemeinde (and for the whole Kreis) for the steering group",
+        help="Steckbrief als PDF je Gemeinde (und für den ganzen Kreis) für die Steuerungsgruppe",
         description=(
-            "Run the analysis and write one A4 PDF per Gemeinde plus kreis.pdf: map of the "
-            "villages coloured by minutes, key figures for the age group, the worst-served "
-            "villages per category, sources.  With --mode pt (Bus & Bahn) the page names the "
-            "departure window and reference day, the car factor per village and the villages "
-            "without departure in the window; other modes carry a small Bus & Bahn box when "
-            "the run computes it."
+            "Rechnet die Analyse und schreibt je Gemeinde ein A4-PDF und eines für den Kreis: "
+            "Karte der Orte nach Minuten, Kennzahlen der Altersgruppe, alle Orte mit Minuten "
+            "und Kindern, Quellen. Mit --mode pt (Bus & Bahn) nennt die Seite Zeitfenster und "
+            "Stichtag, den Faktor zum Auto je Ort und die Orte ohne Abfahrt im Zeitfenster; "
+            "andere Verkehrsmittel zeigen einen kleinen Kasten zu Bus & Bahn, wenn die Analyse "
+            "ihn berechnet."
         ),
     )
     add_inputs(p)
     p.add_argument(
-        "--mode", default="car", choices=MODES, help="mode (default car; pt = Bus & Bahn)"
+        "--mode", default="car", choices=MODES,
+        help="Verkehrsmittel: car = Auto (Standard), bike = Fahrrad, walk = zu Fuß, "
+        "pt = Bus & Bahn",
     )
-    p.add_argument("--age", default="0-3", choices=AGE_GROUPS, help="age group (default 0-3)")
+    p.add_argument("--age", default="0-3", choices=AGE_GROUPS, help="Altersgruppe (Standard 0-3)")
     p.add_argument(
         "--categories",
         type=csv_list,
         metavar="kita,hebamme",
-        help="categories (default: those serving the age group)",
+        help="Kategorien (Standard: die der Altersgruppe)",
     )
     p.add_argument(
         "--out",
         type=Path,
         default=Path("out/steckbriefe"),
-        metavar="DIR",
-        help="output folder (default: out/steckbriefe)",
+        metavar="ORDNER",
+        help="Ausgabeordner (Standard: out/steckbriefe)",
     )
     add_common(p)
     p.set_defaults(run=run)
@@ -75,17 +78,17 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     check_choices(settings, mode=args.mode, categories=args.categories or ())
     extra = [("Regionsdatei", args.config)]
-    preflight(
-        settings, out_dir=args.out, out_names=[steckbrief_filename(None, "")], extra_inputs=extra
-    )
+    today = date.today()  # German file names with region and date: Steckbrief_Kreis_<…>_<date>.pdf
+    kreis_name = steckbrief_filename(None, "", created=today, region=settings.area_name)
+    preflight(settings, out_dir=args.out, out_names=[kreis_name], extra_inputs=extra)
     progress = progress_line(quiet=args.quiet)
     results = pipeline.run(settings, progress=progress)
     # the Gemeinde file names are known now; none may replace an input
-    names = [steckbrief_filename(str(a), str(g)) for a, g in _gemeinden(results)]
+    names = [steckbrief_filename(str(a), str(g), created=today) for a, g in _gemeinden(results)]
     check_no_overwrite([args.out / n for n in names], input_paths(settings, extra))
     paths = write_steckbriefe(
         results, args.out, mode=args.mode, age_group=args.age, categories=args.categories,
-        progress=progress,
+        progress=progress, created=today,
     )  # fmt: skip
     sys.stdout.write(f"{len(paths)} Steckbriefe in {args.out}\n")
     for path in paths:

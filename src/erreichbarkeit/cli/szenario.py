@@ -29,11 +29,13 @@ def add_parser(sub: Subparsers) -> None:
     """Add the ``szenario`` subcommand."""
     p = sub.add_parser(
         "szenario",
-        help="what-if: apply a scenario file (add, move, close offers) and compare",
+        help="Was-wäre-wenn: Szenariodatei anwenden (Angebote hinzu, verlegen, schließen) "
+        "und vergleichen",
         description=(
-            "Run the analysis, apply the changes of a scenario file (JSON, as saved by the "
-            "dashboard) recomputing only what changed, and write the comparison (key figures "
-            "before/after, villages that move within or beyond the threshold) as xlsx."
+            "Rechnet die Analyse, wendet die Änderungen einer Szenariodatei an (JSON, wie vom "
+            "Dashboard gespeichert; neu gerechnet wird nur, was sich ändert) und schreibt den "
+            "Vergleich (Kennzahlen vorher/nachher, Orte, die unter oder über den "
+            "Schwellenwert rutschen) als xlsx."
         ),
     )
     add_inputs(p)
@@ -42,18 +44,20 @@ def add_parser(sub: Subparsers) -> None:
         type=Path,
         required=True,
         action="append",
-        metavar="FILE",
-        help="scenario file; give it twice to compare two scenarios side by side",
+        metavar="DATEI",
+        help="Szenariodatei; zweimal angeben, um zwei Szenarien nebeneinander zu vergleichen",
     )
-    p.add_argument("--category", required=True, help="category to compare, e.g. kinderarzt")
-    p.add_argument("--mode", default="car", choices=MODES, help="mode (default car)")
-    p.add_argument("--age", default="0-3", choices=AGE_GROUPS, help="age group (default 0-3)")
+    p.add_argument("--category", required=True, help="zu vergleichende Kategorie, z. B. kinderarzt")
+    p.add_argument(
+        "--mode", default="car", choices=MODES, help="Verkehrsmittel (Standard car = Auto)"
+    )
+    p.add_argument("--age", default="0-3", choices=AGE_GROUPS, help="Altersgruppe (Standard 0-3)")
     p.add_argument(
         "--out",
         type=Path,
         default=Path("out/szenario.xlsx"),
-        metavar="FILE.xlsx",
-        help="comparison workbook (default: out/szenario.xlsx)",
+        metavar="DATEI.xlsx",
+        help="Arbeitsmappe des Vergleichs (Standard: out/szenario.xlsx)",
     )
     add_common(p)
     p.set_defaults(run=run)

@@ -14,9 +14,13 @@ the command line can check them without loading the export modules.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
-from collections.abc import Iterable, Sequence
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from pathlib import Path
+from types import MappingProxyType
 
 from erreichbarkeit.config.settings import Settings
 from erreichbarkeit.errors import ConfigError
@@ -26,8 +30,12 @@ __all__ = [
     "check_no_overwrite",
     "check_output_file",
     "check_output_folder",
+    "dated_name",
     "input_paths",
+    "name_part",
+    "run_output_names",
     "safe_child",
+    "steckbrief_filename",
 ]
 
 #: Every file :func:`erreichbarkeit.report.export.export_all` may write into its
@@ -43,6 +51,104 @@ RUN_OUTPUT_FILES: tuple[str, ...] = (
     "erreichbarkeit.gpkg",
     "hinweise.csv",
 )
+
+#: The dated file names of the same exports (:func:`run_output_names`): kind → stem.
+_DATED_STEMS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "xlsx": ("Erreichbarkeit", ".xlsx"),
+        "orte_csv": ("Orte", ".csv"),
+        "gemeinden_csv": ("Gemeinden", ".csv"),
+        "angebote_csv": ("Angebote", ".csv"),
+        "reisezeiten_csv": ("Reisezeiten", ".csv"),
+        "reisezeiten_parquet": ("Reisezeiten", ".parquet"),
+        "gpkg": ("Erreichbarkeit", ".gpkg"),
+        "hinweise_csv": ("Hinweise", ".csv"),
+    }
+)
+_UMLAUTS = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"}
+)
+
+
+def name_part(text: str, *, limit: int = 60, fallback: str = "Region") -> str:
+    """A file-name part in German: umlauts kept, path-unsafe characters to ``_``.
+
+    Letters (also ä, ö, ü, ß), digits, ``-`` and ``.`` stay; spaces, slashes,
+    colons, brackets, commas and the like become one ``_``; no leading dot.
+
+    Examples
+    --------
+    >>> name_part("Landkreis Göttingen"), name_part("Hann. Münden, Stadt")
+    ('Landkreis_Göttingen', 'Hann._Münden_Stadt')
+    >>> name_part("../../böse/Name"), name_part("///")
+    ('böse_Name', 'Region')
+    """
+    text = unicodedata.normalize("NFC", str(text))
+    text = re.sub(r"[^\w.\-]+|_+", "_", text, flags=re.UNICODE)
+    text = re.sub(r"\.{2,}", "", text).strip("._-")
+    return text[:limit].strip("._-") or fallback
+
+
+def dated_name(prefix: str, *parts: str, created: date, suffix: str) -> str:
+    """``<Prefix>_<part>_…_<YYYY-MM-DD><suffix>``, each part made safe by :func:`name_part`.
+
+    Examples
+    --------
+    >>> dated_name("Erreichbarkeit", "Beispielkreis", created=date(2026, 12, 5), suffix=".xlsx")
+    'Erreichbarkeit_Beispielkreis_2026-12-05.xlsx'
+    """
+    safe = [name_part(p) for p in parts if str(p).strip()]
+    return "_".join([prefix, *safe, created.isoformat()]) + suffix
+
+
+def run_output_names(region: str, created: date) -> dict[str, str]:
+    """The dated export file names of a run, by kind (the keys of ``export_all``'s result).
+
+    E.g. ``Erreichbarkeit_Beispielkreis_2026-12-05.xlsx``, ``Orte_…csv``,
+    ``Reisezeiten_…parquet``, ``Erreichbarkeit_…gpkg``.
+    """
+    return {
+        kind: dated_name(stem, region, created=created, suffix=suffix)
+        for kind, (stem, suffix) in _DATED_STEMS.items()
+    }
+
+
+def _ascii_slug(text: str, limit: int = 60) -> str:
+    """ASCII file-name part: umlauts spelled out, other characters to ``-``."""
+    text = unicodedata.normalize("NFC", text).translate(_UMLAUTS)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+    return text[:limit].strip("-") or "gemeinde"
+
+
+def steckbrief_filename(
+    ags: str | None, name: str, *, created: date | None = None, region: str = ""
+) -> str:
+    """File name of a Steckbrief.
+
+    With ``created``: ``Steckbrief_<Gemeinde>_<date>.pdf`` and for the whole
+    area ``Steckbrief_Kreis_<region>_<date>.pdf`` (German, umlauts kept, see
+    :func:`name_part`).  Without: the former ASCII names ``<AGS>_<name>.pdf``
+    and ``kreis.pdf``.
+
+    Examples
+    --------
+    >>> steckbrief_filename("03159016", "Bovenden/Ortsteil Süd")
+    '03159016_bovenden-ortsteil-sued.pdf'
+    >>> steckbrief_filename("03159016", "Hann. Münden, Stadt", created=date(2026, 12, 5))
+    'Steckbrief_Hann._Münden_Stadt_2026-12-05.pdf'
+    >>> steckbrief_filename(None, "", created=date(2026, 12, 5), region="Landkreis Göttingen")
+    'Steckbrief_Kreis_Landkreis_Göttingen_2026-12-05.pdf'
+    """
+    if created is not None:
+        if ags is None:
+            return dated_name("Steckbrief_Kreis", region or name, created=created, suffix=".pdf")
+        return dated_name("Steckbrief", name, created=created, suffix=".pdf")
+    if ags is None:
+        return "kreis.pdf"
+    key = re.sub(r"[^0-9A-Za-z]", "", str(ags))[:12] or "ohne-ags"
+    return f"{key}_{_ascii_slug(name)}.pdf"
+
 
 #: German names of the input fields, for messages.
 _INPUT_LABELS = {

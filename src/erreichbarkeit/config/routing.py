@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,28 @@ from erreichbarkeit.config.validation import (
 )
 from erreichbarkeit.errors import ConfigError
 
-__all__ = ["RoutingOptions", "check_algorithms", "check_routing_ranges", "parse_routing"]
+__all__ = [
+    "GRID_CH_ENV",
+    "GRID_CH_POLICIES",
+    "GRID_REFERENCE_ENV",
+    "RoutingOptions",
+    "check_algorithms",
+    "check_routing_ranges",
+    "grid_ch_policy",
+    "parse_routing",
+]
+
+#: Environment variable: how the grid surface gets CH networks for modes
+#: whose algorithm is MLD (the minutes are the same; only speed differs).
+#: ``background`` (default): use them when cached, else route with the
+#: run's network and prepare them in a background process for the next run;
+#: ``now``: prepare them before the grid step; ``off``: never.
+GRID_CH_ENV = "ERREICHBARKEIT_GRID_CH"
+GRID_CH_POLICIES = ("background", "now", "off")
+#: Environment variable: ``1`` routes the grid the plain, unoptimised way
+#: (the run's own networks, one process, every cell): the baseline of
+#: ``benchmarks/bench_county.py`` and of the tests.  Results are the same.
+GRID_REFERENCE_ENV = "ERREICHBARKEIT_GRID_REFERENCE"
 
 _ALGORITHMS = ("CH", "MLD")
 #: Plausible ranges of the plain numbers of ``[routing]``.  The ferry wait
@@ -180,3 +202,26 @@ def check_algorithms(routing: RoutingOptions) -> None:
                 expected="CH or MLD",
                 message_de=f"Unbekanntes Routing-Verfahren „{algo}“ für {mode} (erlaubt: CH, MLD)",
             )
+
+
+def grid_ch_policy() -> str:
+    """The :data:`GRID_CH_ENV` policy in force (``background`` when unset).
+
+    Raises
+    ------
+    ConfigError
+        The variable holds another value.
+    """
+    text = os.environ.get(GRID_CH_ENV, "").strip().lower() or "background"
+    if text not in GRID_CH_POLICIES:
+        msg = f"{GRID_CH_ENV}={text!r} is not one of {', '.join(GRID_CH_POLICIES)}"
+        raise ConfigError(
+            msg,
+            column=GRID_CH_ENV,
+            expected=", ".join(GRID_CH_POLICIES),
+            message_de=(
+                f"Die Umgebungsvariable {GRID_CH_ENV} = „{text}“ ist ungültig "
+                f"(erlaubt: {', '.join(GRID_CH_POLICIES)})"
+            ),
+        )
+    return text

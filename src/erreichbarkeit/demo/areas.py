@@ -23,7 +23,7 @@ __all__ = ["AREA_FILE", "AREA_NAME", "area_region_file", "write_area_region"]
 
 #: The area region file's name in the demo folder.
 AREA_FILE = "jugendamt.toml"
-#: The area's name in titles, exports and Steckbriefe.
+#: The default demo area's name in titles, exports and Steckbriefe.
 AREA_NAME = "Kreisjugendamt Beispielkreis"
 
 
@@ -48,6 +48,7 @@ def write_area_region(model: Model, files: DemoFiles) -> Path:
     Path
         The written area region file.
     """
+    area_name = f"Kreisjugendamt {model.layout.name}"
     town = max(model.gemeinden, key=lambda g: (g.population, g.ags))
     served = sorted((g for g in model.gemeinden if g.ags != town.ags), key=lambda g: g.ags)
     keys = "\n".join(f"    {json.dumps(g.ags)},  # {g.name}" for g in served)
@@ -56,13 +57,13 @@ def write_area_region(model: Model, files: DemoFiles) -> Path:
         "das Kreisjugendamt ist für alle übrigen Gemeinden zuständig"
     )
     header = (
-        f"# {AREA_NAME} (fiktiv): dieselben Daten wie region.toml, ausgewertet für die\n"
+        f"# {area_name} (fiktiv): dieselben Daten wie region.toml, ausgewertet für die\n"
         f"# Gemeinden des Kreisjugendamts (alle außer {town.name}).  Orte und Angebote in\n"
         f"# {town.name} zählen weiter als Ziele und erscheinen als Umgebung auf der Karte.\n"
     )
     area = (
         "\n[area]\n"
-        f"name = {json.dumps(AREA_NAME, ensure_ascii=False)}\n"
+        f"name = {json.dumps(area_name, ensure_ascii=False)}\n"
         f"source = {json.dumps(source, ensure_ascii=False)}\n"
         f"ags = [\n{keys}\n]\n"
     )

@@ -56,8 +56,17 @@ Design elements and what each one is there to exercise:
   keep postcodes as text.  Population figures use the German thousands
   separator (``12.345``).
 
-The output depends only on the seed: the same seed gives byte-identical
-files.
+The output depends only on the seed and the layout: the same seed gives
+byte-identical files.
+
+**Layouts.**  Size, place, keys and names come from a
+:class:`~erreichbarkeit.demo.layout.DemoLayout`; its defaults
+(:data:`~erreichbarkeit.demo.layout.BEISPIELKREIS`) are the county described
+above.  :data:`~erreichbarkeit.demo.layout.LANDKREIS` is a county-sized one
+(about 2 000 km², 20 Gemeinden on two rings around the Kreisstadt, a few
+hundred villages and offers, 18 radial bus lines); other layouts give
+several counties side by side (own centre, Kreis key, postcodes and OSM id
+offset each).
 
 The generator is split by theme: :mod:`~erreichbarkeit.demo.model` (the
 county under construction), :mod:`~erreichbarkeit.demo.terrain` (outline,
@@ -93,14 +102,9 @@ from erreichbarkeit.demo.files import (
     write_osm,
     write_region,
 )
+from erreichbarkeit.demo.layout import BEISPIELKREIS, DemoLayout
 from erreichbarkeit.demo.links import road_edges
 from erreichbarkeit.demo.model import (
-    CENTER_LAT,
-    CENTER_LON,
-    HALF_HEIGHT_M,
-    HALF_WIDTH_M,
-    N_HAMLETS,
-    N_VILLAGES,
     Model,
     NameMaker,
     OsmDraft,
@@ -132,8 +136,8 @@ logger = logging.getLogger(__name__)
 _MAX_ATTEMPTS = 20
 
 
-def generate_demo(folder: Path, *, seed: int = 2026) -> DemoFiles:
-    """Write the fictional "Beispielkreis" into ``folder``.
+def generate_demo(folder: Path, *, seed: int = 2026, layout: DemoLayout | None = None) -> DemoFiles:
+    """Write the fictional "Beispielkreis" (or another generated county) into ``folder``.
 
     Parameters
     ----------
@@ -141,8 +145,13 @@ def generate_demo(folder: Path, *, seed: int = 2026) -> DemoFiles:
         Target folder (created if missing).  Existing demo files are replaced
         atomically; other files are left alone.
     seed
-        Seed of :func:`numpy.random.default_rng`; the same seed gives
-        byte-identical files.
+        Seed of :func:`numpy.random.default_rng`; the same seed (and layout)
+        gives byte-identical files.
+    layout
+        Extent, counts, keys and names of the county
+        (:class:`~erreichbarkeit.demo.layout.DemoLayout`); default the
+        Beispielkreis (:data:`~erreichbarkeit.demo.layout.BEISPIELKREIS`),
+        :data:`~erreichbarkeit.demo.layout.LANDKREIS` is a county-sized one.
 
     Returns
     -------
@@ -154,12 +163,13 @@ def generate_demo(folder: Path, *, seed: int = 2026) -> DemoFiles:
     ErreichbarkeitError
         If no valid layout was found for this seed (not observed in practice).
     """
+    layout = layout or BEISPIELKREIS
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     for attempt in range(_MAX_ATTEMPTS):
         try:
-            model = _build_model(rng)
+            model = _build_model(rng, layout)
             break
         except RetryError as exc:
             logger.debug("demo layout attempt %d rejected: %s", attempt + 1, exc)
@@ -170,7 +180,7 @@ def generate_demo(folder: Path, *, seed: int = 2026) -> DemoFiles:
         )
     to_wgs = Transformer.from_crs(METRIC_CRS, WGS84, always_xy=True)
     x0, y0 = Transformer.from_crs(WGS84, METRIC_CRS, always_xy=True).transform(
-        CENTER_LON, CENTER_LAT
+        layout.center_lon, layout.center_lat
     )
 
     def lonlat(xy: np.ndarray) -> np.ndarray:
@@ -178,16 +188,7 @@ def generate_demo(folder: Path, *, seed: int = 2026) -> DemoFiles:
         lon, lat = to_wgs.transform(xy[:, 0] + x0, xy[:, 1] + y0)
         return np.round(np.column_stack([lon, lat]), 7)
 
-    files = DemoFiles(
-        folder=folder,
-        network=folder / "beispielkreis.osm",
-        boundaries=folder / "gemeinden.geojson",
-        offers=folder / "angebote.csv",
-        population=folder / "bevoelkerung.csv",
-        population_grid=folder / "bevoelkerungsraster.csv",
-        gtfs=folder / "busse.gtfs.zip",
-        region=folder / "region.toml",
-    )
+    files = _demo_files(folder)
     transit = plan_transit(model)
     mark_without_bus(model, transit)  # a note on their place nodes, before writing the OSM
     write_osm(model, files.network, lonlat)
@@ -200,22 +201,35 @@ def generate_demo(folder: Path, *, seed: int = 2026) -> DemoFiles:
     write_responsibility(model, folder)  # zustaendigkeit.csv: Grundschulbezirke, Ämter
     write_need(model, folder)  # sozialindikatoren.csv (demo/need.py)
     write_outreach(model, folder)  # aufsuchend.csv (demo/outreach.py)
-    write_region(files)
+    write_region(files, layout)
     write_area_region(model, files)  # jugendamt.toml: the Kreisjugendamt's area
     logger.info(
-        "demo Beispielkreis written to %s: %d villages, %d Gemeinden, %d offers, "
-        "%d OSM nodes, %d ways",
-        folder, len(model.places), len(model.gemeinden), len(model.offers),
+        "demo %s written to %s: %d places, %d Gemeinden, %d offers, %d OSM nodes, %d ways",
+        layout.name, folder, len(model.places), len(model.gemeinden), len(model.offers),
         len(model.osm.nodes), len(model.osm.ways),
     )  # fmt: skip
     return files
 
 
-def _build_model(rng: np.random.Generator) -> Model:
+def _demo_files(folder: Path) -> DemoFiles:
+    """The paths of the demo files in ``folder`` (the same for every layout)."""
+    return DemoFiles(
+        folder=folder,
+        network=folder / "beispielkreis.osm",
+        boundaries=folder / "gemeinden.geojson",
+        offers=folder / "angebote.csv",
+        population=folder / "bevoelkerung.csv",
+        population_grid=folder / "bevoelkerungsraster.csv",
+        gtfs=folder / "busse.gtfs.zip",
+        region=folder / "region.toml",
+    )
+
+
+def _build_model(rng: np.random.Generator, layout: DemoLayout) -> Model:
     """Draw one random layout of the county; raise :class:`RetryError` if it fails."""
-    outline = county_outline(rng)
-    names = NameMaker(rng)
-    places = place_seats(rng, outline, names)
+    outline = county_outline(rng, layout)
+    names = NameMaker(rng, layout.town_name)
+    places = place_seats(rng, outline, names, layout)
     seats_xy = np.array([(p.x, p.y) for p in places])
     cells = gemeinde_cells(outline, seats_xy)
     inner = outline.buffer(-800.0)
@@ -228,17 +242,17 @@ def _build_model(rng: np.random.Generator) -> Model:
             return False
         return all(math.hypot(p.x - x, p.y - y) >= min_dist for p in others)
 
-    valleys = dead_end_valleys(rng, places, ok_spot, names)
+    valleys = dead_end_valleys(rng, places, ok_spot, names, layout.n_valleys)
     corridors = shapely.union_all([v[1] for v in valleys]).buffer(1_500.0)
 
     def sample(kind: str, count: int, min_dist: float, pop: tuple[int, int]) -> None:
         """Place ``count`` villages or hamlets at random free spots."""
         placed = 0
-        for _ in range(4_000):
+        for _ in range(max(4_000, 40 * count)):
             if placed == count:
                 return
-            x = rng.uniform(-HALF_WIDTH_M, HALF_WIDTH_M)
-            y = rng.uniform(-HALF_HEIGHT_M, HALF_HEIGHT_M)
+            x = rng.uniform(-layout.half_width_m, layout.half_width_m)
+            y = rng.uniform(-layout.half_height_m, layout.half_height_m)
             if corridors.contains(Point(x, y)) or not ok_spot(x, y, min_dist, places):
                 continue
             population = round(math.exp(rng.uniform(math.log(pop[0]), math.log(pop[1]))))
@@ -246,18 +260,18 @@ def _build_model(rng: np.random.Generator) -> Model:
             places.append(Place(name, kind, kind, population, x, y))
             placed += 1
 
-    sample("village", N_VILLAGES, 1_700.0, (200, 1_500))
-    sample("hamlet", N_HAMLETS, 1_200.0, (30, 150))
+    sample("village", layout.n_villages, layout.village_min_dist_m, (200, 1_500))
+    sample("hamlet", layout.n_hamlets, 1_200.0, (30, 150))
     core = [i for i, p in enumerate(places) if p.kind not in ("valley",)]
 
     osm = OsmDraft()
     edges = road_edges(rng, places, core, valleys)
     lay_out_network(rng, osm, places, edges=edges, valleys=valleys, outline=outline)
     addresses = add_streets_and_addresses(rng, osm, places)
-    add_isolated(rng, osm, places, ok_spot, names)
-    add_track_hamlet(rng, osm, places, ok_spot, names)
+    add_isolated(rng, osm, places, ok_spot, names, layout=layout)
+    add_track_hamlet(rng, osm, places, ok_spot, names, layout=layout)
 
-    gemeinden = assign_gemeinden(rng, places, cells, names)
-    offers = plan_offers(rng, places, addresses)
+    gemeinden = assign_gemeinden(rng, places, cells, names, layout)
+    offers = plan_offers(rng, places, addresses, layout)
     add_pois(osm, offers, places, gemeinden, addresses)
-    return Model(outline, places, gemeinden, osm, addresses, offers)
+    return Model(outline, places, gemeinden, osm, addresses, offers, layout)

@@ -19,6 +19,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from erreichbarkeit._atomic import atomic_path
 from erreichbarkeit.config import WGS84
 from erreichbarkeit.demo.children import CHILDREN_FILE
+from erreichbarkeit.demo.layout import BEISPIELKREIS, DemoLayout
 from erreichbarkeit.demo.model import (
     LonLat,
     Model,
@@ -28,7 +29,6 @@ from erreichbarkeit.demo.need import NEED_FILE
 from erreichbarkeit.demo.outreach import OUTREACH_FILE
 from erreichbarkeit.demo.responsibility import RESPONSIBILITY_FILE
 from erreichbarkeit.demo.transit import (
-    AGENCY_NAME,
     FEED_END,
     FEED_START,
     HOLIDAY,
@@ -47,7 +47,8 @@ __all__ = [
     "write_region",
 ]
 
-REGION_NAME = "Beispielkreis (fiktiv)"
+#: The default demo's region name (:attr:`DemoLayout.region_name`).
+REGION_NAME = BEISPIELKREIS.region_name
 
 
 @dataclass(frozen=True)
@@ -88,11 +89,15 @@ class DemoFiles:
 
 
 def write_osm(model: Model, path: Path, lonlat: LonLat) -> None:
-    """Write the OSM XML: every node (lon/lat rounded to 7 places) and way, with a bounding box."""
+    """Write the OSM XML: every node (lon/lat rounded to 7 places) and way, with a bounding box.
+
+    Node and way ids are the draft's ids plus the layout's ``osm_id_offset``.
+    """
     osm = model.osm
+    offset = model.layout.osm_id_offset
     coords = lonlat(np.array([(x, y) for x, y, _ in osm.nodes]))
     header = osmium.io.Header()
-    header.set("generator", "erreichbarkeit demo – Beispielkreis (fiktiv)")
+    header.set("generator", f"erreichbarkeit demo – {model.layout.region_name}")
     lo, hi = coords.min(axis=0), coords.max(axis=0)
     header.add_box(
         osmium.osm.Box(osmium.osm.Location(lo[0], lo[1]), osmium.osm.Location(hi[0], hi[1]))
@@ -102,9 +107,11 @@ def write_osm(model: Model, path: Path, lonlat: LonLat) -> None:
         try:
             for k, (_, _, tags) in enumerate(osm.nodes):
                 lon, lat = coords[k]
-                writer.add_node(Node(id=k + 1, location=(float(lon), float(lat)), tags=tags))
+                location = (float(lon), float(lat))
+                writer.add_node(Node(id=offset + k + 1, location=location, tags=tags))
             for k, (nodes, tags) in enumerate(osm.ways):
-                writer.add_way(Way(id=k + 1, nodes=nodes, tags=tags))
+                refs = [offset + n for n in nodes] if offset else nodes
+                writer.add_way(Way(id=offset + k + 1, nodes=refs, tags=tags))
         finally:
             writer.close()
 
@@ -205,12 +212,18 @@ def _csv(header: str, rows: Sequence[Sequence[object]]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
+def _feed_url(agency: str) -> str:
+    """A fictional URL of the agency (``example.org``: reserved, never a real site)."""
+    county = agency.split(maxsplit=1)[0].lower()
+    return f"https://example.org/{county}"
+
+
 def _tables(plan: TransitPlan, lonlat: LonLat, osm: OsmDraft) -> dict[str, bytes]:
     """Every GTFS file of the feed as bytes."""
     coords = lonlat(np.array([osm.xy(s.node) for s in plan.stops]))
-    url = "https://example.org/beispielkreis"
+    url = _feed_url(plan.agency)
     rows: dict[str, Sequence[Sequence[object]]] = {
-        "agency.txt": [("bkvg", AGENCY_NAME, url, "Europe/Berlin", "de")],
+        "agency.txt": [("bkvg", plan.agency, url, "Europe/Berlin", "de")],
         "stops.txt": sorted(
             (s.stop_id, s.name, f"{lat:.7f}", f"{lon:.7f}")
             for s, (lon, lat) in zip(plan.stops, coords, strict=True)
@@ -232,7 +245,7 @@ def _tables(plan: TransitPlan, lonlat: LonLat, osm: OsmDraft) -> dict[str, bytes
             (SCHOOL, 1, 1, 1, 1, 1, 0, 0, FEED_START, FEED_END),
         ],
         "calendar_dates.txt": [(SCHOOL, HOLIDAY, 2)],
-        "feed_info.txt": [(AGENCY_NAME, url, "de", FEED_START, FEED_END, "fiktiv-1")],
+        "feed_info.txt": [(plan.agency, url, "de", FEED_START, FEED_END, "fiktiv-1")],
     }
     return {name: _csv(_GTFS_HEADERS[name], rows[name]) for name in _GTFS_HEADERS}
 
@@ -263,14 +276,15 @@ def write_gtfs(plan: TransitPlan, path: Path, lonlat: LonLat, osm: OsmDraft) -> 
 _FICTIONAL = "fiktive Daten, erzeugt von erreichbarkeit.demo.beispielkreis (frei verwendbar)"
 
 
-def write_region(files: DemoFiles) -> None:
+def write_region(files: DemoFiles, layout: DemoLayout = BEISPIELKREIS) -> None:
     """Write ``region.toml`` naming the demo files."""
+    land = layout.ags_prefix[:2]
     text = f"""\
-# Fiktiver Beispielkreis: alle Orte, Straßen, Einwohnerzahlen und Angebote sind
-# erfunden (erzeugt von erreichbarkeit.demo.beispielkreis).  Gemeindeschlüssel mit Land „99“.
+# Fiktiver {layout.name}: alle Orte, Straßen, Einwohnerzahlen und Angebote sind
+# erfunden (erzeugt von erreichbarkeit.demo.beispielkreis).  Gemeindeschlüssel mit Land „{land}“.
 
 [region]
-name = "{REGION_NAME}"
+name = "{layout.region_name}"
 
 [inputs]
 network = "{files.network.name}"
@@ -296,7 +310,7 @@ boundaries = "{_FICTIONAL}"
 population = "{_FICTIONAL}"
 population_grid = "{_FICTIONAL}"
 offers = "{_FICTIONAL}"
-gtfs = "Fahrplan der Beispielkreis Verkehrsgesellschaft (fiktiv): {_FICTIONAL}"
+gtfs = "Fahrplan der {layout.name} Verkehrsgesellschaft (fiktiv): {_FICTIONAL}"
 responsibility = "{_FICTIONAL}"
 outreach = "{_FICTIONAL}"
 children = "{_FICTIONAL}"

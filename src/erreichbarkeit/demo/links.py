@@ -19,7 +19,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra, minimum_spannin
 from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 
-from erreichbarkeit.demo.model import N_CENTRES, Edge, Place, RetryError, Valley
+from erreichbarkeit.demo.model import Edge, Place, RetryError, Valley
 
 __all__ = ["LinkGraph", "road_edges"]
 
@@ -166,7 +166,8 @@ def _upgrade_main_roads(
     for i, j in itertools.pairwise(path):
         edges[(min(i, j), max(i, j))].highway = "primary"
         edges[(min(i, j), max(i, j))].ref = b_ref
-    for seat in range(1, N_CENTRES + 1):
+    n_centres = sum(p.kind == "centre" for p in places)
+    for seat in range(1, n_centres + 1):
         l_ref = f"L {int(rng.integers(3000, 3500))}"
         for i, j in itertools.pairwise(roads.shortest_path(0, seat)):
             e = edges[(min(i, j), max(i, j))]
@@ -193,7 +194,9 @@ def road_edges(
         raise RetryError(msg)
     edges, tracks = _classify_links(rng, places, links, graph.spanning_tree())
     west, east, b_ref = _upgrade_main_roads(rng, places, core, edges, links)
-    k_numbers = iter(rng.permutation(np.arange(101, 199)))
+    # Kreisstraßen K 101–198 (a county-sized demo needs more numbers: up to K 999)
+    n_k = sum(e.highway == "tertiary" for e in edges.values())
+    k_numbers = iter(rng.permutation(np.arange(101, 199 if n_k <= 98 else 1_000)))
     for e in edges.values():
         if e.highway == "tertiary":
             e.ref = f"K {int(next(k_numbers))}"

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from shapely.geometry import LineString, MultiPolygon, Polygon
 
+from erreichbarkeit.demo.layout import BEISPIELKREIS, DemoLayout
+
 __all__ = [
     "CENTER_LAT",
     "CENTER_LON",
@@ -36,17 +38,18 @@ __all__ = [
     "Valley",
 ]
 
-# Centre of the county: 9° E is the central meridian of UTM zone 32, so the
-# metric frame (EPSG:25832) has easting 500 000 there.
-CENTER_LON = 9.0
-CENTER_LAT = 51.0
-HALF_WIDTH_M = 17_500.0  # 35 km east-west
-HALF_HEIGHT_M = 15_000.0  # 30 km north-south
-N_CENTRES = 7  # Gemeinde seats besides the Kreisstadt
-N_VILLAGES = 30
-N_HAMLETS = 12
-N_VALLEYS = 2
-N_ISOLATED = 2
+# The default Beispielkreis's values (the generator reads them from its
+# DemoLayout).  Centre of the county: 9° E is the central meridian of UTM
+# zone 32, so the metric frame (EPSG:25832) has easting 500 000 there.
+CENTER_LON = BEISPIELKREIS.center_lon
+CENTER_LAT = BEISPIELKREIS.center_lat
+HALF_WIDTH_M = BEISPIELKREIS.half_width_m  # 35 km east-west
+HALF_HEIGHT_M = BEISPIELKREIS.half_height_m  # 30 km north-south
+N_CENTRES = BEISPIELKREIS.n_centres  # Gemeinde seats besides the Kreisstadt
+N_VILLAGES = BEISPIELKREIS.n_villages
+N_HAMLETS = BEISPIELKREIS.n_hamlets
+N_VALLEYS = BEISPIELKREIS.n_valleys
+N_ISOLATED = BEISPIELKREIS.n_isolated
 _PREFIXES = ("Ober", "Nieder", "Unter", "Klein", "Groß", "Alt", "Neu", "Hohen", "Wester", "Oster")
 _ROOTS = (
     "bach", "wald", "lind", "eich", "birk", "hasel", "stein", "mühl", "kirch", "ros", "wolf",
@@ -172,6 +175,7 @@ class Model:
     osm: OsmDraft
     addresses: list[Address]
     offers: list[Offer]
+    layout: DemoLayout = BEISPIELKREIS
 
 
 @dataclass
@@ -196,10 +200,10 @@ class RetryError(Exception):
 class NameMaker:
     """Unique German-sounding fictional names from syllables."""
 
-    def __init__(self, rng: np.random.Generator) -> None:
+    def __init__(self, rng: np.random.Generator, town: str = BEISPIELKREIS.town_name) -> None:
         """Start with no name used but the Kreisstadt's."""
         self.rng = rng
-        self.used: set[str] = {"Beispielstadt"}
+        self.used: set[str] = {town}
 
     def _unique(self, make: Callable[[], str | None]) -> str:
         """A name ``make`` returns that is not used yet."""

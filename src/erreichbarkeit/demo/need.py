@@ -22,8 +22,13 @@ __all__ = ["NEED_FILE", "need_rows", "write_need"]
 #: File name of the table in the demo folder.
 NEED_FILE = "sozialindikatoren.csv"
 
-#: The source every row names.
-_SOURCE = "fiktive Werte des Beispielkreises (keine echten Daten)"
+
+def _source(county: str) -> str:
+    """The source every row names (``des Beispielkreises``)."""
+    genitive = f"des {county}es" if county.endswith("kreis") else f"von {county}"
+    return f"fiktive Werte {genitive} (keine echten Daten)"
+
+
 _HEADER = ("Gemeinde", "Ort", "SGB-II-Quote Kinder (%)", "Anteil Alleinerziehende (%)", "Quelle")
 
 
@@ -33,15 +38,16 @@ def _de(x: float) -> str:
 
 def need_rows(model: Model) -> pd.DataFrame:
     """The table: a fictional quota per Gemeinde (deterministic) and one Ortsteil row."""
+    source = _source(model.layout.name)
     rows: list[tuple[str, str, str, str, str]] = []
     for i, gem in enumerate(model.gemeinden):
         quota = 6.0 + (i * 7.3) % 20.0  # 6 to 26 % (Landkreis Göttingen: 17 % of the 0–5)
         single = 14.0 + (i * 3.1) % 12.0
-        rows.append((gem.name, "", _de(quota), _de(single), _SOURCE))
+        rows.append((gem.name, "", _de(quota), _de(single), source))
     first = [p for p in model.places if p.gemeinde == 0]
     if first and model.gemeinden:
         town = max(first, key=lambda p: p.population)
-        rows.append((model.gemeinden[0].name, town.name, _de(29.5), _de(31.0), _SOURCE))
+        rows.append((model.gemeinden[0].name, town.name, _de(29.5), _de(31.0), source))
     return pd.DataFrame(rows, columns=list(_HEADER))
 
 

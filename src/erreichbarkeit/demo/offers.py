@@ -10,6 +10,7 @@ from types import MappingProxyType
 import numpy as np
 
 from erreichbarkeit.config import Category, load_categories
+from erreichbarkeit.demo.layout import DemoLayout
 from erreichbarkeit.demo.model import (
     GIVEN,
     SURNAMES,
@@ -61,7 +62,7 @@ _OFFER_TEXT: Mapping[str, tuple[tuple[str, ...], str, str, str]] = MappingProxyT
     "jugendamt": (("Landkreis",), "0–27 Jahre und Eltern",
                   "Mo–Fr 8–12 Uhr und nach Vereinbarung", "Mo-Fr 08:00-12:00"),
     "gesundheitsamt": (("Landkreis",), "alle", "Mo–Fr 8–12 Uhr", "Mo-Fr 08:00-12:00"),
-    "jobcenter": (("Landkreis Beispielkreis und Agentur für Arbeit",),
+    "jobcenter": (("Landkreis und Agentur für Arbeit",),
                   "Familien",
                   "Mo–Fr 8–12:30 Uhr, Do 14–17 Uhr", "Mo-Fr 08:00-12:30; Th 14:00-17:00"),
 })  # fmt: skip
@@ -131,7 +132,7 @@ _EXTRA_PLAN = (
     "familienbildung",
 )
 # Kindertagespflege (Tagesmütter) in villages beyond the biggest three
-_TAGESPFLEGE_VILLAGES = slice(3, 6)
+_TAGESPFLEGE_FIRST = 3
 
 
 @dataclass(frozen=True)
@@ -142,23 +143,29 @@ class _Names:
     surnames: list[str]
     given: list[str]
     tagespflege: list[str]
+    county: str  # the county's name
 
 
-def _offer_plan(rng: np.random.Generator, places: list[Place]) -> list[tuple[int, str]]:
+def _offer_plan(
+    rng: np.random.Generator, places: list[Place], layout: DemoLayout
+) -> list[tuple[int, str]]:
     """``(place index, category)`` of every offer."""
     centres = [i for i, p in enumerate(places) if p.kind == "centre"]
     villages = sorted(
         (i for i, p in enumerate(places) if p.kind == "village"),
         key=lambda i: -places[i].population,
     )
-    big_villages = villages[:3]
     plan: list[tuple[int, str]] = [(0, c) for c in _TOWN_PLAN]
     for i in centres:
         plan += [(i, "kita"), (i, "grundschule"), (i, "rathaus")]
-    for c, i in zip(_EXTRA_PLAN, rng.permutation(centres).tolist() * 2, strict=False):
+    extra = _EXTRA_PLAN * layout.extra_offer_rounds
+    rounds = max(2, math.ceil(len(extra) / len(centres)))
+    for c, i in zip(extra, rng.permutation(centres).tolist() * rounds, strict=False):
         plan.append((int(i), c))
-    plan += [(i, "kita") for i in big_villages] + [(big_villages[0], "grundschule")]
-    plan += [(i, "kindertagespflege") for i in villages[_TAGESPFLEGE_VILLAGES]]
+    plan += [(i, "kita") for i in villages[: layout.village_kitas]]
+    plan += [(i, "grundschule") for i in villages[: layout.village_schools]]
+    tagespflege = villages[_TAGESPFLEGE_FIRST : _TAGESPFLEGE_FIRST + layout.tagespflege_villages]
+    plan += [(i, "kindertagespflege") for i in tagespflege]
     return plan
 
 
@@ -174,14 +181,14 @@ def _addresses_by_place(
     return by_place
 
 
-def _traeger(rng: np.random.Generator, cat: str, i: int, place: Place) -> str:
+def _traeger(rng: np.random.Generator, cat: str, i: int, place: Place, county: str) -> str:
     """The operator: drawn from the category's choices, Gemeinde/Stadt made concrete."""
     traeger_pool = _OFFER_TEXT[cat][0]
     traeger = traeger_pool[int(rng.integers(len(traeger_pool)))]
     if traeger in ("Gemeinde", "Stadt"):
         return ("Stadt " if i == 0 else "Gemeinde ") + place.name
-    if traeger == "Landkreis":
-        return "Landkreis Beispielkreis"
+    if traeger.startswith("Landkreis"):
+        return traeger.replace("Landkreis", f"Landkreis {county}", 1)
     return traeger
 
 
@@ -194,8 +201,11 @@ def _offer_name(
     n_kita = sum(o.category == "kita" for o in offers)
     n_school = sum(o.category == "grundschule" for o in offers)
     n_tp = sum(o.category == "kindertagespflege" for o in offers)
+    kita = f"Kita {names.kita[n_kita % len(names.kita)]}"
+    if n_kita >= len(names.kita):  # names used up (a county-sized demo): add the place
+        kita = f"{kita} {place.name}"
     return {
-        "kita": f"Kita {names.kita[n_kita % len(names.kita)]}",
+        "kita": kita,
         "grundschule": (
             ("Grundschule am Markt", "Brüder-Grimm-Schule")[n_school % 2]
             if i == 0
@@ -217,10 +227,10 @@ def _offer_name(
             f"({given} {surname})"
         ),
         "rathaus": f"Rathaus {place.name}",
-        "kreisverwaltung": "Kreishaus Beispielkreis",
-        "jugendamt": "Kreisjugendamt Beispielkreis",
-        "gesundheitsamt": "Gesundheitsamt Beispielkreis",
-        "jobcenter": "Jobcenter Beispielkreis",
+        "kreisverwaltung": f"Kreishaus {names.county}",
+        "jugendamt": f"Kreisjugendamt {names.county}",
+        "gesundheitsamt": f"Gesundheitsamt {names.county}",
+        "jobcenter": f"Jobcenter {names.county}",
     }[cat]
 
 
@@ -243,10 +253,11 @@ def _make_offer(
     addr: Address,
     name: str,
     cats: Mapping[str, Category],
+    county: str,
 ) -> Offer:
     """One offer a few metres beside its address."""
     _, ages, opening_de, opening_osm = _OFFER_TEXT[cat]
-    traeger = _traeger(rng, cat, i, place)
+    traeger = _traeger(rng, cat, i, place, county)
     kategorie = _kategorie(rng, cat, name, cats)
     capacity = None
     if cat == "kita":
@@ -280,17 +291,18 @@ def _mark_gaps(rng: np.random.Generator, offers: list[Offer], cats: Mapping[str,
 
 
 def plan_offers(
-    rng: np.random.Generator, places: list[Place], addresses: list[Address]
+    rng: np.random.Generator, places: list[Place], addresses: list[Address], layout: DemoLayout
 ) -> list[Offer]:
     """Offers clustered in the Kreisstadt and Gemeinde seats, a few Kitas in big villages."""
     cats = load_categories()
-    plan = _offer_plan(rng, places)
+    plan = _offer_plan(rng, places, layout)
     by_place = _addresses_by_place(rng, addresses)
     names = _Names(
         kita=[str(n) for n in rng.permutation(_KITA_NAMES)],
         surnames=[str(n) for n in rng.permutation(SURNAMES)],
         given=[str(n) for n in rng.permutation(GIVEN)],
         tagespflege=list(_TAGESPFLEGE_NAMES),
+        county=layout.name,
     )
     offers: list[Offer] = []
     for n, (i, cat) in enumerate(plan):
@@ -300,7 +312,9 @@ def plan_offers(
             raise RetryError(msg)
         addr = by_place[i].pop()
         name = _offer_name(cat, i, place=p, n=n, offers=offers, names=names)
-        offers.append(_make_offer(rng, i, cat, place=p, addr=addr, name=name, cats=cats))
+        offers.append(
+            _make_offer(rng, i, cat, place=p, addr=addr, name=name, cats=cats, county=layout.name)
+        )
     _mark_gaps(rng, offers, cats)
     order = {key: c.order for key, c in cats.items()}
     offers.sort(

@@ -8,10 +8,8 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString, Point
 
+from erreichbarkeit.demo.layout import DemoLayout
 from erreichbarkeit.demo.model import (
-    HALF_HEIGHT_M,
-    HALF_WIDTH_M,
-    N_ISOLATED,
     STREETS,
     Address,
     NameMaker,
@@ -52,15 +50,17 @@ def add_isolated(
     places: list[Place],
     ok_spot: SpotCheck,
     names: NameMaker,
+    *,
+    layout: DemoLayout,
 ) -> None:
     """Single farms 400–900 m off a road, reached by a service road."""
     roads = shapely.union_all(_car_lines(osm))
     added = 0
     for _ in range(4_000):
-        if added == N_ISOLATED:
+        if added == layout.n_isolated:
             return
-        x = rng.uniform(-HALF_WIDTH_M, HALF_WIDTH_M)
-        y = rng.uniform(-HALF_HEIGHT_M, HALF_HEIGHT_M)
+        x = rng.uniform(-layout.half_width_m, layout.half_width_m)
+        y = rng.uniform(-layout.half_height_m, layout.half_height_m)
         if not 400 < roads.distance(Point(x, y)) < 900:
             continue
         if not ok_spot(x, y, 1_000.0, places):
@@ -82,13 +82,15 @@ def add_track_hamlet(
     places: list[Place],
     ok_spot: SpotCheck,
     names: NameMaker,
+    *,
+    layout: DemoLayout,
 ) -> None:
     """A hamlet reached only by an agricultural track, far from any public road."""
     roads = shapely.union_all(_car_lines(osm))
     for min_road in (1_300.0, 1_100.0):
         for _ in range(6_000):
-            x = rng.uniform(-HALF_WIDTH_M, HALF_WIDTH_M)
-            y = rng.uniform(-HALF_HEIGHT_M, HALF_HEIGHT_M)
+            x = rng.uniform(-layout.half_width_m, layout.half_width_m)
+            y = rng.uniform(-layout.half_height_m, layout.half_height_m)
             d = roads.distance(Point(x, y))
             if not min_road < d < 2_500:
                 continue

@@ -10,11 +10,8 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 
+from erreichbarkeit.demo.layout import DemoLayout
 from erreichbarkeit.demo.model import (
-    HALF_HEIGHT_M,
-    HALF_WIDTH_M,
-    N_CENTRES,
-    N_VALLEYS,
     Gemeinde,
     NameMaker,
     Place,
@@ -33,7 +30,7 @@ __all__ = [
 ]
 
 
-def county_outline(rng: np.random.Generator) -> Polygon:
+def county_outline(rng: np.random.Generator, layout: DemoLayout) -> Polygon:
     """A star-shaped, irregular county outline around (0, 0) (always a simple polygon)."""
     n = 28
     angles = (np.arange(n) + rng.uniform(-0.3, 0.3, n)) * 2 * math.pi / n
@@ -43,7 +40,7 @@ def county_outline(rng: np.random.Generator) -> Polygon:
         noise += rng.normal(0, 0.05) * np.cos(k * angles + rng.uniform(0, 2 * math.pi))
     noise += rng.normal(0, 0.015, n)
     ellipse = 1.0 / np.sqrt(
-        (np.cos(angles) / HALF_WIDTH_M) ** 2 + (np.sin(angles) / HALF_HEIGHT_M) ** 2
+        (np.cos(angles) / layout.half_width_m) ** 2 + (np.sin(angles) / layout.half_height_m) ** 2
     )
     r = ellipse * np.clip(0.97 + noise, 0.82, 1.0)
     return Polygon(np.column_stack([r * np.cos(angles), r * np.sin(angles)]))
@@ -51,33 +48,55 @@ def county_outline(rng: np.random.Generator) -> Polygon:
 
 def _radius_towards(outline: Polygon, angle: float) -> float:
     """Distance from the centre to the outline in direction ``angle``."""
-    ray = LineString([(0, 0), (60_000 * math.cos(angle), 60_000 * math.sin(angle))])
+    far = max(60_000.0, 3 * max(abs(b) for b in outline.bounds))
+    ray = LineString([(0, 0), (far * math.cos(angle), far * math.sin(angle))])
     hit = ray.intersection(outline.exterior)
     return float(min(Point(0, 0).distance(g) for g in getattr(hit, "geoms", [hit])))
 
 
-def place_seats(rng: np.random.Generator, outline: Polygon, names: NameMaker) -> list[Place]:
-    """The Kreisstadt and the seven Gemeinde seats."""
+def _seat_rings(n: int) -> list[tuple[int, float, float]]:
+    """``(count, inner, outer)`` of the rings the seats lie on (fractions of the radius).
+
+    Up to eight seats lie on one ring (the Beispielkreis: seven); more are
+    split into an inner ring (a third) and an outer ring, so that the
+    Kreisstadt's Gemeinde does not grow with the county.
+    """
+    if n <= 8:
+        return [(n, 0.5, 0.6)]
+    inner = round(n / 3)
+    return [(inner, 0.3, 0.38), (n - inner, 0.66, 0.76)]
+
+
+def place_seats(
+    rng: np.random.Generator, outline: Polygon, names: NameMaker, layout: DemoLayout
+) -> list[Place]:
+    """The Kreisstadt and the Gemeinde seats (the Beispielkreis: seven)."""
     tx, ty = rng.uniform(-1_500, 1_500, 2)
     places = [
         Place(
-            "Beispielstadt", "town", "town", int(rng.integers(11_000, 13_000)), float(tx), float(ty)
+            layout.town_name,
+            "town",
+            "town",
+            int(rng.integers(layout.town_population[0], layout.town_population[1])),
+            float(tx),
+            float(ty),
         )
     ]
-    rot = rng.uniform(0, 2 * math.pi)
-    for k in range(N_CENTRES):
-        angle = rot + 2 * math.pi * k / N_CENTRES + rng.uniform(-0.15, 0.15)
-        dist = _radius_towards(outline, angle) * rng.uniform(0.5, 0.6)
-        places.append(
-            Place(
-                names.village(),
-                "centre",
-                "village",
-                int(rng.integers(2_000, 5_000)),
-                dist * math.cos(angle),
-                dist * math.sin(angle),
+    for count, inner, outer in _seat_rings(layout.n_centres):
+        rot = rng.uniform(0, 2 * math.pi)
+        for k in range(count):
+            angle = rot + 2 * math.pi * k / count + rng.uniform(-0.15, 0.15)
+            dist = _radius_towards(outline, angle) * rng.uniform(inner, outer)
+            places.append(
+                Place(
+                    names.village(),
+                    "centre",
+                    "village",
+                    int(rng.integers(2_000, 5_000)),
+                    dist * math.cos(angle),
+                    dist * math.sin(angle),
+                )
             )
-        )
     return places
 
 
@@ -116,14 +135,19 @@ def cell_margin(seats: np.ndarray, x: float, y: float) -> float:
 
 
 def dead_end_valleys(
-    rng: np.random.Generator, places: list[Place], ok_spot: SpotCheck, names: NameMaker
+    rng: np.random.Generator,
+    places: list[Place],
+    ok_spot: SpotCheck,
+    names: NameMaker,
+    n_valleys: int,
 ) -> list[Valley]:
     """Chains of 2–3 villages behind a Gemeinde seat, reached by one winding road."""
     valleys: list[Valley] = []
-    bases = [int(i) for i in rng.permutation(np.arange(1, N_CENTRES + 1))]
+    n_centres = sum(p.kind == "centre" for p in places)
+    bases = [int(i) for i in rng.permutation(np.arange(1, n_centres + 1))]
     town = places[0]
     for base in bases:
-        if len(valleys) == N_VALLEYS:
+        if len(valleys) == n_valleys:
             break
         b = places[base]
         outward = math.atan2(b.y - town.y, b.x - town.x)
@@ -161,7 +185,7 @@ def dead_end_valleys(
                 break
             # not enough room in this direction: undo and try the next turn
             del places[len(places) - (len(chain) - 1) :]
-    if len(valleys) < N_VALLEYS:
+    if len(valleys) < n_valleys:
         msg = "no room for the dead-end valleys"
         raise RetryError(msg)
     return valleys
@@ -188,13 +212,17 @@ def assign_gemeinden(
     places: list[Place],
     cells: list[Polygon | MultiPolygon],
     names: NameMaker,
+    layout: DemoLayout,
 ) -> list[Gemeinde]:
-    """The Gemeinden (two named after the landscape) and the Gemeinde of every place."""
-    landscape = {int(i) for i in rng.choice(np.arange(1, N_CENTRES + 1), 2, replace=False)}
+    """The Gemeinden (a quarter, at least two, named after the landscape) and every place's."""
+    n_landscape = max(2, round(layout.n_centres / 4))
+    landscape = {
+        int(i) for i in rng.choice(np.arange(1, layout.n_centres + 1), n_landscape, replace=False)
+    }
     out = []
     for g, cell in enumerate(cells):
         name = names.landscape() if g in landscape else places[g].name
-        out.append(Gemeinde(f"99999{g + 1:03d}", name, f"{101 + g:05d}", cell))
+        out.append(Gemeinde(layout.gemeinde_key(g), name, layout.postcode(g), cell))
     for p in places:
         hits = [g for g, cell in enumerate(cells) if cell.contains(Point(p.x, p.y))]
         if len(hits) != 1:

@@ -194,24 +194,27 @@ class TransitPlan:
         Every trip with its stop times.
     without_bus
         Place indices of the villages that get no stop at all.
+    agency
+        The agency's name (``"<county> Verkehrsgesellschaft (fiktiv)"``).
     """
 
     stops: list[Stop]
     lines: list[Line]
     trips: list[Trip] = field(default_factory=list)
     without_bus: list[int] = field(default_factory=list)
+    agency: str = AGENCY_NAME
 
 
 def _town_stops(model: Model, roads: _Roads) -> list[Stop]:
     """The ZOB and two stops near the offers of the Kreisstadt."""
     town = model.places[0]
-    zob = Stop("zob", "Beispielstadt ZOB", town.node)
+    zob = Stop("zob", f"{town.name} ZOB", town.node)
     roads_xy = {int(n): model.osm.xy(int(n)) for n in np.nonzero(roads.matrix.sum(axis=1))[0]}
     grid = sorted(n for n, xy in roads_xy.items() if math.dist(xy, (town.x, town.y)) <= 700)
     offers = [o for o in model.offers if o.place == 0]
     groups = (
-        ("stadt-schule", "Beispielstadt Schulzentrum", ("grundschule", "schule")),
-        ("stadt-markt", "Beispielstadt Markt", ("familienzentrum", "beratung", "kinderarzt")),
+        ("stadt-schule", f"{town.name} Schulzentrum", ("grundschule", "schule")),
+        ("stadt-markt", f"{town.name} Markt", ("familienzentrum", "beratung", "kinderarzt")),
     )
     stops = [zob]
     for stop_id, name, categories in groups:
@@ -380,7 +383,7 @@ def _plan_lines(model: Model, roads: _Roads, town_stops: list[Stop]) -> TransitP
     for k, (a, b, way) in enumerate(bases):
         targets = [places[v].node for v in villages if best[v] == k and v not in without]
         route = _with_detours(_path(roads, way), targets, reach[k][1], reach[k][0])
-        short = f"5{k + 1:02d}" if a == 0 else "510"
+        short = _radial_number(k) if a == 0 else "510"
         ends = [a, b] if way[-1] == places[b].node else [a, b, _place_at(model, way[-1])]
         long_name = " – ".join(_stop_name(model, i).split(",")[0] for i in ends)
         lines.append(Line(short, short, long_name, 3, route))
@@ -403,6 +406,12 @@ def _plan_lines(model: Model, roads: _Roads, town_stops: list[Stop]) -> TransitP
     return TransitPlan(stops, lines, without_bus=without)
 
 
+def _radial_number(k: int) -> str:
+    """Line number of the ``k``-th radial line: 501, 502, … (510 and 520 left out)."""
+    numbers = (n for n in range(501, 600) if n not in (510, 520))
+    return str(next(itertools.islice(numbers, k, None)))
+
+
 def _place_at(model: Model, node: int) -> int:
     """Index of the place whose junction is ``node``."""
     return next(i for i, p in enumerate(model.places) if p.node == node)
@@ -410,7 +419,8 @@ def _place_at(model: Model, node: int) -> int:
 
 def _stop_name(model: Model, i: int) -> str:
     """Stop name of place ``i`` (the town: its ZOB)."""
-    return "Beispielstadt ZOB" if i == 0 else f"{model.places[i].name}, Ortsmitte"
+    name = model.places[i].name
+    return f"{name} ZOB" if i == 0 else f"{name}, Ortsmitte"
 
 
 def _offsets(roads: _Roads, path: list[int], stop_at: dict[int, str]) -> list[tuple[str, int, int]]:
@@ -502,17 +512,20 @@ def plan_transit(model: Model) -> TransitPlan:
     roads = _Roads(model.osm)
     plan = _plan_lines(model, roads, _town_stops(model, roads))
     plan.trips = _timetable(plan, roads)
+    plan.agency = f"{model.layout.name} Verkehrsgesellschaft (fiktiv)"
     return plan
 
 
 def mark_without_bus(model: Model, plan: TransitPlan) -> None:
     """Add :data:`NO_BUS_NOTE` to the place nodes of the villages without a stop."""
+    notes: dict[str, str] = {}
     for i in plan.without_bus:
         place = model.places[i]
         place.note = f"{place.note}; {NO_BUS_NOTE}" if place.note else NO_BUS_NOTE
-        for _, _, tags in model.osm.nodes:
-            if "place" in tags and tags.get("name") == place.name:
-                tags["note"] = place.note
+        notes[place.name] = place.note
+    for _, _, tags in model.osm.nodes:  # one pass: a county-sized demo has 100 000 nodes
+        if "place" in tags and tags.get("name") in notes:
+            tags["note"] = notes[tags["name"]]
 
 
 def villages_without_bus(network: Path) -> list[str]:

@@ -11,9 +11,10 @@ published ones.
 Preprocessing (``osrm-extract`` then ``osrm-contract`` for CH or
 ``osrm-partition`` + ``osrm-customize`` for MLD) runs in a subprocess through
 the executables the wheel ships (``python -m osrm …``).  Its result is cached
-in ``cache_dir/<network>-<mode>-<algorithm>-<key>/``, where ``key`` is a
+in ``<cache_dir>/osrm/<network>-<mode>-<algorithm>-<key>/``, where ``key`` is a
 SHA-256 digest of the input file's bytes, the profile text (with speed
-overrides and the ferry waiting time), the algorithm and the OSRM version;
+overrides and the ferry waiting time), the algorithm and the OSRM version
+(:mod:`._cache`: equal inputs find the same entry, whatever the file name);
 the folder is built beside its final name and renamed when complete, and a
 manifest of file sizes lets a truncated or damaged cache entry be detected and
 rebuilt.
@@ -27,10 +28,6 @@ not depend on them.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import hashlib
-import importlib.metadata
 import json
 import logging
 import os
@@ -38,7 +35,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -48,60 +45,44 @@ import numpy.typing as npt
 import osrm
 
 from erreichbarkeit._atomic import atomic_dir
-from erreichbarkeit._helpers import file_digest
 from erreichbarkeit._schema import OSM_SUFFIXES
 from erreichbarkeit.config import (
     DEFAULT_ACCESS_KMH,
     DEFAULT_FERRY_WAIT_MIN,
     ProgressCallback,
+    RoutingOptions,
     Settings,
 )
 from erreichbarkeit.config.parallel import worker_cap
 from erreichbarkeit.errors import NetworkError, RoutingError
+from erreichbarkeit.network._cache import (
+    MANIFEST,
+    checksum,
+    find_entry,
+    locked,
+    network_key,
+    osrm_cache_root,
+    osrm_version,
+)
+from erreichbarkeit.network._table_pool import TablePool, durations_table
 from erreichbarkeit.network.profiles import profile_text
 
 __all__ = [
     "PreparedNetwork",
     "Router",
     "RouterLike",
+    "TablePool",
     "TableResult",
+    "cached_network",
+    "durations_table",
     "make_routers",
     "network_key",
+    "osrm_cache_root",
     "prepare_network",
     "prepare_router",
 ]
 
 logger = logging.getLogger(__name__)
-
-_MANIFEST = "manifest.json"
-_CACHE_LAYOUT_VERSION = "2"  # 2: manifest with checksums
-
-
-def _osrm_version() -> str:
-    try:
-        return importlib.metadata.version("osrm-bindings")
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - dev build
-        return "unknown"
-
-
-def network_key(osm_path: Path, mode: str, algorithm: str, profile: str) -> str:
-    """Digest of everything a prepared network depends on.
-
-    The input file's bytes, the full profile text (including speed
-    overrides), the algorithm, the OSRM version and the cache layout version.
-    """
-    h = hashlib.sha256()
-    for part in (
-        _CACHE_LAYOUT_VERSION,
-        _osrm_version(),
-        mode,
-        algorithm,
-        profile,
-        file_digest(osm_path),
-    ):
-        h.update(part.encode())
-        h.update(b"\0")
-    return h.hexdigest()[:20]
 
 
 def _osm_suffix(path: Path) -> str:
@@ -177,44 +158,12 @@ def _normalise_output_names(folder: Path) -> None:
             path.rename(folder / ("network.osrm" + name.split(".osrm", 1)[1]))
 
 
-def _checksum(path: Path) -> str:
-    """BLAKE2b of a file (fast; detects damage, not tampering)."""
-    h = hashlib.blake2b(digest_size=16)
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _manifest_ok(folder: Path) -> bool:
-    """Whether a cache entry is complete and undamaged (sizes and checksums).
-
-    A file truncated by a killed run, or changed on disk, makes the entry
-    invalid; the caller then rebuilds it.  Checking about 50 MB (a county's
-    foot network) takes a fraction of a second.
-    """
-    manifest = folder / _MANIFEST
-    try:
-        data = json.loads(manifest.read_text("utf-8"))
-        files: dict[str, dict[str, Any]] = data["files"]
-        expected = {name: (int(v["size"]), str(v["blake2b"])) for name, v in files.items()}
-    except (OSError, ValueError, KeyError, TypeError):
-        logger.warning("cache entry %s has no valid manifest; rebuilding", folder.name)
-        return False
-    for name, (size, digest) in expected.items():
-        path = folder / name
-        if not path.is_file() or path.stat().st_size != size or _checksum(path) != digest:
-            logger.warning("cache entry %s is damaged (%s); rebuilding", folder.name, name)
-            return False
-    return True
-
-
 def prepare_network(
     osm_path: str | Path,
     mode: str,
     *,
     cache_dir: str | Path,
-    algorithm: str = "MLD",
+    algorithm: str | None = None,
     speeds: Mapping[str, float] | None = None,
     maxspeed: Mapping[str, float] | None = None,
     ferry_wait_min: float = DEFAULT_FERRY_WAIT_MIN,
@@ -230,10 +179,15 @@ def prepare_network(
     mode
         ``car``, ``bike`` or ``walk``.
     cache_dir
-        Cache root.  Entries are folders named after the network, mode,
-        algorithm and key.
+        Cache folder; the entries go to its ``osrm`` subfolder
+        (:func:`osrm_cache_root`), as in a run of the CLI or the dashboard
+        with the same ``cache_dir``.  Entries are folders named after the
+        network, mode, algorithm and key; an entry of the same key under
+        another file name is used.
     algorithm
-        ``CH`` (contract) or ``MLD`` (partition + customize).
+        ``CH`` (contract) or ``MLD`` (partition + customize); ``None``: the
+        mode's default of :class:`~erreichbarkeit.config.RoutingOptions`
+        (what a region file without ``[routing] algorithm`` uses).
     speeds, maxspeed, ferry_wait_min
         Profile overrides, see :func:`profile_text`.
     threads
@@ -254,34 +208,60 @@ def prepare_network(
         On an unknown mode or algorithm.
     """
     source = Path(osm_path)
+    if algorithm is None:
+        algorithm = RoutingOptions().algorithm.get(mode, "MLD")
     _check_source(source, algorithm)
     suffix = _osm_suffix(source)
     profile = profile_text(mode, speeds=speeds, maxspeed=maxspeed, ferry_wait_min=ferry_wait_min)
     key = network_key(source, mode, algorithm, profile)
+    root = osrm_cache_root(cache_dir)
     stem = source.name[: -len(suffix)] if source.name.lower().endswith(suffix) else source.stem
-    folder = Path(cache_dir) / f"{stem}-{mode}-{algorithm.lower()}-{key}"
-    base = folder / "network.osrm"
-    step = f"Straßennetz vorbereiten ({mode})"
-    if folder.is_dir() and _manifest_ok(folder):  # fast path, no lock needed
-        logger.info("using cached %s network %s", mode, folder)
-        if progress:
-            progress(step, 1, 1)
-        return PreparedNetwork(mode, algorithm, base, key, from_cache=True, seconds=0.0)
+    folder = root / f"{stem}-{mode}-{algorithm.lower()}-{key}"
+    found = find_entry(root, mode, algorithm, key)
+    if found is not None:  # fast path, no lock needed
+        return _from_cache(found, mode, algorithm, key, progress)
     # Several dashboard sessions (threads) or a CLI run may want the same
     # network at once: one builds it, the others wait and then use it.
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(folder.with_name(f".{folder.name}.lock")):
-        if folder.is_dir() and _manifest_ok(folder):
-            logger.info("%s network %s was prepared meanwhile", mode, folder)
-            if progress:
-                progress(step, 1, 1)
-            return PreparedNetwork(mode, algorithm, base, key, from_cache=True, seconds=0.0)
+    root.mkdir(parents=True, exist_ok=True)
+    with locked(root / f".{mode}-{algorithm.lower()}-{key}.lock"):
+        found = find_entry(root, mode, algorithm, key)
+        if found is not None:
+            return _from_cache(found, mode, algorithm, key, progress)
         if folder.exists():
             shutil.rmtree(folder, ignore_errors=True)
         return _build(
             source, folder, mode=mode, algorithm=algorithm, key=key, profile=profile,
             suffix=suffix, threads=threads, progress=progress,
         )  # fmt: skip
+
+
+def _from_cache(
+    folder: Path, mode: str, algorithm: str, key: str, progress: ProgressCallback | None
+) -> PreparedNetwork:
+    logger.info("using cached %s network %s", mode, folder)
+    if progress:
+        progress(f"Straßennetz vorbereiten ({mode})", 1, 1)
+    return PreparedNetwork(mode, algorithm, folder / "network.osrm", key, True, 0.0)
+
+
+def cached_network(
+    osm_path: str | Path,
+    mode: str,
+    *,
+    cache_dir: str | Path,
+    algorithm: str,
+    speeds: Mapping[str, float] | None = None,
+    maxspeed: Mapping[str, float] | None = None,
+    ferry_wait_min: float = DEFAULT_FERRY_WAIT_MIN,
+) -> PreparedNetwork | None:
+    """The prepared network of these inputs if it is in the cache, else ``None`` (never builds)."""
+    source = Path(osm_path)
+    profile = profile_text(mode, speeds=speeds, maxspeed=maxspeed, ferry_wait_min=ferry_wait_min)
+    key = network_key(source, mode, algorithm, profile)
+    found = find_entry(osrm_cache_root(cache_dir), mode, algorithm, key)
+    if found is None:
+        return None
+    return PreparedNetwork(mode, algorithm, found / "network.osrm", key, True, 0.0)
 
 
 def _check_source(source: Path, algorithm: str) -> None:
@@ -295,21 +275,6 @@ def _check_source(source: Path, algorithm: str) -> None:
     if source.stat().st_size == 0:
         msg = "network file is empty"
         raise NetworkError(msg, file=source, message_de="Straßennetz-Datei ist leer")
-
-
-@contextlib.contextmanager
-def _locked(lock_path: Path) -> Iterator[None]:
-    """An exclusive lock between threads and processes (``fcntl.flock`` on a lock file).
-
-    ``flock`` locks belong to an open file description, so two threads of
-    one process that open the file separately exclude each other too.
-    """
-    with lock_path.open("a") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def _build(
@@ -358,7 +323,7 @@ def _build(
             msg = "OSRM produced no routable graph (no usable roads for this mode?)"
             raise NetworkError(msg, file=source, message_de="Kein befahrbares Straßennetz gefunden")
         files = {
-            p.name: {"size": p.stat().st_size, "blake2b": _checksum(p)}
+            p.name: {"size": p.stat().st_size, "blake2b": checksum(p)}
             for p in sorted(tmp.iterdir())
             if p.name.startswith("network.")
         }
@@ -366,11 +331,11 @@ def _build(
             "source": str(source.resolve()),
             "mode": mode,
             "algorithm": algorithm,
-            "osrm_version": _osrm_version(),
+            "osrm_version": osrm_version(),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "files": files,
         }
-        (tmp / _MANIFEST).write_text(json.dumps(meta, indent=1), "utf-8")
+        (tmp / MANIFEST).write_text(json.dumps(meta, indent=1), "utf-8")
     seconds = time.perf_counter() - started
     logger.info("prepared %s network in %.1f s", mode, seconds)
     if progress:
@@ -433,10 +398,26 @@ class Router:
         :data:`~erreichbarkeit.config.DEFAULT_ACCESS_KMH`).  :meth:`table`
         does not use it; the long table and the grid routing add
         ``snap distance / access_kmh`` at both ends of every trip.
+    workers
+        Processes the grid routing may use for this router's table chunks
+        (:class:`TablePool`; from :func:`~erreichbarkeit.config.parallel.worker_cap`).
+    reference
+        Let the grid routing take the plain path (one process, duration and
+        distance tables, every cell routed): the baseline the optimised path
+        is compared with in tests and ``benchmarks/bench_county.py``.
     """
 
-    def __init__(self, network: PreparedNetwork, *, access_kmh: float | None = None) -> None:
+    def __init__(
+        self,
+        network: PreparedNetwork,
+        *,
+        access_kmh: float | None = None,
+        workers: int = 1,
+        reference: bool = False,
+    ) -> None:
         self.network = network
+        self.workers = max(1, int(workers))
+        self.reference = reference
         self.access_kmh = float(
             access_kmh if access_kmh is not None else DEFAULT_ACCESS_KMH[network.mode]
         )
@@ -530,7 +511,7 @@ def prepare_router(
     net = prepare_network(
         network_osm,
         mode,
-        cache_dir=Path(settings.cache_dir) / "osrm",
+        cache_dir=settings.cache_dir,
         algorithm=routing.algorithm.get(mode, "MLD"),
         speeds=routing.speeds.get(mode),
         maxspeed=routing.maxspeed.get(mode),
@@ -538,7 +519,9 @@ def prepare_router(
         threads=worker_cap(settings.workers),
         progress=progress,
     )
-    return Router(net, access_kmh=routing.access_speed.get(mode))
+    return Router(
+        net, access_kmh=routing.access_speed.get(mode), workers=worker_cap(settings.workers)
+    )
 
 
 def make_routers(settings: Settings, network_osm: Path) -> dict[str, Router]:

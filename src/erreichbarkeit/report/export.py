@@ -35,6 +35,16 @@ from erreichbarkeit.report.gpkg import write_geopackage, write_parquet
 from erreichbarkeit.report.headers import ColumnHeaders
 from erreichbarkeit.report.xlsx import EXCEL_MAX_ROWS, METHODIK_SHEET, write_excel
 
+#: The fixed file names by kind (the order of :data:`RUN_OUTPUT_FILES`).
+_FIXED_NAMES: Mapping[str, str] = dict(
+    zip(
+        ("xlsx", "orte_csv", "gemeinden_csv", "angebote_csv", "reisezeiten_csv",
+         "reisezeiten_parquet", "gpkg", "hinweise_csv"),
+        RUN_OUTPUT_FILES,
+        strict=True,
+    )
+)  # fmt: skip
+
 __all__ = [
     "EXCEL_MAX_ROWS",
     "METHODIK_SHEET",
@@ -101,6 +111,7 @@ def export_all(
     extra_layers: Mapping[str, gpd.GeoDataFrame] | None = None,
     long_table_max_rows: int = 200_000,
     headers: ColumnHeaders | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> dict[str, Path]:
     """Write all result files into ``out_dir``.
 
@@ -110,8 +121,7 @@ def export_all(
     as given) and ``erreichbarkeit.gpkg`` (layers ``orte``, ``angebote`` and,
     with boundaries, ``gemeinden`` = boundaries joined with the Gemeinde
     table on ``ags``) in EPSG:25832.  Reisezeiten in Excel and CSV get the
-    village name, offer name and category.  Each file is replaced
-    atomically.
+    village name, offer name and category.  Each file is replaced atomically.
 
     Parameters
     ----------
@@ -121,10 +131,9 @@ def export_all(
         The village table (:func:`erreichbarkeit.analysis.indicators.village_table`)
         and the offers, as GeoDataFrames in EPSG:4326.
     gemeinden
-        The Gemeinde table, wide (:func:`erreichbarkeit.analysis.indicators.gemeinde_table`)
-        or long (:func:`erreichbarkeit.analysis.indicators.gemeinde_long`); sheet and
-        CSV get it as given, the GeoPackage layer always wide (one polygon per
-        Gemeinde).
+        The Gemeinde table, wide (:func:`~erreichbarkeit.analysis.indicators.gemeinde_table`)
+        or long (:func:`~erreichbarkeit.analysis.indicators.gemeinde_long`); sheet and
+        CSV as given, the GeoPackage layer always wide (one polygon per Gemeinde).
     travel_times
         The long table ``origin_id, destination_id, mode, minutes, km``.
     boundaries
@@ -139,10 +148,11 @@ def export_all(
         e.g. the grid indicators; further GeoPackage layers, e.g. the grid
         cells and travel-time bands.
     long_table_max_rows
-        The Reisezeiten sheet is left out of the workbook above this many
-        rows (noted in Methodik); CSV and Parquet always hold all rows.
-    headers
-        German column labels of workbook and CSVs (default: built-in categories).
+        Above this many rows the Reisezeiten sheet is left out of the workbook
+        (noted in Methodik); CSV and Parquet always hold all rows.
+    headers, names
+        German column labels of workbook and CSVs (default: built-in categories);
+        file name per kind (keys as returned), e.g. :func:`.outpaths.run_output_names`.
 
     Returns
     -------
@@ -151,25 +161,25 @@ def export_all(
         ``angebote_csv``, ``reisezeiten_csv``, ``reisezeiten_parquet``, ``gpkg``,
         and ``hinweise_csv`` when there are row problems (an earlier one is removed).
     """
-    out = Path(out_dir)
+    out, files = Path(out_dir), {**_FIXED_NAMES, **(names or {})}
     out.mkdir(parents=True, exist_ok=True)
     notes = hinweise if hinweise is not None and len(hinweise) else None
     tables = _tables(villages, gemeinden, offers, travel_times)
     labels = headers if headers is not None else ColumnHeaders()
     sheets = {**tables, **(extra_sheets or {})}
-    xlsx = _workbook(out, sheets, notes, methodik, max_rows=long_table_max_rows, headers=labels)
-    paths = {"xlsx": xlsx}
-    paths.update(_write_tables(out, tables, travel_times, notes, labels))
+    paths = {"xlsx": _workbook(out / files["xlsx"], sheets, notes, methodik,
+                               max_rows=long_table_max_rows, headers=labels)}  # fmt: skip
+    paths.update(_write_tables(out, tables, travel_times, notes, labels, files=files))
     layers = {"orte": villages, "angebote": offers, **(extra_layers or {})}
     if boundaries is not None:
         layers["gemeinden"] = _gemeinde_polygons(boundaries, tables["Gemeinden"])
-    paths["gpkg"] = write_geopackage(out / "erreichbarkeit.gpkg", layers)
-    _remove_unwritten(out, paths.values())
+    paths["gpkg"] = write_geopackage(out / files["gpkg"], layers)
+    _remove_unwritten(out, paths.values(), files.values())
     return paths
 
 
 def _workbook(
-    out: Path,
+    path: Path,
     sheets: Mapping[str, pd.DataFrame],
     hinweise: pd.DataFrame | None,
     methodik: Sequence[tuple[str, str]] | pd.DataFrame,
@@ -177,12 +187,12 @@ def _workbook(
     max_rows: int,
     headers: ColumnHeaders,
 ) -> Path:
-    """``erreichbarkeit.xlsx`` (sheets, then *Hinweise*) with German headers.
+    """The workbook (sheets, then *Hinweise*) with German headers.
 
     The GeoPackage and Parquet keep the machine names.
     """
     return write_excel(
-        out / "erreichbarkeit.xlsx",
+        path,
         {**sheets, **({"Hinweise": hinweise} if hinweise is not None else {})},
         methodik=methodik,
         max_rows_per_sheet=max_rows,
@@ -190,8 +200,10 @@ def _workbook(
     )
 
 
-def _remove_unwritten(out: Path, written: Iterable[Path]) -> list[Path]:
-    """Remove the files of :data:`RUN_OUTPUT_FILES` this run did not write (and nothing else).
+def _remove_unwritten(
+    out: Path, written: Iterable[Path], names: Iterable[str] = RUN_OUTPUT_FILES
+) -> list[Path]:
+    """Remove the files of ``names`` this run did not write (and nothing else).
 
     A rerun into the same folder must not leave, say, the ``hinweise.csv`` of
     an earlier input beside results that have no problems: after the export
@@ -200,7 +212,7 @@ def _remove_unwritten(out: Path, written: Iterable[Path]) -> list[Path]:
     """
     keep = {p.name for p in written}
     removed = []
-    for name in RUN_OUTPUT_FILES:
+    for name in names:
         path = out / name
         if name not in keep and path.is_file():
             path.unlink()
@@ -229,17 +241,21 @@ def _write_tables(
     travel_times: pd.DataFrame,
     hinweise: pd.DataFrame | None,
     headers: ColumnHeaders,
+    *,
+    files: Mapping[str, str],
 ) -> dict[str, Path]:
     """German CSV of each table, the travel times as Parquet, the row problems as CSV."""
     stems = {"Orte": "orte", "Gemeinden": "gemeinden", "Angebote": "angebote"}
     stems["Reisezeiten"] = "reisezeiten"
     paths = {
-        f"{stem}_csv": write_csv_de(out / f"{stem}.csv", tables[k], headers=headers)
+        f"{stem}_csv": write_csv_de(out / files[f"{stem}_csv"], tables[k], headers=headers)
         for k, stem in stems.items()
     }
-    paths["reisezeiten_parquet"] = write_parquet(out / "reisezeiten.parquet", travel_times)
+    parquet = out / files["reisezeiten_parquet"]
+    paths["reisezeiten_parquet"] = write_parquet(parquet, travel_times)
     if hinweise is not None:
-        paths["hinweise_csv"] = write_csv_de(out / "hinweise.csv", hinweise, headers=headers)
+        paths["hinweise_csv"] = write_csv_de(out / files["hinweise_csv"], hinweise,
+                                             headers=headers)  # fmt: skip
     return paths
 
 

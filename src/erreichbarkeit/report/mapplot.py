@@ -4,10 +4,11 @@
 :mod:`erreichbarkeit.report.steckbrief` (A4 portrait fact sheet) draw the same
 map: villages coloured by the minute classes of
 :mod:`erreichbarkeit.report.style` (the web map's classes and colours), the
-offers as diamonds in their category colour, the offline road base layer
-(:mod:`erreichbarkeit.report.basemap`), Gemeinde names, a scale bar and the
-legend entries.  The page layouts stay in those modules; the drawing of the
-map layers lives here, so both look alike.
+offers as diamonds in their category colour above them, the offline road
+base layer (:mod:`erreichbarkeit.report.basemap`), a scale bar and the legend
+entries; the names are placed by :mod:`erreichbarkeit.report.labels`.  The
+page layouts stay in those modules; the drawing of the map layers lives here,
+so both look alike.
 
 Everything is drawn in EPSG:25832 (metres), so a scale bar is exact up to
 the UTM scale factor (< 0.1 % in Germany).  Nothing here uses ``pyplot``
@@ -23,7 +24,6 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 from matplotlib import patheffects
 from matplotlib.collections import LineCollection
 from matplotlib.legend import Legend
@@ -60,8 +60,6 @@ __all__ = [
     "fit_extent",
     "frame_axes",
     "halo",
-    "label_gemeinden",
-    "label_villages",
     "line_handle",
     "metric",
     "north_arrow",
@@ -72,7 +70,6 @@ __all__ = [
 #: ``(minx, miny, maxx, maxy)`` in metres (EPSG:25832).
 Extent = tuple[float, float, float, float]
 
-_BIG_PLACES = ("city", "town")
 #: Bus & Bahn on paper: dark lines (solid; on-demand dashed) and small squares for the
 #: stops, so they stay apart from the grey roads and the coloured villages in grey print.
 _LINE_COLOR = "#3f2a73"
@@ -160,7 +157,7 @@ def draw_offers(
     size: float,
     linewidth: float,
 ) -> list[Category]:
-    """Draw the offers (metres) as diamonds in their category colour.
+    """Draw the offers (metres) as diamonds in their category colour, above the villages.
 
     Returns
     -------
@@ -182,7 +179,7 @@ def draw_offers(
             c=cat.color if cat else OFFER_FALLBACK_COLOR,
             edgecolors="white",
             linewidths=linewidth,
-            zorder=4,  # below the villages, the map's subject
+            zorder=6,  # above the village dots (the names in .labels above both)
         )
     return sorted(used, key=lambda c: c.order)
 
@@ -212,86 +209,6 @@ def draw_villages(
         linewidths=linewidth,
         zorder=5,
     )
-
-
-def label_villages(
-    ax: Any,
-    villages: gpd.GeoDataFrame,
-    *,
-    limit: int,
-    offset: tuple[float, float],
-    font_sizes: tuple[float, float],
-    halo_width: float,
-) -> None:
-    """Name the villages above their dot: all of them, or only towns and cities.
-
-    Parameters
-    ----------
-    ax
-        The map axes.
-    villages
-        Villages (metres) with ``name`` and optionally ``place``.
-    limit
-        Every village is labelled when at most this many are given; else only
-        those with ``place`` city or town.
-    offset
-        Distance of the label above the dot (metres) when all are labelled and
-        when only towns are.
-    font_sizes
-        Font size of towns and cities (bold) and of the other villages.
-    halo_width
-        Width of the white text outline.
-    """
-    label_all = len(villages) <= limit
-    dy = offset[0] if label_all else offset[1]
-    places = villages.get("place", pd.Series("", index=villages.index)).astype(str)
-    for (_, row), place in zip(villages.iterrows(), places, strict=True):
-        big = place in _BIG_PLACES
-        if not (label_all or big):
-            continue
-        ax.text(
-            row.geometry.x,
-            row.geometry.y + dy,
-            str(row.get("name", "")),
-            fontsize=font_sizes[0] if big else font_sizes[1],
-            fontweight="bold" if big else "normal",
-            color="#111111",
-            ha="center",
-            va="bottom",
-            zorder=6,
-            path_effects=halo(halo_width),
-            clip_on=True,
-        )
-
-
-def label_gemeinden(
-    ax: Any,
-    boundaries: gpd.GeoDataFrame,
-    extent: Extent,
-    *,
-    fontsize: float,
-    halo_width: float,
-    color: str = "#777777",
-    zorder: float = 3,
-) -> None:
-    """Write the Gemeinde names (grey italics) at a point inside each polygon within ``extent``."""
-    minx, miny, maxx, maxy = extent
-    points = boundaries.geometry.representative_point()
-    for name, pt in zip(boundaries["gemeinde"], points, strict=True):
-        if minx < pt.x < maxx and miny < pt.y < maxy:
-            ax.text(
-                pt.x,
-                pt.y,
-                str(name),
-                fontsize=fontsize,
-                color=color,
-                style="italic",
-                ha="center",
-                va="center",
-                zorder=zorder,
-                path_effects=halo(halo_width),
-                clip_on=True,
-            )
 
 
 # -- frame -----------------------------------------------------------------------------

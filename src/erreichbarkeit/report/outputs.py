@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
@@ -15,6 +16,7 @@ from erreichbarkeit.config.outpaths import (
     check_no_overwrite,
     check_output_folder,
     input_paths,
+    run_output_names,
 )
 from erreichbarkeit.report import export
 from erreichbarkeit.report.headers import ColumnHeaders
@@ -26,8 +28,15 @@ from erreichbarkeit.results import Results
 __all__ = ["export_results"]
 
 
-def export_results(results: Results, out_dir: str | Path) -> dict[str, Path]:
+def export_results(
+    results: Results, out_dir: str | Path, *, created: date | None = None
+) -> dict[str, Path]:
     """Write the Excel workbook, German CSVs, parquet and GeoPackage.
+
+    With ``created`` the files carry German names with the region and that
+    date (``Erreichbarkeit_Beispielkreis_fiktiv_2026-12-05.xlsx``, ``Orte_…csv``;
+    :func:`~erreichbarkeit.config.outpaths.run_output_names`); without, the
+    fixed names of :data:`~erreichbarkeit.config.outpaths.RUN_OUTPUT_FILES`.
 
     Before anything is written, the folder is checked: it must not be a file
     and must be writable, and none of the export files
@@ -47,7 +56,11 @@ def export_results(results: Results, out_dir: str | Path) -> dict[str, Path]:
         named ``angebote.csv``).
     """
     out = Path(out_dir)
-    check_no_overwrite([out / n for n in RUN_OUTPUT_FILES], input_paths(results.settings))
+    names = (
+        run_output_names(results.settings.area_name, created) if created is not None else None
+    )
+    files = list(names.values()) if names is not None else list(RUN_OUTPUT_FILES)
+    check_no_overwrite([out / n for n in files], input_paths(results.settings))
     check_output_folder(out, flag="out_dir")
     sweep_stale(out)
     extra_sheets: dict[str, pd.DataFrame] = {}
@@ -86,4 +99,5 @@ def export_results(results: Results, out_dir: str | Path) -> dict[str, Path]:
         extra_sheets=extra_sheets,
         extra_layers=extra_layers,
         headers=ColumnHeaders({k: c.label for k, c in results.settings.categories().items()}),
+        names=names,
     )

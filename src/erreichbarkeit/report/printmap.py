@@ -1,26 +1,20 @@
 """Static print maps (PDF/PNG, A4/A3 landscape) for steering-group meetings.
 
-:func:`render_print_map` draws the villages coloured by the same minute
-classes as the web map (:mod:`erreichbarkeit.report.style`), the offers
-as category-coloured markers, the Gemeinde boundaries and the offline road
-base layer (:mod:`erreichbarkeit.report.basemap`), with title,
-subtitle, a large legend, a metric scale bar, a north arrow, an overview
-inset of the whole region with the map extent marked, the source line and
-the date.  In the Bus & Bahn mode (``transit=``) the stops and lines of the
-timetable lie under the villages (on-demand lines dashed), and the title,
-legend and notes name the departure window and the reference day.  The map
-layers are drawn by :mod:`erreichbarkeit.report.mapplot` (shared with the
-Steckbriefe); this module holds the page layout.  :func:`render_results_map`
-prints one category and mode of a finished run (``erreichbarkeit karte``).
+:func:`render_print_map` draws the villages in the minute classes of the web
+map (:mod:`.style`), the offers above them in their category colour, the
+Gemeinde boundaries, the offline road base layer (:mod:`.basemap`) and the
+village and Gemeinde names without overlaps (:mod:`.labels`), with title,
+legend, scale bar, north arrow, an overview inset, the sources and the date.
+In the Bus & Bahn mode (``transit=``) the stops and lines lie under the
+villages and the texts name the departure window and the reference day.
+:func:`render_results_map` prints one category and mode of a run
+(``erreichbarkeit karte``).
 
-Everything is drawn in EPSG:25832 (metres), so the scale bar is exact up to
-the UTM scale factor (< 0.1 % in Germany) and grid north differs from true
-north by the meridian convergence (about 1° at the edges of zone 32), which
-the north arrow ignores.  The figure is built with :class:`matplotlib.figure.Figure`
-and the Agg/PDF backends directly, never through ``pyplot``: pyplot keeps
-global state, which is not safe in a Streamlit server running several
-sessions in threads.  This module never imports Streamlit.
-"""
+Everything is drawn in EPSG:25832 (metres): the scale bar is exact up to the
+UTM scale factor (< 0.1 % in Germany); the north arrow shows grid north
+(about 1° off true north at the edges of zone 32).  Figures are built with
+:class:`matplotlib.figure.Figure`, never through ``pyplot`` (global state, not
+safe in a Streamlit server running several sessions in threads)."""
 
 from __future__ import annotations
 
@@ -42,6 +36,7 @@ from shapely.geometry import box
 from erreichbarkeit.analysis.transit import clock
 from erreichbarkeit.config import METRIC_CRS, MODE_LABELS, WGS84, Category
 from erreichbarkeit.errors import ConfigError
+from erreichbarkeit.report.labels import MapLabels, label_map, renderer_of
 from erreichbarkeit.report.mapplot import (
     Extent,
     add_scale_bar,
@@ -54,21 +49,22 @@ from erreichbarkeit.report.mapplot import (
     draw_villages,
     fit_extent,
     frame_axes,
-    label_gemeinden,
-    label_villages,
     line_handle,
     metric,
     north_arrow,
     road_handle,
     transit_handles,
 )
+from erreichbarkeit.report.sources import source_line
 from erreichbarkeit.report.steckbrief_data import (
     CONTEXT_NOTE_DE,
     area_extent,
     area_villages,
     find_gemeinde,
     format_de,
+    group_offers,
     has_outside,
+    minutes_column,
     steckbrief_kpis,
 )
 from erreichbarkeit.report.steckbrief_transit import factor_text, name_list, transit_facts
@@ -81,6 +77,7 @@ __all__ = [
     "print_figure",
     "render_print_map",
     "render_results_map",
+    "results_map_options",
     "source_line",
 ]
 
@@ -89,7 +86,10 @@ logger = logging.getLogger(__name__)
 #: Landscape paper sizes (width, height) in millimetres.
 PAPER_SIZES_MM: Mapping[str, tuple[float, float]] = {"A4": (297.0, 210.0), "A3": (420.0, 297.0)}
 _MM_PER_INCH = 25.4
-_LABEL_LIMIT = 45  # label every village when at most this many are in view
+#: Axes-fraction boxes no label may cover: the scale bar (lower left), the north arrow.
+_RESERVED = ((0.0, 0.0, 0.30, 0.12), (0.91, 0.78, 1.0, 1.0))
+#: The overview inset: its lowest top and bottom (figure fractions), its least height.
+_OVERVIEW_TOP, _OVERVIEW_BOTTOM, _OVERVIEW_MIN = 0.345, 0.085, 0.12
 _GEMEINDE_LABEL_LIMIT = 30  # name the Gemeinden when at most this many are in view
 #: The map's axes (figure fractions): map left, legend column right, text bands.
 _MAP_BOX = (0.025, 0.075, 0.695, 0.80)
@@ -105,43 +105,6 @@ class _Layers(NamedTuple):
     offers: gpd.GeoDataFrame | None
     boundaries: gpd.GeoDataFrame | None
     roads: gpd.GeoDataFrame | None
-
-
-def source_line(sources: Sequence[Mapping[str, str]], *, extra: Sequence[str] = ()) -> str:
-    """The attribution line of a map from the Methodik sources.
-
-    Parameters
-    ----------
-    sources
-        ``results.inputs.sources``: records with ``Quelle``, ``Lizenz``, ``Stand``.
-    extra
-        Further parts appended as they are.
-
-    Returns
-    -------
-    str
-        E.g. ``"Quellen: © OpenStreetMap-Mitwirkende (ODbL 1.0, OSM-Daten vom
-        01.05.2025) · © GeoBasis-DE / BKG (VG250) (dl-de/by-2-0)"``; each
-        source named once; the users' own lists as "eigene Angaben".
-    """
-    parts: list[str] = []
-    seen: set[str] = set()
-    for src in sources:
-        origin = str(src.get("Quelle", "")).strip()
-        if not origin or origin in seen:
-            continue
-        seen.add(origin)
-        if origin == "Angabe der Nutzer":
-            parts.append("eigene Angaben")
-            continue
-        detail = [str(src.get("Lizenz", "")).strip()]
-        stand = str(src.get("Stand", "")).strip()
-        if stand.startswith("OSM-Daten"):
-            detail.append(stand)
-        inner = ", ".join(d for d in detail if d)
-        parts.append(f"{origin} ({inner})" if inner else origin)
-    parts.extend(extra)
-    return "Quellen: " + " · ".join(parts) if parts else ""
 
 
 def _paper_inches(paper: str) -> tuple[float, float]:
@@ -203,25 +166,21 @@ def print_figure(
     paper: Paper = "A4",
     created: date | None = None,
     transit: TransitMap | None = None,
+    threshold: float | None = None,
 ) -> Figure:
     """Build the print map as a matplotlib figure (landscape ``paper``).
 
     Parameters
     ----------
     villages
-        Points with ``name``, ``minutes`` (NaN = no offer reachable) and
-        optionally ``place`` (cities and towns are labelled; every village
-        when at most 45 are in view).
+        Points with ``name``, ``minutes`` (NaN = no offer reachable), optionally
+        ``place`` and ``population``; named by :func:`.labels.label_map`.
     title, subtitle
         Heading lines (e.g. region; category, mode, age group, threshold).
-    offers
-        Offers with ``category`` (drawn as diamonds in the category colour).
-    boundaries
-        Gemeinde polygons with ``gemeinde``.
-    roads
-        Offline base layer (:func:`erreichbarkeit.report.basemap.road_lines`).
-    categories
-        The category table (labels and colours of the offers).
+    offers, boundaries
+        Offers with ``category`` (diamonds above the villages); Gemeinde polygons.
+    roads, categories
+        Offline base layer (:func:`.basemap.road_lines`); the category table.
     legend_title, edges
         Title of the legend; upper edges of the minute classes (as in the web map).
     sources
@@ -233,9 +192,11 @@ def print_figure(
         the extent of villages, offers and boundaries.  The overview inset
         always shows everything, with this extent marked (not with ``transit``).
     paper, created
-        ``"A4"`` or ``"A3"``, landscape; the date printed on the map (default: today).
+        ``"A4"`` or ``"A3"`` landscape; the date on the map (default: today).
     transit
         Bus & Bahn stops and lines (:func:`.transit_layers.transit_map_layers`).
+    threshold
+        Beyond it a village is underserved and always named (``None``: no offer).
 
     Returns
     -------
@@ -255,14 +216,16 @@ def print_figure(
     aspect = (_MAP_BOX[2] * width_in) / (_MAP_BOX[3] * height_in)
     view = fit_extent(wanted, aspect)
     cats = dict(categories or {})
-    used, extra = _draw_map(ax, layers, view, cats, edges=edges, scale=scale, transit=transit)
+    used, extra = _draw_map(ax, layers, view, cats, edges=edges, scale=scale, transit=transit,
+                            threshold=threshold)  # fmt: skip
     _heading(fig, title, subtitle, scale)
-    _legend(  # Bus & Bahn adds legend entries: they take the overview inset's place
+    bottom = _legend(  # Bus & Bahn adds legend entries: they take the overview inset's place
         fig, edges, used, roads_present=layers.roads is not None, notes=notes, title=legend_title,
         scale=scale if transit is None else 0.85 * scale, extra=extra, tall=transit is not None,
     )  # fmt: skip
-    if transit is None:
-        _overview(fig, layers, full, view, scale)
+    top = min(_OVERVIEW_TOP, bottom - 0.045)  # below the legend, however long its notes
+    if transit is None and top - _OVERVIEW_BOTTOM >= _OVERVIEW_MIN:
+        _overview(fig, layers, full, view, scale, top=top)
     _footer(fig, sources, created, scale)
     return fig
 
@@ -276,8 +239,13 @@ def _draw_map(
     edges: Sequence[float],
     scale: float,
     transit: TransitMap | None = None,
+    threshold: float | None = None,
 ) -> tuple[list[Category], tuple[list[Any], list[str]]]:
-    """Draw the main map in ``view``; return the offer categories and Bus & Bahn legend entries."""
+    """Draw the main map in ``view``; return the offer categories and Bus & Bahn legend entries.
+
+    Offers lie above the village dots; the labels (:func:`.labels.label_map`)
+    above everything, placed without overlaps once the frame is fixed.
+    """
     b, v = layers.boundaries, layers.villages
     frame = box(*view)
     if b is not None:
@@ -288,31 +256,32 @@ def _draw_map(
     draw_roads(ax, layers.roads, width_scale=scale)
     if b is not None:
         b.boundary.plot(ax=ax, color="#444444", linewidth=0.8 * scale, zorder=2)
-        in_view = b[b.intersects(frame)]
-        if 1 < len(in_view) <= _GEMEINDE_LABEL_LIMIT and "gemeinde" in in_view.columns:
-            label_gemeinden(ax, in_view, view, fontsize=7.5 * scale, halo_width=2 * scale)
     drawn = (False, False, False, False)
     if transit is not None:  # under offers and villages, above the roads
         stops, lines = metric(transit.stops), metric(transit.lines)
         drawn = draw_transit(ax, stops, lines, scale=scale, stop_size=16 * scale**2, view=view)
-    used = draw_offers(ax, layers.offers, cats, size=44 * scale**2, linewidth=0.8 * scale)
+    ctx = None
     if v is not None and "in_area" in v.columns:  # outside the analysis area: grey, unlabelled
         ctx = v[~v["in_area"].astype(bool)]
         ax.scatter(ctx.geometry.x, ctx.geometry.y, s=16 * scale**2, c="#b8b8b8", zorder=4)
         v = v[v["in_area"].astype(bool)]
     if v is not None:
         draw_villages(ax, v, v["minutes"], edges=edges, size=42 * scale**2, linewidth=0.6 * scale)
-        label_villages(
-            ax,
-            v[v.intersects(frame)],
-            limit=_LABEL_LIMIT,
-            offset=(250.0, 375.0),
-            font_sizes=(9.0 * scale, 7.0 * scale),
-            halo_width=2.5 * scale,
-        )
+    used = draw_offers(ax, layers.offers, cats, size=44 * scale**2, linewidth=0.8 * scale)
     frame_axes(ax, view, spine_color="#444444", spine_width=0.8 * scale)
     add_scale_bar(ax, length_fraction=0.22, font_size=9 * scale, border_pad=0.8)
     north_arrow(ax, scale)
+    areas = None
+    if b is not None and "gemeinde" in b.columns:
+        in_view = b[b.intersects(frame)]
+        areas = in_view if 1 < len(in_view) <= _GEMEINDE_LABEL_LIMIT else None
+    if v is not None:
+        label_map(
+            ax, v[v.intersects(frame)], threshold=threshold, areas=areas,
+            offers=layers.offers, context=ctx, reserved=_RESERVED,
+            sizes=MapLabels(village_pt=7.0 * scale, town_pt=8.5 * scale, area_pt=7.5 * scale,
+                            dot_pt2=42 * scale**2, offer_pt2=44 * scale**2, halo=2.2 * scale),
+        )  # fmt: skip
     return used, transit_handles(drawn, marker_size=10 * scale, width=1.5 * scale)
 
 
@@ -334,11 +303,12 @@ def _legend(
     scale: float,
     extra: tuple[list[Any], list[str]] = ([], []),
     tall: bool = False,
-) -> None:
-    """The legend in the right column; the notes follow as entries without a symbol.
+) -> float:
+    """The legend in the right column; return its bottom (figure fraction).
 
-    As legend entries the notes flow below the legend however many
-    categories it lists.  ``tall``: the whole column (no overview inset).
+    The notes follow as entries without a symbol, so they flow below the
+    legend however many categories it lists.  ``tall``: the whole column (no
+    overview inset).
     """
     size, width = 10 * scale, 0.8
     handles, labels = class_handles(edges, marker_size=size, edge_width=width)
@@ -360,8 +330,8 @@ def _legend(
         labels.append("")
         for note in notes:
             handles.append(blank)
-            labels.append("\n".join(textwrap.wrap(note, 32)))
-    draw_legend(
+            labels.append("\n".join(textwrap.wrap(note, 28)))
+    leg = draw_legend(
         fig.add_axes((0.74, 0.085, 0.24, 0.79) if tall else (0.74, 0.40, 0.24, 0.475)),
         handles,
         labels,
@@ -372,13 +342,17 @@ def _legend(
         handletextpad=0.6,
         labelspacing=0.5,
     )
+    box = leg.get_window_extent(renderer_of(fig))
+    return float(fig.transFigure.inverted().transform((0.0, box.y0))[1])
 
 
-def _overview(fig: Figure, layers: _Layers, full: Extent, view: Extent, scale: float) -> None:
-    """The overview inset: everything, with the map frame marked in red."""
+def _overview(
+    fig: Figure, layers: _Layers, full: Extent, view: Extent, scale: float, *, top: float
+) -> None:
+    """The overview inset below ``top``: everything, with the map frame marked in red."""
     b, v = layers.boundaries, layers.villages
     minx, miny, maxx, maxy = view
-    ov = fig.add_axes((0.745, 0.085, 0.23, 0.26))
+    ov = fig.add_axes((0.745, _OVERVIEW_BOTTOM, 0.23, top - _OVERVIEW_BOTTOM - 0.01))
     if b is not None:
         b.plot(ax=ov, facecolor="#eeeeea", edgecolor="#999999", linewidth=0.3 * scale)
         b.dissolve().boundary.plot(ax=ov, color="#333333", linewidth=0.8 * scale)
@@ -406,7 +380,9 @@ def _overview(fig: Figure, layers: _Layers, full: Extent, view: Extent, scale: f
     ov.set_ylabel("")
     ov.set_xticks([])
     ov.set_yticks([])
-    ov.set_title("Übersicht (roter Rahmen: Kartenausschnitt)", fontsize=8 * scale, loc="left")
+    ov.set_anchor("NW")  # under its caption, whatever the region's shape
+    fig.text(0.745, top + 0.006, "Übersicht (roter Rahmen: Kartenausschnitt)",
+             fontsize=7.5 * scale, va="bottom", ha="left")  # fmt: skip
 
 
 def _footer(fig: Figure, sources: str, created: date | None, scale: float) -> None:
@@ -528,10 +504,12 @@ def render_results_map(
 ) -> bytes:
     """The print map of one category and mode of a finished run (PDF or PNG bytes).
 
-    The villages are coloured by ``<category>_<mode>_min``; title, subtitle,
+    The villages are coloured by their minutes to the nearest offer serving
+    the age group (:func:`.steckbrief_data.minutes_column`); title, subtitle,
     legend and notes name the category, mode, age group and threshold, and
     for Bus & Bahn (``mode="pt"``) the departure window and the reference
-    day, with the stops and lines of the timetable on the map.
+    day, with the stops and lines of the timetable on the map.  Every
+    village beyond the threshold is named.
 
     Parameters
     ----------
@@ -555,6 +533,24 @@ def render_results_map(
     ConfigError
         Unknown category, mode, age group, AGS, paper or format.
     """
+    options = results_map_options(
+        results, category=category, mode=mode, age_group=age_group, ags=ags, roads=roads,
+        created=created,
+    )  # fmt: skip
+    return render_print_map(options.pop("villages"), paper=paper, fmt=fmt, dpi=dpi, **options)
+
+
+def results_map_options(
+    results: Results,
+    *,
+    category: str,
+    mode: str,
+    age_group: str,
+    ags: str | None = None,
+    roads: gpd.GeoDataFrame | None = None,
+    created: date | None = None,
+) -> dict[str, Any]:
+    """The keyword arguments of :func:`print_figure` for a run (see :func:`render_results_map`)."""
     results.check_choice(mode, age_group, category)
     kpis = steckbrief_kpis(
         results, ags=ags, mode=mode, age_group=age_group, categories=[category]
@@ -571,20 +567,23 @@ def render_results_map(
     mode_de = MODE_LABELS.get(mode, mode)
     transit = transit_map_layers(results, category) if mode == "pt" else None
     when = f", {transit.caption}" if transit is not None else ""
-    cols = ["name", "place", "geometry", *(["in_area"] if has_outside(results) else [])]
-    minutes = results.villages[f"{category}_{mode}_min"].astype(float)
-    frame = gpd.GeoDataFrame(results.villages[cols].assign(minutes=minutes), crs=WGS84)
+    cols = ["name", "place", "geometry", *(["in_area"] if has_outside(results) else []),
+            *(["population"] if "population" in results.villages.columns else [])]  # fmt: skip
+    minutes = results.villages[minutes_column(results.villages, category, mode, age_group)]
+    frame = gpd.GeoDataFrame(results.villages[cols].assign(minutes=minutes.astype(float)),
+                             crs=WGS84)  # fmt: skip
     age = age_group.replace("-", "–")
-    return render_print_map(
-        frame, title=f"{label}: Erreichbarkeit mit {mode_de} – {area}", paper=paper, fmt=fmt,
-        dpi=dpi, created=created, transit=transit,
-        subtitle=(f"{results.settings.area_name} · " if ags is not None else "")
+    return {
+        "villages": frame, "title": f"{label}: Erreichbarkeit mit {mode_de} – {area}",
+        "created": created, "transit": transit,
+        "subtitle": (f"{results.settings.area_name} · " if ags is not None else "")
         + f"{mode_de}{when.replace(',', ' ·')} · Kinder {age} Jahre · "
         f"Schwelle {format_de(kpis['threshold'].iloc[0])} min",
-        offers=results.offers[results.offers["category"] == category],
-        boundaries=results.boundaries if len(results.boundaries) else None, roads=roads,
-        categories=results.settings.categories(),
-        legend_title=f"Minuten zur nächsten {label} ({mode_de}{when})",
-        sources=source_line(results.inputs.sources),
-        notes=_run_notes(results, kpis, v, mode=mode, area=area), extent=extent,
-    )  # fmt: skip
+        "offers": group_offers(results, category, age_group),
+        "boundaries": results.boundaries if len(results.boundaries) else None, "roads": roads,
+        "categories": results.settings.categories(),
+        "legend_title": f"Minuten zur nächsten {label} ({mode_de}{when})",
+        "sources": source_line(results.inputs.sources),
+        "notes": _run_notes(results, kpis, v, mode=mode, area=area), "extent": extent,
+        "threshold": float(kpis["threshold"].iloc[0]),
+    }  # fmt: skip

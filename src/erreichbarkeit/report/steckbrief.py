@@ -1,7 +1,7 @@
 """One-page PDF fact sheets ("Steckbriefe") per Gemeinde and for the whole Kreis.
 
-For the steering group (Lenkungsgruppe) of a Präventionskette: one A4
-portrait page per Gemeinde with
+For the steering group (Lenkungsgruppe) of a Präventionskette: A4 portrait
+pages per Gemeinde with
 
 * a map of the Gemeinde: villages coloured by the minutes to the nearest
   offer of the map category, in the classes and colours of the web and print
@@ -14,12 +14,19 @@ portrait page per Gemeinde with
   median minutes (the same numbers as the dashboard's KPI cards, from
   :func:`erreichbarkeit.analysis.indicators.kreis_summary`; see
   :mod:`erreichbarkeit.report.steckbrief_data`);
-* the worst-served villages per category (minutes, km, children);
+* every village named on the map that is beyond the threshold (or without a
+  reachable offer), then the Gemeinden and further villages as space allows
+  (:mod:`erreichbarkeit.report.labels`), the offers drawn above the villages;
+* the ways to the responsible offices (right column,
+  :mod:`erreichbarkeit.report.steckbrief_offices`) and, in a run with Bus &
+  Bahn, the comparison with Bus & Bahn (:mod:`erreichbarkeit.report.steckbrief_transit`);
+* the table of all villages with their minutes and children
+  (:mod:`erreichbarkeit.report.steckbrief_villages`), continued on further pages;
 * the source line (:func:`erreichbarkeit.report.printmap.source_line`) and the date.
 
-:func:`steckbrief_pdf` renders one page (``ags=None``: the whole analysis area,
-titled with its name); :func:`write_steckbriefe` writes one file per Gemeinde
-of the area plus ``kreis.pdf``.  The figure is built with
+:func:`steckbrief_pdf` renders one Steckbrief (``ags=None``: the whole analysis
+area, titled with its name); :func:`write_steckbriefe` writes one file per
+Gemeinde of the area plus one for the area.  The figure is built with
 :class:`matplotlib.figure.Figure` directly, never through ``pyplot`` (global
 state; not safe in a Streamlit server running several sessions in threads).
 Fonts are embedded as TrueType, so the PDF text can be searched and copied.
@@ -29,9 +36,7 @@ from __future__ import annotations
 
 import io
 import logging
-import re
 import textwrap
-import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -40,12 +45,15 @@ from typing import Any
 import geopandas as gpd
 import matplotlib as mpl
 import pandas as pd
+from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from erreichbarkeit._atomic import atomic_path
 from erreichbarkeit.analysis.transit import clock
 from erreichbarkeit.config import METRIC_CRS, MODE_LABELS, WGS84, Category, ProgressCallback
+from erreichbarkeit.config.outpaths import steckbrief_filename
 from erreichbarkeit.errors import ConfigError
+from erreichbarkeit.report.labels import MapLabels, label_map, shrink_to_width
 from erreichbarkeit.report.mapplot import (
     Extent,
     add_scale_bar,
@@ -54,34 +62,36 @@ from erreichbarkeit.report.mapplot import (
     draw_legend,
     draw_offers,
     draw_roads,
-    draw_table,
     draw_transit,
     draw_villages,
     fit_extent,
     frame_axes,
-    label_gemeinden,
-    label_villages,
     line_handle,
     metric,
     road_handle,
     transit_handles,
 )
 from erreichbarkeit.report.printmap import source_line
+from erreichbarkeit.report.steckbrief_body import Later, page_body
 from erreichbarkeit.report.steckbrief_data import (
     area_villages,
-    covered_note,
     find_gemeinde,
     format_de,
     gemeinden_of,
+    group_offers,
     has_outside,
+    minutes_column,
     steckbrief_kpis,
-    worst_villages,
 )
 from erreichbarkeit.report.steckbrief_offices import draw_offices_box
 from erreichbarkeit.report.steckbrief_transit import (
     TRANSIT_NOTES,
-    draw_transit_body,
-    draw_transit_box,
+)
+from erreichbarkeit.report.steckbrief_villages import (
+    NO_OFFER_DE,
+    VillageTable,
+    flow_tables,
+    page_village_tables,
 )
 from erreichbarkeit.report.style import OFFER_FALLBACK_COLOR
 from erreichbarkeit.report.transit_layers import transit_day, transit_map_layers, window_caption
@@ -93,6 +103,7 @@ __all__ = [
     "steckbrief_figure",
     "steckbrief_filename",
     "steckbrief_kpis",
+    "steckbrief_pages",
     "steckbrief_pdf",
     "write_steckbriefe",
 ]
@@ -102,14 +113,12 @@ logger = logging.getLogger(__name__)
 #: Page size (width, height) in millimetres.
 A4_PORTRAIT_MM: tuple[float, float] = (210.0, 297.0)
 _MM_PER_INCH = 25.4
-_MAX_WORST_ROWS = 15  # rows of the worst-villages table on one page
-_LABEL_LIMIT = 40  # label every village of the page when at most this many
+_ROW = 0.0135  # row height of the text tables (figure fraction)
+#: Axes-fraction box no label may cover: the scale bar (lower left).
+_RESERVED = ((0.0, 0.0, 0.36, 0.12),)
 _GEMEINDE_LABEL_LIMIT = 40  # name the Gemeinden on the Kreis page when at most this many
 #: Which Bus & Bahn layers a map drew: lines, on-demand lines, served and idle stops.
 Drawn = tuple[bool, bool, bool, bool]
-_UMLAUTS = str.maketrans(
-    {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"}
-)
 _NOTES = (
     "Kinder: geschätzt aus Einwohnerzahl und Altersanteil. Orte ohne erreichbares Angebot "
     "zählen als außerhalb der Schwelle; Median gewichtet mit den Kindern der Orte."
@@ -143,23 +152,14 @@ def _view(ax: Any, focus: gpd.GeoDataFrame) -> Extent:
     return fit_extent((fb[0], fb[1], fb[2], fb[3]), aspect, margin=0.06, min_size=1000.0)
 
 
-def _draw_areas(
-    ax: Any,
-    b: gpd.GeoDataFrame | None,
-    own: gpd.GeoDataFrame | None,
-    view: Extent,
-    *,
-    kreis: bool,
-) -> None:
-    """All Gemeinden in grey, the page's area white with a dark outline; names on the Kreis page."""
+def _draw_areas(ax: Any, b: gpd.GeoDataFrame | None, own: gpd.GeoDataFrame | None) -> None:
+    """All Gemeinden in grey, the page's area white with a dark outline."""
     if b is None:
         return
     b.plot(ax=ax, facecolor="#f4f4f1", edgecolor="#9a9a9a", linewidth=0.5, zorder=0)
     if own is not None and len(own):
         own.plot(ax=ax, facecolor="#ffffff", edgecolor="none", zorder=0.5)
         own.boundary.plot(ax=ax, color="#222222", linewidth=1.4, zorder=2)
-    if kreis and len(b) <= _GEMEINDE_LABEL_LIMIT:
-        label_gemeinden(ax, b, view, fontsize=6.5, halo_width=2.0, color="#6f6f6f", zorder=2.5)
 
 
 def _draw_map(
@@ -169,15 +169,22 @@ def _draw_map(
     ags: str | None,
     category: str,
     mode: str,
+    age_group: str,
+    threshold: float,
     roads: gpd.GeoDataFrame | None,
 ) -> tuple[bool, Drawn]:
-    """Draw the map; return whether roads and which Bus & Bahn layers were drawn."""
+    """Draw the map; return whether roads and which Bus & Bahn layers were drawn.
+
+    Offers lie above the village dots; every village beyond ``threshold`` is
+    named, then (on the Kreis page) the Gemeinden, then further villages as
+    space allows, without overlaps (:func:`.labels.label_map`).
+    """
     b = metric(results.boundaries)
     v_all = gpd.GeoDataFrame(results.villages, geometry="geometry", crs=WGS84).to_crs(METRIC_CRS)
     mine = area_villages(v_all) if ags is None else v_all[v_all["ags"].astype(str) == ags]
     own = _own_area(b, mine, ags)
     view = _view(ax, own if own is not None and len(own) else mine)
-    _draw_areas(ax, b, own, view, kreis=ags is None)
+    _draw_areas(ax, b, own)
     drew_roads = draw_roads(ax, metric(roads), width_scale=0.6)
     transit: Drawn = (False, False, False, False)
     if mode == "pt":  # stops and lines of the timetable under the villages
@@ -188,15 +195,18 @@ def _draw_map(
     others = v_all.drop(index=mine.index)
     if len(others):
         ax.scatter(others.geometry.x, others.geometry.y, s=6, c="#b0b0b0", linewidths=0, zorder=3)
-    offers = metric(results.offers[results.offers["category"] == category])
+    minutes = mine[minutes_column(mine, category, mode, age_group)].astype(float)
+    draw_villages(ax, mine, minutes, size=48, linewidth=0.6)
+    offers = metric(group_offers(results, category, age_group))
     draw_offers(ax, offers, results.settings.categories(), size=42, linewidth=0.8)
-    draw_villages(ax, mine, mine[f"{category}_{mode}_min"], size=48, linewidth=0.6)
-    dy = (view[3] - view[1]) * 0.012
-    label_villages(
-        ax, mine, limit=_LABEL_LIMIT, offset=(dy, dy), font_sizes=(7.5, 6.5), halo_width=2.0
-    )
     frame_axes(ax, view, spine_color="#666666", spine_width=0.6)
     add_scale_bar(ax, length_fraction=0.25, font_size=7)
+    areas = b if ags is None and b is not None and len(b) <= _GEMEINDE_LABEL_LIMIT else None
+    label_map(
+        ax, mine.assign(minutes=minutes), threshold=threshold, areas=areas, offers=offers,
+        context=others, reserved=_RESERVED,
+        sizes=MapLabels(village_pt=6.3, town_pt=7.2, area_pt=6.3, dot_pt2=48, offer_pt2=42),
+    )  # fmt: skip
     return drew_roads, transit
 
 
@@ -240,7 +250,7 @@ def _legend(
 # -- page -------------------------------------------------------------------------------
 
 
-def steckbrief_figure(
+def steckbrief_pages(
     results: Results,
     *,
     ags: str | None,
@@ -251,31 +261,32 @@ def steckbrief_figure(
     map_category: str | None = None,
     roads: gpd.GeoDataFrame | None = None,
     created: date | None = None,
-) -> Figure:
-    """Build the Steckbrief page (A4 portrait) as a matplotlib figure.
+) -> list[Figure]:
+    """Build the Steckbrief pages (A4 portrait) as matplotlib figures.
+
+    Page 1: the map with named villages, legend and offices, the key figures
+    and Bus & Bahn comparison, the table of all villages (continued after).
 
     Parameters
     ----------
-    results
-        A run (or ``ScenarioResult.results``).
-    ags
-        The Gemeinde's AGS; ``None`` = the whole analysis area (titled with its name).
+    results, ags
+        A run (or ``ScenarioResult.results``); the Gemeinde's AGS (``None``:
+        the whole analysis area, titled with its name).
     mode, age_group
         Mode and age group of every figure.
-    categories
-        Categories (default: those of the run serving the age group).
-    thresholds
-        Minutes per category (default: the settings' thresholds for ``mode``).
-    map_category
-        The category the map shows (default: the first of ``categories``).
-    roads
-        Optional offline base layer (:func:`erreichbarkeit.report.basemap.cached_road_lines`).
+    categories, thresholds
+        Categories (default: those of the run serving the age group); minutes
+        per category (default: the settings' thresholds for ``mode``).
+    map_category, roads
+        The category the map shows (default: the first of ``categories``); the
+        offline base layer (:func:`erreichbarkeit.report.basemap.cached_road_lines`).
     created
         Date printed on the page (default: today).
 
     Returns
     -------
-    matplotlib.figure.Figure
+    list[matplotlib.figure.Figure]
+        One figure per page, numbered „Seite i von n“ when more than one.
 
     Raises
     ------
@@ -289,35 +300,78 @@ def steckbrief_figure(
     cats = tuple(kpis["category"])
     shown = _map_category(map_category, cats)
     ags, title, villages = _subject(results, ags)
-    age = age_group.replace("-", "–")
-    mode_de = MODE_LABELS.get(mode, mode)
-    fig = Figure(figsize=(A4_PORTRAIT_MM[0] / _MM_PER_INCH, A4_PORTRAIT_MM[1] / _MM_PER_INCH))
+    age, mode_de = age_group.replace("-", "–"), MODE_LABELS.get(mode, mode)
     sub = (
         f"{results.settings.area_name} · Erreichbarkeit mit {mode_de} · Kinder {age} Jahre · "
         f"{len(villages)} Orte" + (f" · AGS {ags}" if ags is not None else "")
     )
-    fig.text(0.06, 0.972, title + (" – Bus & Bahn" if mode == "pt" else ""), fontsize=17,
-             fontweight="bold", va="top")  # fmt: skip
+    title += " – Bus & Bahn" if mode == "pt" else ""
+    fig = _page(title, sub)
+    _map_panel(
+        fig, results, kpis, ags=ags, category=shown, mode=mode, age_group=age_group, roads=roads
+    )
+    foot = _footer(fig, results, created, notes=_transit_notes(results) if mode == "pt" else "")
+    bottom, later = page_body(fig, results, kpis, villages, ags=ags, mode=mode,
+                              age_group=age_group, foot=foot)  # fmt: skip
+    tables = page_village_tables(results, kpis, villages, ags=ags, mode=mode, age_group=age_group)
+    heading = "Alle Orte nach Gemeinde" if ags is None else "Alle Orte der Gemeinde"
+    legend = (
+        f"Minuten zum nächsten Angebot für Kinder {age} Jahre · rot: über der Schwelle · "
+        f"{NO_OFFER_DE}: kein Angebot erreichbar · Kinder: geschätzt"
+    )
+    done = flow_tables(fig, tables, (0, 0), top=bottom - 0.012, bottom=foot + 0.006,
+                       title=heading, legend=legend)  # fmt: skip
+    pages = [fig, *_more_pages(results, tables, texts=(title, sub, heading, legend), done=done,
+                               created=created, later=later)]  # fmt: skip
+    _number(pages)
+    return pages
+
+
+def _more_pages(
+    results: Results,
+    tables: Sequence[VillageTable],
+    *,
+    texts: tuple[str, str, str, str],
+    done: tuple[int, int],
+    created: date | None,
+    later: Later | None,
+) -> list[Figure]:
+    """The pages after the first: what did not fit on page 1 (``later``), then the
+    village tables from ``done`` (table, row) on.
+
+    ``texts``: the page title, subtitle, table title and table legend.
+    """
+    title, sub, heading, legend = texts
+    pages: list[Figure] = []
+    while done[0] < len(tables) or later is not None:
+        fig = _page(f"{title} (Fortsetzung)", sub, size=13)
+        foot, top = _footer(fig, results, created), 0.915
+        if later is not None:  # the Bus & Bahn parts that did not fit on page 1
+            top, later = later(fig, top, foot + 0.006) - 0.012, None
+        done = flow_tables(fig, tables, done, top=top, bottom=foot + 0.006, title=heading,
+                           legend=legend)  # fmt: skip
+        pages.append(fig)
+    return pages
+
+
+def _number(pages: Sequence[Figure]) -> None:
+    """„Seite i von n“ at the bottom right of every page, when there are several."""
+    for i, page in enumerate(pages if len(pages) > 1 else [], start=1):
+        page.text(0.94, 0.012, f"Seite {i} von {len(pages)}", fontsize=6.5, ha="right",
+                  va="bottom", color="#333333")  # fmt: skip
+
+
+def steckbrief_figure(results: Results, **options: Any) -> Figure:
+    """The first page of :func:`steckbrief_pages` (same keyword arguments)."""
+    return steckbrief_pages(results, **options)[0]
+
+
+def _page(title: str, sub: str, *, size: float = 17) -> Figure:
+    """An empty A4 portrait page with the title (smaller when too wide) and the subtitle."""
+    fig = Figure(figsize=(A4_PORTRAIT_MM[0] / _MM_PER_INCH, A4_PORTRAIT_MM[1] / _MM_PER_INCH))
+    head = fig.text(0.06, 0.972, title, fontsize=size, fontweight="bold", va="top")
+    shrink_to_width(head, right=0.96)
     fig.text(0.06, 0.937, sub, fontsize=9.5, color="#333333", va="top")
-    _map_panel(fig, results, kpis, ags=ags, category=shown, mode=mode, roads=roads)
-    if mode == "pt":
-        draw_transit_body(
-            fig, results, kpis, villages, gemeinde_column=ags is None, age_group=age_group,
-            title_note=covered_note(kpis),
-        )  # fmt: skip
-        _footer(fig, results, created, notes=_transit_notes(results))
-        return fig
-    kpi_title = f"Kennzahlen für Kinder {age} Jahre ({mode_de}){covered_note(kpis)}"
-    bottom = _kpi_table(fig, kpis, title=kpi_title)
-    with_pt = "pt" in results.settings.modes and f"{cats[0]}_pt_status" in results.villages
-    bottom = _worst_table(
-        fig, bottom - 0.012, results, kpis, villages, ags=ags, mode=mode, age_group=age_group,
-        max_rows=_MAX_WORST_ROWS - 5 * with_pt,
-    )  # fmt: skip
-    if with_pt:  # the small Bus & Bahn box of the same villages and age group
-        draw_transit_box(fig, bottom - 0.008, results, ags=ags, age_group=age_group,
-                         categories=cats)  # fmt: skip
-    _footer(fig, results, created)
     return fig
 
 
@@ -358,16 +412,18 @@ def _map_panel(
     ags: str | None,
     category: str,
     mode: str,
+    age_group: str,
     roads: gpd.GeoDataFrame | None,
 ) -> None:
     """The map of ``category`` (top left) and its legend (top right)."""
     table = results.settings.categories()
     map_ax = fig.add_axes((0.06, 0.545, 0.62, 0.375))
-    drew_roads, transit = _draw_map(
-        map_ax, results, ags=ags, category=category, mode=mode, roads=roads
-    )
-    label = table[category].label if category in table else category
     limit = float(kpis.set_index("category")["threshold"].astype(float)[category])
+    drew_roads, transit = _draw_map(
+        map_ax, results, ags=ags, category=category, mode=mode, age_group=age_group,
+        threshold=limit, roads=roads,
+    )  # fmt: skip
+    label = table[category].label if category in table else category
     mode_de = MODE_LABELS.get(mode, mode)
     if mode == "pt":  # the window and day the minutes cover
         mode_de += ", " + window_caption(results.settings.pt_window(category), transit_day(results))
@@ -385,79 +441,8 @@ def _map_panel(
     draw_offices_box(fig, results, ags=ags)  # right column, below the legend
 
 
-def _kpi_table(fig: Figure, kpis: pd.DataFrame, *, title: str) -> float:
-    """The key-figure table below the map; return its bottom (figure fraction)."""
-    kpi_rows = [
-        [
-            str(r["label"]),
-            f"{format_de(r['threshold'])} min",
-            format_de(r["children_within"]),
-            format_de(r["children_beyond"]),
-            f"{r['n_underserved']} von {r['n_villages']}",
-            str(r["median_text"]),
-        ]
-        for _, r in kpis.iterrows()
-    ]
-    return draw_table(
-        fig,
-        0.525,
-        ["Angebot", "Schwelle", "Kinder innerhalb", "Kinder außerhalb",
-         "Orte unterversorgt", "Median"],
-        kpi_rows,
-        [0.26, 0.12, 0.16, 0.16, 0.16, 0.14],
-        align=["left", "right", "right", "right", "right", "right"],
-        title=title,
-    )  # fmt: skip
-
-
-def _worst_table(
-    fig: Figure,
-    top: float,
-    results: Results,
-    kpis: pd.DataFrame,
-    villages: pd.DataFrame,
-    *,
-    ags: str | None,
-    mode: str,
-    age_group: str,
-    max_rows: int = _MAX_WORST_ROWS,
-) -> float:
-    """The worst-served villages per category (red: beyond the threshold); return the bottom."""
-    cats = tuple(kpis["category"])
-    table = results.settings.categories()
-    age = age_group.replace("-", "–")
-    per_cat = max(1, min(3, max_rows // max(len(cats), 1)))
-    limits = dict(zip(kpis["category"], kpis["threshold"], strict=True))
-    worst, beyond = worst_villages(
-        villages, cats=cats, mode=mode, age_group=age_group, per_category=per_cat, limits=limits
-    )
-    for row in worst:
-        row[0] = table[row[0]].label if row[0] in table else row[0]
-    header = ["Angebot", "Ort", "Gemeinde", "Minuten", "km", f"Kinder {age}"]
-    widths = [0.20, 0.22, 0.20, 0.16, 0.08, 0.14]
-    align = ["left", "left", "left", "right", "right", "right"]
-    if ags is not None:  # one Gemeinde: no Gemeinde column
-        worst = [[r[0], r[1], *r[3:]] for r in worst]
-        header = [header[0], header[1], *header[3:]]
-        widths = [0.26, 0.34, 0.16, 0.10, 0.14]
-        align = [align[0], align[1], *align[3:]]
-    return draw_table(
-        fig,
-        top,
-        header,
-        worst,
-        widths,
-        align=align,
-        highlight=beyond,
-        title=(
-            f"Am schlechtesten erreichbare Orte (je Angebot bis zu {per_cat}; "
-            "rot: über der Schwelle)"
-        ),
-    )
-
-
-def _footer(fig: Figure, results: Results, created: date | None, *, notes: str = "") -> None:
-    """The notes on the figures (``notes`` after them), the sources and the date at the bottom."""
+def _footer(fig: Figure, results: Results, created: date | None, *, notes: str = "") -> float:
+    """The notes on the figures (``notes`` after them), the sources and the date; return the top."""
     when = (created or date.today()).strftime("%d.%m.%Y")
     foot = source_line(results.inputs.sources)
     foot = f"{foot} · Stand der Auswertung: {when}" if foot else f"Stand der Auswertung: {when}"
@@ -471,6 +456,7 @@ def _footer(fig: Figure, results: Results, created: date | None, *, notes: str =
         0.06, 0.012, "\n".join(foot_lines), fontsize=6.5, color="#333333",
         va="bottom",
     )  # fmt: skip
+    return 0.016 + 0.0095 * (len(lines) + len(foot_lines)) + 0.004
 
 
 def steckbrief_pdf(
@@ -485,7 +471,7 @@ def steckbrief_pdf(
     roads: gpd.GeoDataFrame | None = None,
     created: date | None = None,
 ) -> bytes:
-    """Render one Steckbrief page as PDF bytes (A4 portrait, one page).
+    """Render a Steckbrief as PDF bytes (A4 portrait; the village table may add pages).
 
     Parameters
     ----------
@@ -503,44 +489,17 @@ def steckbrief_pdf(
         Unknown AGS, mode, age group or category.
     """
     with mpl.rc_context({"pdf.fonttype": 42, "font.family": "DejaVu Sans"}):
-        fig = steckbrief_figure(
+        pages = steckbrief_pages(
             results, ags=ags, mode=mode, age_group=age_group, categories=categories,
             thresholds=thresholds, map_category=map_category, roads=roads, created=created,
         )  # fmt: skip
         buf = io.BytesIO()
-        title = fig.texts[0].get_text() if fig.texts else "Steckbrief"
-        fig.savefig(
-            buf,
-            format="pdf",
-            metadata={
-                "Title": title,
-                "Subject": results.settings.area_name,
-                "Creator": "erreichbarkeit",
-            },
-        )
+        title = pages[0].texts[0].get_text() if pages[0].texts else "Steckbrief"
+        meta = {"Title": title, "Subject": results.settings.area_name, "Creator": "erreichbarkeit"}
+        with PdfPages(buf, metadata=meta) as pdf:
+            for page in pages:
+                pdf.savefig(page)
     return buf.getvalue()
-
-
-def _slug(text: str, limit: int = 60) -> str:
-    """ASCII file-name part: umlauts spelled out, other characters to ``-``."""
-    text = unicodedata.normalize("NFC", text).translate(_UMLAUTS)
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    text = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
-    return text[:limit].strip("-") or "gemeinde"
-
-
-def steckbrief_filename(ags: str | None, name: str) -> str:
-    """File name of a Steckbrief: ``<AGS>_<name>.pdf`` (ASCII only) or ``kreis.pdf``.
-
-    Examples
-    --------
-    >>> steckbrief_filename("03159016", "Bovenden/Ortsteil Süd")
-    '03159016_bovenden-ortsteil-sued.pdf'
-    """
-    if ags is None:
-        return "kreis.pdf"
-    key = re.sub(r"[^0-9A-Za-z]", "", str(ags))[:12] or "ohne-ags"
-    return f"{key}_{_slug(name)}.pdf"
 
 
 def write_steckbriefe(
@@ -553,8 +512,9 @@ def write_steckbriefe(
     thresholds: Mapping[str, float] | None = None,
     roads: gpd.GeoDataFrame | None = None,
     progress: ProgressCallback | None = None,
+    created: date | None = None,
 ) -> list[Path]:
-    """Write one Steckbrief per Gemeinde and ``kreis.pdf`` (each written atomically).
+    """Write one Steckbrief per Gemeinde and one for the whole area (each atomically).
 
     Parameters
     ----------
@@ -566,11 +526,16 @@ def write_steckbriefe(
         As for :func:`steckbrief_figure`.
     progress
         ``progress("Steckbriefe", done, total)``.
+    created
+        The date on the pages and in the file names
+        (``Steckbrief_<Gemeinde>_<date>.pdf``, ``Steckbrief_Kreis_<region>_<date>.pdf``;
+        :func:`~erreichbarkeit.config.outpaths.steckbrief_filename`); ``None``:
+        today on the pages and the former names ``<AGS>_<name>.pdf`` and ``kreis.pdf``.
 
     Returns
     -------
     list[Path]
-        The written files, Gemeinden by AGS, ``kreis.pdf`` last.
+        The written files, Gemeinden by AGS, the whole area last.
     """
     results.check_choice(mode, age_group)
     out = Path(out_dir)
@@ -581,14 +546,18 @@ def write_steckbriefe(
     ]
     jobs.append((None, results.settings.area_name))
     written: list[Path] = []
+    twice = {g for g in table["gemeinde"].astype(str) if (table["gemeinde"] == g).sum() > 1}
     for i, (ags, name) in enumerate(jobs):
         if progress:
             progress("Steckbriefe", i, len(jobs))
         data = steckbrief_pdf(
             results, ags=ags, mode=mode, age_group=age_group, categories=categories,
-            thresholds=thresholds, roads=roads,
+            thresholds=thresholds, roads=roads, created=created,
         )  # fmt: skip
-        path = out / steckbrief_filename(ags, name)
+        unique = f"{name} {ags}" if name in twice and ags is not None else name
+        path = out / steckbrief_filename(
+            ags, unique, created=created, region=results.settings.area_name
+        )
         with atomic_path(path) as tmp:
             tmp.write_bytes(data)
         written.append(path)

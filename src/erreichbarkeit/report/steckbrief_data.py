@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from erreichbarkeit.analysis import indicators
+from erreichbarkeit.analysis.age_offers import group_min_column, offers_for_group
 from erreichbarkeit.analysis.area import area_rows
 from erreichbarkeit.config import WGS84, age_column
 from erreichbarkeit.errors import ConfigError
@@ -30,7 +31,9 @@ __all__ = [
     "find_gemeinde",
     "format_de",
     "gemeinden_of",
+    "group_offers",
     "has_outside",
+    "minutes_column",
     "steckbrief_kpis",
     "worst_villages",
 ]
@@ -140,6 +143,24 @@ def find_gemeinde(results: Results, ags: str) -> tuple[str, str]:
             message_de=f"Keine Gemeinde mit dem Schlüssel „{ags}“ in den Ergebnissen",
         )
     return str(hit["ags"].iloc[0]), str(hit["gemeinde"].iloc[0])
+
+
+def minutes_column(villages: pd.DataFrame, category: str, mode: str, age_group: str) -> str:
+    """The minutes a page shows for ``age_group``: to the nearest offer serving it.
+
+    ``<category>_<mode>_min_<group>`` where the run computed minutes per age
+    group (offers serving only some ages), else ``<category>_<mode>_min`` —
+    the same minutes the key figures count.
+    """
+    own = group_min_column(category, mode, age_group)
+    return own if own in villages.columns else f"{category}_{mode}_min"
+
+
+def group_offers(results: Results, category: str, age_group: str) -> pd.DataFrame:
+    """The offers of ``category`` that count for ``age_group`` (those the minutes lead to)."""
+    offers = results.offers[results.offers["category"] == category]
+    defaults = {k: c.age_groups for k, c in results.settings.categories().items()}
+    return offers_for_group(offers, age_group, defaults) if len(offers) else offers
 
 
 # -- numbers ----------------------------------------------------------------------------

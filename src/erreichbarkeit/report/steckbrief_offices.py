@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from erreichbarkeit.config import MODE_LABELS
+from erreichbarkeit.report.labels import trim_to_width
 from erreichbarkeit.report.responsibility import BEYOND_DE, difference_text_de, format_minutes_de
 from erreichbarkeit.results import Results
 
@@ -33,6 +34,7 @@ _SHOWN_MODES = ("car", "pt")
 #: The right column below the map legend (figure fractions) and the line height.
 _COMPACT_TOP, _COMPACT_BOTTOM, _COMPACT_LEFT, _LINE = 0.72, 0.535, 0.70, 0.0118
 _TITLE = "Wege zu den zuständigen Stellen"
+_RIGHT = 0.965  # the page's right margin (figure fraction)
 
 
 def _subject(results: Results, ags: str | None) -> pd.DataFrame:
@@ -157,6 +159,8 @@ def _draw_compact(fig: Any, top: float, rows: list[list[str]], modes: Sequence[s
         ]
         for text, weight in lines:
             limit = 36 if weight == "bold" else 44
-            fig.text(_COMPACT_LEFT, y, _cut(text, limit), fontsize=7, fontweight=weight, va="top")
+            line = fig.text(_COMPACT_LEFT, y, _cut(text, limit), fontsize=7, fontweight=weight,
+                            va="top")  # fmt: skip
+            trim_to_width(line, right=_RIGHT)
             y -= _LINE
         y -= _LINE * 0.3

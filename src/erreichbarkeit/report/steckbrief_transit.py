@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -309,8 +309,14 @@ def draw_transit_body(
     gemeinde_column: bool,
     age_group: str,
     title_note: str = "",
-) -> None:
+    floor: float = 0.0,
+) -> tuple[float, Callable[[Figure, float, float], float] | None]:
     """The Bus & Bahn page below the map: key figures, worst villages, named villages.
+
+    Everything stays above ``floor`` (the footer; figure fraction).  Returns
+    the bottom of what it drew and, when the worst-villages table and the
+    named villages do not fit below the key figures, the function drawing
+    them on the next page (``rest(page, top, floor) -> bottom``).
 
     Parameters
     ----------
@@ -340,12 +346,23 @@ def draw_transit_body(
         title=f"Kennzahlen für Kinder {age} Jahre (Bus & Bahn, {_day_text(results)}){title_note}",
     )  # fmt: skip
     home = clock(float(results.settings.transit.home_by))
-    bottom = _worst_pt_table(
-        fig, bottom - 0.010, kpis, villages, labels=labels, gemeinde_column=gemeinde_column,
-        age_group=age_group, home=home,
-    )  # fmt: skip
     lines = name_lines(facts, {c: f"{labels[c]} ({windows[c]})" for c in cats}, home)
-    _draw_name_block(fig, bottom - 0.008, lines)
+
+    def rest(page: Figure, top: float, low: float) -> float:
+        """The worst villages and the named villages from ``top``, above ``low``."""
+        names_h = 0.028 + sum(_ROW * 0.85 * len(w) + 0.004 for w in lines)
+        room = int((top - 0.010 - 0.045 - min(names_h, 0.12) - low) / _ROW)
+        if room >= 1:
+            top = _worst_pt_table(
+                page, top - 0.010, kpis, villages, labels=labels, age_group=age_group,
+                gemeinde_column=gemeinde_column, home=home, max_rows=room,
+            )  # fmt: skip
+        return _draw_name_block(page, top - 0.008, lines, floor=low)
+
+    rows = min(3, _PT_ROWS // max(len(cats), 1)) * len(cats)
+    if bottom - 0.2 - _ROW * rows < floor:  # the rest does not fit: on the next page
+        return bottom, rest
+    return rest(fig, bottom, floor), None
 
 
 def _worst_pt_table(
@@ -358,14 +375,19 @@ def _worst_pt_table(
     gemeinde_column: bool,
     age_group: str,
     home: str,
+    max_rows: int = 99,
 ) -> float:
-    """The worst-served villages by Bus & Bahn (red: beyond the threshold); return the bottom."""
+    """The worst-served villages by Bus & Bahn (red: beyond the threshold); return the bottom.
+
+    At most ``max_rows`` rows (the first categories' when there are many).
+    """
     cats = [str(c) for c in kpis["category"]]
     per_cat = max(1, min(3, _PT_ROWS // max(len(cats), 1)))
     limits = dict(zip(cats, kpis["threshold"].astype(float), strict=True))
     rows, beyond = transit_worst_rows(
         villages, cats=cats, age_group=age_group, per_category=per_cat, limits=limits
     )
+    rows, beyond = rows[:max_rows], beyond[:max_rows]
     for row in rows:
         row[0] = labels.get(row[0], row[0])
     header = ["Angebot", "Ort", "Gemeinde", "Minuten", "Faktor zum Auto", "Hinweis",
@@ -387,16 +409,26 @@ def _worst_pt_table(
     )  # fmt: skip
 
 
-def _draw_name_block(fig: Figure, top: float, lines: Sequence[Sequence[str]]) -> float:
-    """„Orte ohne ÖPNV-Angebot und mit Faktor über 2“: one wrapped paragraph per category."""
+def _draw_name_block(
+    fig: Figure, top: float, lines: Sequence[Sequence[str]], *, floor: float = 0.0
+) -> float:
+    """„Orte ohne ÖPNV-Angebot und mit Faktor über 2“: one wrapped paragraph per category.
+
+    Paragraphs that would reach below ``floor`` are left out with a note.
+    """
     fig.text(
         0.06, top, "Genannte Orte je Angebot (Zeitfenster in Klammern)", fontsize=9.5,
         fontweight="bold", va="top",
     )  # fmt: skip
     y = top - 0.020
-    for wrapped in lines:
+    for k, wrapped in enumerate(lines):
+        height = _ROW * 0.85 * len(wrapped) + 0.004
+        if y - height - _ROW < floor and k < len(lines) - 1:
+            fig.text(0.06, y, f"… {len(lines) - k} weitere Angebote: siehe „Alle Orte“",
+                     fontsize=7.2, va="top", color="#444444")  # fmt: skip
+            return y - _ROW
         fig.text(0.06, y, "\n".join(wrapped), fontsize=7.2, va="top", linespacing=1.25)
-        y -= _ROW * 0.85 * len(wrapped) + 0.004
+        y -= height
     return y
 
 

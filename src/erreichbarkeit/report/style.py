@@ -40,10 +40,15 @@ __all__ = [
 
 #: Upper edges (minutes, inclusive) of the classes; the last class is "> 30".
 BIN_EDGES: tuple[float, ...] = (5.0, 10.0, 15.0, 20.0, 30.0)
-#: One colour per class (green → dark red; ColorBrewer RdYlGn, reversed).
-BIN_COLORS: tuple[str, ...] = ("#1a9850", "#91cf60", "#d9ef8b", "#fee08b", "#fc8d59", "#d73027")
-#: Colour of villages without a reachable offer.
-UNREACHABLE_COLOR = "#9e9e9e"
+#: One colour per class, light yellow (near) to dark red (far): matplotlib's
+#: ``YlOrRd`` (ColorBrewer, safe for colour-blind readers: one hue ramp, no
+#: red–green contrast) sampled where its CIELAB lightness L* is 95, 84, 73, 62,
+#: 51 and 40, so the classes also read in grey-scale print: the farther, the
+#: darker, in even steps (checked in ``tests/test_paper_labels.py``).
+BIN_COLORS: tuple[str, ...] = ("#fff2ac", "#feca66", "#fd9c42", "#fc6631", "#ea2920", "#c00225")
+#: Colour of villages without a reachable offer: darker than every class (L* 20),
+#: so in grey-scale print they read as the worst case they are.
+UNREACHABLE_COLOR = "#303030"
 UNREACHABLE_LABEL = "nicht erreichbar"
 #: Colours of the travel-time bands 0–5, 5–10, 10–15, 15–20, > 20 min (the
 #: village colours of the same minutes; the open band takes the darkest red).

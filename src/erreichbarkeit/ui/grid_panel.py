@@ -54,6 +54,8 @@ def _band_offer_ids(page: Page, category: str) -> list[str]:
         format_func=lambda i: options.get(i, i),
         key="band_offers",
         help=texts.GRID_BAND_OFFERS_HELP,
+        select_all=False,  # Streamlit's „Select all“ is English and cannot be translated
+        placeholder=texts.MULTISELECT_PLACEHOLDER,
     )
     return ids
 

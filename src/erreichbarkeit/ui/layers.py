@@ -26,6 +26,7 @@ from erreichbarkeit.results import Results
 from erreichbarkeit.ui import texts
 from erreichbarkeit.ui.tables import format_day, legend_title
 from erreichbarkeit.ui.views import View, ViewData, data_bounds
+from erreichbarkeit.webmap._base import metric_scale
 from erreichbarkeit.webmap.need import add_need_layer
 
 __all__ = [
@@ -349,4 +350,4 @@ def build_view_map(
     )
     need = getattr(data.results, "need", None)  # the layer „Bedarf“ (webmap/need.py), off
     add_need_layer(fmap, need, boundaries=data.boundaries, villages=data.results.villages)
-    return fmap
+    return metric_scale(fmap)  # kilometres only, no „5 mi“

@@ -14,6 +14,13 @@ from erreichbarkeit.ui.downloads import print_map_bytes
 from erreichbarkeit.ui.grid_panel import grid_overlay
 from erreichbarkeit.ui.kpis import pt_caption
 from erreichbarkeit.ui.page_setup import Page, setup_page
+from erreichbarkeit.ui.presentation import (
+    map_kind,
+    presentation_on,
+    presentation_toggle,
+    show_gemeinde_map,
+    show_presentation,
+)
 from erreichbarkeit.ui.sidebar import area_caption, extent_choice, map_category
 from erreichbarkeit.ui.tables import view_subtitle
 from erreichbarkeit.ui.widgets import kpi_metrics, show_map
@@ -100,7 +107,12 @@ def steckbrief_section(page: Page, category: str) -> None:
     st.download_button(
         texts.STECKBRIEF_BUTTON,
         make,
-        steckbrief.steckbrief_filename(ags or None, names[ags]),
+        steckbrief.steckbrief_filename(
+            ags or None,
+            names[ags],
+            created=date.today(),
+            region=page.results.settings.area_name,
+        ),
         "application/pdf",
         key="steckbrief_dl",
         on_click="ignore",
@@ -122,6 +134,7 @@ def _sources_caption(page: Page) -> None:
 
 def meeting_page(root: Path | None = None) -> None:
     """Meeting mode: a clean full-width map with large legend, key figures and print export."""
+    presentation_on()  # reads ?praesentation=1 before setup_page rewrites the address
     page = setup_page(root, upload_widget=False)
     if page is None:
         st.title(texts.PAGE_MEETING)
@@ -130,24 +143,34 @@ def meeting_page(root: Path | None = None) -> None:
     map_cat = map_category(view, labels, where=st.sidebar)
     extent_label, extent = extent_choice(page.data)
     overlay, _bands = grid_overlay(page, map_cat)
+    if presentation_on():  # no sidebar; control bar, key figures, map and legend on one screen
+        show_presentation(page, map_cat, extent, overlay)
+        _sources_caption(page)
+        _print_section(page, map_cat, extent, extent_label)
+        steckbrief_section(page, map_cat)
+        return
     label = labels.get(map_cat, map_cat)
     st.title(texts.MEETING_TITLE.format(label=label, region=page.results.settings.area_name))
+    presentation_toggle()
     if caption := area_caption(page.results.settings):  # analysis area ≠ data area
         st.caption(caption)
     st.markdown(f"### {view_subtitle(view, map_cat, labels)}")
     kpi_metrics(
         view, map_cat, pt_caption=pt_caption(page.results, map_cat) if view.mode == "pt" else ""
     )
-    show_map(
-        page,
-        map_cat,
-        key="besprechung",
-        height=720,
-        clickable=False,
-        legend_font_px=17,
-        bounds=extent,
-        overlay=overlay,
-    )
+    if map_kind() == "gemeinden":  # the per-Gemeinde choropleth
+        show_gemeinde_map(page, map_cat, key="besprechung_gemeinden", height=720, extent=extent)
+    else:
+        show_map(
+            page,
+            map_cat,
+            key="besprechung",
+            height=720,
+            clickable=False,
+            legend_font_px=17,
+            bounds=extent,
+            overlay=overlay,
+        )
     _sources_caption(page)
     st.caption(texts.MEETING_HINT)
     _print_section(page, map_cat, extent, extent_label)

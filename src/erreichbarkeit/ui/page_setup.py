@@ -24,6 +24,13 @@ from erreichbarkeit.ui.regions import Region, discover_regions
 from erreichbarkeit.ui.sidebar import Choice, sidebar_choices
 from erreichbarkeit.ui.state import keep_widget_state, memo_put
 from erreichbarkeit.ui.upload_widget import remove_upload, upload_section, upload_token, with_upload
+from erreichbarkeit.ui.url_state import RegionOptions
+from erreichbarkeit.ui.url_sync import (
+    apply_url_choices,
+    apply_url_region,
+    show_url_hints,
+    write_url,
+)
 from erreichbarkeit.ui.views import View, ViewData, compute_view
 
 __all__ = ["Page", "region_key", "setup_page", "show_notices"]
@@ -123,6 +130,7 @@ def _pick_region(data_dir: Path) -> Region | None:
         st.error("Keine Region gefunden.")
         return None
     by_path = {str(r.path): r for r in regions}
+    apply_url_region(regions)  # a bookmark's region (ui/url_sync.py)
     if st.session_state.get("region") not in by_path:
         st.session_state["region"] = str(regions[0].path)
     choice_path = st.sidebar.selectbox(
@@ -158,6 +166,20 @@ def _view(data: ViewData, choice: Choice, data_key: tuple[Any, ...]) -> View:
     return memo[key]
 
 
+def _url_options(data: ViewData) -> RegionOptions:
+    """What a bookmark's values are checked against: the region's choices."""
+    b = data.boundaries
+    if len(b) and "in_area" in b.columns:
+        b = b[b["in_area"].astype(bool)]
+    return RegionOptions(
+        categories=data.categories,
+        modes=data.settings.modes,
+        max_minutes=float(data.settings.routing.cutoff_minutes),
+        gemeinden=frozenset(b["ags"].astype(str)) if len(b) else frozenset(),
+        villages=frozenset(data.villages["id"].astype(str)),
+    )
+
+
 def setup_page(root: Path | None, *, upload_widget: bool) -> Page | None:
     """Region picker, cached run, sidebar choices and the view (shared by the pages).
 
@@ -187,6 +209,10 @@ def setup_page(root: Path | None, *, upload_widget: bool) -> Page | None:
     mtime = region.path.stat().st_mtime
     layers = cache.static_layers_for(str(region.path), mtime, settings_key, results)
     data = ViewData(results)
+    modes = data.settings.modes
+    mode_now = st.session_state.get("mode")
+    apply_url_choices(_url_options(data), default_mode=mode_now if mode_now in modes else modes[0])
+    show_url_hints()
     choice = sidebar_choices(data)
     if upload_widget:
         data = upload_section(data)
@@ -200,4 +226,5 @@ def setup_page(root: Path | None, *, upload_widget: bool) -> Page | None:
         return None
     upload = st.session_state.get("upload")
     data_key = (str(region.path), settings_key, upload_token(upload))
+    write_url(region)
     return Page(region, results, data, layers, choice, _view(data, choice, data_key))

@@ -80,7 +80,7 @@ def suggestions_tab(page: Page, default_category: str) -> None:
     c4, c5 = st.columns([2, 1])
     model = c4.radio(
         texts.LOC_MODEL, list(texts.LOC_MODELS), format_func=lambda m: texts.LOC_MODELS[m],
-        key="loc_model",
+        key="loc_model", help=texts.LOC_MODEL_HELP,
     )  # fmt: skip
     thr_key = f"loc_thr_{cat}_{mode}"
     st.session_state.setdefault(thr_key, float(results.settings.threshold(cat, mode)))

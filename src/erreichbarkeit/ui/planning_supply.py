@@ -14,7 +14,8 @@ import streamlit as st
 from erreichbarkeit.config import MODE_LABELS
 from erreichbarkeit.results import Results
 from erreichbarkeit.ui import planning_logic, texts
-from erreichbarkeit.ui.page_setup import setup_page
+from erreichbarkeit.ui.page_setup import Page, setup_page
+from erreichbarkeit.ui.presentation import show_gemeinde_map
 from erreichbarkeit.ui.sidebar import map_category
 from erreichbarkeit.ui.tables import format_int, format_minutes, german
 
@@ -25,6 +26,17 @@ def _ages(results: Results, category: str) -> str:
     """The category's age groups, German (``"0–3, 3–6"``)."""
     groups = results.settings.categories()[category].age_groups
     return ", ".join(g.replace("-", "–") for g in groups)
+
+
+def _gemeinde_map_section(page: Page, category: str) -> None:
+    """The per-Gemeinde map of the category: share of children beyond the threshold."""
+    st.subheader("Karte je Gemeinde")
+    st.caption(
+        "Anteil der Kinder je Gemeinde über dem Schwellenwert der Seitenleiste (oder ohne "
+        "erreichbares Angebot) bzw. ganz ohne erreichbares Angebot – Erreichbarkeit, nicht "
+        "Plätze je Kind; die Legende nennt Kategorie, Verkehrsmittel, Alter und Schwellenwert."
+    )
+    show_gemeinde_map(page, category, key="versorgung_gemeinden", height=520)
 
 
 def supply_page(root: Path | None = None) -> None:
@@ -56,6 +68,7 @@ def supply_page(root: Path | None = None) -> None:
         st.markdown(texts.SUPPLY_EXPLAIN)
     if sv.villages.empty:
         st.info(texts.SUPPLY_NONE)
+        _gemeinde_map_section(page, cat)
         return
     if sv.basis == "Angebote":
         st.warning(texts.SUPPLY_MISSING_CAPACITY.format(note=sv.note))
@@ -68,6 +81,7 @@ def supply_page(root: Path | None = None) -> None:
     c2.metric(texts.SUPPLY_KPI_RATIO.format(per=per), format_minutes(ratio))
     c3.metric(texts.SUPPLY_KPI_NO_ACCESS, format_int(float(raw.loc[none, "demand"].sum())))
     c4.metric(texts.SUPPLY_KPI_VILLAGES, format_int(float(none.sum())))
+    _gemeinde_map_section(page, cat)
     st.subheader(texts.SUPPLY_GEMEINDEN)
     st.dataframe(german(sv.gemeinden), hide_index=True, width="stretch")
     st.subheader(texts.SUPPLY_VILLAGES)

@@ -49,6 +49,8 @@ def _categories(data: ViewData, labels: dict[str, str]) -> list[str]:
         list(data.categories),
         format_func=lambda c: labels.get(c, c),
         key="categories",
+        select_all=False,  # Streamlit's „Select all“ is English and cannot be translated
+        placeholder=texts.MULTISELECT_PLACEHOLDER,
     )
     return chosen
 

@@ -30,6 +30,8 @@ PERSISTENT_KEYS = frozenset(
         "grid_bands",
         "band_offers",
         "steckbrief_ags",
+        "meeting_map_kind",
+        "meeting_measure",
         "wi_name",
         "wi_kind",
         "wi_category",

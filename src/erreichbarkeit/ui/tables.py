@@ -95,11 +95,21 @@ def german(table: pd.DataFrame) -> Any:
     column keeps its numbers, so sorting by a column still sorts numerically.
     Numbers get thousands dots and a decimal comma (one decimal, none for
     whole-number columns such as children or counts), booleans „ja“/„nein“,
-    missing values „—“ — never „nan“ or „None“.
+    missing values „—“ — never „nan“ or „None“ (a numeric column with
+    missing values is turned into text for that, so it sorts as text).
     """
-    formats = {
-        col: fmt for col in table.columns if (fmt := _cell_formatter(table[col])) is not None
-    }
+    table = table.copy()
+    formats = {}
+    for col in table.columns:
+        fmt = _cell_formatter(table[col])
+        if fmt is None:
+            continue
+        if pd.api.types.is_numeric_dtype(table[col]) and bool(table[col].isna().any()):
+            # Streamlit's table ignores the Styler for missing numbers and shows
+            # „None“: such columns become German text („—“ where there is none)
+            table[col] = table[col].map(fmt).astype(object)
+        else:
+            formats[col] = fmt
     return table.style.format(formats, na_rep="—")
 
 
@@ -157,7 +167,7 @@ def village_display(view: View, labels: Mapping[str, str]) -> pd.DataFrame:
     first), then by name.
     """
     v = view.villages
-    age = texts.AGE_LABEL.format(group=view.age_group)
+    age = texts.AGE_LABEL.format(group=view.age_group.replace("-", "–"))
     children = pd.to_numeric(v[age_column(view.age_group)]).round(0)
     out = pd.DataFrame(
         {
@@ -256,44 +266,48 @@ def gemeinde_display(view: View, labels: Mapping[str, str]) -> pd.DataFrame:
     )
 
 
-def _nearest_row(label: str, rec: Mapping[str, Any] | None) -> dict[str, Any]:
-    """One row of the nearest-offers table (``rec`` ``None``: no offer reachable)."""
+def _nearest_row(label: str, rec: Mapping[str, Any] | None, *, pt: bool) -> dict[str, str]:
+    """One row of the nearest-offers table as text (``rec`` ``None``: no offer reachable).
+
+    Text, not numbers: Streamlit's table shows a missing number as „None“
+    whatever the Styler says; here a missing value is „—“.  Bus & Bahn has
+    no route length („—“, never 0 km).
+    """
     if rec is None:
         return {
             texts.COL_CATEGORY: label,
-            texts.COL_RANK: 1,
+            texts.COL_RANK: "—",
             texts.COL_OFFER: texts.NO_OFFER,
-            texts.COL_MINUTES: math.nan,
-            texts.COL_KM_PLAIN: math.nan,
+            texts.COL_MINUTES: "—",
+            texts.COL_KM_PLAIN: "—",
         }
     return {
         texts.COL_CATEGORY: label,
-        texts.COL_RANK: int(rec["rank"]),
-        texts.COL_OFFER: rec["name"],
-        texts.COL_MINUTES: round(float(rec["minutes"]), 1),
-        texts.COL_KM_PLAIN: round(float(rec["km"]), 1),
+        texts.COL_RANK: format_int(rec["rank"]),
+        texts.COL_OFFER: str(rec["name"]),
+        texts.COL_MINUTES: format_decimal(rec["minutes"], 1),
+        texts.COL_KM_PLAIN: "—" if pt else format_decimal(rec["km"], 1),
     }
 
 
 def nearest_for_village(
     data: ViewData, village_id: str, *, mode: str, categories: Sequence[str], k: int = 2
 ) -> pd.DataFrame:
-    """The ``k`` nearest offers of each category from one village (German headers)."""
+    """The ``k`` nearest offers of each category from one village (German headers, text)."""
     tt = data.travel_times
     tt = tt[(tt["origin_id"] == village_id) & (tt["mode"] == mode)]
     offers = data.offers[data.offers["category"].isin(categories)]
     near = indicators.nearest_offers(tt, offers, k=k)
     table = data.category_table
+    pt = mode == "pt"
     rows = []
     for cat in categories:
         label = table[cat].label if cat in table else cat
         records: list[dict[Any, Any]] = near[near["category"] == cat].to_dict("records")
-        rows += [_nearest_row(label, rec) for rec in records] or [_nearest_row(label, None)]
-    out = pd.DataFrame(rows)
-    if mode == "pt":  # no route length by Bus & Bahn: „—“, never 0 km or „None“
-        out[texts.COL_KM_PLAIN] = "—"
-        out[texts.COL_MINUTES] = _as_text(out[texts.COL_MINUTES], 1)
-    return out
+        rows += [_nearest_row(label, rec, pt=pt) for rec in records] or [
+            _nearest_row(label, None, pt=pt)
+        ]
+    return pd.DataFrame(rows)
 
 
 def problems_frame(problems: Sequence[RowProblem]) -> pd.DataFrame:

@@ -38,11 +38,32 @@ KPI_HELP_MEDIAN = (
 
 MAP_HEADER = "Karte: Minuten zum nächsten Angebot „{label}“ ({mode})"
 LEGEND_TITLE = "Minuten zur nächsten {label} ({mode})"
-MAP_CLICK_HINT = "Ein Klick auf einen Ort wählt ihn rechts aus."
+MAP_CLICK_HINT = (
+    "Ein Klick auf einen Ort (bis 500 m daneben) wählt ihn rechts aus; ein Klick "
+    "anderswo zeigt die Minuten der Reisezeit-Fläche an dieser Stelle."
+)
+CLICK_GRID = (
+    "An der angeklickten Stelle (250-m-Rasterzelle): {minutes} min zur nächsten {label} ({mode})."
+)
+CLICK_GRID_NONE = (
+    "An der angeklickten Stelle (250-m-Rasterzelle) ist keine {label} innerhalb der "
+    "Berechnungsgrenze erreichbar ({mode})."
+)
+CLICK_NO_GRID = (
+    "Kein Ort innerhalb von 500 m der angeklickten Stelle. Klicken Sie auf einen Ort, um "
+    "ihn auszuwählen."
+)
 
 VILLAGES_HEADER = "Orte (schlechteste zuerst)"
 GEMEINDEN_HEADER = "Gemeinden"
 VILLAGE_SELECT = "Ort auswählen"
+MULTISELECT_PLACEHOLDER = "Bitte auswählen"
+VILLAGE_PLACEHOLDER = "Übersicht (kein Ort gewählt)"
+OVERVIEW_HEADER = "Übersicht: {area}"
+OVERVIEW_HINT = (
+    "Klicken Sie auf einen Ort in der Karte oder wählen Sie ihn oben aus, um seine "
+    "nächsten Angebote zu sehen. Am schlechtesten erreichbar:"
+)
 VILLAGE_DETAILS = "Nächste Angebote von {name}"
 VILLAGE_REASON = "Hinweis: {reason}"
 NO_OFFER = "kein Angebot erreichbar"
@@ -291,7 +312,7 @@ SUPPLY_THRESHOLD_DIFFERS = (
     "Der Schwellenwert in der Seitenleiste ({sidebar} min) gilt für die Karte; die Versorgung "
     "wird mit dem Schwellenwert der Regionsdatei ({minutes} min) berechnet."
 )
-SUPPLY_HOW = "Wie wird gerechnet? (2SFCA)"
+SUPPLY_HOW = "Wie wird gerechnet? (Plätze und Kinder im Einzugsbereich)"
 SUPPLY_EXPLAIN = """
 Die Versorgung stellt das **Angebot** (Plätze, z. B. Kita-Plätze) der **Nachfrage** (Kinder der
 Altersgruppen der Kategorie) gegenüber, die es erreichen kann – nach dem
@@ -370,6 +391,11 @@ LOC_CATEGORY = "Kategorie"
 LOC_MODE = "Verkehrsmittel"
 LOC_K = "Anzahl neuer Standorte"
 LOC_MODEL = "Ziel"
+LOC_MODEL_HELP = (
+    "„möglichst viele Kinder innerhalb der Schwelle“ heißt fachlich Maximal Covering "
+    "Location Problem (MCLP), „kürzeste mittlere Fahrzeit“ p-Median-Problem; gerechnet wird "
+    "mit einem Optimierungsprogramm (Löser)."
+)
 LOC_MODELS = {
     "mclp": "möglichst viele Kinder innerhalb der Schwelle",
     "pmedian": "kürzeste mittlere Fahrzeit",
@@ -394,7 +420,7 @@ LOC_COL_LON = "Längengrad"
 LOC_BEFORE = "Kinder innerhalb vorher"
 LOC_AFTER = "Kinder innerhalb nachher"
 LOC_MEAN = "Mittlere Minuten vorher → nachher"
-LOC_TIME = "Löser: {seconds} s, {n} mögliche Standorte geprüft."
+LOC_TIME = "Berechnet in {seconds} s, {n} mögliche Standorte geprüft."
 LOC_HINT = (
     "Bestehende Angebote bleiben. Die Tabelle nennt je Vorschlag, wie viele Kinder er "
     "zusätzlich innerhalb der Schwelle erreicht (nach den besser platzierten Vorschlägen)."

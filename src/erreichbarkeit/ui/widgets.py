@@ -70,8 +70,9 @@ def show_map(
 ) -> Any:
     """Build and show the folium map; returns streamlit-folium's value.
 
-    Only ``last_object_clicked`` is sent back (and nothing on the meeting
-    page), so panning and zooming never rerun the script.
+    Only the clicks (``last_object_clicked``, ``last_clicked``) are sent back
+    (and nothing on the meeting page), so panning and zooming never rerun the
+    script; :mod:`erreichbarkeit.ui.map_click` says what a click means.
     """
     selected = st.session_state.get("village") if clickable else None
     started = time.perf_counter()
@@ -92,7 +93,7 @@ def show_map(
         fmap,
         height=height,
         use_container_width=True,
-        returned_objects=["last_object_clicked"] if clickable else [],
+        returned_objects=["last_object_clicked", "last_clicked"] if clickable else [],
         key=key,
     )
     st.session_state["last_map_seconds"] = time.perf_counter() - started

@@ -27,6 +27,7 @@ import pandas as pd
 
 from erreichbarkeit.config import WGS84, Category
 from erreichbarkeit.report.style import BIN_EDGES, ROAD_STYLES, band_color
+from erreichbarkeit.webmap._base import metric_scale
 from erreichbarkeit.webmap.assets import offline_assets
 from erreichbarkeit.webmap.layers import (
     GeoJsonText,
@@ -38,7 +39,7 @@ from erreichbarkeit.webmap.layers import (
     offer_layer,
     village_rows,
 )
-from erreichbarkeit.webmap.legend import Legend, bands_legend_html, legend_html
+from erreichbarkeit.webmap.legend import Legend, bands_legend_html, caption_html, legend_html
 from erreichbarkeit.webmap.outreach import add_outreach, has_outreach, outreach_legend_rows
 from erreichbarkeit.webmap.transit import (
     FACTOR_COLORS,
@@ -48,7 +49,7 @@ from erreichbarkeit.webmap.transit import (
     transit_legend_rows,
 )
 
-__all__ = ["BASEMAPS", "Basemap", "build_map", "map_html"]
+__all__ = ["BASEMAPS", "Basemap", "add_caption", "build_map", "map_html"]
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,18 @@ def build_map(
                 classes=classes, transit=transit, note=surface_note if surface else "")  # fmt: skip
     folium.LayerControl(collapsed=False).add_to(m)
     return m
+
+
+def add_caption(
+    m: folium.Map, *, title: str = "", created: date | None = None, sources: str = ""
+) -> None:
+    """Put the caption box on the map's top left: title, date („Stand: …“) and sources.
+
+    ``sources``: the line of :func:`erreichbarkeit.report.sources.source_line`
+    (© OpenStreetMap, Zensus, GTFS …).  Nothing when all are empty.
+    """
+    if title or created is not None or sources:
+        Legend(caption_html(title, created=created, sources=sources), position="topleft").add_to(m)
 
 
 def _add_villages(
@@ -358,6 +371,7 @@ def _new_map(
             m.default_css = list(css)
     if finite:
         m.fit_bounds([[miny, minx], [maxy, maxx]])
+    metric_scale(m)  # kilometres only: no „5 mi“ on a German map
     return m
 
 
@@ -473,6 +487,14 @@ def _basemap_key(basemap: bool | str | None) -> str | None:
     return str(basemap)
 
 
-def map_html(m: folium.Map) -> str:
-    """The map as a standalone HTML page (offline when built with ``offline=True``)."""
+def map_html(
+    m: folium.Map, *, title: str = "", created: date | None = None, sources: str = ""
+) -> str:
+    """The map as a standalone HTML page (offline when built with ``offline=True``).
+
+    ``title``, ``created`` and ``sources`` add the caption box (see
+    :func:`add_caption`) to a map built without one, so the exported file
+    names what it shows, its date and its sources.
+    """
+    add_caption(m, title=title, created=created, sources=sources)
     return str(m.get_root().render())

@@ -131,11 +131,12 @@ class VillageLayer(DataLayer):
             var rows = {{ this.rows_json }};
             for (var i = 0; i < rows.length; i++) {
                 var r = rows[i], sel = r[3] === 1;
-                L.circleMarker([r[0], r[1]], {
+                L.circleMarker([r[0], r[1]], Object.assign({
                     radius: sel ? 9 : 7, color: sel ? "#000000" : "#333333",
                     weight: sel ? 4 : 1, fill: true, fillColor: colors[r[2]],
                     fillOpacity: 0.9
-                }).bindTooltip(r[4]).bindPopup(r[5], {maxWidth: 320}).addTo(group);
+                }, sel ? {} : {{ this.marker_json }}))
+                    .bindTooltip(r[4]).bindPopup(r[5], {maxWidth: 320}).addTo(group);
             }
         })({{ this.get_name() }});
         {% endmacro %}
@@ -150,6 +151,14 @@ class VillageLayer(DataLayer):
         self.rows = rows
         self.rows_json = js_json(rows)
         self.colors_json = js_json(list(colors or (*BIN_COLORS, UNREACHABLE_COLOR)))
+        self.marker_json = js_json({})
+
+    def restyle(self, **options: Any) -> None:
+        """Leaflet circle-marker options over the defaults (not for the selected village).
+
+        E.g. ``radius=9, weight=2, color="#111111"`` for the presentation map.
+        """
+        self.marker_json = js_json(options)
 
 
 class OfferLayer(DataLayer):
@@ -159,17 +168,22 @@ class OfferLayer(DataLayer):
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.featureGroup();
-        (function (group) {
+        (function (group, map) {
             var icons = {{ this.icons_json }};
-            var rows = {{ this.rows_json }};
+            var rows = {{ this.rows_json }}, pane = {{ this.pane_json }};
+            if (pane && !map.getPane(pane)) {  // below the villages' overlay pane (400)
+                map.createPane(pane).style.zIndex = 390;
+            }
             for (var i = 0; i < rows.length; i++) {
                 var r = rows[i];
-                L.marker([r[0], r[1]], {icon: L.divIcon({
-                    html: icons[r[2]], className: "ek-offer-icon",
-                    iconSize: [26, 26], iconAnchor: [13, 13]
-                })}).bindTooltip(r[3]).bindPopup(r[4], {maxWidth: 320}).addTo(group);
+                L.marker([r[0], r[1]], Object.assign({icon: L.divIcon({
+                    html: icons[r[2]], className: "ek-offer-icon" + {{ this.icon_class }},
+                    iconSize: [{{ this.icon_px }}, {{ this.icon_px }}],
+                    iconAnchor: [{{ this.icon_px / 2 }}, {{ this.icon_px / 2 }}]
+                })}, pane ? {pane: pane} : {}))
+                    .bindTooltip(r[3]).bindPopup(r[4], {maxWidth: 320}).addTo(group);
             }
-        })({{ this.get_name() }});
+        })({{ this.get_name() }}, {{ this._parent.get_name() }});
         {% endmacro %}
         """
     )
@@ -180,6 +194,20 @@ class OfferLayer(DataLayer):
         self.rows = rows
         self.rows_json = js_json(rows)
         self.icons_json = js_json(icons)
+        self.icon_px = 26
+        self.icon_class = js_json("")
+        self.pane_json = js_json(None)
+
+    def as_small_symbols(self, *, icon_px: int = 16, pane: str = "ekOffersLow") -> None:
+        """Draw the offers as small symbols in a pane below the villages.
+
+        The presentation map keeps every village colour visible: the icons
+        shrink to ``icon_px`` (CSS class ``ek-offer-small``) and sit in
+        ``pane`` (z-index 390, under Leaflet's overlay pane of the villages).
+        """
+        self.icon_px = int(icon_px)
+        self.icon_class = js_json(" ek-offer-small")
+        self.pane_json = js_json(pane)
 
 
 class MarkLayer(DataLayer):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Sequence
+from datetime import date
 
 from branca.element import MacroElement
 from jinja2 import Template
@@ -20,7 +21,7 @@ from erreichbarkeit.report.style import (
 )
 from erreichbarkeit.webmap.assets import offer_icon_svg
 
-__all__ = ["Legend", "bands_legend_html", "legend_html"]
+__all__ = ["Legend", "bands_legend_html", "caption_html", "legend_html"]
 
 
 def _box(rows: Sequence[str], font_px: int) -> str:
@@ -137,3 +138,23 @@ def bands_legend_html(
             f"{html.escape(note)}</div>"
         )
     return _box(rows, sym)
+
+
+def caption_html(
+    title: str, *, created: date | None = None, sources: str = "", font_px: int = 12
+) -> str:
+    """The map's caption box: title, „Stand: 05.12.2026“ and the sources line.
+
+    Shown on the map itself (a Leaflet control, top left), so a saved HTML
+    file or a screenshot says what it shows, when and from which data
+    (© OpenStreetMap, Zensus, GTFS …).
+    """
+    rows = [f'<div style="font-weight:bold;font-size:{font_px + 3}px">{html.escape(title)}</div>']
+    if created is not None:
+        rows.append(f"<div>Stand: {created.strftime('%d.%m.%Y')}</div>")
+    if sources:
+        rows.append(
+            f'<div style="font-size:{max(font_px - 2, 9)}px;max-width:420px;color:#444">'
+            f"{html.escape(sources)}</div>"
+        )
+    return _box(rows, font_px)

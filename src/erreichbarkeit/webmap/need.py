@@ -23,7 +23,14 @@ from jinja2 import Template
 from erreichbarkeit.webmap.layers import GeoJsonText, geojson_text
 from erreichbarkeit.webmap.legend import Legend
 
-__all__ = ["NEED_COLORS", "add_need_layer", "need_classes", "need_legend_html"]
+__all__ = [
+    "NEED_COLORS",
+    "LayerLegend",
+    "add_need_layer",
+    "layer_control_last",
+    "need_classes",
+    "need_legend_html",
+]
 
 #: Colours of the five need classes, low to high (ColorBrewer Purples).
 NEED_COLORS = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")
@@ -144,10 +151,10 @@ def add_need_layer(
     LayerLegend(
         need_legend_html(name, source, edges, font_px), layers=layers, position="bottomleft"
     ).add_to(m)
-    _layer_control_last(m)
+    layer_control_last(m)
 
 
-def _layer_control_last(m: folium.Map) -> None:
+def layer_control_last(m: folium.Map) -> None:
     """Move the map's layer control behind the layers added after it.
 
     folium renders children in order; a control rendered before a layer it

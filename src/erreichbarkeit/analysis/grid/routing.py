@@ -4,12 +4,17 @@ The routing follows :func:`erreichbarkeit.network.matrix.travel_times` (same
 snapping, access-leg and cutoff rules) but reduces each chunk of cell centres to the
 per-category minimum at once, so the long table of 10⁵ cells × 10³ offers
 is never built.
+
+For OSRM routers the chunks go to worker processes
+(:class:`~erreichbarkeit.network.routing.TablePool`), the tables carry
+durations only and cells or offers that cannot snap are left out before the
+query (:func:`_fast_nearest`); ``Router(reference=True)`` keeps the plain
+path, which gives the same minutes (``tests/test_grid_speed.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -22,10 +27,8 @@ from erreichbarkeit.analysis.grid.cells import GRID_CRS
 from erreichbarkeit.config import WGS84, ProgressCallback
 from erreichbarkeit.errors import CRSError, InputDataError
 from erreichbarkeit.network.matrix import access_minutes, check_points, with_access_legs
+from erreichbarkeit.network.routing import Router, RouterLike, TablePool, durations_table
 from erreichbarkeit.network.transit.router import TransitRouter
-
-if TYPE_CHECKING:
-    from erreichbarkeit.network.routing import RouterLike
 
 __all__ = ["grid_travel_times", "offer_minutes"]
 
@@ -104,6 +107,13 @@ def grid_travel_times(
     progress
         ``progress("Reisezeiten Raster", done, total)`` per chunk.
 
+    Notes
+    -----
+    For an OSRM :class:`~erreichbarkeit.network.routing.Router` the chunks
+    go to ``router.workers`` processes, only cells and offers that snap are
+    routed and the tables carry durations only; the minutes are those of the
+    plain path (``Router(..., reference=True)``), which the tests compare.
+
     Returns
     -------
     geopandas.GeoDataFrame
@@ -123,24 +133,29 @@ def grid_travel_times(
     out = cells.copy()
     n_chunks = len(range(0, len(cells), chunk_size))
     new: dict[str, npt.NDArray[np.float64]] = {}
-    for i, mode in enumerate(modes):
-        result, snap = _nearest_minutes(
-            routers[mode],
-            src,
-            dst,
-            pos,
-            chunk_size=chunk_size,
-            cutoff_minutes=cutoff_minutes,
-            max_snap_m=max_snap_m,
-            progress=progress,
-            chunks=(i * n_chunks, len(modes) * n_chunks),
-        )
-        new[f"snap_m_{mode}"] = np.round(snap, 1)
-        for cat in categories:
-            new[f"{cat}_{mode}_min"] = result[cat]
+    with TablePool(_pool_size(routers, modes)) as pool:
+        for i, mode in enumerate(modes):
+            result, snap = _nearest_minutes(
+                routers[mode], src, dst, pos, chunk_size=chunk_size,
+                cutoff_minutes=cutoff_minutes, max_snap_m=max_snap_m, progress=progress,
+                chunks=(i * n_chunks, len(modes) * n_chunks), pool=pool,
+            )  # fmt: skip
+            new[f"snap_m_{mode}"] = np.round(snap, 1)
+            for cat in categories:
+                new[f"{cat}_{mode}_min"] = result[cat]
     out = out.drop(columns=[c for c in new if c in out.columns])
     out = pd.concat([out, pd.DataFrame(new, index=out.index)], axis=1)
     return gpd.GeoDataFrame(out, geometry=cells.geometry.name, crs=cells.crs)
+
+
+def _pool_size(routers: Mapping[str, RouterLike], modes: Sequence[str]) -> int:
+    """Worker processes for the grid's table chunks: the largest ``workers`` of the OSRM routers.
+
+    Every :class:`Router` takes its ``workers`` from
+    :func:`erreichbarkeit.config.parallel.worker_cap`; 1 means no pool.
+    """
+    sizes = [r.workers for m in modes if isinstance(r := routers[m], Router) and not r.reference]
+    return max(sizes, default=1)
 
 
 def _nearest_minutes(
@@ -154,12 +169,26 @@ def _nearest_minutes(
     max_snap_m: float,
     progress: ProgressCallback | None,
     chunks: tuple[int, int],
+    pool: TablePool | None = None,
 ) -> tuple[dict[str, npt.NDArray[np.float64]], npt.NDArray[np.float64]]:
     """One mode: minutes to the nearest offer per category (columns ``pos`` of ``dst``), snap.
 
     ``chunks`` is ``(chunks done before this mode, chunks of all modes)`` for
-    the progress report, which is called once per chunk.
+    the progress report, which is called once per chunk.  An OSRM
+    :class:`Router` (not in reference mode) goes the fast way
+    (:func:`_fast_nearest`) when ``pool`` is given.
     """
+    if (
+        pool is not None
+        and isinstance(router, Router)
+        and not router.reference
+        and len(dst)
+        and len(src)
+    ):
+        return _fast_nearest(
+            router, src, dst, pos, chunk_size=chunk_size, cutoff_minutes=cutoff_minutes,
+            max_snap_m=max_snap_m, progress=progress, chunks=chunks, pool=pool,
+        )  # fmt: skip
     n = len(src)
     result = {c: np.full(n, np.nan) for c in pos}
     snap = np.full(n, np.nan)
@@ -185,6 +214,85 @@ def _nearest_minutes(
         if progress:
             progress("Reisezeiten Raster", done, total)
     return result, snap
+
+
+def _snaps(
+    router: Router,
+    src: npt.NDArray[np.float64],
+    dst: npt.NDArray[np.float64],
+    pool: TablePool,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """OSRM's snap distance of every cell centre and every offer.
+
+    A table to one destination: OSRM snaps each coordinate on its own (the
+    nearest segment of the routable network, whatever the other
+    coordinates), so these are the very distances the full table reports,
+    for a small part of its cost.  An OSRM ``nearest`` request per cell would
+    give the same but costs one Python call per cell.
+    """
+    base, algo = str(router.network.base), router.network.algorithm
+    step = 20_000
+    parts = [src[i : i + step] for i in range(0, len(src), step)]
+    answers = list(pool.map(base, algo, parts, dst[:1]))
+    src_snap = np.concatenate([a.source_snap_m for a in answers])
+    dst_snap = durations_table(base, algo, src[:1], dst).destination_snap_m
+    return src_snap, dst_snap
+
+
+def _fast_nearest(
+    router: Router,
+    src: npt.NDArray[np.float64],
+    dst: npt.NDArray[np.float64],
+    pos: Mapping[str, npt.NDArray[np.intp]],
+    *,
+    chunk_size: int,
+    cutoff_minutes: float,
+    max_snap_m: float,
+    progress: ProgressCallback | None,
+    chunks: tuple[int, int],
+    pool: TablePool,
+) -> tuple[dict[str, npt.NDArray[np.float64]], npt.NDArray[np.float64]]:
+    """:func:`_nearest_minutes` for an OSRM router, with the same minutes, faster.
+
+    Only cells and offers that snap within ``max_snap_m`` are routed (the
+    others are NaN in the reference path too), tables carry durations only,
+    and the chunks go to the worker processes of ``pool``.  The minutes are
+    computed with the very expressions of :func:`_routed_minutes`.
+    """
+    n = len(src)
+    result = {c: np.full(n, np.nan) for c in pos}
+    src_snap, dst_snap = _snaps(router, src, dst, pool)
+    routed_dst = np.flatnonzero(dst_snap <= max_snap_m)
+    bounds = [(a, min(a + chunk_size, n)) for a in range(0, n, chunk_size)]
+    # a grid of fewer chunks than workers is split further, so that every worker has one
+    split = -(-pool.workers // len(bounds))
+    rows = [
+        [
+            p
+            for p in np.array_split(a + np.flatnonzero(src_snap[a:b] <= max_snap_m), split)
+            if len(p)
+        ]
+        for a, b in bounds
+    ]
+    todo = [p for parts in rows for p in parts] if len(routed_dst) else []
+    answers = pool.map(
+        str(router.network.base), router.network.algorithm, [src[p] for p in todo], dst[routed_dst]
+    )
+    done, total = chunks
+    for parts in rows:
+        for idx in parts if len(routed_dst) else []:
+            seconds = next(answers).seconds
+            snap = src_snap[idx][:, None] + dst_snap[routed_dst][None, :]
+            minutes = np.full((len(idx), len(dst)), np.nan)
+            minutes[:, routed_dst] = seconds / 60.0 + access_minutes(snap, router.access_kmh)
+            minutes[~(minutes <= cutoff_minutes)] = np.nan
+            for cat, cols in pos.items():
+                if len(cols):
+                    result[cat][idx] = np.fmin.reduce(minutes[:, cols], axis=1)
+        done += 1
+        if progress:
+            progress("Reisezeiten Raster", done, total)
+    return result, src_snap
 
 
 def _transit_nearest(

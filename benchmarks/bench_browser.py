@@ -1,0 +1,272 @@
+"""Dashboard interactions in a real headless Chromium, beside the AppTest figures.
+
+Why: issue #14 asks that every filter, mode, threshold and village change
+settles in under a second *in the browser* on the Göttingen data.  The
+AppTest figures (``bench_dashboard.py``) time only the Python side; this
+script times what a planner waits for: from the click to the settled page
+(the server run, the websocket, React and the map iframe).
+
+A real ``streamlit run app.py`` is started on ``127.0.0.1`` with the
+Göttingen region (``$ERREICHBARKEIT_SHARED_DATA`` or ``../shared/data``;
+the demo with ``--datasets demo``), one headless Chromium (Debian
+``chromium`` + ``chromium-driver``, 1600×1000) opens it, the first (cold)
+analysis is awaited and not timed, then each interaction is done
+``--repeats`` times (default 5) and the median is printed:
+
+* Verkehrsmittel: click the next mode (walk → bike → car → …);
+* Kategorie: add the second category / remove it again;
+* Altersgruppe: choose the next age group in the box;
+* Schwellenwert: type a new number of minutes (always a new value);
+* Ort: choose another village in „Ort auswählen“.
+
+*Settled* means: the change is visible (the URL carries the new value, or
+„Nächste Angebote von <Ort>“ is on the page), no element is marked stale,
+no progress bar or running indicator shows, and this holds for half a
+second (polled every 50 ms); the time is taken at the first of those polls.
+
+The AppTest column is ``bench_dashboard.bench`` for the same region in
+this process (the view memo emptied before each run: worst case).  In the
+browser the session's view memo is *not* emptied, so a mode seen before
+can be a memo hit; thresholds always change to a new value.  Absolute
+seconds depend on the machine's load: compare the columns of one run.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_browser.py                   # Göttingen, 5 repeats
+    .venv/bin/python benchmarks/bench_browser.py --datasets demo --repeats 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import bench_dashboard, bench_load
+
+#: How long the page must stay unchanged to count as settled (not part of the time).
+_CALM_S = 0.5
+_BUSY = "[data-testid='stStatusWidget'], [data-stale='true'], [data-testid='stProgress']"
+
+
+def settle(driver: Any, done: Callable[[Any], bool], *, timeout: float) -> float:
+    """Wait until ``done`` holds on a calm page; return the ``perf_counter`` when it began."""
+    from selenium.webdriver.common.by import By
+
+    deadline = time.monotonic() + timeout
+    calm_since: float | None = None
+    calm = 0
+    while time.monotonic() < deadline:
+        now = time.perf_counter()
+        driver.switch_to.default_content()
+        if driver.find_elements(By.CSS_SELECTOR, "[data-testid='stException']"):
+            msg = "exception on the page"
+            raise RuntimeError(msg)
+        try:
+            ok = done(driver) and not driver.find_elements(By.CSS_SELECTOR, _BUSY)
+        except Exception:  # elements go stale while React re-renders
+            ok = False
+        if ok:
+            calm_since = now if calm == 0 else calm_since
+            calm += 1
+            if calm_since is not None and now - calm_since >= _CALM_S:
+                return calm_since
+        else:
+            calm = 0
+        time.sleep(0.05)
+    msg = "the page did not settle"
+    raise TimeoutError(msg)
+
+
+def url_has(key: str, value: str) -> Callable[[Any], bool]:
+    """A check: the page's URL carries ``key=value``."""
+
+    def check(d: Any) -> bool:
+        return value in parse_qs(urlparse(d.current_url).query).get(key, [])
+
+    return check
+
+
+def _click_option(driver: Any, box_label: str, option_text: str | None) -> str:
+    """Open a select box of the page by its label and click an option (``None``: another one)."""
+    from selenium.webdriver.common.by import By
+
+    box = driver.find_element(By.CSS_SELECTOR, f"input[aria-label='{box_label}']")
+    current = box.get_attribute("value")
+    box.click()
+    options = bench_load._retrying(
+        lambda: driver.find_elements(By.CSS_SELECTOR, "[role='option']") or _raise(),
+        timeout=10,
+    )
+    if option_text is None:
+        choice = next(o for o in options if str(o.text).strip() != current)
+    else:
+        choice = next(o for o in options if str(o.text).strip() == option_text)
+    name = str(choice.text).strip()
+    choice.click()
+    return name
+
+
+def _close_dropdown(driver: Any) -> None:
+    """Close an open dropdown (it stays open after a multiselect choice)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    ActionChains(driver).send_keys(Keys.ESCAPE).perform()
+
+
+def _first_option(driver: Any) -> Any:
+    """The first option of the open dropdown (raises while there is none yet)."""
+    from selenium.webdriver.common.by import By
+
+    options = driver.find_elements(By.CSS_SELECTOR, "[role='option']")
+    return options[0] if options else _raise()
+
+
+def _raise() -> Any:
+    from selenium.common.exceptions import NoSuchElementException
+
+    msg = "no options yet"
+    raise NoSuchElementException(msg)
+
+
+def _interactions() -> dict[str, Any]:
+    """Name → (action(driver, i) → check) of the measured interactions."""
+    from selenium.webdriver.common.by import By
+
+    modes = ["walk", "bike", "car"]
+    ages = ["3-6", "10-18", "0-3"]
+
+    def mode(d: Any, i: int) -> Callable[[Any], bool]:
+        m = modes[i % 3]
+        bench_load.click_mode(d, m)
+        return url_has("verkehrsmittel", m)
+
+    def category(d: Any, i: int) -> Callable[[Any], bool]:
+        if i % 2 == 0:  # add the first category not chosen yet
+            box = d.find_element(
+                By.XPATH,
+                "//section[@data-testid='stSidebar']//div[@data-testid='stMultiSelect']//input",
+            )
+            box.click()
+            bench_load._retrying(lambda: _first_option(d).click(), timeout=10)
+            _close_dropdown(d)
+            count = 2
+        else:  # remove it again (the × of its tag)
+            tags = d.find_elements(
+                By.CSS_SELECTOR,
+                "section[data-testid='stSidebar'] [data-testid='stMultiSelect'] [data-tag] button",
+            )
+            tags[-1].click()
+            count = 1
+        return lambda dr: (
+            len(parse_qs(urlparse(dr.current_url).query).get("kategorie", [""])[0].split(","))
+            == count
+        )
+
+    def age(d: Any, i: int) -> Callable[[Any], bool]:
+        group = ages[i % 3]
+        label = f"{group.replace('-', '–')} Jahre"
+        bench_load._retrying(lambda: _click_option(d, "Altersgruppe", label), timeout=30)
+        return url_has("alter", group)
+
+    def threshold(d: Any, i: int) -> Callable[[Any], bool]:
+        minutes = 11.0 + i
+        bench_load.set_threshold(d, minutes)
+        return lambda dr: any(
+            v.endswith(f":{minutes:g}")
+            for v in parse_qs(urlparse(dr.current_url).query).get("schwelle", [""])[0].split(",")
+        )
+
+    def village(d: Any, i: int) -> Callable[[Any], bool]:
+        name = bench_load._retrying(lambda: _click_option(d, "Ort auswählen", None), timeout=30)
+        return lambda dr: f"Nächste Angebote von {name}" in bench_load.body_text(dr)
+
+    return {
+        "Verkehrsmittel": mode,
+        "Kategorie +/-": category,
+        "Altersgruppe": age,
+        "Schwellenwert": threshold,
+        "Ort auswählen": village,
+    }
+
+
+def browser_medians(url: str, region_slug: str, repeats: int, profile: Path) -> dict[str, float]:
+    """Median click → settled seconds per interaction in one headless Chromium."""
+    driver = bench_load.new_browser(profile)
+    driver.set_window_size(1600, 1000)
+    out: dict[str, float] = {}
+    try:
+        driver.get(f"{url}/?region={region_slug}")
+        settle(driver, url_has("region", region_slug), timeout=1800)  # cold analysis
+        settle(driver, lambda d: "Ort auswählen" in bench_load.body_text(d), timeout=600)
+        for name, action in _interactions().items():
+            times = []
+            for i in range(repeats):
+                started = time.perf_counter()
+                check = action(driver, i)
+                times.append(settle(driver, check, timeout=120) - started)
+            out[name] = statistics.median(times)
+            print(f"  browser {name}: " + ", ".join(f"{t:.2f}" for t in times), flush=True)
+    finally:
+        driver.quit()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", default="goettingen", choices=("goettingen", "demo"))
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--no-apptest", action="store_true", help="only the browser column")
+    args = parser.parse_args(argv)
+    if (reason := bench_load.browsers_available()) is not None:
+        print(f"bench_browser: {reason}", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory(prefix="bench-browser-") as tmp:
+        data = Path(tmp) / "data"
+        region_slug, region_path = "beispielkreis", None
+        if args.datasets == "goettingen":  # a region of the app's data folder
+            region = bench_dashboard.goettingen_region(data / "regions")
+            if region is None:
+                print("bench_browser: Göttingen data not found", file=sys.stderr)
+                return 1
+            region_slug, region_path = "goettingen", str(region)
+        data.mkdir(exist_ok=True)
+        os.environ["ERREICHBARKEIT_DATA_DIR"] = str(data)  # server and AppTest share it
+        os.environ.pop("ERREICHBARKEIT_REGIONS_DIR", None)
+        port = bench_load.free_port()
+        log = Path(tmp) / "server.log"
+        server = bench_load.start_server(data, log, port=port)
+        url = f"http://{bench_load.LOOPBACK}:{port}"
+        try:
+            if not bench_load.wait_healthy(url, server):
+                print(log.read_text(errors="replace"), file=sys.stderr)
+                return 1
+            browser = browser_medians(url, region_slug, args.repeats, Path(tmp) / "chrome")
+        finally:
+            bench_load.stop_server(server)
+        apptest: dict[str, float] = {}
+        if not args.no_apptest:
+            rows = bench_dashboard.bench(args.datasets, region_path, args.repeats)
+            apptest = {name: med for _label, name, med, _ratio in rows}
+    print(f"\n{args.datasets}: median of {args.repeats} per interaction (seconds)")
+    print(f"{'Interaktion':<18} {'Browser':>9} {'AppTest':>9} {'Browser/AppTest':>16}")
+    for name, seconds in browser.items():
+        at = apptest.get(name)
+        ratio = f"{seconds / at:.1f}×" if at else "–"
+        at_text = f"{at:.2f}" if at is not None else "–"
+        print(f"{name:<18} {seconds:>9.2f} {at_text:>9} {ratio:>16}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
