@@ -13,6 +13,7 @@ import streamlit as st
 from erreichbarkeit.ui import (
     about_page,
     dashboard_page,
+    land_page,
     meeting_page,
     planning_page,
     supply_page,
@@ -29,6 +30,7 @@ pages = [
     st.Page(partial(supply_page, ROOT), title=texts.PAGE_SUPPLY, url_path="versorgung"),
     st.Page(partial(planning_page, ROOT), title=texts.PAGE_PLANNING, url_path="planung"),
     st.Page(partial(meeting_page, ROOT), title=texts.PAGE_MEETING, url_path="besprechung"),
+    st.Page(partial(land_page, ROOT), title=texts.PAGE_LAND, url_path="land"),
     st.Page(about_page, title=texts.PAGE_ABOUT, url_path="methodik"),
     # The default page lives at "/" (Streamlit ignores its url_path); a bookmark
     # of "/karte" opens the same page through this hidden entry instead of

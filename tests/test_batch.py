@@ -258,3 +258,27 @@ def test_cli_rerun_of_the_land_skips_every_region(
     assert "4 Regionen in " in captured.out
     assert f"Landesmappe: {batch.options.out_dir / 'land.xlsx'}" in captured.out
 
+
+
+def test_dashboard_land_page_opens_the_batch(
+    batch: Batch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page „Land“ shows this batch, and its regions join the region picker."""
+    from streamlit.testing.v1 import AppTest
+
+    from erreichbarkeit.ui.land_results import BATCH_ENV
+    from erreichbarkeit.ui.regions import BATCH_SUFFIX, discover_regions
+
+    build_land([*batch.clipped, batch.broken], batch.options.out_dir)
+    monkeypatch.setenv(BATCH_ENV, str(batch.options.out_dir))
+    monkeypatch.setenv("ERREICHBARKEIT_DATA_DIR", str(batch.tmp / "dashboard-data"))
+    script = "from erreichbarkeit.ui import land_page\nland_page()\n"
+    at = AppTest.from_string(script, default_timeout=120).run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert sorted(table["Schlüssel"]) == [*KREISE, "99999"]
+    assert table.loc[table["Schlüssel"] == "99999", "Status"].tolist() == ["fehlgeschlagen"]
+    shown = table.astype(str).to_string()
+    assert not any(word in shown for word in ("None", "nan", "NaN", "<NA>"))
+    labels = [r.label for r in discover_regions(batch.tmp / "dashboard-data")]
+    assert "Amselkreis (fiktiv) " + BATCH_SUFFIX in labels

@@ -78,6 +78,7 @@ PAGES = {
     "versorgung": "Je Ort",
     "planung": "Änderungen im Szenario",
     "besprechung": "Steckbrief herunterladen",
+    "land": "Noch keine Land-Auswertung gefunden",
     "methodik": "Ohne Internet",
 }
 
@@ -348,7 +349,7 @@ def test_bad_bookmark_values_give_a_german_hint(dashboard_url: str, chrome: Any)
 
 
 def test_page_path_bookmark_is_no_page_not_found(dashboard_url: str, chrome: Any) -> None:
-    for path in ("karte", "versorgung", "planung", "besprechung", "methodik"):
+    for path in ("karte", "versorgung", "planung", "besprechung", "land", "methodik"):
         chrome.get(f"{dashboard_url}/{path}")
         _settled(chrome, PAGES[path])
         time.sleep(1)  # Streamlit's dialog would open right after the first run

@@ -5,7 +5,8 @@ navigation.  The package, top to bottom:
 
 * pages: :mod:`~erreichbarkeit.ui.page_karte` (Karte),
   :mod:`~erreichbarkeit.ui.page_besprechung` (Besprechung with print map
-  and Steckbrief), :mod:`~erreichbarkeit.ui.page_methodik` (Methodik & Hilfe)
+  and Steckbrief), :mod:`~erreichbarkeit.ui.page_land` (Land: a batch of
+  every Kreis, drilling down into one), :mod:`~erreichbarkeit.ui.page_methodik` (Methodik & Hilfe)
   and the planning pages (``planning*``: Versorgung, Planung);
 * Streamlit parts every page shares: :mod:`~erreichbarkeit.ui.page_setup`
   (region, run, choices, view), :mod:`~erreichbarkeit.ui.sidebar`,
@@ -29,8 +30,16 @@ from __future__ import annotations
 
 from erreichbarkeit.ui.page_besprechung import meeting_page
 from erreichbarkeit.ui.page_karte import dashboard_page
+from erreichbarkeit.ui.page_land import land_page
 from erreichbarkeit.ui.page_methodik import about_page
 from erreichbarkeit.ui.planning import planning_page
 from erreichbarkeit.ui.planning_supply import supply_page
 
-__all__ = ["about_page", "dashboard_page", "meeting_page", "planning_page", "supply_page"]
+__all__ = [
+    "about_page",
+    "dashboard_page",
+    "land_page",
+    "meeting_page",
+    "planning_page",
+    "supply_page",
+]

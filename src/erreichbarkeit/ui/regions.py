@@ -13,11 +13,15 @@ from pathlib import Path
 
 from erreichbarkeit.demo.areas import AREA_NAME, area_region_file
 from erreichbarkeit.ui import texts
+from erreichbarkeit.ui.land_results import batch_region_files, discover_batches
 
-__all__ = ["DEMO_AREA_LABEL", "REGIONS_ENV", "Region", "discover_regions"]
+__all__ = ["BATCH_SUFFIX", "DEMO_AREA_LABEL", "REGIONS_ENV", "Region", "discover_regions"]
 
 #: The picker's label of the demo's Jugendamt area (``jugendamt.toml``).
 DEMO_AREA_LABEL = f"{AREA_NAME} (fiktiv, eingebaut)"
+
+#: Added to the picker's label of a region that comes from a Land batch.
+BATCH_SUFFIX = "(Land-Auswertung)"
 
 #: Environment variable naming an extra folder of region files.
 REGIONS_ENV = "ERREICHBARKEIT_REGIONS_DIR"
@@ -66,6 +70,9 @@ def discover_regions(
     env
         Environment (default ``os.environ``); ``ERREICHBARKEIT_REGIONS_DIR``
         names a folder with ``*/region.toml`` or ``*.toml`` region files.
+        The regions of Land batches (``data_dir/land/*`` and
+        ``ERREICHBARKEIT_BATCH_DIR``, see :mod:`erreichbarkeit.ui.land_results`)
+        follow, labelled „… (Land-Auswertung)“.
 
     Returns
     -------
@@ -85,11 +92,15 @@ def discover_regions(
     if extra:
         folder = Path(extra).expanduser()
         candidates += sorted(folder.glob("*/region.toml")) + sorted(folder.glob("*.toml"))
+    # the regions of a Land batch (page „Land“): drilling down opens them here
+    from_batches = {p.resolve() for p in batch_region_files(discover_batches(data_dir, env=env))}
+    candidates += sorted(from_batches)
     seen = {r.path.resolve() for r in found}
     for path in candidates:
         key = path.resolve()
         if key in seen or not path.is_file():
             continue
         seen.add(key)
-        found.append(Region(_region_label(path), path))
+        label = _region_label(path)
+        found.append(Region(f"{label} {BATCH_SUFFIX}" if key in from_batches else label, path))
     return found

@@ -285,6 +285,30 @@ GRID_COL_UNREACHABLE = "Anteil ohne erreichbares Angebot (%)"
 
 PAGE_SUPPLY = "Versorgung"
 PAGE_PLANNING = "Planung"
+PAGE_LAND = "Land"
+
+# the Land page: a batch of every Kreis of a Land (erreichbarkeit batch)
+LAND_NONE = (
+    "Noch keine Land-Auswertung gefunden. Eine Auswertung aller Kreise eines Landes "
+    "entsteht auf der Befehlszeile mit `erreichbarkeit batch` und erscheint hier, wenn ihr "
+    "Ausgabeordner unter `{folder}` liegt (oder in der Umgebungsvariablen "
+    "ERREICHBARKEIT_BATCH_DIR steht). Zum Ausprobieren mit vier erfundenen Kreisen: "
+    "`erreichbarkeit batch --beispielland --out {folder}/beispielland`."
+)
+LAND_PICK = "Land-Auswertung"
+LAND_UNREADABLE = "Die Übersicht {path} ist nicht lesbar: {error}"
+LAND_CAPTION = "{n} Regionen · Ordner {folder}"
+LAND_MAP_HEADER = "Karte der Regionen"
+LAND_TABLE_HEADER = "Regionen im Vergleich"
+LAND_NO_FIGURES = "Diese Auswertung enthält noch keine fertig berechnete Region."
+LAND_FIGURE = "Kennzahl (Angebot – Verkehrsmittel)"
+LAND_DRILL_HINT = (
+    "„Karte öffnen“ zeigt die Region auf der Seite Karte (in einem neuen Tab); "
+    "sie steht dort auch in der Auswahl „Region“ als „… (Land-Auswertung)“. "
+    "„Teilabdeckung: ja“ heißt: ein Teil einer Gemeinde liegt außerhalb der Straßendaten – "
+    "die Kennzahlen gelten dann nur für die vollständig abgedeckten Gemeinden."
+)
+LAND_WORKBOOK_BUTTON = "Landesmappe (Excel) herunterladen"
 SUPPLY_TITLE = "Versorgung: Plätze je 1.000 Kinder ({label}, {mode})"
 SUPPLY_CATEGORY = "Kategorie"
 SUPPLY_PER_PLACES = "Plätze je 1.000 Kinder"
