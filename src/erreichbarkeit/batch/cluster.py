@@ -182,6 +182,7 @@ def run_batch(
     export: bool = True,
     on_progress: Callable[[BatchProgress], None] | None = None,
     quiet_dask: bool = True,
+    on_start: Callable[[str], None] | None = None,
 ) -> BatchReport:
     """Compute every region as one Dask task; return what each task did.
 
@@ -206,6 +207,9 @@ def run_batch(
         Called after every finished task.
     quiet_dask
         Only Dask's errors in the log (its start/stop messages otherwise).
+    on_start
+        Called once the tasks are submitted, with the Dask dashboard's
+        address (``""`` without one), so the user can watch while it runs.
     """
     cap = worker_cap()
     local = client is None and not scheduler
@@ -227,6 +231,8 @@ def run_batch(
         dashboard = str(getattr(client, "dashboard_link", "") or "") if _has_bokeh() else ""
         if dashboard:
             logger.info("Dask dashboard: %s", dashboard)
+        if on_start is not None:
+            on_start(dashboard)
         results = _collect(futures, regions, workers, start, on_progress)
         peaks = _worker_peaks(client)
     outcomes = tuple(results[i] for i in range(len(regions)))

@@ -119,6 +119,13 @@ def _add_cluster(p: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
+def _dashboard_line(link: str) -> None:
+    """Where to watch the running batch (Dask's dashboard), on stderr at the start."""
+    if link:
+        sys.stderr.write(f"Fortschritt im Browser (Dask-Dashboard): {link}\n")
+        sys.stderr.flush()
+
+
 def _summary(report: BatchReport, paths: dict[str, Path], args: argparse.Namespace) -> None:
     """What the batch did and where its outputs are, on stdout."""
     out = sys.stdout
@@ -258,6 +265,7 @@ def run(args: argparse.Namespace) -> int:
         memory_limit=args.speicher,
         export=not args.ohne_export,
         on_progress=None if args.quiet else _BatchLine(),
+        on_start=None if args.quiet else _dashboard_line,
         quiet_dask=args.verbose < 2,
     )
     paths = build_land(clipped, args.out, kreistypen=args.kreistypen)

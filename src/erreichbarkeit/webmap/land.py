@@ -20,6 +20,7 @@ import geopandas as gpd
 import pandas as pd
 
 from erreichbarkeit.config import WGS84
+from erreichbarkeit.webmap._base import metric_scale
 from erreichbarkeit.webmap.assets import offline_assets
 
 __all__ = ["LAND_CLASSES", "LAND_COLORS", "NO_VALUE_COLOR", "land_map", "land_map_html"]
@@ -69,8 +70,9 @@ def _legend(title: str) -> str:
         f'background:{NO_VALUE_COLOR};margin-right:6px"></span>kein Ergebnis</div>'
     )
     return (
-        '<div style="position:fixed;bottom:20px;left:20px;z-index:9999;background:white;'
-        'padding:8px;border:1px solid #999;font-size:12px">' + "".join(rows) + "</div>"
+        # bottom right, above the attribution: the scale bar keeps the bottom left
+        '<div style="position:fixed;bottom:28px;right:10px;z-index:9999;background:white;'
+        'padding:8px;border:1px solid #999;font:12px/1.4 sans-serif">' + "".join(rows) + "</div>"
     )
 
 
@@ -95,6 +97,29 @@ def _flags(row: pd.Series) -> str:
     if bool(row.get("ohne_bus_bahn", False)):
         notes.append("ohne Bus & Bahn")
     return "<br>" + html.escape(", ".join(notes)) if notes else ""
+
+
+def _name_labels(m: folium.Map, frame: gpd.GeoDataFrame, name_column: str) -> None:
+    """Each region's name at a point inside it, readable on every class colour."""
+    group = folium.FeatureGroup(name="Namen der Regionen", control=False)
+    for _, row in frame.iterrows():
+        if row.geometry is None or row.geometry.is_empty:
+            continue
+        point = row.geometry.representative_point()
+        name = html.escape(str(row[name_column]))
+        folium.Marker(
+            (point.y, point.x),
+            icon=folium.DivIcon(
+                html=(
+                    '<div style="transform:translate(-50%,-50%);white-space:nowrap;'
+                    "font:bold 12px sans-serif;color:#222;text-shadow:0 0 3px #fff,"
+                    f'0 0 3px #fff,0 0 3px #fff">{name}</div>'
+                ),
+                icon_size=(0, 0),
+            ),
+            interactive=False,
+        ).add_to(group)
+    group.add_to(m)
 
 
 def land_map(
@@ -126,8 +151,8 @@ def land_map(
     frame = overview.to_crs(WGS84)
     frame = frame.set_geometry(frame.geometry.simplify(_SIMPLIFY_DEG, preserve_topology=True))
     minx, miny, maxx, maxy = (float(b) for b in frame.total_bounds)
-    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=8, tiles=None,
-                   control_scale=True)  # fmt: skip
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=8, tiles=None)
+    metric_scale(m)  # kilometres only
     if offline:
         js, css = offline_assets()
         if js:
@@ -157,6 +182,7 @@ def land_map(
                 tooltip=folium.Tooltip(tip),
             ).add_to(group)
         group.add_to(m)
+    _name_labels(m, frame, name_column)
     if len(layers) > 1:
         folium.LayerControl(collapsed=True).add_to(m)
     m.get_root().html.add_child(folium.Element(_legend(legend_title)))  # type: ignore[attr-defined]
