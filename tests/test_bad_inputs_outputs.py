@@ -331,8 +331,17 @@ def test_user_mistake_is_exit_2_before_the_run(
 
     monkeypatch.setattr(pipeline, "run", must_not_run)
     monkeypatch.setattr(beispielkreis, "generate_demo", must_not_run)
-    assert main(case.data["argv"](tmp_path)) == 2
-    line = _one_german_line(capsys)
+    try:
+        code = main(case.data["argv"](tmp_path))
+    except SystemExit as exc:  # argparse refused the value itself: usage, then one German line
+        assert exc.code == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err[0].startswith("Aufruf: erreichbarkeit"), err
+        line = err[-1]
+        assert ": Fehler: " in line and GERMAN.search(line), line
+    else:
+        assert code == 2
+        line = _one_german_line(capsys)
     assert case.data["text"] in line, line
     assert not list(tmp_path.rglob("d/*"))  # demo: nothing generated
 

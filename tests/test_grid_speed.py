@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 import shutil
+import sys
+import types
 from pathlib import Path
 
 import geopandas as gpd
@@ -118,6 +120,27 @@ def test_pool_error_becomes_routing_error(tmp_path: Path) -> None:
     with TablePool(2) as pool, pytest.raises(RoutingError) as info:
         list(pool.map(str(tmp_path / "missing.osrm"), "CH", [src[:1], src[1:]], src))
     assert info.value.message_de.startswith("Routenberechnung fehlgeschlagen")
+
+
+def test_pool_workers_do_not_rerun_the_main_script(
+    toy_osm: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Spawned workers must not run ``__main__`` (the dashboard's app.py, an AppTest script)."""
+    script = tmp_path / "app.py"
+    marker = tmp_path / "ran.txt"
+    script.write_text(
+        f"open({str(marker)!r}, 'a').write('ran')\nraise RuntimeError('main re-run')\n", "utf-8"
+    )
+    fake_main = types.ModuleType("__main__")
+    fake_main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", fake_main)
+    net = prepare_network(toy_osm, "car", cache_dir=tmp_path / "cache", algorithm="CH")
+    src = np.array([[LON, LAT_A], [LON, LAT_B]])
+    with TablePool(2) as pool:
+        answers = list(pool.map(str(net.base), "CH", [src[:1], src[1:]], src[1:]))
+    assert [a.seconds.shape for a in answers] == [(1, 1), (1, 1)]
+    assert not marker.exists()
+    assert sys.modules["__main__"] is fake_main  # restored after the workers started
 
 
 def test_library_network_is_reused_by_a_region_run(toy_osm: Path, tmp_path: Path) -> None:

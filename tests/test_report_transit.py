@@ -354,9 +354,10 @@ def test_cli_karte_and_steckbrief_pt(demo: tuple[Results, Path, Path], tmp_path:
     )  # fmt: skip
     assert code == 0
     gem = gemeinden_of(results)
-    first = (
-        tmp_path / "s" / steckbrief_filename(str(gem["ags"].iloc[0]), str(gem["gemeinde"].iloc[0]))
-    )
+    name = steckbrief_filename(
+        str(gem["ags"].iloc[0]), str(gem["gemeinde"].iloc[0]), created=dt.date.today()
+    )  # the CLI names Steckbriefe with the Gemeinde and the date
+    first = tmp_path / "s" / name
     _, text = _text(first.read_bytes())
     assert "– Bus & Bahn" in _flat(text) and "Faktor zum Auto" in text
 

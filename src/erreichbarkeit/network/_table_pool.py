@@ -17,9 +17,13 @@ forking a threaded process is unsafe.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import functools
 import logging
 import multiprocessing
+import sys
+import threading
+import types
 from collections.abc import Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -123,6 +127,32 @@ def _durations_job(
         raise RuntimeError(str(exc.__cause__ or exc)) from None
 
 
+_MAIN_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _no_main() -> Iterator[None]:
+    """Start ``spawn`` workers without re-running the parent's ``__main__``.
+
+    A spawned worker first imports the parent's main module by its path.  In
+    the dashboard that is ``app.py`` (Streamlit runs every script as
+    ``__main__``), and after an AppTest in a test run a temporary script: the
+    worker would run the dashboard, or fail, before it ever routes.  The
+    workers need only this module, so while they start, ``__main__`` is an
+    empty module without a file, which multiprocessing does not import.
+    Streamlit's script threads hold their own module objects, so the short
+    swap does not reach them; the lock keeps two pools from swapping at once.
+    """
+    with _MAIN_LOCK:
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
+
+
 class TablePool:
     """Chunks of durations-only tables, in ``workers`` processes (none when 1).
 
@@ -183,9 +213,12 @@ class TablePool:
                 yield durations_table(base, algorithm, chunk, destinations)
             return
         pool = self._executor()
-        futures = [
-            pool.submit(_durations_job, base, algorithm, chunk, destinations) for chunk in chunks
-        ]
+        # the pool starts its ``spawn`` workers inside ``submit``: without a main module
+        with _no_main():
+            futures = [
+                pool.submit(_durations_job, base, algorithm, chunk, destinations)
+                for chunk in chunks
+            ]
         try:
             for future in futures:
                 yield future.result()
