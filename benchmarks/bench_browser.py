@@ -19,6 +19,10 @@ analysis is awaited and not timed, then each interaction is done
 * Schwellenwert: type a new number of minutes (always a new value);
 * Ort: choose another village in „Ort auswählen“.
 
+Then „Reisezeit-Fläche (250-m-Raster)“ is switched on in the sidebar and the
+same interactions are timed again (rows „… (Fläche an)“): the issue asks for
+both, the surface off and on.
+
 *Settled* means: the change is visible (the URL carries the new value, or
 „Nächste Angebote von <Ort>“ is on the page), no element is marked stale,
 no progress bar or running indicator shows, and this holds for half a
@@ -39,6 +43,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import statistics
 import sys
@@ -151,7 +156,11 @@ def _interactions() -> dict[str, Any]:
         bench_load.click_mode(d, m)
         return url_has("verkehrsmittel", m)
 
+    def chosen(dr: Any) -> int:
+        return len(parse_qs(urlparse(dr.current_url).query).get("kategorie", [""])[0].split(","))
+
     def category(d: Any, i: int) -> Callable[[Any], bool]:
+        before = chosen(d)  # a round may start where the last one ended
         if i % 2 == 0:  # add the first category not chosen yet
             box = d.find_element(
                 By.XPATH,
@@ -160,18 +169,15 @@ def _interactions() -> dict[str, Any]:
             box.click()
             bench_load._retrying(lambda: _first_option(d).click(), timeout=10)
             _close_dropdown(d)
-            count = 2
+            count = before + 1
         else:  # remove it again (the × of its tag)
             tags = d.find_elements(
                 By.CSS_SELECTOR,
                 "section[data-testid='stSidebar'] [data-testid='stMultiSelect'] [data-tag] button",
             )
             tags[-1].click()
-            count = 1
-        return lambda dr: (
-            len(parse_qs(urlparse(dr.current_url).query).get("kategorie", [""])[0].split(","))
-            == count
-        )
+            count = before - 1
+        return lambda dr: chosen(dr) == count
 
     def age(d: Any, i: int) -> Callable[[Any], bool]:
         group = ages[i % 3]
@@ -200,6 +206,25 @@ def _interactions() -> dict[str, Any]:
     }
 
 
+def _switch_surface_on(driver: Any) -> bool:
+    """Switch „Reisezeit-Fläche“ on in the sidebar and wait for the page; False without a grid."""
+    from selenium.webdriver.common.by import By
+
+    xpath = (
+        "//section[@data-testid='stSidebar']//label"
+        "[contains(., 'Reisezeit-Fläche')][.//input[@type='checkbox']]"
+    )
+    if not driver.find_elements(By.XPATH, xpath):
+        return False
+    bench_load._retrying(lambda: driver.find_element(By.XPATH, xpath).click(), timeout=30)
+
+    def on(d: Any) -> bool:
+        return bool(d.find_element(By.XPATH, xpath + "//input").is_selected())
+
+    settle(driver, on, timeout=600)
+    return True
+
+
 def browser_medians(url: str, region_slug: str, repeats: int, profile: Path) -> dict[str, float]:
     """Median click → settled seconds per interaction in one headless Chromium."""
     driver = bench_load.new_browser(profile)
@@ -209,14 +234,33 @@ def browser_medians(url: str, region_slug: str, repeats: int, profile: Path) -> 
         driver.get(f"{url}/?region={region_slug}")
         settle(driver, url_has("region", region_slug), timeout=1800)  # cold analysis
         settle(driver, lambda d: "Ort auswählen" in bench_load.body_text(d), timeout=600)
-        for name, action in _interactions().items():
-            times = []
-            for i in range(repeats):
-                started = time.perf_counter()
-                check = action(driver, i)
-                times.append(settle(driver, check, timeout=120) - started)
-            out[name] = statistics.median(times)
-            print(f"  browser {name}: " + ", ".join(f"{t:.2f}" for t in times), flush=True)
+        for surface in (False, True):
+            # the second round: the same interactions with the grid surface on the map
+            if surface and not _switch_surface_on(driver):
+                print("  browser: the region has no grid surface", flush=True)
+                break
+            suffix = " (Fläche an)" if surface else ""
+            for name, action in _interactions().items():
+                times = []
+                try:
+                    for i in range(repeats):
+                        started = time.perf_counter()
+                        check = action(driver, i)
+                        times.append(settle(driver, check, timeout=120) - started)
+                except TimeoutError:
+                    shot = Path(tempfile.gettempdir()) / "bench-browser-timeout.png"
+                    driver.save_screenshot(str(shot))
+                    print(
+                        f"  browser {name}{suffix}: no settled page within 120 s ({shot})",
+                        flush=True,
+                    )
+                    out[name + suffix] = float("nan")
+                    continue
+                out[name + suffix] = statistics.median(times)
+                print(
+                    f"  browser {name}{suffix}: " + ", ".join(f"{t:.2f}" for t in times),
+                    flush=True,
+                )
     finally:
         driver.quit()
     return out
@@ -262,9 +306,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'Interaktion':<18} {'Browser':>9} {'AppTest':>9} {'Browser/AppTest':>16}")
     for name, seconds in browser.items():
         at = apptest.get(name)
-        ratio = f"{seconds / at:.1f}×" if at else "–"
+        measured = not math.isnan(seconds)  # NaN: the page did not settle (see the log above)
+        ratio = f"{seconds / at:.1f}×" if at and measured else "–"
         at_text = f"{at:.2f}" if at is not None else "–"
-        print(f"{name:<18} {seconds:>9.2f} {at_text:>9} {ratio:>16}")
+        sec_text = f"{seconds:.2f}" if measured else "–"
+        print(f"{name:<18} {sec_text:>9} {at_text:>9} {ratio:>16}")
     return 0
 
 

@@ -67,6 +67,37 @@ def test_script_prints_table(
     assert body, out
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("script", "argv", "lines"),
+    [
+        (
+            "bench_batch",
+            ["--preset", "beispielkreis", "--no-grid", "--quick"],
+            ("| workers | pool per task |", "| 2 |"),
+        ),
+        ("bench_reopen", ["--quick"], ("| case | seconds", "| restart → choose demo area")),
+    ],
+)
+def test_batch_and_browser_scripts_print_tables(
+    script: str,
+    argv: list[str],
+    lines: tuple[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    if script == "bench_reopen":
+        from tests.conftest import require_browser
+
+        require_browser()  # skips locally without Chromium, fails in CI
+    module = _load(script, monkeypatch)
+    assert module.main(argv) == 0
+    out = capsys.readouterr().out.splitlines()
+    header, row = lines
+    assert any(line.startswith(header) for line in out), out
+    assert any(line.startswith(row) for line in out), out
+
+
 def test_pipeline_grid_hook_is_not_a_number(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
