@@ -1,6 +1,6 @@
 """The Besprechung page's presentation mode in a real headless Chromium at 1280×720.
 
-Starts ``streamlit run app.py`` on a free loopback port (the fictional
+Uses the test run's dashboard server (``tests/conftest.py``: the fictional
 Beispielkreis in a temporary data folder), opens
 ``/besprechung?praesentation=1`` in a 1280×720 viewport and checks with the
 elements' bounding rectangles that the title, the control bar, the key
@@ -16,18 +16,15 @@ them the test is skipped, except under CI (``CI`` set), where it fails.
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.conftest import require_browser
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
@@ -40,66 +37,15 @@ pytestmark = pytest.mark.slow
 Rect = dict[str, float]
 
 
-def _missing() -> str | None:
-    """Why the browser cannot run here (``None``: it can)."""
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        return "selenium is not installed"
-    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        return "Debian's chromium and chromium-driver are not installed"
-    return None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
-    env = dict(os.environ)
-    env["ERREICHBARKEIT_DATA_DIR"] = str(tmp_path_factory.mktemp("presbrowserdata"))
-    env.pop("ERREICHBARKEIT_REGIONS_DIR", None)
-    log = tmp_path_factory.mktemp("log") / "streamlit.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
-             "--server.headless", "true", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{log.read_text(errors='replace')}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+@pytest.fixture
+def server(dashboard_url: str) -> str:
+    """The test run's dashboard server (``tests/conftest.py``: the demo, one per run)."""
+    return dashboard_url
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    problem = _missing()
-    if problem is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI needs the headless browser test: {problem}", pytrace=False)
-        pytest.skip(f"headless browser test: {problem} (apt-get install chromium chromium-driver)")
+    require_browser()  # skips locally without Chromium, fails in CI
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
