@@ -45,6 +45,8 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
+from erreichbarkeit.config import MODE_LABELS
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _data import BASE_DATASETS, DatasetMissingError, Workspace, fmt_s, fmt_x, rss_mb
@@ -68,8 +70,10 @@ class _StepMemory:
 
     def __call__(self, step: str, done: int, total: int) -> None:
         self._flush()
-        if step.startswith("Straßennetz vorbereiten"):
-            self.current = "Netz vorbereiten" + step[len("Straßennetz vorbereiten") :]
+        if step.startswith("Straßennetz vorbereiten"):  # "… (Auto)": the timing's "… (car)"
+            label = step[len("Straßennetz vorbereiten") :].strip(" ()")
+            mode = next((m for m, de in MODE_LABELS.items() if de == label), label)
+            self.current = f"Netz vorbereiten ({mode})"
         elif step == "Reisezeiten berechnen":
             # the indicators follow the last report of this step
             self.current = "Kennzahlen" if done >= total else step

@@ -171,16 +171,17 @@ def test_village_selection_shows_nearest_offers(app: AppTest) -> None:
 def test_upload_bad_csv_shows_german_row_errors(app: AppTest) -> None:
     app.file_uploader(key="upload_file").set_value(("meine liste.csv", BAD_CSV, "text/csv")).run()
     assert not app.exception
-    frames = [d.value for d in app.dataframe]
+    frames = [t.value for t in app.table]  # a static table: long messages wrap
     problems = next(f for f in frames if "Meldung" in f.columns)
-    assert list(problems["Zeile"]) == [3, 4]
+    assert list(problems["Datei"]) == ["meine liste.csv", "meine liste.csv"]
+    assert list(problems["Zeile"]) == ["3", "4"]
     assert list(problems["Spalte"]) == ["Kategorie", "Breitengrad"]
     assert "Unbekannte Kategorie „Zahnarzt“" in problems["Meldung"].iloc[0]
     assert "keine Zahl" in problems["Meldung"].iloc[1]
-    assert any("1 Angebote aus „meine liste.csv“" in s.value for s in app.success)
+    assert any("1 Angebot aus „meine liste.csv“" in s.value for s in app.success)
     # the valid row was routed and merged into this session's data
     upload = app.session_state["upload"]
-    assert upload["offers"]["id"].tolist() == ["upload:meine liste.csv:2"]
+    assert upload["offers"]["id"].tolist() == ["upload:1:meine liste.csv:2"]
     assert set(upload["travel_times"]["mode"]) <= {"car", "bike", "walk", "pt"}
     assert len(upload["travel_times"]) > 0
 

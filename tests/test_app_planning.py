@@ -9,6 +9,7 @@ directly here (``results.supply``, :func:`scenarios.compare`,
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,10 +24,11 @@ from erreichbarkeit import webmap as maps
 from erreichbarkeit.analysis.age_offers import offers_for_group
 from erreichbarkeit.config import Settings, age_column
 from erreichbarkeit.network.transit.setup import make_all_routers
-from erreichbarkeit.planning import locations, scenarios
+from erreichbarkeit.planning import age_supply, locations, scenarios
 from erreichbarkeit.report import steckbrief
 from erreichbarkeit.results import Results
-from erreichbarkeit.ui import planning_logic
+from erreichbarkeit.ui import planning_ages, planning_logic
+from erreichbarkeit.ui.tables import comparison_display, format_int
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -88,23 +90,45 @@ def _frame(at: AppTest, column: str) -> pd.DataFrame:
 def test_supply_page_shows_the_runs_2sfca_numbers(results: Results) -> None:
     at = _page("versorgung")
     cat = results.categories[0]  # kita: every demo Kita has a capacity
-    assert at.title[0].value == "Versorgung: Plätze je 1.000 Kinder (Kita, Auto)"
+    # the sidebar's age group by default (0–3), named in title and headers
+    assert at.sidebar.selectbox(key="age_group").value == "0-3"
+    assert at.radio(key="sup_ages").value == "sidebar"
+    assert at.title[0].value == "Versorgung: Plätze je 1.000 Kinder 0–3 Jahre (Kita, Auto)"
+    assert "Alle Zahlen gelten für **Kinder 0–3 Jahre**." in [m.value for m in at.markdown]
+    want, _ = age_supply.group_supply_tables(
+        results.travel_times, results.villages, results.offers, results.boundaries,
+        settings=results.settings, category=cat, mode="car", age_groups=("0-3",),
+    )  # fmt: skip
+    shown = _frame(at, "Plätze je 1.000 Kinder 0–3 Jahre")
+    got = dict(zip(shown["Ort"], shown["Plätze je 1.000 Kinder 0–3 Jahre"], strict=True))
+    assert got == dict(zip(want["name"], want["access"].round(1), strict=True))
+    demand = dict(zip(shown["Ort"], shown["Kinder 0–3 Jahre (Nachfrage)"], strict=True))
+    assert demand == dict(zip(want["name"], want["demand"].round(1), strict=True))
+    assert want["demand"].sum() == pytest.approx(
+        (results.villages["children_0_3"]).fillna(0).sum()
+    )
+    assert "Kinder 0–3 Jahre" in [m.label for m in at.metric]
+    # the whole target group on request: the run's stored tables
+    at.radio(key="sup_ages").set_value("whole").run()
+    assert not at.exception
+    assert at.title[0].value == "Versorgung: Plätze je 1.000 Kinder 0–6 Jahre (Kita, Auto)"
     want = results.supply[(results.supply["category"] == cat) & (results.supply["mode"] == "car")]
     assert set(want["supply_note"]) == {""}
-    shown = _frame(at, "Plätze je 1.000 Kinder")
+    shown = _frame(at, "Plätze je 1.000 Kinder 0–6 Jahre")
     assert len(shown) == len(want)
-    got = dict(zip(shown["Ort"], shown["Plätze je 1.000 Kinder"], strict=True))
+    got = dict(zip(shown["Ort"], shown["Plätze je 1.000 Kinder 0–6 Jahre"], strict=True))
     expected = dict(zip(want["name"], want["access"].round(1), strict=True))
     assert got == expected
     # lowest supply first
-    values = shown["Plätze je 1.000 Kinder"].tolist()
+    values = shown["Plätze je 1.000 Kinder 0–6 Jahre"].tolist()
     assert values == sorted(values)
     gem = results.supply_gemeinden
     gem = gem[(gem["category"] == cat) & (gem["mode"] == "car")]
-    shown_gem = _frame(at, "Plätze je 1.000 Kinder (Mittel)")
-    assert dict(
-        zip(shown_gem["AGS"], shown_gem["Plätze je 1.000 Kinder (Mittel)"], strict=True)
-    ) == (dict(zip(gem["ags"].astype(str), gem["access_mean"].round(1), strict=True)))
+    col = "Plätze je 1.000 Kinder 0–6 Jahre (Mittel)"
+    shown_gem = _frame(at, col)
+    assert dict(zip(shown_gem["AGS"], shown_gem[col], strict=True)) == (
+        dict(zip(gem["ags"].astype(str), gem["access_mean"].round(1), strict=True))
+    )
     assert not at.warning  # no capacity note for Kitas
     # plain words in the label, the technical term in the explanation
     assert "Wie wird gerechnet? (Plätze und Kinder im Einzugsbereich)" in [
@@ -113,12 +137,42 @@ def test_supply_page_shows_the_runs_2sfca_numbers(results: Results) -> None:
     assert any("*2SFCA*" in m.value for m in at.markdown)
 
 
+def test_supply_page_0_3_differs_from_0_6_and_sums_up(results: Results) -> None:
+    """0–3 and 3–6 share the Kitas' places: their places shared out add up to 0–6's."""
+    cat = results.categories[0]
+    kw: dict[str, Any] = {"settings": results.settings, "category": cat, "mode": "car"}
+    r = (results.travel_times, results.villages, results.offers, results.boundaries)
+    _, g03 = age_supply.group_supply_tables(*r, **kw, age_groups=("0-3",))
+    _, g36 = age_supply.group_supply_tables(*r, **kw, age_groups=("3-6",))
+    stored = results.supply_gemeinden
+    stored = stored[(stored["category"] == cat) & (stored["mode"] == "car")]
+    assert g03["demand"].sum() < stored["demand"].sum()
+    assert g03["supply_allocated"].sum() + g36["supply_allocated"].sum() == pytest.approx(
+        stored["supply_allocated"].sum()
+    )
+
+
+def test_supply_page_says_when_the_category_does_not_serve_the_age(results: Results) -> None:
+    at = _page("versorgung")
+    cat = "jugendzentrum"
+    assert cat in results.categories
+    at.sidebar.multiselect(key="categories").set_value([cat]).run()
+    assert not at.exception
+    assert next(i.value for i in at.info).startswith(
+        "Jugendzentrum richtet sich nicht an Kinder 0–3 Jahre (Zielgruppe: 10–27 Jahre)"
+    )
+    assert not any("Plätze je 1.000" in c for d in at.dataframe for c in d.value.columns)
+    at.radio(key="sup_ages").set_value("whole").run()
+    assert at.title[0].value.startswith("Versorgung: Plätze je 1.000 Kinder 10–27 Jahre")
+
+
 def test_supply_page_notes_missing_capacities(results: Results) -> None:
     at = _page("versorgung")
     cat = "familienzentrum"
     assert cat in results.categories
     at.sidebar.multiselect(key="categories").set_value([cat]).run()
     at.sidebar.radio(key="mode").set_value("walk").run()
+    at.radio(key="sup_ages").set_value("whole").run()
     assert not at.exception
     want = results.supply[(results.supply["category"] == cat) & (results.supply["mode"] == "walk")]
     note = str(want["supply_note"].iloc[0])
@@ -126,8 +180,9 @@ def test_supply_page_notes_missing_capacities(results: Results) -> None:
     assert [w.value for w in at.warning] == [
         f"Kapazitäten fehlen – gezählt werden Angebote. {note}"
     ]
-    shown = _frame(at, "Angebote je 1.000 Kinder")
-    assert sorted(shown["Angebote je 1.000 Kinder"]) == sorted(want["access"].round(1))
+    col = "Angebote je 1.000 Kinder 0–10 Jahre"
+    shown = _frame(at, col)
+    assert sorted(shown[col]) == sorted(want["access"].round(1))
 
 
 # -- Was wäre wenn ------------------------------------------------------------------
@@ -159,7 +214,9 @@ def _busiest_offer(results: Results, category: str) -> str:
 def _assert_same_delta(at: AppTest, delta: scenarios.ScenarioDelta) -> None:
     assert next(i.value for i in at.info) == delta.summary_de
     shown = _frame(at, "Kennzahl")
-    pd.testing.assert_frame_equal(shown.reset_index(drop=True), delta.kpis_de())
+    # the figures as the page shows them: German text per row (ui.tables.comparison_display)
+    expected = comparison_display(delta.kpis_de()).reset_index(drop=True)
+    pd.testing.assert_frame_equal(shown.reset_index(drop=True), expected, check_dtype=False)
     moved = _frame(at, "Veränderung")
     assert moved["Ort"].tolist() == delta.villages["name"].tolist()
     assert moved["nächstes Angebot nachher"].tolist() == delta.villages["after_nearest"].tolist()
@@ -332,6 +389,31 @@ def test_scenario_files_never_use_the_user_name(tmp_path: Path) -> None:
 # -- Standortvorschläge ---------------------------------------------------------------
 
 
+def _village_suggestion(
+    results: Results, routers: dict[str, Any], cat: str, groups: tuple[str, ...], k: int
+) -> locations.LocationSuggestion:
+    """The same model as the tab's, built the way the command line does it."""
+    s = results.settings
+    villages = results.villages.copy()
+    lo, hi = groups[0].split("-")[0], groups[-1].split("-")[1]
+    villages[f"children_{lo}_{hi}"] = villages[[age_column(g) for g in groups]].sum(axis=1)
+    cands = locations.candidate_sites(results.villages)
+    tt = locations.candidate_travel_times(
+        routers, results.villages, cands, mode="car",
+        cutoff_minutes=s.routing.cutoff_minutes, max_snap_m=s.routing.max_snap_m,
+    )  # fmt: skip
+    both = pd.concat([results.travel_times[results.travel_times["mode"] == "car"], tt])
+    defaults = {key: c.age_groups for key, c in s.categories().items()}
+    offers = results.offers[results.offers["category"] == cat]
+    if len(groups) == 1:  # the offers counting for one age group, as on the map
+        offers = offers_for_group(offers, groups[0], defaults)
+    return locations.suggest_locations(
+        both, villages, offers["id"].tolist(), candidates=cands, k=k,
+        threshold=s.threshold(cat, "car"), demand_column=f"children_{lo}_{hi}", mode="car",
+        label=s.categories()[cat].label, time_limit_s=20,
+    )  # fmt: skip
+
+
 def test_location_suggestions_equal_the_library(results: Results, routers: dict[str, Any]) -> None:
     cat = "familienzentrum"
     at = _page("planung")
@@ -340,38 +422,89 @@ def test_location_suggestions_equal_the_library(results: Results, routers: dict[
     assert not at.exception, at.exception
     at.selectbox(key="loc_category").set_value(cat).run()
     at.slider(key="loc_k").set_value(2).run()
+    assert at.radio(key="loc_ages").value == "sidebar"
+    at.radio(key="loc_ages").set_value("whole").run()
     at.button(key="loc_run").click().run()
     assert not at.exception, at.exception
     assert not at.error
-    # the same model, built the way the command line does it
-    s = results.settings
-    villages = results.villages.copy()
     groups = ("0-3", "3-6", "6-10")
-    assert s.categories()[cat].age_groups == groups
-    villages["children_0_10"] = villages[[age_column(g) for g in groups]].sum(axis=1)
-    cands = locations.candidate_sites(results.villages)
-    tt = locations.candidate_travel_times(
-        routers, results.villages, cands, mode="car",
-        cutoff_minutes=s.routing.cutoff_minutes, max_snap_m=s.routing.max_snap_m,
-    )  # fmt: skip
-    both = pd.concat([results.travel_times[results.travel_times["mode"] == "car"], tt])
-    existing = results.offers.loc[results.offers["category"] == cat, "id"].tolist()
-    want = locations.suggest_locations(
-        both, villages, existing, candidates=cands, k=2, threshold=s.threshold(cat, "car"),
-        demand_column="children_0_10", mode="car", label=s.categories()[cat].label,
-        time_limit_s=20,
-    )  # fmt: skip
+    assert results.settings.categories()[cat].age_groups == groups
+    want = _village_suggestion(results, routers, cat, groups, 2)
     assert len(want.sites) == 2
-    shown = _frame(at, "zusätzlich erreichte Kinder")
+    shown = _frame(at, "zusätzlich erreichte Kinder 0–10 Jahre")
     assert shown["Standort"].tolist() == want.sites["name"].tolist()
-    assert shown["zusätzlich erreichte Kinder"].tolist() == (
+    assert shown["zusätzlich erreichte Kinder 0–10 Jahre"].tolist() == (
         want.sites["coverage_gain_children"].round(1).tolist()
     )
     assert shown["Rang"].tolist() == [1, 2]
+    # village candidates: the village itself and its Gemeinde
+    v = results.villages.assign(cid="kandidat:" + results.villages["id"].astype(str))
+    v = v.set_index("cid").loc[want.sites["id"]]
+    assert shown["nächster Ort"].tolist() == v["name"].astype(str).tolist()
+    assert shown["Gemeinde"].tolist() == v["gemeinde"].astype(str).tolist()
+    assert shown["AGS"].tolist() == v["ags"].astype(str).tolist()
+    assert shown["Entfernung zum Ort (km)"].tolist() == ["0,0", "0,0"]
     text = " ".join(m.value for m in at.markdown)
     assert want.objective in text
     # the map marks the two sites
     assert any("Vorschlag 1: " in s and "Vorschlag 2: " in s for s in _map_scripts(at))
+
+
+def test_location_suggestions_use_the_sidebar_age_group(
+    results: Results, routers: dict[str, Any]
+) -> None:
+    cat = "familienzentrum"
+    at = _page("planung")
+    at.session_state["plan_tab"] = "Standortvorschläge"
+    at.run()
+    at.selectbox(key="loc_category").set_value(cat).run()
+    assert "Alle Zahlen gelten für **Kinder 0–3 Jahre**." in [m.value for m in at.markdown]
+    at.button(key="loc_run").click().run()
+    assert not at.exception, at.exception
+    want = _village_suggestion(results, routers, cat, ("0-3",), 1)
+    whole = _village_suggestion(results, routers, cat, ("0-3", "3-6", "6-10"), 1)
+    assert want.covered_before < whole.covered_before
+    shown = _frame(at, "zusätzlich erreichte Kinder 0–3 Jahre")
+    assert shown["Standort"].tolist() == want.sites["name"].tolist()
+    assert shown["zusätzlich erreichte Kinder 0–3 Jahre"].tolist() == (
+        want.sites["coverage_gain_children"].round(1).tolist()
+    )
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Kinder 0–3 Jahre innerhalb vorher"] == format_int(want.covered_before)
+    # a category for other ages: a German note instead of zeros
+    at.selectbox(key="loc_category").set_value("jugendzentrum").run()
+    assert any(
+        i.value.startswith("Jugendzentrum richtet sich nicht an Kinder 0–3 Jahre") for i in at.info
+    )
+    assert "loc_run" not in [b.key for b in at.button]
+
+
+def test_own_site_shows_its_gemeinde_and_nearest_village(
+    results: Results, routers: dict[str, Any]
+) -> None:
+    """An own site 0,001° east of a village: that Gemeinde's polygon, that village, 0,1 km."""
+    v = results.villages[results.villages["in_area"].astype(bool)].iloc[0]
+    lon, lat = v.geometry.x + 0.001, v.geometry.y
+    own = gpd.GeoDataFrame(
+        {"id": ["eigen:1"], "name": ["Halle"], "source": ["eigener Standort"]},
+        geometry=gpd.points_from_xy([lon], [lat]),
+        crs="EPSG:4326",
+    )
+    suggestion = planning_logic.suggest(
+        results, routers, category="kita", mode="car", k=1, model="pmedian",
+        threshold=60.0, village_candidates=None, own=own, age_groups=("0-3",),
+    )  # fmt: skip
+    assert suggestion.sites["id"].tolist() == ["eigen:1"]
+    table = planning_ages.sites_table(results, suggestion, ("0-3",))
+    b = results.boundaries
+    inside = b[b.geometry.intersects(own.geometry.iloc[0])]
+    assert len(inside) == 1
+    assert table["Gemeinde"].tolist() == [str(inside["gemeinde"].iloc[0])]
+    assert table["AGS"].tolist() == [str(inside["ags"].iloc[0])]
+    assert table["nächster Ort"].tolist() == [str(v["name"])]
+    # 0,001° of longitude at this latitude, metres (the UTM distance differs by < 1 m)
+    metres = 0.001 * math.pi / 180 * 6_371_000 * math.cos(math.radians(lat))
+    assert table["Entfernung zum Ort (km)"].tolist() == [f"{metres / 1000:.1f}".replace(".", ",")]
 
 
 def test_suggestion_without_candidates_warns() -> None:

@@ -23,7 +23,7 @@ from erreichbarkeit.config import AGE_GROUPS, DEFAULT_AGE_SHARES
 A, B = "03159001", "03159002"
 FILE = "kinderzahlen.xlsx"
 TABLE_LABEL = f"Kinderzahl der Gemeinde ({FILE}, auf Orte nach Einwohnern verteilt)"
-SHARES = "0-3: 2.8 %, 3-6: 2.9 %, 6-10: 3.7 %, 10-18: 7.4 %, 18-27: 9.4 %"
+SHARES = "0–3: 2,8 %, 3–6: 2,9 %, 6–10: 3,7 %, 10–18: 7,4 %, 18–27: 9,4 %"
 ESTIMATE = f"Schätzung (Einwohner × Altersanteile ({SHARES}))"
 
 

@@ -231,7 +231,7 @@ def test_village_table_columns_dtypes_and_reasons(vt, villages):
     assert vt["reason"].tolist() == [
         "kein Angebot erreichbar: Hebamme (zu Fuß)",
         "",
-        "zu weit vom Straßennetz (1234 m)",
+        "zu weit vom Straßennetz (1.234 m)",
     ]
 
 
@@ -262,7 +262,7 @@ def test_village_table_reason_names_the_mode_without_a_road(villages, travel_tim
     assert vt["reason"].tolist() == [
         "zu weit vom Straßennetz für Auto (800 m); kein Angebot erreichbar: Hebamme (zu Fuß)",
         "",
-        "zu weit vom Straßennetz (1234 m)",  # all modes too far: the nearest distance
+        "zu weit vom Straßennetz (1.234 m)",  # all modes too far: the nearest distance
     ]
     assert math.isnan(vt.loc[0, "kita_car_min"])
     assert vt.loc[0, "kita_walk_min"] == 25.0

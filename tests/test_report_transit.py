@@ -346,7 +346,8 @@ def test_cli_karte_and_steckbrief_pt(demo: tuple[Results, Path, Path], tmp_path:
          "--mode", "pt", "--category", "kita", "--out", str(tmp_path / "k"), "-q"]
     )  # fmt: skip
     assert args.run(args) == 0
-    _, text = _text((tmp_path / "k" / "karte_kita_pt.pdf").read_bytes())
+    (pdf,) = (tmp_path / "k").glob("Karte_kita_Bus_Bahn_*_A4_*.pdf")  # dated German name
+    _, text = _text(pdf.read_bytes())
     assert "Kita: Erreichbarkeit mit Bus & Bahn" in _flat(text)
     code = main(
         ["steckbrief", "--config", str(region), "--cache-dir", str(cache), "--modes", "car,pt",

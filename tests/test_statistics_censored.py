@@ -39,7 +39,7 @@ from erreichbarkeit.analysis.indicators import (
     weighted_quantile,
 )
 from erreichbarkeit.cli.analyse import _pct_de, _print_summary
-from erreichbarkeit.config import Settings
+from erreichbarkeit.config import MODE_LABELS, Settings
 from erreichbarkeit.demo.beispielkreis import generate_demo
 from erreichbarkeit.errors import ConfigError
 from erreichbarkeit.pipeline import run
@@ -402,7 +402,10 @@ def test_beispielkreis_outputs_agree_on_a_censored_gemeinde(
     _print_summary(demo, {}, 0.0)
     out = capsys.readouterr().out
     label = demo.settings.categories()[cat].label
-    line = next(ln for ln in out.splitlines() if ln.strip().startswith(label) and f" {mode} " in ln)
+    mode_de = MODE_LABELS[mode]
+    line = next(
+        ln for ln in out.splitlines() if ln.strip().startswith(label) and f" {mode_de} " in ln
+    )
     assert kreis_text in line
     assert not re.search(r"\bnan\b|\bNone\b|\binf\b", out, flags=re.IGNORECASE), out
 

@@ -353,6 +353,11 @@ def _offer_columns(
     }
 
 
+def _metres_de(metres: float) -> str:
+    """Whole metres with a German thousands dot (``"1.612 m"``)."""
+    return f"{metres:,.0f} m".replace(",", ".")
+
+
 def _reasons(
     villages: pd.DataFrame,
     reached: np.ndarray[Any, Any],
@@ -386,13 +391,13 @@ def _reasons(
         if far and len(far) == len(modes):
             dist = min(d for _, d in far)
             reasons.append(
-                f"zu weit vom Straßennetz ({dist:.0f} m)"
+                f"zu weit vom Straßennetz ({_metres_de(dist)})"
                 if math.isfinite(dist)
                 else "nicht an das Straßennetz angebunden"
             )
             continue
         parts_far = [
-            f"zu weit vom Straßennetz für {MODE_LABELS.get(m, m)} ({d:.0f} m)"
+            f"zu weit vom Straßennetz für {MODE_LABELS.get(m, m)} ({_metres_de(d)})"
             if math.isfinite(d)
             else f"nicht an das Straßennetz angebunden ({MODE_LABELS.get(m, m)})"
             for m, d in far

@@ -234,7 +234,9 @@ def _add_children(
 ) -> None:
     """Children per age group (own counts, the Gemeinde table, else estimated) and the label."""
     shares_text = ", ".join(
-        f"{g}: {age_shares[g] * 100:.1f} %" for g in AGE_GROUPS if g in age_shares
+        f"{g.replace('-', '–')}: {age_shares[g] * 100:.1f} %".replace(".", ",")
+        for g in AGE_GROUPS
+        if g in age_shares
     )
     labels = {
         "own": "Angabe",

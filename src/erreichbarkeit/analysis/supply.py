@@ -276,6 +276,7 @@ def fca_tables(
     steps: Sequence[tuple[float, float]] | None = None,
     per: float = 1000.0,
     served: Mapping[str, Sequence[str]] | None = None,
+    village_columns: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Both 2SFCA tables in one pass: ``(two_step_fca(...), offer_ratios(...))``.
 
@@ -292,18 +293,33 @@ def fca_tables(
     its children; equal weights per column when ``D_i = 0``).  Supply is
     still conserved.  With every offer serving all columns this is the
     classic 2SFCA above, computed the same way.
+
+    ``village_columns`` (a subset of ``demand_column``) reports the village
+    side for those children only: every column still competes for the
+    places in step 1, while ``demand`` is ``Σ`` of ``village_columns``,
+    ``A_i = per · Σ_j W·R_j·D_ij' / D_i'`` with ``D'`` the children of
+    ``village_columns`` (the places per 1 000 children 0–3 of Kitas shared
+    with the children 3–6), and the offers and places in reach count the
+    offers serving one of them.  Default: all of ``demand_column``.
     """
     _check_scale(threshold, per)
     weight = _weight_fn(decay, threshold, steps)
-    demand = village_demand(villages, demand_column)
+    cols = [demand_column] if isinstance(demand_column, str) else list(demand_column)
+    report = cols if village_columns is None else list(village_columns)
+    if not report or not set(report) <= set(cols):
+        msg = f"village_columns {report} must be some of the demand columns {cols}"
+        raise ConfigError(msg, column="village_columns", expected=", ".join(cols))
+    demand = village_demand(villages, cols)
     sup, basis, note = _supply(offers, category)
     supply = pd.Series(sup["supply"].to_numpy(), index=sup["id"].to_numpy())
     frame = _catchments(
         travel_times, mode=mode, threshold=threshold, weight=weight, demand=demand, supply=supply
     )
-    if served is not None:
-        frame = _served_demand(frame, villages, demand_column, served)
+    if served is not None or report != cols:
+        frame = _served_demand(frame, villages, cols, served or {}, report)
     catch, n_catch, ratio = _offer_side(frame, supply)
+    if report != cols:
+        demand = village_demand(villages, report)
     out = _village_side(frame, villages, demand=demand, ratio=ratio, per=per)
     out["supply_basis"] = basis
     out["supply_note"] = note
@@ -371,27 +387,32 @@ def _catchments(
 def _served_demand(
     frame: pd.DataFrame,
     villages: pd.DataFrame,
-    demand_column: str | Sequence[str],
+    cols: Sequence[str],
     served: Mapping[str, Sequence[str]],
+    report: Sequence[str],
 ) -> pd.DataFrame:
-    """The catchment pairs with ``wd = W·D_ij`` and ``frac = D_ij / D_i`` (see :func:`fca_tables`).
+    """Catchment pairs with ``wd = W·D_ij`` and ``frac = D_ij' / D_i'`` (see :func:`fca_tables`).
 
-    Unchanged when every offer of the pairs serves every demand column.
+    ``D_ij`` counts the columns offer *j* serves, ``D_ij'`` and ``D_i'`` only
+    those in ``report``.  Unchanged when every offer serves every column and
+    all columns are reported.
     """
-    cols = [demand_column] if isinstance(demand_column, str) else list(demand_column)
     offer_ids = pd.unique(frame["j"])
     mask = np.array([[c in served.get(j, cols) for c in cols] for j in offer_ids], dtype=bool)
-    if mask.all():
+    keep = np.array([c in report for c in cols], dtype=bool)
+    if mask.all() and keep.all():
         return frame
-    by_col = villages.loc[:, cols].apply(pd.to_numeric, errors="coerce").fillna(0.0)
+    by_col = villages.loc[:, list(cols)].apply(pd.to_numeric, errors="coerce").fillna(0.0)
     by_col.index = pd.Index(villages["id"].astype(str))
     d_cols = by_col.reindex(frame["o"]).to_numpy("float64")
-    m = mask[pd.Index(offer_ids).get_indexer(pd.Index(frame["j"]))]
+    m = mask[pd.Index(offer_ids).get_indexer(pd.Index(frame["j"]))].reshape(len(frame), len(cols))
     d_ij = (d_cols * m).sum(axis=1)
-    d_i = d_cols.sum(axis=1)
+    d_rep = (d_cols * (m & keep)).sum(axis=1)
+    d_i = (d_cols * keep).sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        frac = np.where(d_i > 0, d_ij / d_i, m.sum(axis=1) / max(len(cols), 1))
-    return frame.assign(wd=frame["w"].to_numpy() * d_ij, frac=frac)
+        frac = np.where(d_i > 0, d_rep / d_i, (m & keep).sum(axis=1) / max(int(keep.sum()), 1))
+    out = frame.assign(wd=frame["w"].to_numpy() * d_ij, frac=frac)
+    return out if keep.all() else out.assign(rep=(m & keep).any(axis=1))
 
 
 def _offer_side(frame: pd.DataFrame, supply: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -419,8 +440,10 @@ def _village_side(
     frame = frame.assign(wr=frame["w"] * frame["j"].map(ratio).fillna(0.0).to_numpy())
     if "frac" in frame.columns:  # offers serving only some age groups (_served_demand)
         frame["wr"] = frame["wr"] * frame["frac"]
+    access = frame.groupby("o")["wr"].sum().reindex(demand.index, fill_value=0.0) * per
+    if "rep" in frame.columns:  # village_columns: offers in reach serving those children
+        frame = frame[frame["rep"].to_numpy(bool)]
     by_o = frame.groupby("o")
-    access = by_o["wr"].sum().reindex(demand.index, fill_value=0.0) * per
     n_in_reach = by_o.size().reindex(demand.index, fill_value=0)
     supply_in_reach = by_o["s"].sum().reindex(demand.index, fill_value=0.0)
     keep = [c for c in _ID_COLUMNS if c in villages.columns]

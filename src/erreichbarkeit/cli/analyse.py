@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 import time
 from pathlib import Path
@@ -18,7 +19,9 @@ from erreichbarkeit.cli._common import (
     progress_line,
     settings_from_args,
 )
+from erreichbarkeit.cli._german import de_number
 from erreichbarkeit.cli._preflight import preflight_analysis
+from erreichbarkeit.config import MODE_LABELS
 from erreichbarkeit.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -116,10 +119,34 @@ def _print_summary(results: Results, paths: dict[str, Path], export_s: float) ->
     _print_counts(results)
     for line in kreis_lines(results):
         out.write(line + "\n")
-    steps = ", ".join(f"{k} {t:.1f} s" for k, t in results.timings.items())
-    out.write(f"Zeiten: {steps}, Export {export_s:.1f} s\n")
+    steps = ", ".join(f"{step_de(k)} {de_number(t, 1)} s" for k, t in results.timings.items())
+    out.write(f"Zeiten: {steps}, Export {de_number(export_s, 1)} s\n")
     for kind, path in paths.items():
-        out.write(f"  {kind}: {path}\n")
+        out.write(f"  {OUTPUT_LABELS.get(kind, kind)}: {path}\n")
+
+
+#: German names of the written files (keys of ``report.outputs.export_results``).
+OUTPUT_LABELS = {
+    "xlsx": "Arbeitsmappe",
+    "orte_csv": "Orte (CSV)",
+    "gemeinden_csv": "Gemeinden (CSV)",
+    "angebote_csv": "Angebote (CSV)",
+    "reisezeiten_csv": "Reisezeiten (CSV)",
+    "reisezeiten_parquet": "Reisezeiten (Parquet)",
+    "gpkg": "GeoPackage",
+    "hinweise_csv": "Hinweise (CSV)",
+}
+
+
+def step_de(step: str) -> str:
+    """A pipeline step's name with the German mode: „Netz vorbereiten (Auto)“, not „(car)“.
+
+    Examples
+    --------
+    >>> step_de("Netz vorbereiten (bike)")
+    'Netz vorbereiten (Fahrrad)'
+    """
+    return re.sub(r"\((\w+)\)", lambda m: f"({MODE_LABELS.get(m[1], m[1])})", step)
 
 
 def _pct_de(share: Any) -> str:
@@ -128,7 +155,7 @@ def _pct_de(share: Any) -> str:
         value = 100 * float(share)
     except (TypeError, ValueError):
         return "—"
-    return f"{value:.1f} %".replace(".", ",") if math.isfinite(value) else "—"
+    return f"{de_number(value, 1)} %" if math.isfinite(value) else "—"
 
 
 def kreis_lines(results: Results) -> list[str]:
@@ -148,10 +175,12 @@ def kreis_lines(results: Results) -> list[str]:
         "Schwellenwerts; Kinder ohne erreichbares Angebot:"
     ]
     row: Any  # a named tuple of the Kreis table
+    width = max([16, *(len(labels.get(c, c)) for c in results.kreis["category"])])
     for row in results.kreis.itertuples(index=False):
         median = format_median_de(row.children_median_min, row.children_median_beyond)
         lines.append(
-            f"  {labels.get(row.category, row.category):16s} {row.mode:5s} "
+            f"  {labels.get(row.category, row.category):{width}s} "
+            f"{MODE_LABELS.get(row.mode, row.mode):10s} "
             f"{median:>9s}; {_pct_de(row.share_children_beyond):>7s}; "
             f"{_pct_de(row.share_children_no_offer):>7s}"
         )
@@ -169,25 +198,29 @@ def _print_counts(results: Results) -> None:
     v = results.villages
     out = sys.stdout
     out.write(
-        f"{results.settings.name}: {len(v)} Orte, {len(results.offers)} Angebote, "
-        f"{len(results.travel_times)} Verbindungen\n"
+        f"{results.settings.name}: {de_number(len(v))} Orte, "
+        f"{de_number(len(results.offers))} Angebote, "
+        f"{de_number(len(results.travel_times))} Verbindungen\n"
     )
     if "in_area" in v and not bool(v["in_area"].all()):
         out.write(
-            f"Auswertungsgebiet {results.settings.area_name}: {int(v['in_area'].sum())} Orte "
+            f"Auswertungsgebiet {results.settings.area_name}: {de_number(v['in_area'].sum())} Orte "
             "(die übrigen zählen als Ziele und Umgebung)\n"
         )
     n_far = int((~v["snap_ok"]).sum()) if "snap_ok" in v else 0
     if n_far:
         out.write(
-            f"  {n_far} Orte liegen für mindestens ein Verkehrsmittel weiter als "
-            f"{results.settings.routing.max_snap_m:g} m vom Straßennetz (siehe Spalte „Hinweis“)\n"
+            f"  {de_number(n_far)} Orte liegen für mindestens ein Verkehrsmittel weiter als "
+            f"{de_number(results.settings.routing.max_snap_m)} m vom Straßennetz "
+            "(siehe Spalte „Hinweis“)\n"
         )
     problems = results.inputs.problems
     if problems:
         out.write(
-            f"  {len(problems)} Hinweise zu den Eingabedaten (Blatt Hinweise, hinweise.csv), "
+            f"  {de_number(len(problems))} Hinweise zu den Eingabedaten "
+            "(Blatt Hinweise, hinweise.csv), "
             f"z. B.: {problems[0].message_de}\n"
         )
     if len(results.inputs.unmatched):
-        out.write(f"  {len(results.inputs.unmatched)} Angebote ohne Lage (nicht gefunden)\n")
+        n_unmatched = de_number(len(results.inputs.unmatched))
+        out.write(f"  {n_unmatched} Angebote ohne Lage (nicht gefunden)\n")

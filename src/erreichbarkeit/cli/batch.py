@@ -15,6 +15,7 @@ from erreichbarkeit.cli._common import (
     add_common,
     csv_list,
 )
+from erreichbarkeit.cli._german import de_number
 from erreichbarkeit.config import MODES
 from erreichbarkeit.errors import ConfigError
 
@@ -134,15 +135,15 @@ def _summary(report: BatchReport, paths: dict[str, Path], args: argparse.Namespa
     elif not args.scheduler:
         out.write("Dask-Dashboard: nicht verfügbar (dafür das Paket bokeh installieren)\n")
     out.write(
-        f"{len(report.outcomes)} Regionen in {report.seconds:.0f} s mit {report.workers} "
+        f"{len(report.outcomes)} Regionen in {de_number(report.seconds)} s mit {report.workers} "
         f"Worker(n) ({report.inner_workers} je Aufgabe)\n"
     )
     if report.worker_peak_mib:
         own = max(p[0] for p in report.worker_peak_mib)
         child = max(p[1] for p in report.worker_peak_mib)
         out.write(
-            f"  Arbeitsspeicher je Worker (Spitze): {own:.0f} MiB, "
-            f"OSRM-Vorbereitung {child:.0f} MiB\n"
+            f"  Arbeitsspeicher je Worker (Spitze): {de_number(own)} MiB, "
+            f"OSRM-Vorbereitung {de_number(child)} MiB\n"
         )
     for failed in report.failed:
         out.write(f"  fehlgeschlagen: {failed.region_id}: {failed.message_de}\n")
@@ -165,12 +166,13 @@ class _BatchLine:
         if last is not None:
             what = f" – {last.region_id}: {last.status}"
             if last.status == "fertig":
-                what += f" in {last.seconds:.0f} s".replace(".", ",")
+                what += f" in {de_number(last.seconds)} s"
             if last.message_de:
                 what += f" ({last.message_de})"
-        eta = f", noch etwa {p.eta_s / 60:.1f} min".replace(".", ",") if p.eta_s else ""
+        eta = f", noch etwa {de_number(p.eta_s / 60, 1)} min" if p.eta_s else ""
         sys.stderr.write(
-            f"[{p.elapsed_s:7.1f} s] {p.done + p.skipped + p.failed}/{p.total} Regionen "
+            f"[{de_number(p.elapsed_s, 1):>7s} s] "
+            f"{p.done + p.skipped + p.failed}/{p.total} Regionen "
             f"(fertig {p.done}, übersprungen {p.skipped}, fehlgeschlagen {p.failed}, "
             f"laufend {p.running}{eta}){what}\n"
         )

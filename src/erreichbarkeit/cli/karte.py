@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
+from datetime import date
 from pathlib import Path
 
 from erreichbarkeit.cli._common import (
@@ -16,21 +16,28 @@ from erreichbarkeit.cli._common import (
     settings_from_args,
 )
 from erreichbarkeit.cli._preflight import check_choices, preflight
-from erreichbarkeit.config import AGE_GROUPS, MODES
+from erreichbarkeit.config import AGE_GROUPS, MODE_LABELS, MODES
+from erreichbarkeit.config.outpaths import dated_name
 
 __all__ = ["add_parser", "map_filename", "run"]
 
 
-def map_filename(category: str, mode: str, ags: str | None, fmt: str) -> str:
-    """The default file name: ``karte_<category>_<mode>[_<AGS>].<fmt>``.
+def map_filename(
+    category: str, mode: str, where: str, paper: str, fmt: str, *, created: date
+) -> str:
+    """The file name: German, with category, mode, area, paper and date.
+
+    A4 and A3 of one map, or two Gemeinden, never overwrite each other.
 
     Examples
     --------
-    >>> map_filename("kita", "pt", None, "pdf")
-    'karte_kita_pt.pdf'
+    >>> map_filename("kita", "pt", "Beispielkreis", "A3", "pdf", created=date(2026, 12, 5))
+    'Karte_kita_Bus_Bahn_Beispielkreis_A3_2026-12-05.pdf'
     """
-    key = "_" + re.sub(r"[^0-9A-Za-z]", "", ags)[:12] if ags else ""
-    return f"karte_{category}_{mode}{key}.{fmt}"
+    return dated_name(
+        "Karte", category, MODE_LABELS.get(mode, mode), where, paper,
+        created=created, suffix=f".{fmt}",
+    )  # fmt: skip
 
 
 def add_parser(sub: Subparsers) -> None:
@@ -50,7 +57,9 @@ def add_parser(sub: Subparsers) -> None:
         "--category", default="kita", metavar="SCHLÜSSEL", help="Kategorie (Standard kita)"
     )
     p.add_argument(
-        "--mode", default="car", choices=MODES,
+        "--mode",
+        default="car",
+        choices=MODES,
         help="Verkehrsmittel: car = Auto (Standard), bike = Fahrrad, walk = zu Fuß, "
         "pt = Bus & Bahn",
     )
@@ -83,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args)
     check_choices(settings, mode=args.mode, categories=[args.category])
-    name = map_filename(args.category, args.mode, args.gemeinde, args.fmt)
+    where = args.gemeinde or settings.area_name
+    name = map_filename(args.category, args.mode, where, args.paper, args.fmt, created=date.today())
     preflight(
         settings, out_dir=args.out, out_names=[name], extra_inputs=[("Regionsdatei", args.config)]
     )

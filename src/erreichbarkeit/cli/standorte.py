@@ -15,7 +15,7 @@ from erreichbarkeit.cli._common import (
     progress_line,
     settings_from_args,
 )
-from erreichbarkeit.cli._german import german_number
+from erreichbarkeit.cli._german import de_number, german_number
 from erreichbarkeit.cli._preflight import check_choices, check_number, preflight
 from erreichbarkeit.config import MODES
 from erreichbarkeit.errors import ConfigError, ErreichbarkeitError
@@ -175,10 +175,10 @@ def _write_suggestion(out: Path, suggestion: LocationSuggestion) -> None:
         [
             ("Ziel", suggestion.objective),
             ("Hinweis", suggestion.note),
-            ("Kinder erreicht vorher", f"{suggestion.covered_before:.0f}"),
-            ("Kinder erreicht nachher", f"{suggestion.covered_after:.0f}"),
+            ("Kinder erreicht vorher", de_number(suggestion.covered_before)),
+            ("Kinder erreicht nachher", de_number(suggestion.covered_after)),
             ("Kandidaten geprüft", str(suggestion.candidates_considered)),
-            ("Rechenzeit Löser (s)", f"{suggestion.solver_seconds:.1f}"),
+            ("Rechenzeit Löser (s)", de_number(suggestion.solver_seconds, 1)),
         ],
         columns=["Thema", "Beschreibung"],
     )
@@ -196,5 +196,7 @@ def _print_suggestion(out: Path, suggestion: LocationSuggestion) -> None:
     if suggestion.note:
         sys.stdout.write(suggestion.note + "\n")
     for row in suggestion.sites.itertuples(index=False):
-        sys.stdout.write(f"  {row.rank}. {row.name}: +{row.coverage_gain_children:.0f} Kinder\n")
+        sys.stdout.write(
+            f"  {row.rank}. {row.name}: +{de_number(row.coverage_gain_children)} Kinder\n"
+        )
     sys.stdout.write(f"Ergebnis: {out / 'standorte.xlsx'}\n")

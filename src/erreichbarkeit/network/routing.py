@@ -49,6 +49,7 @@ from erreichbarkeit._schema import OSM_SUFFIXES
 from erreichbarkeit.config import (
     DEFAULT_ACCESS_KMH,
     DEFAULT_FERRY_WAIT_MIN,
+    MODE_LABELS,
     ProgressCallback,
     RoutingOptions,
     Settings,
@@ -68,6 +69,7 @@ from erreichbarkeit.network._table_pool import TablePool, durations_table
 from erreichbarkeit.network.profiles import profile_text
 
 __all__ = [
+    "NETWORK_STEP",
     "PreparedNetwork",
     "Router",
     "RouterLike",
@@ -77,12 +79,16 @@ __all__ = [
     "durations_table",
     "make_routers",
     "network_key",
+    "network_step",
     "osrm_cache_root",
     "prepare_network",
     "prepare_router",
 ]
 
 logger = logging.getLogger(__name__)
+
+#: The progress step of a network preparation, followed by the mode's German name.
+NETWORK_STEP = "Straßennetz vorbereiten"
 
 
 def _osm_suffix(path: Path) -> str:
@@ -193,7 +199,8 @@ def prepare_network(
     threads
         Threads for the OSRM tools (default: all cores).
     progress
-        Called as ``progress("Straßennetz vorbereiten (car)", done, total)``.
+        Called as ``progress("Straßennetz vorbereiten (Auto)", done, total)``
+        (the mode's German name, :func:`network_step`).
 
     Returns
     -------
@@ -235,12 +242,17 @@ def prepare_network(
         )  # fmt: skip
 
 
+def network_step(mode: str) -> str:
+    """The progress step of preparing a mode's network, e.g. ``Straßennetz vorbereiten (Auto)``."""
+    return f"{NETWORK_STEP} ({MODE_LABELS.get(mode, mode)})"
+
+
 def _from_cache(
     folder: Path, mode: str, algorithm: str, key: str, progress: ProgressCallback | None
 ) -> PreparedNetwork:
     logger.info("using cached %s network %s", mode, folder)
     if progress:
-        progress(f"Straßennetz vorbereiten ({mode})", 1, 1)
+        progress(network_step(mode), 1, 1)
     return PreparedNetwork(mode, algorithm, folder / "network.osrm", key, True, 0.0)
 
 
@@ -290,7 +302,7 @@ def _build(
     progress: ProgressCallback | None,
 ) -> PreparedNetwork:
     """Run the OSRM tools into a temporary folder and rename it to ``folder``."""
-    step = f"Straßennetz vorbereiten ({mode})"
+    step = network_step(mode)
     base = folder / "network.osrm"
 
     started = time.perf_counter()

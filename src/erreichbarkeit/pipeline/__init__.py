@@ -79,6 +79,7 @@ def _routers(
         with timed(timings, f"Netz vorbereiten ({mode})"):
             routers[mode] = prepare_router(settings, data.network_osm, mode, progress=progress)
     if "pt" in settings.modes:
+        report(progress, "Fahrplan laden (Bus & Bahn)", 0, 1)
         with timed(timings, "Fahrplan laden (Bus & Bahn)"):
             walk = routers["walk"]
             assert isinstance(walk, Router)

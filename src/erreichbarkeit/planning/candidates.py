@@ -10,7 +10,7 @@ the villages themselves and/or the user's own sites as candidates
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import geopandas as gpd
 import pandas as pd
@@ -24,8 +24,13 @@ from erreichbarkeit.network.routing import RouterLike
 __all__ = ["candidate_sites", "candidate_travel_times", "with_demand_column"]
 
 
-def with_demand_column(villages: pd.DataFrame, category: Category) -> tuple[pd.DataFrame, str]:
-    """The villages with one demand column for the category's age groups.
+def with_demand_column(
+    villages: pd.DataFrame, category: Category, age_groups: Sequence[str] | None = None
+) -> tuple[pd.DataFrame, str]:
+    """The villages with one demand column for the category's (or the given) age groups.
+
+    ``age_groups`` (default: the category's) are the groups summed, e.g.
+    ``("0-3",)`` for the dashboard's age group instead of a Kita's 0–6.
 
     The column is named ``children_<lo>_<hi>`` when the age groups are
     contiguous (the model's German text then reads "Kinder lo–hi Jahre"),
@@ -38,7 +43,10 @@ def with_demand_column(villages: pd.DataFrame, category: Category) -> tuple[pd.D
     tuple
         ``(villages with the column, its name)``.
     """
-    groups = category.age_groups
+    groups = tuple(category.age_groups if age_groups is None else age_groups)
+    if not groups:
+        msg = "no age groups for the demand column"
+        raise ConfigError(msg, column="age_groups", expected="e.g. 0-3")
     bounds = sorted((int(g.split("-")[0]), int(g.split("-")[1])) for g in groups)
     contiguous = all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
     name = f"children_{bounds[0][0]}_{bounds[-1][1]}" if contiguous and bounds else "demand"

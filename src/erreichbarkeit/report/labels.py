@@ -36,10 +36,12 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
 __all__ = [
+    "LAYOUT_DPI",
     "Box",
     "LabelPlacer",
     "LabelStyle",
     "MapLabels",
+    "fit_width",
     "label_map",
     "overlaps",
     "renderer_of",
@@ -47,12 +49,20 @@ __all__ = [
     "text_boxes",
     "trim_to_width",
     "underserved_mask",
+    "wrap_to_width",
 ]
 
 logger = logging.getLogger(__name__)
 
 #: ``(x0, y0, x1, y1)`` in display pixels.
 Box = tuple[float, float, float, float]
+
+#: The dpi of the paper figures, at which every text is measured for the layout.  At 72 dpi
+#: Agg measures text as the PDF backend lays it out (hinted metrics at 72 dpi, slightly wider
+#: than the glyphs it then draws), so a measured box holds the printed text; at 100 dpi,
+#: matplotlib's default, hinting makes long lines about 6 % narrower than printed, and a
+#: footer measured to fit ran off the PDF page.
+LAYOUT_DPI = 72
 
 #: Candidate directions around a point, in order of preference:
 #: right, left, above, below, upper right, upper left, lower right, lower left.
@@ -70,6 +80,8 @@ _DIRECTIONS: tuple[tuple[float, float], ...] = (
 _OUTER_RINGS = (1.4, 2.8)
 #: Vertical shifts (in label heights) tried for a Gemeinde name.
 _AREA_SHIFTS = (0.0, 1.2, -1.2, 2.4, -2.4)
+#: Horizontal shifts (in label widths) tried for a Gemeinde name when no vertical one is free.
+_AREA_SIDE_SHIFTS = (0.0, 0.6, -0.6)
 
 
 @dataclass(frozen=True)
@@ -150,6 +162,62 @@ def trim_to_width(text: Text, *, right: float) -> None:
     while keep > 1 and text.get_window_extent(renderer).x1 > limit:
         keep -= 1
         text.set_text(full[:keep].rstrip() + "…")
+
+
+def fit_width(text: Text, width: float, *, smallest: float = 5.5) -> None:
+    """Make a figure text fit ``width`` (figure fraction): smaller down to ``smallest``, then cut.
+
+    Measured with the renderer (bold text and wide letters included), so the
+    cells of a table never run into their neighbours; short texts that
+    clearly fit (at most half as many characters as an average line of the
+    width holds) are not measured.
+    """
+    fig = text.figure
+    full = text.get_text()
+    if fig is None or not full:
+        return
+    size = float(text.get_fontsize())
+    # about 0.55 em per character of DejaVu Sans: skip measuring texts far below the width
+    room = width * fig.bbox.width / (0.55 * size * fig.dpi / 72.0)
+    if len(full) <= 0.5 * room:
+        return
+    renderer = renderer_of(fig)
+    limit = width * fig.bbox.width
+    while size > smallest and text.get_window_extent(renderer).width > limit:
+        size = max(smallest, size * 0.94)
+        text.set_fontsize(size)
+    keep = len(full)
+    while keep > 1 and text.get_window_extent(renderer).width > limit:
+        keep -= 1
+        text.set_text(full[:keep].rstrip() + "…")
+
+
+def wrap_to_width(text: Text, width: float) -> None:
+    """Break a figure text into lines (at spaces) no wider than ``width`` (figure fraction).
+
+    Measured with the renderer, unlike :func:`textwrap.wrap`'s character
+    count, so a line in a larger font (A3) or with wide letters still ends
+    inside the page.  A single word wider than ``width`` keeps its own line;
+    a text that fits keeps its line breaks.
+    """
+    fig = text.figure
+    words = text.get_text().split()
+    if fig is None or not words:
+        return
+    renderer = renderer_of(fig)
+    limit = width * fig.bbox.width
+    if text.get_window_extent(renderer).width <= limit:
+        return  # fits as it is: its own line breaks stay
+    lines: list[str] = []
+    line = ""
+    for word in words:
+        text.set_text(f"{line} {word}" if line else word)
+        if line and text.get_window_extent(renderer).width > limit:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    text.set_text("\n".join([*lines, line]))
 
 
 class LabelPlacer:
@@ -314,15 +382,21 @@ class LabelPlacer:
     def place_area(
         self, x: float, y: float, text: str, style: LabelStyle, *, zorder: float
     ) -> bool:
-        """Label an area (a Gemeinde) at its point, shifted up or down when taken."""
+        """Label an area (a Gemeinde) at its point, shifted when taken; return whether placed.
+
+        The name may cover no label, no reserved box and no dot (village or
+        offer: its white outline would hide them); it is tried at the point,
+        then shifted up and down, then half its width left and right.
+        """
         px, py = (float(v) for v in self.ax.transData.transform((x, y)))
         w, h = self._size(text, style)
-        for shift in _AREA_SHIFTS:
-            cy = py + shift * h
-            box: Box = (px - w / 2.0, cy - h / 2.0, px + w / 2.0, cy + h / 2.0)
-            if self._free(box):
-                self._draw(text, box, style, zorder)
-                return True
+        for dx in _AREA_SIDE_SHIFTS:
+            for shift in _AREA_SHIFTS:
+                cx, cy = px + dx * w, py + shift * h
+                box: Box = (cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0)
+                if self._free(box) and self._dot_hits(box, None) == 0:
+                    self._draw(text, box, style, zorder)
+                    return True
         return False
 
 
@@ -394,7 +468,7 @@ def label_map(
     context: Any = None,
     reserved: Sequence[Box] = (),
 ) -> LabelPlacer:
-    """Label a map: the underserved villages, the Gemeinden, then others as space allows.
+    """Label a map: the underserved villages, the towns, the Gemeinden, then other villages.
 
     Parameters
     ----------
@@ -435,20 +509,19 @@ def label_map(
     bold = LabelStyle(sizes.village_pt, weight="bold", color=_UNDERSERVED_COLOR, halo=sizes.halo)
     for i in (i for i in order if required[i]):
         placer.place_point(xs[i], ys[i], names[i], bold, dot_pt2=sizes.dot_pt2, required=True)
+    big = [places is not None and places[i] in ("city", "town") for i in range(len(names))]
+    town = LabelStyle(sizes.town_pt, weight="bold", color=_OTHER_COLOR, halo=sizes.halo)
+    for i in (i for i in order if big[i] and not required[i]):  # towns before Gemeinde names:
+        # a Gemeinde is often named after its town, whose spot its name would otherwise take
+        placer.place_point(xs[i], ys[i], names[i], town, dot_pt2=sizes.dot_pt2, required=False)
     if areas is not None and len(areas):
         style = LabelStyle(sizes.area_pt, style="italic", color=_AREA_COLOR, halo=sizes.halo)
         points = areas.geometry.representative_point()
         for name, pt in zip(areas["gemeinde"].astype(str), points, strict=True):
             placer.place_area(pt.x, pt.y, name, style, zorder=6.5)
-    for i in (i for i in order if not required[i]):
-        big = places is not None and places[i] in ("city", "town")
-        style = LabelStyle(
-            sizes.town_pt if big else sizes.village_pt * 0.92,
-            weight="bold" if big else "normal",
-            color=_OTHER_COLOR,
-            halo=sizes.halo,
-        )
-        placer.place_point(xs[i], ys[i], names[i], style, dot_pt2=sizes.dot_pt2, required=False)
+    other = LabelStyle(sizes.village_pt * 0.92, color=_OTHER_COLOR, halo=sizes.halo)
+    for i in (i for i in order if not big[i] and not required[i]):
+        placer.place_point(xs[i], ys[i], names[i], other, dot_pt2=sizes.dot_pt2, required=False)
     if placer.missed:  # no free spot even far out: named in the tables, not on the map
         logger.warning("map labels: no room for %d underserved villages: %s",
                        len(placer.missed), ", ".join(placer.missed[:10]))  # fmt: skip

@@ -33,6 +33,7 @@ from matplotlib_scalebar.scalebar import ScaleBar
 from shapely.geometry import box
 
 from erreichbarkeit.config import METRIC_CRS, WGS84, Category
+from erreichbarkeit.report.labels import fit_width, wrap_to_width
 from erreichbarkeit.report.style import (
     BIN_COLORS,
     BIN_EDGES,
@@ -357,7 +358,23 @@ def draw_legend(
         **options,
     )
     leg.get_title().set_fontweight("bold")
+    _wrap_legend(ax, leg, fontsize)
     return leg
+
+
+def _wrap_legend(ax: Any, leg: Legend, fontsize: float) -> None:
+    """Break the legend's title and labels so they end inside ``ax`` (its right edge).
+
+    A long category label (e.g. „Angebot: Schwangerschaftsberatung“) would
+    otherwise run past the legend column and off the page.
+    """
+    fig = ax.figure
+    width = ax.get_position().width  # figure fraction
+    em = fontsize / 72.0 * fig.dpi / fig.bbox.width  # one em in figure fraction
+    handle = (leg.handlelength + leg.handletextpad + leg.borderpad) * em  # left of the texts
+    wrap_to_width(leg.get_title(), width)
+    for text in leg.get_texts():
+        wrap_to_width(text, width - handle)
 
 
 # -- Bus & Bahn ------------------------------------------------------------------------
@@ -489,10 +506,11 @@ def draw_table(
         for x, w, text, al in zip(xs, ws, values, align, strict=True):
             limit = max(int(w / width * 118), 6)
             shown = text if len(text) <= limit else text[: limit - 1] + "…"
-            fig.text(
+            t = fig.text(
                 x + w - 0.004 if al == "right" else x + 0.002, y, shown, fontsize=7.5,
                 ha=al, va="top", fontweight="bold" if bold else "normal", color=color,
             )  # fmt: skip
+            fit_width(t, w - 0.008)  # measured: no cell runs into the next column
 
     y = top - 0.022
     put(header, y, bold=True)

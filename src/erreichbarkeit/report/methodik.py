@@ -36,6 +36,17 @@ AREA_CONTEXT_DE = (
 )
 
 
+def _timings_de(timings: Mapping[str, float]) -> str:
+    """The run's step timings in German: „Netz vorbereiten (Auto): 0,8 s, …“."""
+    parts = []
+    for step, seconds in timings.items():
+        name = step
+        for mode, label in MODE_LABELS.items():  # the pipeline keys steps by mode id
+            name = name.replace(f"({mode})", f"({label})")
+        parts.append(f"{name}: " + f"{seconds:.1f}".replace(".", ",") + " s")
+    return ", ".join(parts)
+
+
 def area_rows(results: Results) -> list[tuple[str, str]]:
     """The rows „Auswertungsgebiet“: name, Gemeinden, source, and what counts outside.
 
@@ -131,7 +142,7 @@ def methodik(results: Results) -> list[tuple[str, str]]:
         extra.append(("Aufsuchende Angebote", OUTREACH_METHOD_DE))
     if results.grid is not None:
         extra.extend((str(k), str(v)) for k, v in results.grid.meta.items())
-    extra.append(("Rechenzeiten", ", ".join(f"{k}: {v:.1f} s" for k, v in results.timings.items())))
+    extra.append(("Rechenzeiten", _timings_de(results.timings)))
     return methodik_rows(
         s,
         area=area_rows(results),

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import io
 import logging
-import textwrap
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, Literal, NamedTuple
@@ -36,7 +35,13 @@ from shapely.geometry import box
 from erreichbarkeit.analysis.transit import clock
 from erreichbarkeit.config import METRIC_CRS, MODE_LABELS, WGS84, Category
 from erreichbarkeit.errors import ConfigError
-from erreichbarkeit.report.labels import MapLabels, label_map, renderer_of
+from erreichbarkeit.report.labels import (
+    LAYOUT_DPI,
+    MapLabels,
+    label_map,
+    renderer_of,
+    wrap_to_width,
+)
 from erreichbarkeit.report.mapplot import (
     Extent,
     add_scale_bar,
@@ -60,6 +65,7 @@ from erreichbarkeit.report.steckbrief_data import (
     CONTEXT_NOTE_DE,
     area_extent,
     area_villages,
+    covered_note,
     find_gemeinde,
     format_de,
     group_offers,
@@ -86,10 +92,11 @@ logger = logging.getLogger(__name__)
 #: Landscape paper sizes (width, height) in millimetres.
 PAPER_SIZES_MM: Mapping[str, tuple[float, float]] = {"A4": (297.0, 210.0), "A3": (420.0, 297.0)}
 _MM_PER_INCH = 25.4
+_FOOT_MM = 5.5  # the footer's lowest line above the paper's edge (printers leave 4–5 mm)
 #: Axes-fraction boxes no label may cover: the scale bar (lower left), the north arrow.
 _RESERVED = ((0.0, 0.0, 0.30, 0.12), (0.91, 0.78, 1.0, 1.0))
 #: The overview inset: its lowest top and bottom (figure fractions), its least height.
-_OVERVIEW_TOP, _OVERVIEW_BOTTOM, _OVERVIEW_MIN = 0.345, 0.085, 0.12
+_OVERVIEW_TOP, _OVERVIEW_BOTTOM, _OVERVIEW_MIN = 0.345, 0.085, 0.09
 _GEMEINDE_LABEL_LIMIT = 30  # name the Gemeinden when at most this many are in view
 #: The map's axes (figure fractions): map left, legend column right, text bands.
 _MAP_BOX = (0.025, 0.075, 0.695, 0.80)
@@ -209,7 +216,7 @@ def print_figure(
     """
     width_in, height_in = _paper_inches(paper)
     scale = width_in / _paper_inches("A4")[0]  # fonts and lines grow with the paper
-    fig = Figure(figsize=(width_in, height_in))
+    fig = Figure(figsize=(width_in, height_in), dpi=LAYOUT_DPI)
     layers = _metric_layers(villages, offers, boundaries, roads)
     full, wanted = _extents(layers, extent)
     ax = fig.add_axes(_MAP_BOX)
@@ -330,7 +337,7 @@ def _legend(
         labels.append("")
         for note in notes:
             handles.append(blank)
-            labels.append("\n".join(textwrap.wrap(note, 28)))
+            labels.append(note)  # wrapped to the legend column by draw_legend
     leg = draw_legend(
         fig.add_axes((0.74, 0.085, 0.24, 0.79) if tall else (0.74, 0.40, 0.24, 0.475)),
         handles,
@@ -391,8 +398,9 @@ def _footer(fig: Figure, sources: str, created: date | None, scale: float) -> No
     foot = f"Stand der Auswertung: {when}"
     if sources:
         foot = f"{sources} · {foot}"
-    wrapped = textwrap.wrap(foot, int(190 * scale))
-    fig.text(0.025, 0.012, "\n".join(wrapped), fontsize=7.5 * scale, va="bottom", color="#333333")
+    bottom = _FOOT_MM / (fig.get_figheight() * _MM_PER_INCH)  # the page margin on A4 and A3
+    line = fig.text(0.025, bottom, foot, fontsize=7.5 * scale, va="bottom", color="#333333")
+    wrap_to_width(line, 0.95)  # measured: on A3 the larger font must end inside the page too
 
 
 def render_print_map(
@@ -466,7 +474,7 @@ def _run_notes(
     k = kpis.iloc[0]
     age = str(k["age_group"]).replace("-", "–")
     notes = [
-        f"Kinder {age} Jahre, {area}:",
+        f"Kinder {age} Jahre, {area}{covered_note(kpis)}:",  # the share the figures cover
         f"{format_de(k['children_within'])} von {format_de(k['children_total'])} innerhalb "
         f"{format_de(k['threshold'])} min",
         f"Median {k['median_text']}; unterversorgte Orte: {k['n_underserved']} von "

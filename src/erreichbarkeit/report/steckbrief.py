@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import io
 import logging
-import textwrap
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -53,7 +52,14 @@ from erreichbarkeit.analysis.transit import clock
 from erreichbarkeit.config import METRIC_CRS, MODE_LABELS, WGS84, Category, ProgressCallback
 from erreichbarkeit.config.outpaths import steckbrief_filename
 from erreichbarkeit.errors import ConfigError
-from erreichbarkeit.report.labels import MapLabels, label_map, shrink_to_width
+from erreichbarkeit.report.labels import (
+    LAYOUT_DPI,
+    MapLabels,
+    label_map,
+    renderer_of,
+    shrink_to_width,
+    wrap_to_width,
+)
 from erreichbarkeit.report.mapplot import (
     Extent,
     add_scale_bar,
@@ -114,6 +120,8 @@ logger = logging.getLogger(__name__)
 A4_PORTRAIT_MM: tuple[float, float] = (210.0, 297.0)
 _MM_PER_INCH = 25.4
 _ROW = 0.0135  # row height of the text tables (figure fraction)
+#: Baseline of the lowest footer line: 5.6 mm above the paper's edge (printers leave 4–5 mm).
+_FOOT_Y = 0.019
 #: Axes-fraction box no label may cover: the scale bar (lower left).
 _RESERVED = ((0.0, 0.0, 0.36, 0.12),)
 _GEMEINDE_LABEL_LIMIT = 40  # name the Gemeinden on the Kreis page when at most this many
@@ -238,9 +246,10 @@ def _legend(
     handles.append(line_handle("#222222", 1.4))
     area = "Auswertungsgebiet" if outside else "Kreisgebiet (Gemeinden mit Orten)"
     labels.append(area if kreis else "Gemeindegrenze")
+    dense = len(labels) > 11  # Bus & Bahn: tighter, so the offices below keep their room
     draw_legend(
-        ax, handles, labels, title=caption, wrap=28, fontsize=8, title_fontsize=8.5,
-        labelspacing=0.45,
+        ax, handles, labels, title=caption, wrap=28, fontsize=7.5 if dense else 8,
+        title_fontsize=8.5, labelspacing=0.3 if dense else 0.45, handlelength=1.6,
     )  # fmt: skip
 
 
@@ -357,7 +366,7 @@ def _more_pages(
 def _number(pages: Sequence[Figure]) -> None:
     """„Seite i von n“ at the bottom right of every page, when there are several."""
     for i, page in enumerate(pages if len(pages) > 1 else [], start=1):
-        page.text(0.94, 0.012, f"Seite {i} von {len(pages)}", fontsize=6.5, ha="right",
+        page.text(0.94, _FOOT_Y, f"Seite {i} von {len(pages)}", fontsize=6.5, ha="right",
                   va="bottom", color="#333333")  # fmt: skip
 
 
@@ -368,7 +377,8 @@ def steckbrief_figure(results: Results, **options: Any) -> Figure:
 
 def _page(title: str, sub: str, *, size: float = 17) -> Figure:
     """An empty A4 portrait page with the title (smaller when too wide) and the subtitle."""
-    fig = Figure(figsize=(A4_PORTRAIT_MM[0] / _MM_PER_INCH, A4_PORTRAIT_MM[1] / _MM_PER_INCH))
+    paper = (A4_PORTRAIT_MM[0] / _MM_PER_INCH, A4_PORTRAIT_MM[1] / _MM_PER_INCH)
+    fig = Figure(figsize=paper, dpi=LAYOUT_DPI)  # measured as the PDF lays out its texts
     head = fig.text(0.06, 0.972, title, fontsize=size, fontweight="bold", va="top")
     shrink_to_width(head, right=0.96)
     fig.text(0.06, 0.937, sub, fontsize=9.5, color="#333333", va="top")
@@ -428,7 +438,7 @@ def _map_panel(
     if mode == "pt":  # the window and day the minutes cover
         mode_de += ", " + window_caption(results.settings.pt_window(category), transit_day(results))
     _legend(
-        fig.add_axes((0.70, 0.60, 0.27, 0.32)),
+        fig.add_axes((0.695, 0.60, 0.275, 0.32)),
         table.get(category),
         drew_roads=drew_roads,
         kreis=ags is None,
@@ -442,21 +452,23 @@ def _map_panel(
 
 
 def _footer(fig: Figure, results: Results, created: date | None, *, notes: str = "") -> float:
-    """The notes on the figures (``notes`` after them), the sources and the date; return the top."""
+    """The notes on the figures (``notes`` after them), the sources and the date; return the top.
+
+    Both are wrapped by measured width: the notes across the text column,
+    the sources short of the page number; the lowest line keeps the page
+    margin (:data:`_FOOT_Y`).
+    """
     when = (created or date.today()).strftime("%d.%m.%Y")
     foot = source_line(results.inputs.sources)
     foot = f"{foot} · Stand der Auswertung: {when}" if foot else f"Stand der Auswertung: {when}"
-    lines = textwrap.wrap(f"{_NOTES} {notes}".strip(), 125)
-    foot_lines = textwrap.wrap(foot, 125)
-    fig.text(
-        0.06, 0.016 + 0.0095 * (len(lines) + len(foot_lines)), "\n".join(lines), fontsize=6.5,
-        color="#444444", va="top",
-    )  # fmt: skip
-    fig.text(
-        0.06, 0.012, "\n".join(foot_lines), fontsize=6.5, color="#333333",
-        va="bottom",
-    )  # fmt: skip
-    return 0.016 + 0.0095 * (len(lines) + len(foot_lines)) + 0.004
+    sources = fig.text(0.06, _FOOT_Y, foot, fontsize=6.5, color="#333333", va="bottom")
+    wrap_to_width(sources, 0.76)  # room for „Seite i von n“ at the right
+    renderer, to_fig = renderer_of(fig), fig.transFigure.inverted()
+    above = to_fig.transform((0.0, sources.get_window_extent(renderer).y1))[1] + 0.003
+    note = fig.text(0.06, above, f"{_NOTES} {notes}".strip(), fontsize=6.5, color="#444444",
+                    va="bottom")  # fmt: skip
+    wrap_to_width(note, 0.88)
+    return float(to_fig.transform((0.0, note.get_window_extent(renderer).y1))[1]) + 0.004
 
 
 def steckbrief_pdf(

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from erreichbarkeit.config import MODE_LABELS
-from erreichbarkeit.report.labels import trim_to_width
+from erreichbarkeit.report.labels import renderer_of, trim_to_width, wrap_to_width
 from erreichbarkeit.report.responsibility import BEYOND_DE, difference_text_de, format_minutes_de
 from erreichbarkeit.results import Results
 
@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 #: The modes the table shows, when computed (else the run's first mode).
 _SHOWN_MODES = ("car", "pt")
 #: The right column below the map legend (figure fractions) and the line height.
-_COMPACT_TOP, _COMPACT_BOTTOM, _COMPACT_LEFT, _LINE = 0.72, 0.535, 0.70, 0.0118
+_COMPACT_TOP, _COMPACT_BOTTOM, _COMPACT_LEFT, _LINE = 0.72, 0.532, 0.695, 0.0118
 _TITLE = "Wege zu den zuständigen Stellen"
 _RIGHT = 0.965  # the page's right margin (figure fraction)
 
@@ -123,44 +123,70 @@ def _legend_bottom(fig: Any) -> float:
 def draw_offices_box(fig: Any, results: Results, *, ags: str | None) -> None:
     """Draw „Wege zu den zuständigen Stellen“ in the right column below the map legend.
 
-    Per category of the Zuständigkeit table three lines: label and
-    responsible Stelle; the minutes by car and Bus & Bahn; the detour and the
-    nearest offer.  Nothing without a Zuständigkeit table.
+    Per category of the Zuständigkeit table: label and responsible Stelle
+    (one line, cut with „…“); the minutes by car and Bus & Bahn; the detour
+    and the nearest offer (each broken onto a second line where too long, so
+    „jenseits der Berechnungsgrenze“ stays readable).  Categories that do not
+    fit above the key figures are left out (logged).  Nothing without a
+    Zuständigkeit table.
     """
     rows = office_rows(results, ags)
     if not rows:
         return
     top = min(_COMPACT_TOP, _legend_bottom(fig) - 0.015)
-    fits = max(1, int((top - _COMPACT_BOTTOM) / (_LINE * 3.3)))
-    _draw_compact(fig, top, rows[:fits], _modes(results))
-    if len(rows) > fits:
-        logger.warning("Steckbrief: %d of %d Zuständigkeit rows shown", fits, len(rows))
+    shown, drawn = _draw_compact(fig, top, rows, _modes(results), wrap=True)
+    if shown < len(rows):  # short of room (a tall Bus & Bahn legend): one smaller line each
+        for text in drawn:
+            text.remove()
+        shown, _ = _draw_compact(fig, top, rows, _modes(results), wrap=False)
+    if shown < len(rows):
+        logger.warning("Steckbrief: %d of %d Zuständigkeit rows shown", shown, len(rows))
 
 
-def _cut(text: str, limit: int = 46) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _row_lines(r: list[str], modes: Sequence[str]) -> list[tuple[str, str]]:
+    """The three lines of one category: heading (bold), minutes, detour and nearest offer."""
+    label, stelle, minutes, nearest, diff = r[0], r[1], r[2:-2], r[-2], r[-1]
+    times = " · ".join(
+        f"{MODE_LABELS.get(m, m)} {t}" + ("" if t in (BEYOND_DE, "—") else " min")
+        for m, t in zip(modes, minutes, strict=True)
+    )
+    detour = diff + ("" if diff in (BEYOND_DE, "—") else " min")
+    return [
+        (f"{label}: {stelle}", "bold"),
+        (times, "normal"),
+        (f"Umweg {detour} · nächstes: {nearest}", "normal"),
+    ]
 
 
-def _draw_compact(fig: Any, top: float, rows: list[list[str]], modes: Sequence[str]) -> None:
-    """The table as a list in the right column: three lines per category."""
+def _draw_compact(
+    fig: Any, top: float, rows: list[list[str]], modes: Sequence[str], *, wrap: bool
+) -> tuple[int, list[Any]]:
+    """The table as a list in the right column; return how many categories fitted and the texts.
+
+    ``wrap``: the minutes and the detour lines may take a second line;
+    otherwise every line is one line of 6.5 pt, cut with „…“ at the margin.
+    """
+    renderer = renderer_of(fig)
+    to_fig = fig.transFigure.inverted()
     y = top
-    fig.text(_COMPACT_LEFT, y, _TITLE, fontsize=8.5, fontweight="bold", va="top")
+    texts = [fig.text(_COMPACT_LEFT, y, _TITLE, fontsize=8.5, fontweight="bold", va="top")]
     y -= _LINE * 1.4
-    for r in rows:
-        label, stelle, minutes, nearest, diff = r[0], r[1], r[2:-2], r[-2], r[-1]
-        times = " · ".join(
-            f"{MODE_LABELS.get(m, m)} {t}" + ("" if t in (BEYOND_DE, "—") else " min")
-            for m, t in zip(modes, minutes, strict=True)
-        )
-        lines = [
-            (f"{label}: {stelle}", "bold"),
-            (times, "normal"),
-            (f"Umweg {diff} · nächstes: {nearest}", "normal"),
-        ]
-        for text, weight in lines:
-            limit = 36 if weight == "bold" else 44
-            line = fig.text(_COMPACT_LEFT, y, _cut(text, limit), fontsize=7, fontweight=weight,
-                            va="top")  # fmt: skip
+    for n, r in enumerate(rows):
+        drawn = []
+        for text, weight in _row_lines(r, modes):
+            line = fig.text(_COMPACT_LEFT, y, text, fontsize=7 if wrap else 6.5,
+                            fontweight=weight, va="top")  # fmt: skip
+            if wrap and weight != "bold":  # at most two lines, the second cut where too long
+                wrap_to_width(line, _RIGHT - _COMPACT_LEFT)
+                first, *rest = line.get_text().split("\n")
+                line.set_text("\n".join([first, " ".join(rest)]) if rest else first)
             trim_to_width(line, right=_RIGHT)
-            y -= _LINE
+            drawn.append(line)
+            y = float(to_fig.transform((0.0, line.get_window_extent(renderer).y0))[1]) - 0.0015
+        if y < _COMPACT_BOTTOM and n > 0:  # no room for this category: leave it out
+            for line in drawn:
+                line.remove()
+            return n, texts
+        texts += drawn
         y -= _LINE * 0.3
+    return len(rows), texts

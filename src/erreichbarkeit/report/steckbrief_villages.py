@@ -24,6 +24,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from erreichbarkeit.config import MODE_LABELS, age_column
+from erreichbarkeit.report.labels import fit_width
 from erreichbarkeit.report.steckbrief_data import format_de, minutes_column
 from erreichbarkeit.results import Results
 
@@ -43,6 +44,7 @@ _ROW = 0.0128  # row height (figure fraction; about 10.8 pt on A4 portrait)
 _FONT = 7.2
 _RED = "#a50f15"
 _LEFT, _WIDTH = 0.06, 0.90
+_GAP = 0.008  # least room (figure fraction) between the texts of neighbouring columns
 _CHARS_PER_WIDTH = 118  # characters of 7.2 pt text across the table's full width
 #: The other mode a village's minutes are compared with, where the run has it.
 _COMPARE = {"car": "pt", "pt": "car"}
@@ -224,8 +226,9 @@ def draw_village_rows(
     for line in (0, 1):
         for x, w, head, al in zip(xs, ws, table.header, table.align, strict=True):
             text, size = _fit(head[line], w)
-            fig.text(x + w - 0.004 if al == "right" else x + 0.002, y - line * _ROW * 0.85,
-                     text, fontsize=size, fontweight="bold", ha=al, va="top")  # fmt: skip
+            t = fig.text(x + w - 0.004 if al == "right" else x + 0.002, y - line * _ROW * 0.85,
+                         text, fontsize=size, fontweight="bold", ha=al, va="top")  # fmt: skip
+            fit_width(t, w - _GAP, smallest=4.5)  # bold headings: measured, never into the next
     rule = y - _ROW * 1.85
     fig.add_artist(Line2D([_LEFT, _LEFT + _WIDTH], [rule, rule], color="#555555",
                           linewidth=0.6, transform=fig.transFigure))  # fmt: skip
@@ -241,8 +244,10 @@ def draw_village_rows(
         for x, w, text, al, red in zip(xs, ws, table.rows[i], table.align, table.red[i],
                                        strict=True):  # fmt: skip
             shown, size = _fit(text, w)
-            fig.text(x + w - 0.004 if al == "right" else x + 0.002, yy - 0.0015, shown,
-                     fontsize=size, ha=al, va="top", color=_RED if red else "#111111")  # fmt: skip
+            color = _RED if red else "#111111"
+            t = fig.text(x + w - 0.004 if al == "right" else x + 0.002, yy - 0.0015, shown,
+                         fontsize=size, ha=al, va="top", color=color)  # fmt: skip
+            fit_width(t, w - _GAP)
     return end, y - _ROW * (end - start)
 
 

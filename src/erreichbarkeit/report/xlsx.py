@@ -82,7 +82,7 @@ def _number_format(column: str, dtype: Any) -> str | None:
         ("share" in name or name.startswith("anteil"), "0.0%"),
         (name in ("minutes", "km") or name.endswith(("_min", "_km", "_minutes")), "0.0"),
         (name.endswith("_m") or name in ("population", "osm_population"), "0"),
-        (name.startswith("children") or name.endswith("_beyond"), "0.0"),
+        (name.startswith("children") or name.endswith("_beyond"), "0"),  # whole children
     )
     return next((fmt for hit, fmt in rules if hit), None)
 

@@ -19,7 +19,7 @@ import streamlit as st
 
 from erreichbarkeit.analysis.need import need_ranking, weighting_text_de
 from erreichbarkeit.config import MODE_LABELS
-from erreichbarkeit.ui.tables import format_decimal, format_int
+from erreichbarkeit.ui.tables import format_decimal, format_int, format_short
 
 __all__ = ["HEADER", "need_display", "need_panel"]
 
@@ -80,7 +80,7 @@ def need_panel(results: Any, view: Any, labels: Mapping[str, str]) -> None:
     st.caption(
         _CAPTION.format(
             age=view.age_group.replace("-", "–") + " Jahre",
-            limit=format_decimal(limit, 0),
+            limit=format_short(limit),  # 7,5 min stays 7,5, not 8
             mode=MODE_LABELS.get(view.mode, view.mode),
         )
     )

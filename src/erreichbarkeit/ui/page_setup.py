@@ -9,16 +9,16 @@ region's pipeline and computes the view; the pages draw from the
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
+from erreichbarkeit.config import ProgressCallback, Settings
 from erreichbarkeit.errors import ErreichbarkeitError
 from erreichbarkeit.results import Results
-from erreichbarkeit.ui import cache, texts
+from erreichbarkeit.ui import cache, progress_page, texts
 from erreichbarkeit.ui.layers import StaticLayers
 from erreichbarkeit.ui.regions import Region, discover_regions
 from erreichbarkeit.ui.sidebar import Choice, sidebar_choices
@@ -72,19 +72,27 @@ def region_key(page: Page) -> tuple[str, float, str]:
     return str(path), path.stat().st_mtime, page.results.settings.cache_key()
 
 
-def _progress_bar(region: Region) -> tuple[Any, Callable[[str, int, int], None]]:
-    """An empty progress bar and the pipeline callback that fills it."""
-    bar = st.empty()
+def _run(region: Region, settings: Settings) -> Results:
+    """The region's run from the shared cache; the progress page while it is computed.
 
-    def progress(step: str, done: int, total: int) -> None:
-        frac = min(max(done / total, 0.0), 1.0) if total else 0.0
-        bar.progress(frac, text=f"{texts.FIRST_RUN.format(region=region.label)} {step}")
+    A run already in this process's cache is taken at once; otherwise it
+    runs in a worker thread (:mod:`erreichbarkeit.ui.progress_page`), and
+    the page shows its phases, elapsed time and an estimate unless it ends
+    within a second (a stored run).
+    """
+    key = (str(region.path), region.path.stat().st_mtime, settings.cache_key())
+    slot = cache.run_slot(*key)
+    if slot.results is not None:
+        return slot.results
 
-    return bar, progress
+    def work(progress: ProgressCallback) -> Results:
+        return slot.get(settings, progress)
+
+    return progress_page.run_with_progress(region.label, key, settings, work)
 
 
 def _load_results(region: Region, data_dir: Path) -> Results | None:
-    """The region's run from the shared cache, computed with a progress bar the first time.
+    """The region's run from the shared cache, computed with a progress page the first time.
 
     ``None`` (with a German error on the page) when the region cannot be run.
     """
@@ -93,20 +101,14 @@ def _load_results(region: Region, data_dir: Path) -> Results | None:
     except ErreichbarkeitError as exc:
         st.error(exc.german)
         return None
-    mtime = region.path.stat().st_mtime
-    bar, progress = _progress_bar(region)
     started = time.perf_counter()
     try:
-        results = cache.run_region(
-            str(region.path), mtime, settings.cache_key(), settings, progress
-        )
+        results = _run(region, settings)
     except ErreichbarkeitError as exc:
-        bar.empty()
         st.error(exc.german)
         return None
-    bar.empty()
     elapsed = time.perf_counter() - started
-    if elapsed > 1.0:
+    if elapsed > progress_page.QUICK_SECONDS:
         st.toast(f"{texts.FIRST_RUN_DONE} ({elapsed:.0f} s)")
     show_notices(results)
     return results

@@ -31,7 +31,7 @@ from erreichbarkeit.ui.page_setup import Page, region_key, setup_page
 from erreichbarkeit.ui.planning_suggest import suggestions_tab
 from erreichbarkeit.ui.sidebar import map_category
 from erreichbarkeit.ui.state import session_dir
-from erreichbarkeit.ui.tables import format_int, german
+from erreichbarkeit.ui.tables import comparison_display, format_int, german
 
 __all__ = ["planning_page"]
 
@@ -324,7 +324,9 @@ def _show_delta(delta: scenarios.ScenarioDelta) -> None:
         )
     )
     st.markdown(f"**{texts.WI_KPIS}**")
-    st.dataframe(german(delta.kpis_de()), hide_index=True, width="stretch", key="wi_kpis")
+    st.dataframe(
+        comparison_display(delta.kpis_de()), hide_index=True, width="stretch", key="wi_kpis"
+    )
     st.markdown(f"**{texts.WI_MOVED}**")
     if delta.villages.empty:
         st.caption(texts.WI_NONE_MOVED)

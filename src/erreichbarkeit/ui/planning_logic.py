@@ -28,7 +28,7 @@ from erreichbarkeit.config import MODE_LABELS
 from erreichbarkeit.errors import InputDataError
 from erreichbarkeit.io.villages import read_villages
 from erreichbarkeit.network.routing import RouterLike
-from erreichbarkeit.planning import locations, scenarios
+from erreichbarkeit.planning import age_supply, locations, scenarios
 from erreichbarkeit.report.scenario_export import export_comparison
 from erreichbarkeit.results import Results
 from erreichbarkeit.ui import texts
@@ -160,7 +160,12 @@ def _supply_gemeinden(g: pd.DataFrame, basis: str, per: str) -> pd.DataFrame:
     )
 
 
-def supply_view(results: Results, category: str, mode: str) -> SupplyView:
+def supply_view(
+    results: Results,
+    category: str,
+    mode: str,
+    tables: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+) -> SupplyView:
     """The run's 2SFCA tables (``results.supply``, ``supply_gemeinden``) for one choice.
 
     Parameters
@@ -169,14 +174,17 @@ def supply_view(results: Results, category: str, mode: str) -> SupplyView:
         A pipeline run (every run computes the supply tables).
     category, mode
         The choice.
+    tables
+        ``(villages, gemeinden)`` in the format of the run's tables to show
+        instead (:func:`erreichbarkeit.planning.age_supply.group_supply_tables`
+        of one age group).
 
     Returns
     -------
     SupplyView
         Empty tables when the run has no supply rows for the choice.
     """
-    s = results.supply
-    g = results.supply_gemeinden
+    s, g = tables if tables is not None else (results.supply, results.supply_gemeinden)
     if len(s):
         s = s[(s["category"] == category) & (s["mode"] == mode)]
     if len(g):
@@ -282,6 +290,7 @@ def suggest(
     village_candidates: tuple[gpd.GeoDataFrame, pd.DataFrame] | None,
     own: gpd.GeoDataFrame | None = None,
     time_limit_s: float = SUGGEST_TIME_LIMIT_S,
+    age_groups: Sequence[str] | None = None,
 ) -> locations.LocationSuggestion:
     """Suggest ``k`` sites for the category (existing offers stay open).
 
@@ -300,6 +309,9 @@ def suggest(
         Own candidate sites (:func:`read_candidates`), routed here.
     time_limit_s
         Solver time limit.
+    age_groups
+        The children counted as demand (default: the category's age groups);
+        existing offers count when they serve one of them.
 
     Returns
     -------
@@ -311,7 +323,8 @@ def suggest(
         No candidates, ``k`` larger than the candidates, and the library's errors.
     """
     cat = results.settings.categories()[category]
-    villages, demand = locations.with_demand_column(results.villages, cat)
+    groups = tuple(cat.age_groups if age_groups is None else age_groups)
+    villages, demand = locations.with_demand_column(results.villages, cat, groups)
     own_sites = own if own is not None and len(own) else None
     # the library joins the candidate sites (and raises without any); the villages'
     # minutes to the village candidates come routed with village_candidates
@@ -323,11 +336,11 @@ def suggest(
         tt_parts.append(village_candidates[1])
     if own_sites is not None:
         tt_parts.append(_candidate_times(results, routers, own_sites, mode))
-    existing = results.offers.loc[results.offers["category"] == category, "id"].astype(str)
+    existing = age_supply.serving_offer_ids(results.offers, category, cat, groups)
     return locations.suggest_locations(
         pd.concat(tt_parts, ignore_index=True),
         villages,
-        existing.tolist(),
+        existing,
         candidates=candidates,
         k=k,
         threshold=threshold,
@@ -339,13 +352,21 @@ def suggest(
     )
 
 
-def sites_display(suggestion: locations.LocationSuggestion) -> pd.DataFrame:
-    """The suggested sites with German headers (rank order)."""
+def sites_display(
+    suggestion: locations.LocationSuggestion,
+    places: Mapping[str, Sequence[Any]] | None = None,
+) -> pd.DataFrame:
+    """The suggested sites with German headers (rank order).
+
+    ``places``: further columns after the site's name, in row order (the
+    Gemeinde and nearest village, :func:`erreichbarkeit.ui.planning_ages.place_columns`).
+    """
     s = suggestion.sites
     return pd.DataFrame(
         {
             texts.LOC_COL_RANK: s["rank"].astype(int).to_numpy(),
             texts.LOC_COL_SITE: s["name"].astype(str).to_numpy(),
+            **{k: list(v) for k, v in (places or {}).items()},
             texts.LOC_COL_GAIN: s["coverage_gain_children"].round(1).to_numpy(),
             texts.LOC_COL_SHARE: (100 * s["coverage_gain_share"]).round(1).to_numpy(),
             texts.LOC_COL_SAVED: s["minutes_saved"].round(0).to_numpy(),
@@ -510,8 +531,8 @@ def kpi_metric_rows(delta: scenarios.ScenarioDelta) -> list[tuple[str, float, fl
 
 
 def decimal_de(x: float, digits: int = 1) -> str:
-    """``x`` with ``digits`` decimals and a German decimal comma (``"1,5"``)."""
-    return f"{x:.{digits}f}".replace(".", ",")
+    """``x`` with ``digits`` decimals, thousands dots and a decimal comma (``"1.234,5"``)."""
+    return f"{x:,.{digits}f}".replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
 def mode_label(mode: str) -> str:

@@ -2,9 +2,11 @@
 
 Own candidate sites and the last suggestion live in ``st.session_state``;
 suggestions with the villages as candidates come from the shared cache
-(:func:`erreichbarkeit.ui.cache.suggestion_for`), those with a user's own
+(:func:`erreichbarkeit.ui.planning_ages.suggestion_for_groups`), those with a user's own
 sites are computed through :func:`erreichbarkeit.ui.planning_logic.suggest`
-and kept in that user's session.
+and kept in that user's session.  The children counted are the sidebar's age
+group unless the tab's radio asks for the category's whole target group
+(:mod:`erreichbarkeit.ui.planning_ages`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import streamlit as st
 
 from erreichbarkeit.config import MODE_LABELS
 from erreichbarkeit.errors import ErreichbarkeitError
-from erreichbarkeit.ui import cache, planning_logic, texts, views
+from erreichbarkeit.ui import cache, planning_ages, planning_logic, texts, views
 from erreichbarkeit.ui.page_setup import Page, region_key
 from erreichbarkeit.ui.state import session_dir
 from erreichbarkeit.ui.tables import format_int, format_minutes, german
@@ -94,10 +96,15 @@ def suggestions_tab(page: Page, default_category: str) -> None:
             key=thr_key,
         )
     )
+    ages = planning_ages.age_radio(page, cat, key="loc_ages")
+    if not ages.groups:
+        st.info(ages.note)
+        return
+    st.markdown(planning_ages.AGE_COVERS.format(who=ages.who))
     use_villages = st.checkbox(texts.LOC_USE_VILLAGES, key="loc_use_villages")
     own = _own_candidates(page)
     own_key = None if own is None else st.session_state["_loc_own"][0]
-    key = (region_key(page), cat, mode, k, model, threshold, use_villages, own_key)
+    key = (region_key(page), cat, mode, k, model, threshold, use_villages, own_key, ages.groups)
     st.caption(texts.LOC_HINT)
     if st.button(texts.LOC_RUN, key="loc_run", type="primary"):
         if not use_villages and own is None:
@@ -115,15 +122,15 @@ def suggestions_tab(page: Page, default_category: str) -> None:
     stored = st.session_state.get("loc_result")
     if stored is None or stored[0] != key:
         return
-    _show_suggestion(page, stored[1], cat, mode, threshold)
+    _show_suggestion(page, stored[1], cat, mode, threshold, groups=ages.groups)
 
 
 def _run_suggestion(page: Page, key: tuple[Any, ...], own: Any) -> Any:
-    (rkey, cat, mode, k, model, threshold, use_villages, _own) = key
+    (rkey, cat, mode, k, model, threshold, use_villages, _own, groups) = key
     region_file, mtime, settings_key = rkey
     if own is None:
-        return cache.suggestion_for(
-            region_file, mtime, settings_key, cat, mode, k, model, threshold, page.results
+        return planning_ages.suggestion_for_groups(
+            region_file, mtime, settings_key, cat, mode, k, model, threshold, groups, page.results
         )
     # own candidate sites are this user's data: kept in the session, not the shared cache
     memo: dict[Any, Any] = st.session_state.setdefault("_loc_memo", {})
@@ -143,22 +150,26 @@ def _run_suggestion(page: Page, key: tuple[Any, ...], own: Any) -> Any:
             threshold=threshold,
             village_candidates=village_cands,
             own=own,
+            age_groups=groups,
         )
         while len(memo) > _MEMO_SIZE:
             memo.pop(next(iter(memo)))
     return memo[key]
 
 
-def _show_suggestion(page: Page, suggestion: Any, cat: str, mode: str, threshold: float) -> None:
+def _show_suggestion(
+    page: Page, suggestion: Any, cat: str, mode: str, threshold: float, *, groups: tuple[str, ...]
+) -> None:
     from streamlit_folium import st_folium  # noqa: PLC0415
 
     st.markdown(suggestion.objective)
     if suggestion.note:
         st.info(suggestion.note)
+    who = planning_ages.who(groups)
     c1, c2, c3 = st.columns(3)
-    c1.metric(texts.LOC_BEFORE, format_int(suggestion.covered_before))
+    c1.metric(texts.LOC_BEFORE.replace("Kinder", who, 1), format_int(suggestion.covered_before))
     c2.metric(
-        texts.LOC_AFTER,
+        texts.LOC_AFTER.replace("Kinder", who, 1),
         format_int(suggestion.covered_after),
         format_int(suggestion.covered_after - suggestion.covered_before),
     )
@@ -168,7 +179,7 @@ def _show_suggestion(page: Page, suggestion: Any, cat: str, mode: str, threshold
         f"{format_minutes(suggestion.mean_minutes_after)}",
     )
     st.dataframe(
-        german(planning_logic.sites_display(suggestion)),
+        german(planning_ages.sites_table(page.results, suggestion, groups)),
         hide_index=True,
         width="stretch",
         key="loc_sites",
@@ -192,3 +203,4 @@ def _show_suggestion(page: Page, suggestion: Any, cat: str, mode: str, threshold
         marks_name=texts.MARK_LAYER_SITES, basemap=page.choice["basemap"], layers=page.layers,
     )  # fmt: skip
     st_folium(fmap, height=480, use_container_width=True, returned_objects=[], key="loc_map")
+    planning_ages.map_age_caption(page, groups)

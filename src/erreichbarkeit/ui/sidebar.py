@@ -73,7 +73,9 @@ def _thresholds(
                 # unreachable: the travel-time table stops there
                 max_value=float(settings.routing.cutoff_minutes),
                 step=1.0,
-                format="%.0f",
+                # the exact minutes (7.5 stays 7.5, never rounded to „8“); Streamlit's
+                # number box has no decimal comma, the KPI header repeats it as „7,5 min“
+                format="%g",
                 key=f"thr_{cat}_{mode}",
             )
         )

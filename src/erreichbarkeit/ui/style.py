@@ -18,7 +18,9 @@ import streamlit as st
 
 __all__ = ["UPLOAD_LIMITS", "german_style", "german_style_css"]
 
-#: The German limit line of each file uploader (by widget key).
+#: The German limit line of each file uploader (by widget key; the Karte page's
+#: uploader gets a new key ``upload_file_<n>`` after each upload, so that key
+#: is matched as a prefix).
 UPLOAD_LIMITS: dict[str, str] = {
     "upload_file": "höchstens 5 MB je Datei · CSV oder Excel (XLSX)",
     "loc_upload": "höchstens 5 MB je Datei · CSV, Excel oder GeoPackage",
@@ -37,6 +39,13 @@ def _css_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _key_selector(key: str) -> str:
+    """The CSS selector of a keyed widget (``upload_file`` also matches ``upload_file_<n>``)."""
+    if key == "upload_file":
+        return f'[class*="st-key-{key}"]'
+    return f".st-key-{key}"
+
+
 def german_style_css() -> str:
     """The style sheet (without ``<style>``) that puts German texts into the uploader."""
     button = f'{_DROP} [data-testid^="stBaseButton"] [data-testid="stMarkdownContainer"] p'
@@ -51,7 +60,7 @@ def german_style_css() -> str:
         '[data-testid="stFileChip"] [data-testid="stFileChipName"] + div { display: none; }',
     ]
     rules += [
-        f".st-key-{key} {limit}::after {{ content: {_css_string(text)}; }}"
+        f"{_key_selector(key)} {limit}::after {{ content: {_css_string(text)}; }}"
         for key, text in UPLOAD_LIMITS.items()
     ]
     return "\n".join(rules)

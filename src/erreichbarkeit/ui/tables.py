@@ -8,6 +8,7 @@ planner reads them (worst first).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,10 +23,13 @@ from erreichbarkeit.ui.views import View, ViewData
 from erreichbarkeit.webmap.outreach import outreach_text
 
 __all__ = [
+    "column_digits",
+    "comparison_display",
     "format_day",
     "format_decimal",
     "format_int",
     "format_minutes",
+    "format_short",
     "format_threshold",
     "gemeinde_display",
     "german",
@@ -76,15 +80,51 @@ def format_decimal(x: Any, digits: int = 1) -> str:
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
-def _cell_formatter(column: pd.Series) -> Any:
+#: Headers of share columns: „Anteil …“ or a „(%)“ unit; always one decimal.
+_SHARE = re.compile(r"^Anteil\b|%")
+#: Headers of counts of people (children, Einwohner): whole numbers.  Rates and
+#: minutes („Plätze je 1.000 Kinder“, „Median Minuten (Kinder)“) are not counts.
+_PEOPLE = re.compile(r"\b(Kinder|Einwohner)\b")
+_NOT_PEOPLE = re.compile(r"Minuten|\bje\b|Faktor|Gewicht|Priorität")
+#: Coordinates: five decimals (about 1 m), never the one decimal of other numbers.
+_COORDINATES = frozenset({"Breitengrad", "Längengrad"})
+
+
+def column_digits(header: Any, column: pd.Series) -> int:
+    """Decimals of a numeric page column, from its German header and its values.
+
+    Shares (``Anteil …``, ``… (%)``) always one decimal, counts of people
+    (``Kinder …``, ``Einwohner``) none (never „12,3 Kinder“), coordinates
+    five; any other column none when all its values are whole, else one.
+
+    Examples
+    --------
+    >>> column_digits("Anteil ≤ 10 min (%)", pd.Series([56.0]))
+    1
+    >>> column_digits("zusätzlich erreichte Kinder", pd.Series([533.8]))
+    0
+    >>> column_digits("Plätze je 1.000 Kinder", pd.Series([460.7]))
+    1
+    """
+    name = str(header)
+    if name in _COORDINATES:
+        return 5
+    if _SHARE.search(name):
+        return 1
+    if _PEOPLE.search(name) and not _NOT_PEOPLE.search(name):
+        return 0
+    values = pd.to_numeric(column, errors="coerce").astype("float64")
+    finite = values[values.abs() < math.inf]
+    return 0 if bool((finite == finite.round()).all()) else 1
+
+
+def _cell_formatter(header: Any, column: pd.Series) -> Any:
     """How one column of a page table is shown: ja/nein, whole or one-decimal numbers."""
     if pd.api.types.is_bool_dtype(column):
         return lambda b: "ja" if bool(b) else "nein"
     if not pd.api.types.is_numeric_dtype(column):
         return None
-    values = pd.to_numeric(column, errors="coerce").astype("float64")
-    finite = values[values.abs() < math.inf]
-    digits = 0 if bool((finite == finite.round()).all()) else 1
+    digits = column_digits(header, column)
     return lambda x: format_decimal(x, digits)
 
 
@@ -93,15 +133,16 @@ def german(table: pd.DataFrame) -> Any:
 
     Returns a pandas ``Styler``: Streamlit shows its display texts while the
     column keeps its numbers, so sorting by a column still sorts numerically.
-    Numbers get thousands dots and a decimal comma (one decimal, none for
-    whole-number columns such as children or counts), booleans „ja“/„nein“,
+    Numbers get thousands dots and a decimal comma (decimals by
+    :func:`column_digits`: none for children and other whole-number columns,
+    one for shares and minutes), booleans „ja“/„nein“,
     missing values „—“ — never „nan“ or „None“ (a numeric column with
     missing values is turned into text for that, so it sorts as text).
     """
     table = table.copy()
     formats = {}
     for col in table.columns:
-        fmt = _cell_formatter(table[col])
+        fmt = _cell_formatter(col, table[col])
         if fmt is None:
             continue
         if pd.api.types.is_numeric_dtype(table[col]) and bool(table[col].isna().any()):
@@ -122,7 +163,22 @@ def format_day(day: Any) -> str:
 
 def format_threshold(view: View, category: str) -> str:
     """The view's threshold of a category as short German minutes (``10``, ``7,5``)."""
-    return f"{view.thresholds.get(category, math.nan):g}".replace(".", ",")
+    return format_short(view.thresholds.get(category, math.nan))
+
+
+def format_short(x: Any) -> str:
+    """A number as short German text without trailing zeros (``10``, ``7,5``); „—“ without one.
+
+    Examples
+    --------
+    >>> format_short(7.5), format_short(10.0), format_short(1500.0)
+    ('7,5', '10', '1.500')
+    """
+    value = _finite(x)
+    if value is None:
+        return "—"
+    decimals = f"{value:.6f}".rstrip("0").split(".")[1]  # at most six, as ``:g`` would
+    return format_decimal(value, len(decimals))
 
 
 def legend_title(view: View, category: str, labels: Mapping[str, str]) -> str:
@@ -254,9 +310,11 @@ def gemeinde_display(view: View, labels: Mapping[str, str]) -> pd.DataFrame:
             g[col] = (g[col] * 100).round(1)
     # the median stays numeric (the cutoff when censored) so the column sorts;
     # „Median über Grenze“ next to it says when it means „> cutoff“
-    for col in ("children_median_min", "children_mean_min_reachable", "children_beyond"):
+    for col in ("children_median_min", "children_mean_min_reachable"):
         if col in g.columns:
             g[col] = g[col].round(1)
+    if "children_beyond" in g.columns:  # whole children, never „51,3 Kinder“
+        g["children_beyond"] = g["children_beyond"].round(0)
     if "gemeinde_partial" in g.columns:
         g["gemeinde_partial"] = g["gemeinde_partial"].map({True: "ja"}).fillna("")
     cols = [c for c in texts.GEM_COLUMNS if c in g.columns]
@@ -308,6 +366,60 @@ def nearest_for_village(
             _nearest_row(label, None, pt=pt)
         ]
     return pd.DataFrame(rows)
+
+
+def _signed(text: str, value: float) -> str:
+    """``text`` of a difference with its sign: „+12“, „-3“, „±0“ (also when it rounds to 0)."""
+    if value == 0 or not text.strip("-0,."):
+        return "±" + text.lstrip("-")
+    return text if value < 0 else f"+{text}"
+
+
+def _kpi_cell(label: str, value: Any, *, delta: bool, beyond: bool) -> str:
+    """One cell of the scenario comparison as German text (see :func:`comparison_display`)."""
+    number = _finite(value)
+    if number is None:
+        return "—"
+    if label.endswith(_FLAG_SUFFIX):  # 0/1 flag: ja/nein, its difference „geändert“
+        return ("geändert" if number else "—") if delta else ("ja" if number else "nein")
+    if label.startswith("Anteil"):  # a share 0…1; its difference in percentage points
+        text = format_decimal(100 * number, 1)
+        return _signed(text, number) + " Prozentpunkte" if delta else f"{text} %"
+    if "Minuten" in label:
+        if beyond and not delta:  # the cutoff stands for „more than“
+            return f"> {format_short(number)} min"
+        text = format_decimal(number, 1)
+        return _signed(text, number) if delta else text
+    text = format_int(number)  # children and villages: whole numbers
+    return _signed(text, round(number)) if delta else text
+
+
+#: The comparison's flag rows end with this („Median über Grenze (1 = ja)“).
+_FLAG_SUFFIX = " (1 = ja)"
+
+
+def comparison_display(table: pd.DataFrame) -> pd.DataFrame:
+    """The scenario comparison (``ScenarioDelta.kpis_de()``) as German text, row by row.
+
+    Its rows have different units, so :func:`german` (one format per column)
+    cannot show it: children and villages whole („1.771“), shares in percent
+    („30,6 %“, the difference in Prozentpunkte), minutes with one decimal
+    („> 90 min“ when the median is beyond the cutoff), the 0/1 flag as
+    „ja“/„nein“.  The first column holds the row labels, the last the
+    differences („Differenz“).
+    """
+    label_col, *value_cols = list(table.columns)
+    labels = table[label_col].astype(str)
+    flags = table[labels.str.endswith(_FLAG_SUFFIX)]
+    beyond = {c: bool(len(flags)) and bool(_finite(flags[c].iloc[0])) for c in value_cols[:-1]}
+    out = pd.DataFrame({label_col: labels.str.removesuffix(_FLAG_SUFFIX)})
+    for i, col in enumerate(value_cols):
+        is_delta = i == len(value_cols) - 1
+        out[col] = [
+            _kpi_cell(lab, v, delta=is_delta, beyond=beyond.get(col, False))
+            for lab, v in zip(labels, table[col], strict=True)
+        ]
+    return out.reset_index(drop=True)
 
 
 def problems_frame(problems: Sequence[RowProblem]) -> pd.DataFrame:

@@ -74,11 +74,11 @@ UPLOAD_HELP = (
     "Spalten z. B. Name, Kategorie, Breitengrad/Längengrad oder Adresse (Straße, "
     "Hausnummer, PLZ, Ort). Die Liste ergänzt die Angebote der Region nur in Ihrer Sitzung."
 )
-UPLOAD_OK = "{n} Angebote aus „{name}“ übernommen und Reisezeiten berechnet."
+UPLOAD_OK = "{n} {offers} aus „{name}“ übernommen und Reisezeiten berechnet."
 UPLOAD_NONE_VALID = (
     "Keine gültige Zeile in „{name}“ – es werden nur die Angebote der Region gezeigt."
 )
-UPLOAD_PROBLEMS = "{n} Hinweise zu einzelnen Zeilen:"
+UPLOAD_PROBLEMS = "{n} {notes} zu einzelnen Zeilen:"
 UPLOAD_BAD_TYPE = "Dateityp „{suffix}“ wird nicht unterstützt (erlaubt: CSV, XLSX)."
 UPLOAD_TOO_MANY = (
     "Die Datei {name} enthält {n} gültige Angebote; höchstens {max} pro Hochladen. "

@@ -187,7 +187,9 @@ def compute_grid(
         pop_file=Path(settings.population_grid) if settings.population_grid else None,
         has_roads=settled is not None and len(settled) > 0,
     )
-    meta["Rechenzeiten Raster"] = ", ".join(f"{k}: {v:.1f} s" for k, v in timings.items())
+    meta["Rechenzeiten Raster"] = ", ".join(
+        f"{k}: " + f"{v:.1f}".replace(".", ",") + " s" for k, v in timings.items()
+    )
     return GridResult(
         cells=cells,
         gemeinde=gem,

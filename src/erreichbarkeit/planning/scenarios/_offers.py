@@ -113,12 +113,14 @@ def _locate(
         swapped = box[0] <= lat <= box[2] and box[1] <= lon <= box[3]
         hint = " (Längen- und Breitengrad vertauscht?)" if swapped else ""
         msg = f"change {i}: coordinates ({lon:.5f}, {lat:.5f}) are outside the region"
+        lat_de, lon_de = f"{lat:.5f}".replace(".", ","), f"{lon:.5f}".replace(".", ",")
         raise ScenarioError(
             msg,
             column="lon, lat",
             expected=(f"lon {box[0]:.3f} … {box[2]:.3f}, lat {box[1]:.3f} … {box[3]:.3f} (WGS84)"),
             message_de=(
-                f"{where}: Koordinaten ({lat:.5f}, {lon:.5f}) liegen außerhalb der Region{hint}"
+                f"{where}: Koordinaten (Breitengrad {lat_de}, Längengrad {lon_de}) "
+                f"liegen außerhalb der Region{hint}"
             ),
         )
     return lon, lat, quality, address, note
