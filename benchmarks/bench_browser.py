@@ -286,6 +286,11 @@ def main(argv: list[str] | None = None) -> int:
             region_slug, region_path = "goettingen", str(region)
         data.mkdir(exist_ok=True)
         os.environ["ERREICHBARKEIT_DATA_DIR"] = str(data)  # server and AppTest share it
+        # warm cache, as the issue asks: a first run would start the grid's CH
+        # preparation in the background (network/grid_networks.py), which burns a
+        # core during the timed clicks; a warm installation has it done already,
+        # and the timed interactions route nothing (the grid comes from the store)
+        os.environ.setdefault("ERREICHBARKEIT_GRID_CH", "off")
         os.environ.pop("ERREICHBARKEIT_REGIONS_DIR", None)
         port = bench_load.free_port()
         log = Path(tmp) / "server.log"

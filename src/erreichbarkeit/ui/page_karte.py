@@ -209,6 +209,32 @@ def _export_section(
             _export_buttons(stored[1], page.results.settings.area_name)
 
 
+@st.fragment
+def _map_and_village(page: Page, table: pd.DataFrame, map_cat: str, overlay: GridOverlay) -> None:
+    """The map and the chosen village's details: a fragment of the page.
+
+    Choosing a village (in „Ort auswählen“ or by a click on the map) reruns
+    only this part: nothing else on the page depends on the village, and the
+    map itself does not change (the chosen village's ring is a layer that
+    streamlit-folium swaps without reloading the map, see
+    :func:`erreichbarkeit.ui.widgets.show_map`).  The sidebar's choices rerun
+    the whole page as before.
+    """
+    labels = page.choice["labels"]
+    _apply_click(page)
+    left, right = st.columns([3, 2])
+    with left:
+        label = labels.get(map_cat, map_cat)
+        mode = MODE_LABELS.get(page.view.mode, page.view.mode)
+        st.subheader(texts.MAP_HEADER.format(label=label, mode=mode))
+        show_map(page, map_cat, key="karte", height=560, clickable=True, overlay=overlay)
+        st.caption(texts.MAP_CLICK_HINT)
+        _click_note(page, map_cat, labels)
+    with right:
+        _village_details(page, table)
+    write_url(page.region)  # the village chosen in this run
+
+
 def dashboard_page(root: Path | None = None) -> None:
     """The main page: sidebar filters, KPIs, map, tables, upload, export."""
     st.title(texts.APP_TITLE)
@@ -218,22 +244,11 @@ def dashboard_page(root: Path | None = None) -> None:
     if caption := area_caption(page.results.settings):  # analysis area ≠ data area
         st.caption(caption)
     view, labels = page.view, page.choice["labels"]
-    _apply_click(page)
     _kpi_cards(page, labels)
     table = village_display(view, labels)
-    left, right = st.columns([3, 2])
-    with left:
-        map_cat = map_category(view, labels)
-        label = labels.get(map_cat, map_cat)
-        mode = MODE_LABELS.get(view.mode, view.mode)
-        st.subheader(texts.MAP_HEADER.format(label=label, mode=mode))
-        overlay, bands = grid_overlay(page, map_cat)
-        show_map(page, map_cat, key="karte", height=560, clickable=True, overlay=overlay)
-        st.caption(texts.MAP_CLICK_HINT)
-        _click_note(page, map_cat, labels)
-    with right:
-        _village_details(page, table)
-    write_url(page.region)  # the village chosen in this run
+    map_cat = map_category(view, labels)
+    overlay, bands = grid_overlay(page, map_cat)  # its controls are in the sidebar
+    _map_and_village(page, table, map_cat, overlay)
     grid_kpis(page, map_cat)
     st.subheader(texts.VILLAGES_HEADER)
     st.dataframe(german(table), hide_index=True, width="stretch")

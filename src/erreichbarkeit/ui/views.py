@@ -225,10 +225,14 @@ def compute_view(
     """
     cats = tuple(c for c in categories if c in data.categories)
     fn = _threshold_fn(data.settings, thresholds)
-    tt = data.travel_times[data.travel_times["mode"] == mode]
     offers = data.offers[data.offers["category"].isin(cats)]
     defaults = {k: c.age_groups for k, c in data.category_table.items()}
     offers = offers_for_group(offers, age_group, defaults)  # only offers for this age
+    # only the rows the indicators can use: every other row would be dropped by
+    # their join with the offers, after costly merges over the whole table
+    all_tt = data.travel_times
+    in_mode = (all_tt["mode"] == mode).to_numpy()
+    tt = all_tt[in_mode & all_tt["destination_id"].isin(offers["id"]).to_numpy()]
     labels = {k: c.label for k, c in data.category_table.items()}
     base = outreach_for_group(data.villages, age_group)  # aufsuchende Angebote for this age
     vt = indicators.village_table(

@@ -15,6 +15,7 @@ from erreichbarkeit.ui.page_setup import Page, region_key
 from erreichbarkeit.ui.state import memo_put
 from erreichbarkeit.ui.tables import format_int, format_minutes
 from erreichbarkeit.ui.views import View
+from erreichbarkeit.webmap.selection import selection_group
 
 __all__ = ["kpi_metrics", "show_map"]
 
@@ -72,7 +73,11 @@ def show_map(
 
     Only the clicks (``last_object_clicked``, ``last_clicked``) are sent back
     (and nothing on the meeting page), so panning and zooming never rerun the
-    script; :mod:`erreichbarkeit.ui.map_click` says what a click means.
+    script; :mod:`erreichbarkeit.ui.map_click` says what a click means.  On a
+    clickable map the chosen village's ring is streamlit-folium's
+    ``feature_group_to_add``: the map's script does not depend on the
+    village, so choosing another one moves the ring instead of reloading
+    the map.
     """
     selected = st.session_state.get("village") if clickable else None
     started = time.perf_counter()
@@ -82,7 +87,6 @@ def show_map(
         category,
         basemap=page.choice["basemap"],
         layers=page.layers,
-        selected_id=selected,
         bounds=bounds,
         legend_font_px=legend_font_px,
         overlay=overlay,
@@ -95,6 +99,7 @@ def show_map(
         use_container_width=True,
         returned_objects=["last_object_clicked", "last_clicked"] if clickable else [],
         key=key,
+        feature_group_to_add=selection_group(page.view.villages, selected) if clickable else None,
     )
     st.session_state["last_map_seconds"] = time.perf_counter() - started
     return out

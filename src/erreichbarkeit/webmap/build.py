@@ -403,6 +403,7 @@ def _add_roads(m: folium.Map, roads: gpd.GeoDataFrame | str | None) -> None:
         name="Straßen",
         style={"opacity": 0.9, "lineCap": "round"},
         style_by=("road_class", styles),
+        canvas_pane="ekRoads",
     ).add_to(m)
 
 

@@ -302,15 +302,30 @@ class GeoJsonText(DataLayer):
     tooltip
         Property shown as tooltip; ``None`` makes the layer non-interactive
         (clicks fall through to the markers below).
+    canvas_pane
+        Draw the layer on one canvas in an own pane of this name below
+        Leaflet's overlay pane, which never takes a click (for a base layer
+        without tooltips, e.g. the roads: thousands of lines drawn on a canvas
+        instead of one SVG element each, so the map opens and pans faster).
+        ``None``: Leaflet's default (SVG in the overlay pane).
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = (function () {
+        var {{ this.get_name() }} = (function (map) {
             var base = {{ this.style_json }}, by = {{ this.style_by_json }};
             var prop = {{ this.prop_json }}, tip = {{ this.tooltip_json }};
-            return L.geoJSON({{ this.geojson }}, {
+            var paneName = {{ this.pane_json }}, extra = {};
+            if (paneName !== null) {
+                if (!map.getPane(paneName)) {
+                    var pane = map.createPane(paneName);
+                    pane.style.zIndex = 360;
+                    pane.style.pointerEvents = "none";
+                }
+                extra = {pane: paneName, renderer: L.canvas({pane: paneName, padding: 0.3})};
+            }
+            return L.geoJSON({{ this.geojson }}, Object.assign({
                 interactive: tip !== null,
                 style: function (f) {
                     var s = Object.assign({}, base);
@@ -325,8 +340,8 @@ class GeoJsonText(DataLayer):
                             function (c) { return "&#" + c.charCodeAt(0) + ";"; }));
                     }
                 }
-            });
-        })();
+            }, extra));
+        })({{ this._parent.get_name() }});
         {% endmacro %}
         """
     )
@@ -340,9 +355,11 @@ class GeoJsonText(DataLayer):
         style_by: tuple[str, Mapping[str, Mapping[str, Any]]] | None = None,
         tooltip: str | None = None,
         show: bool = True,
+        canvas_pane: str | None = None,
     ) -> None:
         super().__init__(name, show=show)
         self._name = "GeoJsonText"
+        self.pane_json = js_json(canvas_pane)
         self.geojson = geojson.replace("</", "<\\/")
         self.style_json = js_json(dict(style))
         self.prop_json = js_json(style_by[0] if style_by else None)
