@@ -37,9 +37,8 @@ from streamlit.testing.v1 import AppTest
 
 from erreichbarkeit import pipeline
 from erreichbarkeit.cli._german import de_number
-from erreichbarkeit.cli.analyse import step_de
 from erreichbarkeit.cli.main import build_parser, main
-from erreichbarkeit.config import Settings
+from erreichbarkeit.config import Settings, step_de
 from erreichbarkeit.network.transit import transit_status
 from erreichbarkeit.results import Results
 from erreichbarkeit.ui import tables

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from erreichbarkeit.config import Settings
+from erreichbarkeit.config import Settings, step_de
 from erreichbarkeit.network.routing import network_step
 from erreichbarkeit.ui import progress_page as pp
 from erreichbarkeit.ui.progress_page import (
@@ -30,7 +30,6 @@ from erreichbarkeit.ui.progress_page import (
     phase_of,
     run_phases,
     save_history,
-    step_text,
 )
 
 ALL = ("car", "bike", "walk", "pt")
@@ -51,9 +50,9 @@ def test_network_steps_name_the_mode_in_german() -> None:
 
 
 def test_step_text_turns_mode_ids_into_german_names() -> None:
-    assert step_text("Netz vorbereiten (car)") == "Netz vorbereiten (Auto)"
-    assert step_text("Fahrplan (pt)") == "Fahrplan (Bus & Bahn)"
-    assert step_text("Kennzahlen") == "Kennzahlen"
+    assert step_de("Netz vorbereiten (car)") == "Netz vorbereiten (Auto)"
+    assert step_de("Fahrplan (pt)") == "Fahrplan (Bus & Bahn)"
+    assert step_de("Kennzahlen") == "Kennzahlen"
 
 
 def test_run_phases_follow_the_settings() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import sys
 import time
 from pathlib import Path
@@ -21,7 +20,7 @@ from erreichbarkeit.cli._common import (
 )
 from erreichbarkeit.cli._german import de_number
 from erreichbarkeit.cli._preflight import preflight_analysis
-from erreichbarkeit.config import MODE_LABELS
+from erreichbarkeit.config import MODE_LABELS, step_de
 from erreichbarkeit.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -136,17 +135,6 @@ OUTPUT_LABELS = {
     "gpkg": "GeoPackage",
     "hinweise_csv": "Hinweise (CSV)",
 }
-
-
-def step_de(step: str) -> str:
-    """A pipeline step's name with the German mode: „Netz vorbereiten (Auto)“, not „(car)“.
-
-    Examples
-    --------
-    >>> step_de("Netz vorbereiten (bike)")
-    'Netz vorbereiten (Fahrrad)'
-    """
-    return re.sub(r"\((\w+)\)", lambda m: f"({MODE_LABELS.get(m[1], m[1])})", step)
 
 
 def _pct_de(share: Any) -> str:

@@ -21,6 +21,7 @@ from erreichbarkeit.config.constants import (
     Mode,
     ProgressCallback,
     age_column,
+    step_de,
 )
 from erreichbarkeit.config.settings import RegionSource, RoutingOptions, Settings
 from erreichbarkeit.config.transit import TransitOptions, format_window
@@ -46,4 +47,5 @@ __all__ = [
     "age_column",
     "format_window",
     "load_categories",
+    "step_de",
 ]

@@ -25,6 +25,7 @@ __all__ = [
     "Mode",
     "ProgressCallback",
     "age_column",
+    "step_de",
 ]
 
 #: CRS of every point/polygon table handed between modules (lon/lat).
@@ -46,6 +47,23 @@ ROAD_MODES: tuple[Mode, ...] = ("car", "bike", "walk")
 MODE_LABELS: Mapping[str, str] = MappingProxyType(
     {"car": "Auto", "bike": "Fahrrad", "walk": "zu Fuß", "pt": "Bus & Bahn"}
 )
+
+
+def step_de(step: str) -> str:
+    """A pipeline step's name with the German mode: „Netz vorbereiten (Auto)“, not „(car)“.
+
+    The pipeline keys its timings and some progress steps by mode id; the
+    CLI, the progress page and the Methodik sheet show them with this.
+
+    Examples
+    --------
+    >>> step_de("Netz vorbereiten (bike)"), step_de("Versorgung (2SFCA)")
+    ('Netz vorbereiten (Fahrrad)', 'Versorgung (2SFCA)')
+    """
+    for mode, label in MODE_LABELS.items():
+        step = step.replace(f"({mode})", f"({label})")
+    return step
+
 
 #: Speed of the access leg per mode in km/h: the straight line from a village
 #: or offer to the point where it meets the routable network is added to every

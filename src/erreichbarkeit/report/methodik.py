@@ -10,7 +10,7 @@ import pandas as pd
 from erreichbarkeit._version import __version__
 from erreichbarkeit.analysis.need import NEED_METHOD_DE
 from erreichbarkeit.analysis.outreach import OUTREACH_METHOD_DE
-from erreichbarkeit.config import MODE_LABELS, Settings, format_window
+from erreichbarkeit.config import MODE_LABELS, Settings, format_window, step_de
 from erreichbarkeit.errors import ErreichbarkeitError
 from erreichbarkeit.network.profiles import PROFILE_SUMMARY, access_and_ferry_rows
 from erreichbarkeit.network.transit.setup import TRANSIT_ENGINE_VERSION
@@ -40,10 +40,7 @@ def _timings_de(timings: Mapping[str, float]) -> str:
     """The run's step timings in German: „Netz vorbereiten (Auto): 0,8 s, …“."""
     parts = []
     for step, seconds in timings.items():
-        name = step
-        for mode, label in MODE_LABELS.items():  # the pipeline keys steps by mode id
-            name = name.replace(f"({mode})", f"({label})")
-        parts.append(f"{name}: " + f"{seconds:.1f}".replace(".", ",") + " s")
+        parts.append(f"{step_de(step)}: " + f"{seconds:.1f}".replace(".", ",") + " s")
     return ", ".join(parts)
 
 

@@ -22,12 +22,9 @@ from erreichbarkeit.io.geocode import AddressIndex
 from erreichbarkeit.network.routing import Router, RouterLike, prepare_router
 from erreichbarkeit.network.transit.router import TransitRouter
 from erreichbarkeit.network.transit.setup import Timetable, open_transit_router
-from erreichbarkeit.planning.locations import LocationSuggestion
 from erreichbarkeit.results import Results
 from erreichbarkeit.ui.layers import StaticLayers, category_bands, grid_surface_text, static_layers
 from erreichbarkeit.ui.planning_logic import (
-    SUGGEST_TIME_LIMIT_S,
-    suggest,
     village_candidate_times,
 )
 
@@ -45,7 +42,6 @@ __all__ = [
     "run_region",
     "run_slot",
     "static_layers_for",
-    "suggestion_for",
     "village_candidates_for",
 ]
 
@@ -207,34 +203,3 @@ def village_candidates_for(
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """The villages as candidate sites and the minutes to them, routed once per region and mode."""
     return village_candidate_times(_results, routers_for(_results), mode)
-
-
-@st.cache_resource(show_spinner=False, max_entries=32)
-def suggestion_for(  # noqa: PLR0917 (positional: the cache key)
-    region_file: str,
-    mtime: float,
-    settings_key: str,
-    category: str,
-    mode: str,
-    k: int,
-    model: str,
-    threshold: float,
-    _results: Results,
-) -> LocationSuggestion:
-    """Location suggestions with the villages as candidates, computed once per key.
-
-    Only village candidates go through this shared cache; suggestions with a
-    user's own candidate sites are kept in that user's session.
-    """
-    cands = village_candidates_for(region_file, mtime, settings_key, mode, _results)
-    return suggest(
-        _results,
-        routers_for(_results),
-        category=category,
-        mode=mode,
-        k=k,
-        model=model,
-        threshold=threshold,
-        village_candidates=cands,
-        time_limit_s=SUGGEST_TIME_LIMIT_S,
-    )

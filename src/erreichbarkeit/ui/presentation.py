@@ -27,8 +27,8 @@ from streamlit_folium import st_folium
 from erreichbarkeit.config import MODE_LABELS
 from erreichbarkeit.ui import texts
 from erreichbarkeit.ui.kpis import kpis, median_text, no_pt_count
-from erreichbarkeit.ui.layers import GridOverlay, build_view_map, map_frame, transit_layers
-from erreichbarkeit.ui.page_setup import Page, region_key
+from erreichbarkeit.ui.layers import GridOverlay, build_view_map, map_frame
+from erreichbarkeit.ui.page_setup import Page
 from erreichbarkeit.ui.presentation_map import (
     Bounds,
     add_gemeinde_map,
@@ -39,9 +39,9 @@ from erreichbarkeit.ui.presentation_map import (
     restyle_for_presentation,
     take_legends,
 )
-from erreichbarkeit.ui.state import memo_put
 from erreichbarkeit.ui.tables import format_int, view_subtitle
 from erreichbarkeit.ui.views import ViewData, data_bounds
+from erreichbarkeit.ui.widgets import transit_for
 from erreichbarkeit.webmap.gemeinden import SHARE_MEASURES
 
 __all__ = [
@@ -237,17 +237,6 @@ def _compact_kpis(page: Page, category: str) -> None:
             col.metric(label, value, help=help_text)
 
 
-def _transit(page: Page, category: str) -> Any:
-    """The Bus & Bahn layers of a category, memoised per session (``None``: not pt)."""
-    if page.view.mode != "pt":
-        return None
-    memo: dict[Any, Any] = st.session_state.setdefault("_transit_layers", {})
-    key = (region_key(page), category)
-    if key not in memo:
-        memo_put(memo, key, transit_layers(page.results, category), size=4)
-    return memo[key]
-
-
 def _view_map(
     page: Page, category: str, bounds: Bounds, overlay: GridOverlay | None, font_px: int
 ) -> folium.Map:
@@ -261,7 +250,7 @@ def _view_map(
         bounds=bounds,
         legend_font_px=font_px,
         overlay=overlay,
-        transit=_transit(page, category),
+        transit=transit_for(page, category),
         color_by=page.choice.get("color_by", "minutes"),
     )
     return fmap

@@ -29,7 +29,7 @@ from typing import Any
 import streamlit as st
 
 from erreichbarkeit._atomic import atomic_path
-from erreichbarkeit.config import MODE_LABELS, ProgressCallback, Settings
+from erreichbarkeit.config import ProgressCallback, Settings, step_de
 from erreichbarkeit.network.routing import NETWORK_STEP
 from erreichbarkeit.pipeline._steps import READ_STEP
 from erreichbarkeit.results import Results
@@ -178,13 +178,6 @@ def phase_of(step: str, done: int, total: int, modes: Sequence[str]) -> str | No
     return next((key for match, key in _STEP_RULES if match(step)), None)
 
 
-def step_text(step: str) -> str:
-    """The German text of a pipeline step for the page (mode ids become German names)."""
-    for mode, label in MODE_LABELS.items():
-        step = step.replace(f"({mode})", f"({label})")
-    return step
-
-
 @dataclass(frozen=True)
 class Snapshot:
     """The state of a run at one moment (what the page draws).
@@ -262,7 +255,7 @@ class RunTracker:
             if key is not None and key in self._keys and self._keys.index(key) > self._index:
                 self._enter(self._keys.index(key))
             if key != "save":
-                self._detail = step_text(step)
+                self._detail = step_de(step)
                 self.computed = True
             self._partial = max(self._partial, self._part(key, step, done, total))
 

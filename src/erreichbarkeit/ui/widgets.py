@@ -17,7 +17,7 @@ from erreichbarkeit.ui.tables import format_int, format_minutes
 from erreichbarkeit.ui.views import View
 from erreichbarkeit.webmap.selection import selection_group
 
-__all__ = ["kpi_metrics", "show_map"]
+__all__ = ["kpi_metrics", "show_map", "transit_for"]
 
 
 def kpi_metrics(
@@ -47,7 +47,7 @@ def kpi_metrics(
     return k
 
 
-def _transit_layers(page: Page, category: str) -> Any:
+def transit_for(page: Page, category: str) -> Any:
     """The Bus & Bahn stops and lines of a category, memoised per session (``None``: not pt)."""
     if page.view.mode != "pt":
         return None
@@ -90,7 +90,7 @@ def show_map(
         bounds=bounds,
         legend_font_px=legend_font_px,
         overlay=overlay,
-        transit=_transit_layers(page, category),
+        transit=transit_for(page, category),
         color_by=page.choice.get("color_by", "minutes"),
     )
     out = st_folium(
