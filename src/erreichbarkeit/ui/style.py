@@ -47,7 +47,7 @@ def _key_selector(key: str) -> str:
 
 
 def german_style_css() -> str:
-    """The style sheet (without ``<style>``) that puts German texts into the uploader."""
+    """The style sheet (without ``<style>``): German texts in the uploader, whole KPI labels."""
     button = f'{_DROP} [data-testid^="stBaseButton"] [data-testid="stMarkdownContainer"] p'
     limit = f'{_DROP} [data-testid="stFileUploaderDropzoneInstructions"] span'
     rules = [
@@ -58,6 +58,11 @@ def german_style_css() -> str:
         # the chosen file's size („450.0B“, English units): not shown; the
         # upload's own German message names the file
         '[data-testid="stFileChip"] [data-testid="stFileChipName"] + div { display: none; }',
+        # key-figure labels wrap instead of ending in „…“ (a steering group must read
+        # what a number counts); two lines of room keep the numbers of a row aligned
+        '[data-testid="stMetricLabel"] { min-height: 2.6em; align-items: flex-start; }',
+        '[data-testid="stMetricLabel"] * { white-space: normal !important; '
+        "overflow: visible !important; text-overflow: clip !important; }",
     ]
     rules += [
         f"{_key_selector(key)} {limit}::after {{ content: {_css_string(text)}; }}"
