@@ -12,6 +12,7 @@ mandatory there.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import shutil
@@ -100,15 +101,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``streamlit run app.py`` on a free loopback port with the demo (one per test run)."""
-    require_browser()
+@contextlib.contextmanager
+def dashboard_server(data_dir: Path, log: Path) -> Iterator[str]:
+    """``streamlit run app.py`` on a free loopback port with ``data_dir``; yields its URL."""
     port = _free_port()
     env = dict(os.environ)
-    env["ERREICHBARKEIT_DATA_DIR"] = str(tmp_path_factory.mktemp("browserdata"))
+    env["ERREICHBARKEIT_DATA_DIR"] = str(data_dir)
     env.pop("ERREICHBARKEIT_REGIONS_DIR", None)
-    log = tmp_path_factory.mktemp("log") / "streamlit.log"
     cmd = [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py")]
     cmd += ["--server.headless", "true", "--server.port", str(port)]
     cmd += ["--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
@@ -134,6 +133,15 @@ def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def dashboard_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard with the demo (one server per test run)."""
+    require_browser()
+    data = tmp_path_factory.mktemp("browserdata")
+    with dashboard_server(data, tmp_path_factory.mktemp("log") / "streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -10,18 +10,12 @@ shows the progress page.  Screenshot: ``test-artifacts/progress.png``.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, require_browser
+from tests.conftest import REPO, dashboard_server, require_browser
 
 pytestmark = pytest.mark.slow
 
@@ -58,12 +52,6 @@ new MutationObserver(() => {
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``streamlit run app.py`` with the demo and a second, uncomputed Kreis."""
@@ -71,35 +59,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     files = generate_demo(data / "regions" / "zweiter", seed=7)
     text = files.region.read_text("utf-8")
     files.region.write_text(text.replace('"Beispielkreis (fiktiv)"', f'"{SECOND}"', 1), "utf-8")
-    env = dict(os.environ, ERREICHBARKEIT_DATA_DIR=str(data))
-    env.pop("ERREICHBARKEIT_REGIONS_DIR", None)
-    port = _free_port()
-    log = tmp_path_factory.mktemp("log") / "streamlit.log"
-    cmd = [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.headless"]
-    cmd += ["true", "--server.port", str(port), "--server.address", "127.0.0.1"]
-    cmd += ["--browser.gatherUsageStats", "false"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{log.read_text(errors='replace')}")
-            time.sleep(0.3)
+    with dashboard_server(data, tmp_path_factory.mktemp("log") / "streamlit.log") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _body(driver: Any) -> str:

@@ -36,7 +36,7 @@ from streamlit.proto.ArrowData_pb2 import ArrowData
 from streamlit.testing.v1 import AppTest
 
 from erreichbarkeit import pipeline
-from erreichbarkeit.cli._german import de_number
+from erreichbarkeit._helpers import number_de
 from erreichbarkeit.cli.main import build_parser, main
 from erreichbarkeit.config import Settings, step_de
 from erreichbarkeit.network.transit import transit_status
@@ -414,7 +414,7 @@ def test_workbook_texts_are_german(analysed: tuple[str, Path]) -> None:
      (None, 0, "—"), (12.0, 1, "12,0")],
 )  # fmt: skip
 def test_cli_numbers_are_german(value: object, digits: int, text: str) -> None:
-    assert de_number(value, digits) == text
+    assert number_de(value, digits) == text
 
 
 def test_cli_step_names_say_the_mode_in_german() -> None:

@@ -4,15 +4,39 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from erreichbarkeit.errors import MissingColumnError
 
-__all__ = ["ags_from_key", "file_digest", "require_columns"]
+__all__ = ["ags_from_key", "file_digest", "number_de", "require_columns"]
+
+
+def number_de(value: Any, digits: int = 0) -> str:
+    """A number as German text: thousands dots, decimal comma; „—“ without a number.
+
+    „Without a number“ is None, NaN, ±inf, pandas NA or anything ``float``
+    rejects.  The one formatter of the command line, the dashboard, the
+    exports and the paper outputs (babel would do it, but is no dependency
+    for two lines of formatting).
+
+    Examples
+    --------
+    >>> number_de(8158), number_de(0.84, 1), number_de(1234.56, 1), number_de(None)
+    ('8.158', '0,8', '1.234,6', '—')
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return "—"
+    if not math.isfinite(number):
+        return "—"
+    return f"{number:,.{digits}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
 def file_digest(path: str | Path) -> str:

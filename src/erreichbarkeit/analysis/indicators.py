@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from erreichbarkeit._helpers import require_columns
+from erreichbarkeit._helpers import number_de, require_columns
 from erreichbarkeit.analysis.age_offers import (
     group_min_column,
     restricted_categories,
@@ -355,7 +355,7 @@ def _offer_columns(
 
 def _metres_de(metres: float) -> str:
     """Whole metres with a German thousands dot (``"1.612 m"``)."""
-    return f"{metres:,.0f} m".replace(",", ".")
+    return f"{number_de(metres)} m"
 
 
 def _reasons(

@@ -125,28 +125,6 @@ def german_number(text: str) -> float:
     return value
 
 
-def de_number(value: Any, digits: int = 0) -> str:
-    """A number as German text: thousands dots, decimal comma; „—“ without a number.
-
-    The dashboard's ``ui.tables.format_decimal`` does the same; the command
-    line cannot import the dashboard (and babel is no dependency for two
-    lines of formatting).
-
-    Examples
-    --------
-    >>> de_number(8158), de_number(0.84, 1), de_number(1234.56, 1)
-    ('8.158', '0,8', '1.234,6')
-    """
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return "—"
-    if not math.isfinite(number):
-        return "—"
-    text = f"{number:,.{digits}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
 class GermanHelpFormatter(argparse.HelpFormatter):
     """Help text with „Aufruf:“ instead of „usage:“ (section titles: see the parser)."""
 

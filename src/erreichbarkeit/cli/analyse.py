@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from erreichbarkeit._helpers import number_de
 from erreichbarkeit.cli._common import (
     AREA_FLAG_SOURCE,
     EXIT_OK,
@@ -18,7 +19,6 @@ from erreichbarkeit.cli._common import (
     progress_line,
     settings_from_args,
 )
-from erreichbarkeit.cli._german import de_number
 from erreichbarkeit.cli._preflight import preflight_analysis
 from erreichbarkeit.config import MODE_LABELS, step_de
 from erreichbarkeit.errors import ConfigError
@@ -118,8 +118,8 @@ def _print_summary(results: Results, paths: dict[str, Path], export_s: float) ->
     _print_counts(results)
     for line in kreis_lines(results):
         out.write(line + "\n")
-    steps = ", ".join(f"{step_de(k)} {de_number(t, 1)} s" for k, t in results.timings.items())
-    out.write(f"Zeiten: {steps}, Export {de_number(export_s, 1)} s\n")
+    steps = ", ".join(f"{step_de(k)} {number_de(t, 1)} s" for k, t in results.timings.items())
+    out.write(f"Zeiten: {steps}, Export {number_de(export_s, 1)} s\n")
     for kind, path in paths.items():
         out.write(f"  {OUTPUT_LABELS.get(kind, kind)}: {path}\n")
 
@@ -143,7 +143,7 @@ def _pct_de(share: Any) -> str:
         value = 100 * float(share)
     except (TypeError, ValueError):
         return "—"
-    return f"{de_number(value, 1)} %" if math.isfinite(value) else "—"
+    return f"{number_de(value, 1)} %" if math.isfinite(value) else "—"
 
 
 def kreis_lines(results: Results) -> list[str]:
@@ -186,29 +186,29 @@ def _print_counts(results: Results) -> None:
     v = results.villages
     out = sys.stdout
     out.write(
-        f"{results.settings.name}: {de_number(len(v))} Orte, "
-        f"{de_number(len(results.offers))} Angebote, "
-        f"{de_number(len(results.travel_times))} Verbindungen\n"
+        f"{results.settings.name}: {number_de(len(v))} Orte, "
+        f"{number_de(len(results.offers))} Angebote, "
+        f"{number_de(len(results.travel_times))} Verbindungen\n"
     )
     if "in_area" in v and not bool(v["in_area"].all()):
         out.write(
-            f"Auswertungsgebiet {results.settings.area_name}: {de_number(v['in_area'].sum())} Orte "
+            f"Auswertungsgebiet {results.settings.area_name}: {number_de(v['in_area'].sum())} Orte "
             "(die übrigen zählen als Ziele und Umgebung)\n"
         )
     n_far = int((~v["snap_ok"]).sum()) if "snap_ok" in v else 0
     if n_far:
         out.write(
-            f"  {de_number(n_far)} Orte liegen für mindestens ein Verkehrsmittel weiter als "
-            f"{de_number(results.settings.routing.max_snap_m)} m vom Straßennetz "
+            f"  {number_de(n_far)} Orte liegen für mindestens ein Verkehrsmittel weiter als "
+            f"{number_de(results.settings.routing.max_snap_m)} m vom Straßennetz "
             "(siehe Spalte „Hinweis“)\n"
         )
     problems = results.inputs.problems
     if problems:
         out.write(
-            f"  {de_number(len(problems))} Hinweise zu den Eingabedaten "
+            f"  {number_de(len(problems))} Hinweise zu den Eingabedaten "
             "(Blatt Hinweise, hinweise.csv), "
             f"z. B.: {problems[0].message_de}\n"
         )
     if len(results.inputs.unmatched):
-        n_unmatched = de_number(len(results.inputs.unmatched))
+        n_unmatched = number_de(len(results.inputs.unmatched))
         out.write(f"  {n_unmatched} Angebote ohne Lage (nicht gefunden)\n")

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from erreichbarkeit._helpers import number_de
 from erreichbarkeit.cli._common import (
     EXIT_BAD_INPUT,
     EXIT_OK,
@@ -15,7 +16,6 @@ from erreichbarkeit.cli._common import (
     add_common,
     csv_list,
 )
-from erreichbarkeit.cli._german import de_number
 from erreichbarkeit.config import MODES
 from erreichbarkeit.errors import ConfigError
 
@@ -135,15 +135,15 @@ def _summary(report: BatchReport, paths: dict[str, Path], args: argparse.Namespa
     elif not args.scheduler:
         out.write("Dask-Dashboard: nicht verfügbar (dafür das Paket bokeh installieren)\n")
     out.write(
-        f"{len(report.outcomes)} Regionen in {de_number(report.seconds)} s mit {report.workers} "
+        f"{len(report.outcomes)} Regionen in {number_de(report.seconds)} s mit {report.workers} "
         f"Worker(n) ({report.inner_workers} je Aufgabe)\n"
     )
     if report.worker_peak_mib:
         own = max(p[0] for p in report.worker_peak_mib)
         child = max(p[1] for p in report.worker_peak_mib)
         out.write(
-            f"  Arbeitsspeicher je Worker (Spitze): {de_number(own)} MiB, "
-            f"OSRM-Vorbereitung {de_number(child)} MiB\n"
+            f"  Arbeitsspeicher je Worker (Spitze): {number_de(own)} MiB, "
+            f"OSRM-Vorbereitung {number_de(child)} MiB\n"
         )
     for failed in report.failed:
         out.write(f"  fehlgeschlagen: {failed.region_id}: {failed.message_de}\n")
@@ -166,12 +166,12 @@ class _BatchLine:
         if last is not None:
             what = f" – {last.region_id}: {last.status}"
             if last.status == "fertig":
-                what += f" in {de_number(last.seconds)} s"
+                what += f" in {number_de(last.seconds)} s"
             if last.message_de:
                 what += f" ({last.message_de})"
-        eta = f", noch etwa {de_number(p.eta_s / 60, 1)} min" if p.eta_s else ""
+        eta = f", noch etwa {number_de(p.eta_s / 60, 1)} min" if p.eta_s else ""
         sys.stderr.write(
-            f"[{de_number(p.elapsed_s, 1):>7s} s] "
+            f"[{number_de(p.elapsed_s, 1):>7s} s] "
             f"{p.done + p.skipped + p.failed}/{p.total} Regionen "
             f"(fertig {p.done}, übersprungen {p.skipped}, fehlgeschlagen {p.failed}, "
             f"laufend {p.running}{eta}){what}\n"

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from erreichbarkeit._helpers import number_de
 from erreichbarkeit.cli._common import (
     EXIT_OK,
     Subparsers,
@@ -15,7 +16,7 @@ from erreichbarkeit.cli._common import (
     progress_line,
     settings_from_args,
 )
-from erreichbarkeit.cli._german import de_number, german_number
+from erreichbarkeit.cli._german import german_number
 from erreichbarkeit.cli._preflight import check_choices, check_number, preflight
 from erreichbarkeit.config import MODES
 from erreichbarkeit.errors import ConfigError, ErreichbarkeitError
@@ -175,10 +176,10 @@ def _write_suggestion(out: Path, suggestion: LocationSuggestion) -> None:
         [
             ("Ziel", suggestion.objective),
             ("Hinweis", suggestion.note),
-            ("Kinder erreicht vorher", de_number(suggestion.covered_before)),
-            ("Kinder erreicht nachher", de_number(suggestion.covered_after)),
+            ("Kinder erreicht vorher", number_de(suggestion.covered_before)),
+            ("Kinder erreicht nachher", number_de(suggestion.covered_after)),
             ("Kandidaten geprüft", str(suggestion.candidates_considered)),
-            ("Rechenzeit Löser (s)", de_number(suggestion.solver_seconds, 1)),
+            ("Rechenzeit Löser (s)", number_de(suggestion.solver_seconds, 1)),
         ],
         columns=["Thema", "Beschreibung"],
     )
@@ -197,6 +198,6 @@ def _print_suggestion(out: Path, suggestion: LocationSuggestion) -> None:
         sys.stdout.write(suggestion.note + "\n")
     for row in suggestion.sites.itertuples(index=False):
         sys.stdout.write(
-            f"  {row.rank}. {row.name}: +{de_number(row.coverage_gain_children)} Kinder\n"
+            f"  {row.rank}. {row.name}: +{number_de(row.coverage_gain_children)} Kinder\n"
         )
     sys.stdout.write(f"Ergebnis: {out / 'standorte.xlsx'}\n")

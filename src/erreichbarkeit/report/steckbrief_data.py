@@ -16,6 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from erreichbarkeit._helpers import number_de
 from erreichbarkeit.analysis import indicators
 from erreichbarkeit.analysis.age_offers import group_min_column, offers_for_group
 from erreichbarkeit.analysis.area import area_rows
@@ -168,14 +169,7 @@ def group_offers(results: Results, category: str, age_group: str) -> pd.DataFram
 
 def format_de(x: float, digits: int = 0) -> str:
     """German number (``1.234``, ``8,5``); „—“ when there is no number (None, NaN, ±inf)."""
-    try:
-        value = float(x)
-    except (TypeError, ValueError):
-        return "—"
-    if not math.isfinite(value):
-        return "—"
-    text = f"{value:,.{digits}f}"
-    return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+    return number_de(x, digits)
 
 
 def _kpi_row(r: pd.Series[Any], *, label: str | None, limit: float, total: float) -> dict[str, Any]:

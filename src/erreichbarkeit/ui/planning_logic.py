@@ -24,6 +24,7 @@ import geopandas as gpd
 import pandas as pd
 
 from erreichbarkeit import webmap as maps
+from erreichbarkeit._helpers import number_de
 from erreichbarkeit.config import MODE_LABELS
 from erreichbarkeit.errors import InputDataError
 from erreichbarkeit.io.villages import read_villages
@@ -532,7 +533,7 @@ def kpi_metric_rows(delta: scenarios.ScenarioDelta) -> list[tuple[str, float, fl
 
 def decimal_de(x: float, digits: int = 1) -> str:
     """``x`` with ``digits`` decimals, thousands dots and a decimal comma (``"1.234,5"``)."""
-    return f"{x:,.{digits}f}".replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return number_de(x, digits)
 
 
 def mode_label(mode: str) -> str:

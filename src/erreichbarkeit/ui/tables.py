@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from erreichbarkeit._helpers import number_de
 from erreichbarkeit.analysis import indicators
 from erreichbarkeit.analysis.outreach import outreach_flag
 from erreichbarkeit.config import MODE_LABELS, age_column
@@ -73,11 +74,7 @@ def format_minutes(x: float) -> str:
 
 def format_decimal(x: Any, digits: int = 1) -> str:
     """German number: thousands dots, decimal comma (``1.234,5``); „—“ when there is none."""
-    value = _finite(x)
-    if value is None:
-        return "—"
-    text = f"{value:,.{digits}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return number_de(x, digits)
 
 
 #: Headers of share columns: „Anteil …“ or a „(%)“ unit; always one decimal.

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from erreichbarkeit._helpers import number_de
 from erreichbarkeit.analysis import indicators
 from erreichbarkeit.analysis.age_offers import group_min_column, offers_for_group
 from erreichbarkeit.config import MODE_LABELS, Settings, age_column
@@ -141,14 +142,7 @@ def _median_text(k: Mapping[str, float]) -> str:
 
 def _de_num(x: float, digits: int = 0) -> str:
     """German number (``1.234,5``); „—“ when there is no number (None, NaN, ±inf)."""
-    try:
-        value = float(x)
-    except (TypeError, ValueError):
-        return "—"
-    if not math.isfinite(value):
-        return "—"
-    text = f"{value:,.{digits}f}"
-    return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+    return number_de(x, digits)
 
 
 def _de_signed(x: float, digits: int = 0) -> str:
